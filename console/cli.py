@@ -1,0 +1,240 @@
+"""The ``support-console`` command: the GUI by default, and verbs for scripts and power users.
+
+Every verb calls the same ``console`` services as the GUI. The GUI itself is loaded by
+name only when asked for, so this module (and everything headless) runs without Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, TextIO
+
+import console
+from console.errors import ConsoleError
+from console.workspace import HOME_ENV, Workspace
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog.split()[0]} --help'.\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="support-console",
+        description="Support Console: the offline-first desk for ERP post-go-live support. "
+        "With no verb, opens the main window.",
+        epilog=f"The workspace (settings, local cache, backups) is --home, else ${HOME_ENV}, "
+        "else the user data folder of this system.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {console.__version__}")
+    parser.add_argument("--home", metavar="DIR", help="workspace folder (settings and local cache)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", title="verbs", parser_class=Parser)
+
+    verbs.add_parser("gui", help="open the main window (the default)", description="Open the main window.")
+
+    demo = verbs.add_parser(
+        "demo",
+        help="fill a shared database and this workspace with two years of demo ERP support",
+        description="Fill a shared database with a realistic, deterministic history of ERP support "
+        "(units, people, tickets, problems, changes, knowledge) and give this workspace's local cache "
+        "the same data. An earlier demo is replaced; real data never is.",
+    )
+    demo.add_argument("--tickets", type=_positive, default=20_000, help="number of tickets (default 20000)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same data (default 7)")
+    demo.add_argument(
+        "--shared",
+        metavar="URL",
+        help="shared database, e.g. postgresql://USER@HOST/DB (default: a SQLite file in the workspace)",
+    )
+    demo.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day of the history (default: today)")
+
+    info = verbs.add_parser("info", help="show where the workspace lives and what its cache holds")
+    info.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    settings = verbs.add_parser("settings", help="list, show or change settings")
+    settings.add_argument("key", nargs="?", help="setting to show or change")
+    settings.add_argument("value", nargs="?", help="new value")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    verb = args.verb or "gui"
+    try:
+        workspace = Workspace.open(args.home)
+        return int(VERBS[verb](workspace, args))
+    except ConsoleError as error:
+        print(f"support-console: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("support-console: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def main_gui() -> int:
+    return main(sys.argv[1:] or ["gui"])
+
+
+def run_gui(workspace: Workspace, _args: argparse.Namespace) -> int:
+    try:
+        gui = importlib.import_module("views.app")
+    except ImportError as exc:
+        raise ConsoleError(f"The window cannot open: {exc}. Reinstall the app (PySide6 is missing).") from exc
+    return int(gui.run(workspace))
+
+
+def run_demo(workspace: Workspace, args: argparse.Namespace) -> int:
+    from console.demo import DemoSpec, create_demo
+
+    spec = DemoSpec(tickets=args.tickets, seed=args.seed, **({"until": args.until} if args.until else {}))
+    print(
+        f"Creating a demo of {spec.tickets:,} tickets ({spec.first_day} to {spec.until}) in {workspace.home}",
+        file=sys.stderr,
+    )
+    result = create_demo(workspace, spec, shared_url=args.shared, progress=ProgressLine(sys.stderr))
+    rows = sum(result.rows.values())
+    print(f"Shared database: {result.shared}" + (f" ({_size(result.shared_bytes)})" if result.shared_bytes else ""))
+    print(f"Local cache:     {result.cache} ({_size(result.cache_bytes)})")
+    tickets, events = result.rows.get("tickets", 0), result.rows.get("audit_events", 0)
+    print(f"Rows written:    {rows:,} ({tickets:,} tickets, {events:,} audit events)")
+    print(f"Signed in as:    {result.user}")
+    print(f"Took {result.seconds:.1f} s. Open it with: support-console --home {workspace.home}")
+    return EXIT_OK
+
+
+def run_info(workspace: Workspace, args: argparse.Namespace) -> int:
+    from console.database import connect, current_revision, describe, head_revision
+    from console.summary import summarize
+
+    facts: dict[str, Any] = {
+        "version": console.__version__,
+        "home": str(workspace.home),
+        "cache": str(workspace.cache_path),
+        "shared": describe(workspace.shared_url()),
+        "user": workspace.settings.get("user") or None,
+        "schema": {"app": head_revision()},
+    }
+    if workspace.has_cache:
+        engine, _ = workspace.open_cache()
+        try:
+            with connect(engine) as conn:
+                facts["schema"]["cache"] = current_revision(conn)
+                summary = summarize(conn)
+        finally:
+            engine.dispose()
+        facts["cache_bytes"] = workspace.cache_path.stat().st_size
+        facts["summary"] = {
+            "tickets": summary.tickets,
+            "open_tickets": summary.open_tickets,
+            "unassigned_open": summary.unassigned_open,
+            "tickets_by_status": summary.tickets_by_status,
+            "changes": summary.changes,
+            "changes_awaiting_approval": summary.changes_awaiting_approval,
+            "problems": summary.problems,
+            "articles": summary.articles,
+            "users": summary.users,
+            "units": summary.units,
+            "first_ticket_at": summary.first_ticket_at.isoformat() if summary.first_ticket_at else None,
+            "last_ticket_at": summary.last_ticket_at.isoformat() if summary.last_ticket_at else None,
+            "deployment": summary.deployment,
+        }
+    if args.json:
+        print(json.dumps(facts, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(f"Support Console {facts['version']}")
+    print(f"Workspace:  {facts['home']}")
+    print(f"Cache:      {facts['cache']}" + ("" if workspace.has_cache else " (none yet: run 'support-console demo')"))
+    print(f"Shared:     {facts['shared']}")
+    print(f"User:       {facts['user'] or '(not set)'}")
+    if "summary" in facts:
+        s = facts["summary"]
+        print(f"Tickets:    {s['tickets']:,} ({s['open_tickets']:,} open, {s['unassigned_open']:,} unassigned)")
+        print(f"Changes:    {s['changes']:,} ({s['changes_awaiting_approval']:,} awaiting approval)")
+        print(f"Problems:   {s['problems']:,}   Knowledge articles: {s['articles']:,}   Users: {s['users']:,}")
+        print(f"Units:      {', '.join(s['units'])}")
+    return EXIT_OK
+
+
+def run_settings(workspace: Workspace, args: argparse.Namespace) -> int:
+    from console.settings import BY_KEY, SETTINGS
+
+    settings = workspace.settings
+    if args.key is None:
+        for setting in SETTINGS:
+            print(f"{setting.key} = {settings.get(setting.key)!r}    # {setting.label}: {setting.help}")
+        return EXIT_OK
+    if args.key not in BY_KEY:
+        raise ConsoleError(f"Unknown setting {args.key!r}; known: {', '.join(BY_KEY)}.")
+    if args.value is None:
+        print(settings.get(args.key))
+        return EXIT_OK
+    settings.set(args.key, args.value)
+    settings.save()
+    print(f"{args.key} = {settings.get(args.key)!r}")
+    return EXIT_OK
+
+
+VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+    "gui": run_gui,
+    "demo": run_demo,
+    "info": run_info,
+    "settings": run_settings,
+}
+
+
+class ProgressLine:
+    """Progress of long work on stderr: one line rewritten on a terminal, a line per 10 % otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last: tuple[str, int] = ("", -1)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        step = percent if self.tty else percent // 10 * 10
+        if (stage, step) == self.last:
+            return
+        self.last = (stage, step)
+        if self.tty:
+            self.stream.write(f"\r{stage}: {percent:3d}% ({done:,}/{total:,})\x1b[K")
+            if done >= total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"{stage}: {percent}% ({done:,}/{total:,})\n")
+        self.stream.flush()
+
+
+def _size(n: int | None) -> str:
+    value = float(n or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:,.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{value:.1f} GB"

@@ -1,0 +1,394 @@
+"""Problems, knowledge articles and change requests of the demo, with their approvals."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from console.demo.reference import Cast
+from console.demo.rows import Dice, Rows, audit_row, created_row
+from console.demo.tickets import TicketLinks
+from console.history import encode
+from models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApproverDelegation,
+    ApproverKind,
+    ArticleStatus,
+    AuditEvent,
+    ChangeApproval,
+    ChangeRequest,
+    ChangeStage,
+    ChangeTemplate,
+    ChangeType,
+    EntityType,
+    FreezeWindow,
+    KnowledgeArticle,
+    Priority,
+    Problem,
+    ProblemStatus,
+    QuorumKind,
+    RiskLevel,
+    Role,
+    change_business_units,
+    change_modules,
+    change_problems,
+    table_of,
+)
+
+HAPPY_PATH = (
+    ChangeStage.DRAFT,
+    ChangeStage.ASSESSMENT,
+    ChangeStage.AWAITING_APPROVAL,
+    ChangeStage.APPROVED,
+    ChangeStage.IMPLEMENTING_TEST,
+    ChangeStage.TEST_PASSED,
+    ChangeStage.SCHEDULED,
+    ChangeStage.IMPLEMENTED,
+    ChangeStage.CLOSED,
+)
+# Where each stage sits on the path: the stage a change leaves the path from for an end state.
+END_STATES = {
+    ChangeStage.REJECTED: ChangeStage.AWAITING_APPROVAL,
+    ChangeStage.CANCELLED: ChangeStage.ASSESSMENT,
+    ChangeStage.FAILED: ChangeStage.SCHEDULED,
+}
+APPROVAL_COMMENTS = (
+    "Tested in QA with finance key users; backout plan is clear.",
+    "Fine outside the close window. Approved.",
+    "Risk understood; please keep the vendor on call during the move.",
+)
+REJECTION_COMMENTS = ("Clashes with the quarter-end close; resubmit for next month.", "No test evidence attached.")
+
+
+def build_work(dice: Dice, rows: Rows, cast: Cast, start: datetime, end: datetime, tickets: int) -> TicketLinks:
+    links = TicketLinks(dice)
+    problems = _problems(dice, rows, cast, links, start, end, max(8, min(3000, tickets // 400)))
+    _articles(dice, rows, cast, links, problems, start)
+    _approval_policies(dice, rows, cast)
+    _changes(dice, rows, cast, problems, start, end, max(24, min(4000, tickets // 250)))
+    return links
+
+
+def _problems(
+    dice: Dice, rows: Rows, cast: Cast, links: TicketLinks, start: datetime, end: datetime, count: int
+) -> list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]]:
+    out = []
+    span = (end - start).total_seconds()
+    for n in range(1, count + 1):
+        spec, module_id = dice.choice(cast.modules)
+        opened = start + timedelta(seconds=dice.uniform(0.05, 0.97) * span)
+        age_days = (end - opened).days
+        if age_days > 120:
+            status = dice.choice((ProblemStatus.RESOLVED, ProblemStatus.CLOSED, ProblemStatus.KNOWN_ERROR))
+        else:
+            status = dice.choice(list(ProblemStatus)[:4])
+        known = status in (ProblemStatus.KNOWN_ERROR, ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
+        problem_id = dice.uid()
+        owner = dice.choice(cast.consultants_by_module[module_id])
+        values = {
+            "id": problem_id,
+            "number": f"PRB-{n:06d}",
+            "title": "Recurring: " + dice.choice(spec.titles).format(n="…"),
+            "description": f"Several incidents in {spec.name} share this symptom.",
+            "status": status,
+            "priority": dice.choice((Priority.HIGH, Priority.MEDIUM, Priority.MEDIUM, Priority.LOW)),
+            "module_id": module_id,
+            "business_unit_id": None,
+            "owner_id": owner,
+            "root_cause": "A customising gap left by the go-live cut-over." if known else None,
+            "workaround": "Re-run the posting after the period is reopened by finance." if known else None,
+            "created_at": opened,
+            "known_error_at": opened + timedelta(days=dice.uniform(3, 20)) if known else None,
+            "resolved_at": opened + timedelta(days=dice.uniform(25, 110))
+            if status in (ProblemStatus.RESOLVED, ProblemStatus.CLOSED)
+            else None,
+        }
+        rows.add(table_of(Problem), **values)
+        rows.add(table_of(AuditEvent), **created_row(dice, EntityType.PROBLEM, values, opened, owner, None))
+        links.add_problem(module_id, opened, problem_id)
+        out.append((problem_id, module_id, status))
+    return out
+
+
+def _articles(
+    dice: Dice,
+    rows: Rows,
+    cast: Cast,
+    links: TicketLinks,
+    problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    start: datetime,
+) -> None:
+    number = 0
+    authors = cast.people(Role.FUNCTIONAL_CONSULTANT)
+
+    def article(module_id: uuid.UUID, title: str, body: str, language: str, problem_id: uuid.UUID | None) -> None:
+        nonlocal number
+        number += 1
+        article_id = dice.uid()
+        written = start + timedelta(days=dice.uniform(0, 300))
+        rows.add(
+            table_of(KnowledgeArticle),
+            id=article_id,
+            number=f"KB-{number:05d}",
+            title=title,
+            body=body,
+            status=ArticleStatus.PUBLISHED if dice.random() < 0.85 else ArticleStatus.DRAFT,
+            language=language,
+            module_id=module_id,
+            problem_id=problem_id,
+            author_id=dice.choice(authors),
+            created_at=written,
+            updated_at=written,
+        )
+        links.add_article(module_id, article_id)
+
+    for spec, module_id in cast.modules:
+        for title in spec.titles[:3]:
+            article(module_id, "How to fix: " + title.format(n="…"), "1. Check the log.\n2. Apply the fix.", "en", None)
+        article(
+            module_id,
+            "راهنما: " + spec.titles_fa[0].format(n="…"),
+            "۱. لاگ را بررسی کنید.\n۲. اصلاح را اعمال کنید.",
+            "fa",
+            None,
+        )
+    for problem_id, module_id, status in problems:
+        if status is ProblemStatus.KNOWN_ERROR:
+            article(
+                module_id,
+                "Known error and workaround",
+                "Workaround: re-run the posting after reopening.",
+                "en",
+                problem_id,
+            )
+
+
+def _approval_policies(dice: Dice, rows: Rows, cast: Cast) -> None:
+    def policy(
+        name: str, kind: ChangeType, risk: RiskLevel | None, who: ApproverKind, quorum: QuorumKind, value: int | None
+    ) -> None:
+        rows.add(
+            table_of(ApprovalPolicy),
+            id=dice.uid(),
+            name=name,
+            change_type=kind,
+            risk=risk,
+            approver_kind=who,
+            group_id=cast.groups["CAB"] if who is ApproverKind.CAB else None,
+            quorum_kind=quorum,
+            quorum_value=value,
+        )
+
+    policy(
+        "Module owner signs low-risk changes",
+        ChangeType.NORMAL,
+        RiskLevel.LOW,
+        ApproverKind.MODULE_OWNER,
+        QuorumKind.COUNT,
+        1,
+    )
+    for risk in (RiskLevel.MEDIUM, RiskLevel.HIGH):
+        policy(f"Module owner ({risk})", ChangeType.NORMAL, risk, ApproverKind.MODULE_OWNER, QuorumKind.ALL, None)
+        policy(f"Affected units ({risk})", ChangeType.NORMAL, risk, ApproverKind.UNIT_SUPER_USERS, QuorumKind.COUNT, 1)
+    policy("CAB for high-risk changes", ChangeType.NORMAL, RiskLevel.HIGH, ApproverKind.CAB, QuorumKind.PERCENT, 60)
+    policy("Emergency CAB", ChangeType.EMERGENCY, None, ApproverKind.CAB, QuorumKind.COUNT, 2)
+
+
+def _changes(
+    dice: Dice,
+    rows: Rows,
+    cast: Cast,
+    problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    start: datetime,
+    end: datetime,
+    count: int,
+) -> None:
+    templates = []
+    for spec, module_id in cast.modules[:4]:
+        template_id = dice.uid()
+        rows.add(
+            table_of(ChangeTemplate),
+            id=template_id,
+            name=f"Standard: {spec.name} master-data mass update",
+            module_id=module_id,
+            description="Pre-approved mass update from a validated upload file.",
+            implementation_plan="Upload in test, compare totals, upload in production.",
+            backout_plan="Reverse with the saved before-image file.",
+        )
+        templates.append(template_id)
+    year = start.year
+    while year <= end.year:
+        freeze_start = datetime(year, 12, 24, tzinfo=start.tzinfo)
+        rows.add(
+            table_of(FreezeWindow),
+            id=dice.uid(),
+            name=f"Year-end freeze {year}",
+            reason="Year-end close and audit: no production changes.",
+            starts_at=freeze_start,
+            ends_at=freeze_start + timedelta(days=13),
+            module_id=None,
+            business_unit_id=None,
+        )
+        year += 1
+    approvers = cast.people(Role.CHANGE_APPROVER)
+    away = approvers[0]
+    rows.add(
+        table_of(ApproverDelegation),
+        id=dice.uid(),
+        approver_id=away,
+        delegate_id=approvers[1],
+        starts_at=end - timedelta(days=5),
+        ends_at=end + timedelta(days=10),
+    )
+    span = (end - start).total_seconds()
+    every_stage = list(HAPPY_PATH) + list(END_STATES)
+    for n in range(1, count + 1):
+        stage = every_stage[n - 1] if n <= len(every_stage) else None
+        recent = stage is not None and stage not in (ChangeStage.CLOSED, *END_STATES)
+        opened = (
+            end - timedelta(days=dice.uniform(3, 25))
+            if recent
+            else start + timedelta(seconds=dice.uniform(0.05, 0.9) * span)
+        )
+        if stage is None:
+            stage = _stage_for_age((end - opened).days, dice)
+        _change(dice, rows, cast, problems, templates, n, stage, opened, end)
+
+
+def _stage_for_age(age_days: int, dice: Dice) -> ChangeStage:
+    if age_days > 30:
+        return dice.choices(
+            (ChangeStage.CLOSED, ChangeStage.REJECTED, ChangeStage.CANCELLED, ChangeStage.FAILED), weights=(82, 8, 6, 4)
+        )[0]
+    return dice.choice(HAPPY_PATH[:-1])
+
+
+def _change(
+    dice: Dice,
+    rows: Rows,
+    cast: Cast,
+    problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    templates: list[uuid.UUID],
+    n: int,
+    stage: ChangeStage,
+    opened: datetime,
+    end: datetime,
+) -> None:
+    spec, module_id = dice.choice(cast.modules)
+    unit_spec, unit_id = dice.choice(cast.units)
+    kind = dice.choices((ChangeType.NORMAL, ChangeType.STANDARD, ChangeType.EMERGENCY), weights=(75, 18, 7))[0]
+    requester = dice.choice(cast.consultants_by_module[module_id])
+    risk = dice.choices((RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH), weights=(50, 35, 15))[0]
+    change_id = dice.uid()
+    planned_start = (opened + timedelta(days=dice.uniform(7, 21))).replace(hour=18, minute=0, second=0, microsecond=0)
+    values = {
+        "id": change_id,
+        "number": f"CHG-{n:06d}",
+        "title": f"{spec.name}: "
+        + dice.choice(("correct posting rule", "new approval step", "report change", "patch")),
+        "change_type": kind,
+        "stage": ChangeStage.DRAFT,
+        "risk": None,
+        "risk_answers": None,
+        "template_id": dice.choice(templates) if kind is ChangeType.STANDARD else None,
+        "requester_id": requester,
+        "owner_id": requester,
+        "description": f"Change to {spec.name} for {unit_spec.name}.",
+        "reason": "Fixes recurring incidents reported after go-live.",
+        "implementation_plan": "1. Transport to QA. 2. Key-user test. 3. Transport to production in the window.",
+        "test_plan": "Key users re-run the failing scenario and the month-end checklist.",
+        "test_evidence": None,
+        "backout_plan": "Re-import the previous transport; restore the customising table from backup.",
+        "planned_start": planned_start,
+        "planned_end": planned_start + timedelta(hours=dice.choice((2, 3, 4))),
+        "implemented_at": None,
+        "review_notes": None,
+        "reviewed_at": None,
+        "created_at": opened,
+    }
+    events = [created_row(dice, EntityType.CHANGE, values, opened, requester, unit_id)]
+    now = opened
+    path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
+    if stage in END_STATES:
+        path.append(stage)
+    gaps = [timedelta(days=dice.uniform(0.2, 2.5)) for _ in path[1:]]
+    room = (end - opened) * 0.9
+    if gaps and sum(gaps, timedelta()) > room:
+        gaps = [gap * (room / sum(gaps, timedelta())) for gap in gaps]
+    for previous, step, gap in zip(path[:-1], path[1:], gaps, strict=True):
+        now += gap
+        values["stage"] = step
+        events.append(
+            audit_row(
+                dice,
+                entity_type=EntityType.CHANGE,
+                entity_id=change_id,
+                at=now,
+                actor_id=requester,
+                unit_id=unit_id,
+                field="stage",
+                old=encode(previous),
+                new=encode(step),
+            )
+        )
+        if step is ChangeStage.ASSESSMENT:
+            values["risk"] = risk
+            values["risk_answers"] = json.dumps(
+                {"users_affected": dice.choice(("few", "one unit", "all")), "tested": True}
+            )
+        elif step is ChangeStage.TEST_PASSED:
+            values["test_evidence"] = "QA run attached: 14/14 scenarios passed."
+        elif step is ChangeStage.IMPLEMENTED:
+            values["implemented_at"] = min(planned_start, end - timedelta(hours=1))
+        elif step is ChangeStage.CLOSED:
+            values["review_notes"] = "Post-implementation review: incidents stopped."
+            values["reviewed_at"] = now
+    values["updated_at"] = now
+    rows.add(table_of(ChangeRequest), **values)
+    rows.extend(table_of(AuditEvent), events)
+    rows.add(change_modules, change_id=change_id, module_id=module_id)
+    rows.add(change_business_units, change_id=change_id, business_unit_id=unit_id)
+    related = [p for p, m, _ in problems if m == module_id]
+    if related and dice.random() < 0.4:
+        rows.add(change_problems, change_id=change_id, problem_id=dice.choice(related))
+    if ChangeStage.AWAITING_APPROVAL in path and kind is not ChangeType.STANDARD:
+        _approvals(dice, rows, cast, change_id, module_id, unit_id, requester, stage, opened + timedelta(days=1))
+
+
+def _approvals(
+    dice: Dice,
+    rows: Rows,
+    cast: Cast,
+    change_id: uuid.UUID,
+    module_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    requester: uuid.UUID,
+    stage: ChangeStage,
+    asked: datetime,
+) -> None:
+    owners = [u for u in cast.consultants_by_module[module_id] if u != requester]
+    approvers = [owners[0], cast.super_users_by_unit[unit_id][0], dice.choice(cast.people(Role.CHANGE_APPROVER))]
+    for i, approver in enumerate(approvers):
+        if stage is ChangeStage.AWAITING_APPROVAL:
+            decision = ApprovalDecision.APPROVED if i == 0 and dice.random() < 0.5 else ApprovalDecision.PENDING
+        elif stage is ChangeStage.REJECTED and i == len(approvers) - 1:
+            decision = ApprovalDecision.REJECTED
+        else:
+            decision = ApprovalDecision.APPROVED
+        decided = decision is not ApprovalDecision.PENDING
+        rows.add(
+            table_of(ChangeApproval),
+            id=dice.uid(),
+            change_id=change_id,
+            policy_id=None,
+            approver_id=approver,
+            decided_by_id=approver if decided else None,
+            decision=decision,
+            comment=dice.choice(REJECTION_COMMENTS if decision is ApprovalDecision.REJECTED else APPROVAL_COMMENTS)
+            if decided
+            else None,
+            requested_at=asked,
+            decided_at=asked + timedelta(hours=dice.uniform(1, 30)) if decided else None,
+        )

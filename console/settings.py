@@ -1,0 +1,123 @@
+"""Every setting of the app, declared once: key, type, default, label and help.
+
+Values live in ``settings.json`` in the workspace. Window geometry is the GUI's own
+business (QSettings); passwords are never settings (see ``console.secrets``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from console.errors import SettingError
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: type[Any]
+    default: Any
+    label: str
+    help: str
+    minimum: int | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "shared_url",
+        str,
+        "",
+        "Shared database",
+        "URL of the team's shared database (postgresql://USER@HOST/DB). Empty: the single-seat "
+        "SQLite file in the workspace. The password is kept in the OS keyring, never here.",
+    ),
+    Setting("user", str, "", "User", "Login the console acts as in this workspace."),
+    Setting("sync_interval_seconds", int, 120, "Sync every (s)", "Background sync period while online.", minimum=10),
+    Setting(
+        "max_offline_days",
+        int,
+        30,
+        "Longest offline period (days)",
+        "A cache offline for longer re-downloads its business units after pushing its edits.",
+        minimum=1,
+    ),
+    Setting(
+        "breach_horizon_hours",
+        int,
+        24,
+        "Breach forecast horizon (h)",
+        "Tickets due within this many hours count as 'about to breach'.",
+        minimum=1,
+    ),
+)
+
+BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+
+def _validate(setting: Setting, value: Any) -> Any:
+    if setting.type is int and isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError as exc:
+            raise SettingError(f"{setting.label}: {value!r} is not a whole number.") from exc
+    if not isinstance(value, setting.type) or isinstance(value, bool) != (setting.type is bool):
+        raise SettingError(f"{setting.label}: expected {setting.type.__name__}, got {value!r}.")
+    if setting.minimum is not None and value < setting.minimum:
+        raise SettingError(f"{setting.label}: must be at least {setting.minimum}.")
+    if setting.key == "shared_url" and value:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise SettingError(f"{setting.label}: {value!r} is not a database URL.") from exc
+        if url.password:
+            raise SettingError(
+                f"{setting.label}: the URL holds a password. Give the URL without it; "
+                "the password is kept in the OS keyring."
+            )
+    return value
+
+
+class Settings:
+    """The workspace's settings; unknown keys in the file are kept and left alone."""
+
+    def __init__(self, path: Path, values: Mapping[str, Any] | None = None) -> None:
+        self.path = path
+        self._values: dict[str, Any] = dict(values or {})
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        if not path.exists():
+            return cls(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SettingError(f"Cannot read the settings file {path}: {exc}. Fix or remove it.") from exc
+        if not isinstance(raw, dict):
+            raise SettingError(f"The settings file {path} must hold a JSON object.")
+        for key, value in raw.items():
+            if key in BY_KEY:
+                _validate(BY_KEY[key], value)
+        return cls(path, raw)
+
+    def get(self, key: str) -> Any:
+        setting = BY_KEY[key]
+        return self._values.get(key, setting.default)
+
+    def set(self, key: str, value: Any) -> None:
+        if key not in BY_KEY:
+            raise SettingError(f"Unknown setting {key!r}; known: {', '.join(BY_KEY)}.")
+        self._values[key] = _validate(BY_KEY[key], value)
+
+    def save(self) -> None:
+        """Write atomically, so a crash never leaves half a settings file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)

@@ -1,0 +1,104 @@
+"""A workspace: the folder with one user's settings, local cache, backups and demo shared file.
+
+Chosen by ``--home DIR``, else ``SUPPORT_CONSOLE_HOME``, else the platform's user data
+directory. Nothing of the app lives anywhere else, so tests and demos never touch a
+real user's data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL
+
+from console.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
+from console.errors import WorkspaceError
+from console.secrets import SecretStore
+from console.settings import Settings
+
+HOME_ENV = "SUPPORT_CONSOLE_HOME"
+APP_NAME = "support-console"
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_home(home: str | os.PathLike[str] | None, environ: Mapping[str, str] = os.environ) -> Path:
+    if home:
+        return Path(home).expanduser().resolve()
+    if environ.get(HOME_ENV):
+        return Path(environ[HOME_ENV]).expanduser().resolve()
+    return default_home()
+
+
+@dataclass
+class Workspace:
+    home: Path
+    settings: Settings
+    secrets: SecretStore
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None, *, secrets: SecretStore | None = None) -> Workspace:
+        path = resolve_home(home)
+        if path.exists() and not path.is_dir():
+            raise WorkspaceError(f"The workspace {path} is a file, not a folder.")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"Cannot create the workspace folder {path}: {exc.strerror}.") from exc
+        return cls(path, Settings.load(path / "settings.json"), secrets or SecretStore())
+
+    @property
+    def cache_path(self) -> Path:
+        return self.home / "cache.sqlite3"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.home / "backups"
+
+    @property
+    def default_shared_path(self) -> Path:
+        return self.home / "shared.sqlite3"
+
+    @property
+    def has_cache(self) -> bool:
+        return self.cache_path.exists()
+
+    def shared_url(self) -> URL:
+        """The shared database: the configured URL, or the single-seat SQLite file."""
+        configured = self.settings.get("shared_url")
+        return parse_url(configured) if configured else sqlite_url(self.default_shared_path)
+
+    def shared_password(self) -> str | None:
+        url = self.shared_url()
+        if url.get_backend_name() == "sqlite":
+            return None
+        return self.secrets.get_password(secret_account(url))
+
+    def open_cache(self) -> tuple[Engine, MigrationResult]:
+        """The local cache, migrated to this version (backed up first if it held an older schema)."""
+        engine = make_engine(sqlite_url(self.cache_path))
+        try:
+            return engine, upgrade(engine, backup_dir=self.backups_dir)
+        except BaseException:
+            engine.dispose()
+            raise
+
+    def open_shared(self, password: str | None = None) -> tuple[Engine, MigrationResult]:
+        engine = make_engine(self.shared_url(), password=password or self.shared_password())
+        try:
+            return engine, upgrade(engine, backup_dir=self.backups_dir)
+        except BaseException:
+            engine.dispose()
+            raise
+
+
+def secret_account(url: URL) -> str:
+    """The keyring account of a shared database: its URL without password."""
+    return url.set(password=None, drivername=url.get_backend_name()).render_as_string(hide_password=False)

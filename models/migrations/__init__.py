@@ -1,0 +1,1 @@
+"""Alembic migrations for the Support Console schema (SQLite and PostgreSQL)."""

@@ -1,0 +1,93 @@
+"""Who works where: business units, users and their roles, support groups, ERP modules."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, SmallInteger, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, HasId, str_enum
+
+
+class Role(enum.StrEnum):
+    SERVICE_DESK_ANALYST = "service_desk_analyst"
+    FUNCTIONAL_CONSULTANT = "functional_consultant"
+    TECHNICAL = "technical"
+    SUPER_USER = "super_user"
+    SUPPORT_MANAGER = "support_manager"
+    CHANGE_APPROVER = "change_approver"
+    ADMIN = "admin"
+
+
+class BusinessUnit(HasId, Base):
+    """A company, plant or region of the ERP roll-out; also a sync space."""
+
+    __tablename__ = "business_units"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    calendar_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_calendars.id"))
+    sla_policy_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("sla_policies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ErpModule(HasId, Base):
+    """An ERP module, the first level of ticket categorisation (Finance, Procurement, ...)."""
+
+    __tablename__ = "erp_modules"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    owner_group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("support_groups.id"))
+
+
+class User(HasId, Base):
+    __tablename__ = "users"
+
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime]
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Membership(Base):
+    """A user's business units: a super-user sees only these; others have a home unit here."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    business_unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("business_units.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+group_members = Table(
+    "group_members",
+    Base.metadata,
+    Column("group_id", ForeignKey("support_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class SupportGroup(HasId, Base):
+    """A resolver group at a support tier: 0 self-service, 1 desk, 2 functional, 3 technical/vendor."""
+
+    __tablename__ = "support_groups"
+    __table_args__ = (CheckConstraint("tier BETWEEN 0 AND 3", name="tier_range"),)
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    vendor: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
