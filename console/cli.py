@@ -80,6 +80,9 @@ def build_parser() -> Parser:
     settings = verbs.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
+    # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
+    for verb in (demo, info, settings, verbs.choices["gui"]):
+        verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
 
 

@@ -78,8 +78,11 @@ def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
 
 
 def describe(url: str | URL) -> str:
-    """The URL as it may be shown to a person: never with a password."""
-    return parse_url(url).render_as_string(hide_password=True)
+    """The database as it may be shown to a person: a file's path, or the URL without its password."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database}"
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
 
 
 @contextmanager

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
+from console.database import connect
+from console.workspace import Workspace
 from models import (
     BusinessUnit,
     ChangeRequest,
@@ -67,5 +69,11 @@ def summarize(conn: Connection) -> WorkspaceSummary:
         articles=count(KnowledgeArticle),
         users=count(User),
         units=list(conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars()),
-        deployment=dict(conn.execute(select(DeploymentInfo.key, DeploymentInfo.value)).tuples().all()),
+        deployment=dict(conn.execute(select(DeploymentInfo.key, DeploymentInfo.value)).all()),
     )
+
+
+def summarize_workspace(workspace: Workspace) -> WorkspaceSummary:
+    """Open (and if needed migrate) the workspace's cache and summarise it: background work for the GUI."""
+    with connect(workspace.cache()) as conn:
+        return summarize(conn)

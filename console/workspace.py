@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -42,6 +42,8 @@ class Workspace:
     home: Path
     settings: Settings
     secrets: SecretStore
+    _cache: Engine | None = field(default=None, init=False, repr=False)
+    _migration: MigrationResult | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, *, secrets: SecretStore | None = None) -> Workspace:
@@ -89,6 +91,22 @@ class Workspace:
         except BaseException:
             engine.dispose()
             raise
+
+    def cache(self) -> Engine:
+        """The local cache engine, opened (and migrated) once on first use."""
+        if self._cache is None:
+            self._cache, self._migration = self.open_cache()
+        return self._cache
+
+    @property
+    def migration(self) -> MigrationResult | None:
+        """What opening the cache did to its schema (None until it is opened)."""
+        return self._migration
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.dispose()
+            self._cache = None
 
     def open_shared(self, password: str | None = None) -> tuple[Engine, MigrationResult]:
         engine = make_engine(self.shared_url(), password=password or self.shared_password())

@@ -1,0 +1,53 @@
+# The two commands of the README:
+#   make run   set up .venv, create the demo workspace on first run, open the main window
+#   make test  set up .venv with the test extra, run ruff, mypy and the whole suite headless
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_HOME ?= $(CURDIR)/demo-home
+DEMO_TICKETS ?= 20000
+
+.PHONY: run test lint typecheck pytest demo bundle benchmark clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Support Console needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.installed-app
+
+run: $(VENV)/.installed-app
+	@test -f "$(DEMO_HOME)/cache.sqlite3" || $(BIN)/support-console --home "$(DEMO_HOME)" demo --tickets $(DEMO_TICKETS)
+	$(BIN)/support-console --home "$(DEMO_HOME)"
+
+demo: $(VENV)/.installed-app
+	$(BIN)/support-console --home "$(DEMO_HOME)" demo --tickets $(DEMO_TICKETS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-test
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python tests/benchmarks/demo_generation.py
+
+bundle: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bundle]"
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/support-console.spec
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

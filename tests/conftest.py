@@ -1,0 +1,238 @@
+"""Fixtures shared by every test: an isolated keyring and home, PostgreSQL databases, the demo.
+
+No test touches the OS keyring, the real user data folder or a long-lived database:
+passwords go to an in-memory keyring, ``SUPPORT_CONSOLE_HOME`` and platformdirs point
+into ``tmp_path``, and every PostgreSQL test gets a database of its own that is dropped
+afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.core
+import keyring.errors
+import platformdirs
+import psycopg
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.compat import properties
+from psycopg import sql
+from sqlalchemy.engine import URL, make_url
+
+from console.database import copy_sqlite_file
+
+PG_ENV = "SUPPORT_CONSOLE_TEST_PG"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+DEMO_TICKETS = 600
+DEMO_SEED = 7
+DEMO_UNTIL = date(2026, 11, 23)
+
+
+# --- keyring ---------------------------------------------------------------------------------
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that keeps passwords in a dict, for the duration of one test."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        return 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        try:
+            del self.passwords[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(f"no password for {username!r} in {service!r}") from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Every test runs against an in-memory keyring; the process's own backend is restored afterwards."""
+    previous = keyring.core._keyring_backend  # read directly: get_keyring() would probe the OS
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.core._keyring_backend = previous
+
+
+# --- homes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IsolatedDirs:
+    home: Path
+    """``SUPPORT_CONSOLE_HOME`` during the test."""
+    platform_data: Path
+    """Where ``platformdirs.user_data_dir`` puts things during the test."""
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> IsolatedDirs:
+    """Point the workspace and every platformdirs location into a temporary folder.
+
+    The XDG variables and the keyring backend variable are set too, so subprocesses
+    started by a test are just as isolated.
+    """
+    root = tmp_path_factory.mktemp("isolated")
+    dirs = IsolatedDirs(home=root / "home", platform_data=root / "platform" / "data")
+    monkeypatch.setenv("SUPPORT_CONSOLE_HOME", str(dirs.home))
+
+    def fake_path(kind: str) -> Callable[..., Path]:
+        def user_path(appname: str | None = None, *_args: Any, **_kwargs: Any) -> Path:
+            base = root / "platform" / kind
+            return base / appname if appname else base
+
+        return user_path
+
+    def fake_dir(kind: str) -> Callable[..., str]:
+        def user_dir(*args: Any, **kwargs: Any) -> str:
+            return str(fake_path(kind)(*args, **kwargs))
+
+        return user_dir
+
+    for kind in ("data", "config", "cache", "state", "log", "runtime"):
+        monkeypatch.setattr(platformdirs, f"user_{kind}_dir", fake_dir(kind))
+        monkeypatch.setattr(platformdirs, f"user_{kind}_path", fake_path(kind))
+    for variable, kind in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
+        monkeypatch.setenv(variable, str(root / "platform" / kind))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    return dirs
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PgServer:
+    url: URL
+    """The admin database's URL (where CREATE DATABASE runs)."""
+    problem: str | None
+    """Why the server cannot be used, or None."""
+
+    def conninfo(self, database: str | None = None) -> str:
+        return psycopg.conninfo.make_conninfo(
+            host=self.url.host or "127.0.0.1",
+            port=self.url.port or 5432,
+            user=self.url.username or "postgres",
+            password=self.url.password or None,
+            dbname=database or self.url.database or "postgres",
+            connect_timeout=5,
+        )
+
+    def database_url(self, database: str) -> str:
+        return self.url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> PgServer:
+    """The test PostgreSQL server, probed once per session."""
+    raw = os.environ.get(PG_ENV) or PG_DEFAULT
+    url = make_url(raw)
+    server = PgServer(url, None)
+    try:
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return PgServer(url, reason)
+    return server
+
+
+def _require(server: PgServer) -> None:
+    if server.problem is None:
+        return
+    where = server.url.render_as_string(hide_password=True)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL not reachable at {where}: {server.problem} (required when CI=true)", pytrace=False)
+    pytest.skip(f"PostgreSQL not reachable at {where}: {server.problem}")
+
+
+@pytest.fixture
+def pg_database(pg_server: PgServer) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty PostgreSQL databases (URLs), all dropped after the test."""
+    _require(pg_server)
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"sc_test_{secrets.token_hex(6)}"
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        created.append(name)
+        return pg_server.database_url(name)
+
+    yield make
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        for name in created:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_url(pg_database: Callable[[], str]) -> str:
+    """A fresh, empty PostgreSQL database for this test: postgresql://USER@HOST:PORT/sc_test_<hex>."""
+    return pg_database()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each engine: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return URL.create("sqlite", database=str(tmp_path / "db.sqlite3")).render_as_string()
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+# --- the demo workspace ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo workspace, built once per session. Read it; never change it (see ``demo_copy``)."""
+    from console.demo import DemoSpec, create_demo
+    from console.secrets import SecretStore
+    from console.workspace import Workspace
+
+    home = tmp_path_factory.mktemp("demo-template")
+    workspace = Workspace.open(home, secrets=SecretStore(MemoryKeyring()))
+    create_demo(workspace, DemoSpec(tickets=DEMO_TICKETS, seed=DEMO_SEED, until=DEMO_UNTIL))
+    return home
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """Copy a workspace folder; SQLite files through the backup API so the copy is consistent."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.name.endswith(("-wal", "-shm", "-journal")):
+            continue
+        if item.suffix == ".sqlite3":
+            copy_sqlite_file(item, target / item.name)
+        elif item.is_file():
+            shutil.copy2(item, target / item.name)
+    return target
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's demo workspace, free to change."""
+    return copy_workspace(demo_home, tmp_path / "demo-copy")

@@ -1,0 +1,154 @@
+"""The main window driven as a person would: navigation, status bar, About, errors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select, text
+
+import console
+from console import summary as summary_module
+from console.database import make_engine, sqlite_url
+from console.workspace import Workspace
+from models import ChangeRequest, ChangeStage, Ticket, TicketStatus
+from tests.gui.shots import save_shot
+from views.about import AboutDialog
+from views.errors import CrashDialog
+from views.main_window import MainWindow
+
+
+def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        window.load()
+    return window
+
+
+def db_counts(workspace: Workspace) -> dict[str, int]:
+    engine = make_engine(sqlite_url(workspace.cache_path))
+    try:
+        with engine.connect() as conn:
+            open_statuses = [s for s in TicketStatus if s.is_open]
+            return {
+                "tickets": conn.execute(select(func.count()).select_from(Ticket)).scalar_one(),
+                "open": conn.execute(select(func.count()).where(Ticket.status.in_(open_statuses))).scalar_one(),
+                "changes": conn.execute(select(func.count()).select_from(ChangeRequest)).scalar_one(),
+                "awaiting": conn.execute(
+                    select(func.count()).where(ChangeRequest.stage == ChangeStage.AWAITING_APPROVAL)
+                ).scalar_one(),
+            }
+    finally:
+        engine.dispose()
+
+
+def figure(window: MainWindow, page: str, key: str) -> str:
+    return window.pages[page].figures[key].value.text()
+
+
+def test_window_shows_the_four_views_with_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window = open_window(qtbot, gui_workspace)
+    counts = db_counts(gui_workspace)
+    titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert titles == ["Ticket queue", "Ticket detail", "Change approval", "Metrics"]
+    assert window.current_view() == "queue"
+    assert figure(window, "queue", "total") == f"{counts['tickets']:,}"
+    assert figure(window, "queue", "open") == f"{counts['open']:,}"
+    assert window.status_cache.text() == f"Cache: {counts['tickets']:,} tickets"
+    assert "Not built yet" in " ".join(label.text() for label in window.pages["queue"].findChildren(QLabel))
+    save_shot(window, "main-window-queue")
+
+
+def test_keyboard_moves_between_views(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window = open_window(qtbot, gui_workspace)
+    counts = db_counts(gui_workspace)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view() == "changes"
+    assert window.stack.currentWidget() is window.pages["changes"]
+    assert figure(window, "changes", "changes") == f"{counts['changes']:,}"
+    assert figure(window, "changes", "awaiting") == f"{counts['awaiting']:,}"
+    qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view() == "metrics"
+    qtbot.keyClick(window.navigation, Qt.Key.Key_Up)
+    assert window.current_view() == "changes"
+    save_shot(window, "main-window-changes")
+
+
+def test_cache_is_read_off_the_ui_thread(
+    qtbot: QtBot, gui_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[threading.Thread] = []
+    real = summary_module.summarize_workspace
+
+    def spy(workspace: Workspace) -> summary_module.WorkspaceSummary:
+        threads.append(threading.current_thread())
+        return real(workspace)
+
+    monkeypatch.setattr("views.main_window.summarize_workspace", spy)
+    open_window(qtbot, gui_workspace)
+    assert threads
+    assert threads[0] is not threading.main_thread()
+
+
+def test_about_dialog_opens_with_f1(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window = open_window(qtbot, gui_workspace)
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.findChild(AboutDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert f"Support Console {console.__version__}" in dialog.text.text()
+    assert str(gui_workspace.cache_path) in dialog.text.text()
+    save_shot(dialog, "about")
+    dialog.reject()
+
+
+def test_a_cache_from_a_newer_version_is_refused_and_left_alone(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    engine = make_engine(sqlite_url(gui_workspace.cache_path))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    before = Path(gui_workspace.cache_path).read_bytes()
+    window = MainWindow(gui_workspace)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.load_failed, timeout=20_000):
+        window.load()
+    box = window.findChild(QMessageBox, "error-message")
+    assert box is not None
+    assert "newer version" in box.text()
+    assert window.status_cache.text() == "Cache: unavailable"
+    assert "newer version" in window.pages["queue"].facts.text()
+    assert Path(gui_workspace.cache_path).read_bytes() == before
+    box.accept()
+
+
+def test_a_bug_in_background_work_opens_a_crash_report(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window = open_window(qtbot, gui_workspace)
+
+    def broken() -> None:
+        raise ZeroDivisionError("a bug")
+
+    with qtbot.waitSignal(window.runner.unhandled_failure, timeout=10_000):
+        window.runner.op(broken, label="Breaking").run()
+    dialog = window.findChild(CrashDialog)
+    assert dialog is not None
+    assert "ZeroDivisionError: a bug" in dialog.report
+    assert dialog.saved_to is not None
+    assert dialog.saved_to.read_text(encoding="utf-8") == dialog.report
+    dialog.reject()
+
+
+def test_window_size_is_remembered(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window = open_window(qtbot, gui_workspace)
+    window.resize(720, 520)
+    window.close()
+    again = MainWindow(gui_workspace)
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (720, 520)
+    assert QApplication.instance() is not None

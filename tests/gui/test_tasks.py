@@ -1,0 +1,56 @@
+"""The background runner: results reach the UI thread, failures reach the right handler."""
+
+from __future__ import annotations
+
+import threading
+
+from pytestqt.qtbot import QtBot
+
+from views.tasks import TaskRunner
+
+
+def test_success_is_delivered_on_the_ui_thread(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    seen: list[tuple[int, threading.Thread, threading.Thread]] = []
+
+    def work(a: int, b: int) -> tuple[int, threading.Thread]:
+        return a + b, threading.current_thread()
+
+    runner.op(work, 2, 3).success(lambda r: seen.append((r[0], r[1], threading.current_thread()))).run()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    value, worker, receiver = seen[0]
+    assert value == 5
+    assert worker is not threading.main_thread()
+    assert receiver is threading.main_thread()
+    assert runner.busy == 0
+    assert runner.shutdown()
+
+
+def test_failure_goes_to_its_handler_and_database_work_runs_in_order(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    order: list[str] = []
+    errors: list[BaseException] = []
+
+    def fail() -> None:
+        raise ValueError("nope")
+
+    for name in ("first", "second", "third"):
+        runner.op(order.append, name).run()
+    runner.op(fail).failure(errors.append).run()
+    qtbot.waitUntil(lambda: bool(errors), timeout=5_000)
+    assert order == ["first", "second", "third"]
+    assert isinstance(errors[0], ValueError)
+    assert runner.shutdown()
+
+
+def test_busy_count_follows_running_work(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    gate = threading.Event()
+    counts: list[int] = []
+    runner.busy_changed.connect(lambda n, _label: counts.append(n))
+    runner.op(gate.wait, 5).run_io()
+    assert runner.busy == 1
+    gate.set()
+    qtbot.waitUntil(lambda: runner.busy == 0, timeout=5_000)
+    assert counts == [1, 0]
+    assert runner.shutdown()

@@ -1,0 +1,45 @@
+"""The About dialog: what this is, which versions, where the data lives."""
+
+from __future__ import annotations
+
+import platform
+
+import sqlalchemy
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+import console
+import resources
+from console.database import describe
+from console.workspace import Workspace
+
+
+class AboutDialog(QDialog):
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("about-dialog")
+        self.setWindowTitle("About Support Console")
+        layout = QVBoxLayout(self)
+        icon = QLabel()
+        icon.setPixmap(QIcon(str(resources.path("icons/app.svg"))).pixmap(64, 64))
+        layout.addWidget(icon, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.text = QLabel(
+            f"<h2>Support Console {console.__version__}</h2>"
+            "<p>The offline-first desk for teams who keep an ERP system running after go-live:"
+            " ticket queue, ticket detail, change approval and SLA metrics, on a local cache"
+            " that syncs with the team's shared database.</p>"
+            f"<p><b>Workspace</b> {workspace.home}<br><b>Local cache</b> {workspace.cache_path}"
+            f"<br><b>Shared database</b> {describe(workspace.shared_url())}</p>"
+            f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}"
+            f" · SQLAlchemy {sqlalchemy.__version__}</p><p>MIT licence.</p>"
+        )
+        self.text.setObjectName("about-text")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setMinimumWidth(460)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

@@ -1,0 +1,162 @@
+"""The main window: navigation between the four views, a status bar, menus and shortcuts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+import resources
+from console.database import describe
+from console.errors import ConsoleError
+from console.summary import WorkspaceSummary, summarize_workspace
+from console.workspace import Workspace
+from views.about import AboutDialog
+from views.errors import show_error
+from views.pages import PAGES, ViewPage
+from views.tasks import TaskRunner
+
+
+class MainWindow(QMainWindow):
+    summary_loaded = Signal(object)
+    load_failed = Signal(object)
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.runner = runner or TaskRunner(self)
+        self.summary: WorkspaceSummary | None = None
+        self.setObjectName("main-window")
+        user = workspace.settings.get("user") or "no user"
+        self.setWindowTitle(f"Support Console — {user}")
+        self.setWindowIcon(QIcon(str(resources.path("icons/app.svg"))))
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setIconSize(QSize(20, 20))
+        self.navigation.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, ViewPage] = {}
+        for spec in PAGES:
+            item = QListWidgetItem(QIcon(str(resources.path(f"icons/{spec.icon}"))), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.navigation.addItem(item)
+            self.pages[spec.key] = ViewPage(spec)
+            self.stack.addWidget(self.pages[spec.key])
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.setCurrentRow(0)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_menus()
+        self._build_status_bar(user)
+        self.runner.busy_changed.connect(self._show_busy)
+        self.runner.unhandled_failure.connect(self.report_error)
+        self._window_settings = QSettings(str(workspace.home / "window.ini"), QSettings.Format.IniFormat)
+        geometry = self._window_settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 700)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        self.view_actions: dict[str, QAction] = {}
+        for row, spec in enumerate(PAGES):
+            action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{row + 1}"))
+            action.triggered.connect(lambda _checked=False, r=row: self.navigation.setCurrentRow(r))
+            view_menu.addAction(action)
+            self.view_actions[spec.key] = action
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About Support Console", self, shortcut=QKeySequence("F1"))
+        self.about_action.triggered.connect(self.open_about)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self, user: str) -> None:
+        bar = self.statusBar()
+        self.busy = QProgressBar()
+        self.busy.setObjectName("busy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setVisible(False)
+        self.status_user = QLabel(f"User: {user}")
+        self.status_cache = QLabel("Cache: opening…")
+        self.status_cache.setObjectName("status-cache")
+        shared = self.workspace.shared_url()
+        where = (
+            f"{shared.host}/{shared.database}" if shared.host else f"{Path(str(shared.database)).name} (single seat)"
+        )
+        self.status_shared = QLabel(f"Shared: {where}")
+        self.status_shared.setToolTip(describe(shared))
+        self.status_sync = QLabel("Not synced yet")
+        self.status_sync.setToolTip("Sync with the shared database is not part of this version yet.")
+        bar.addWidget(self.busy)
+        for label in (self.status_user, self.status_cache, self.status_shared, self.status_sync):
+            bar.addPermanentWidget(label)
+
+    def load(self) -> None:
+        """Open the local cache and read its figures, off the UI thread."""
+        self.runner.op(summarize_workspace, self.workspace, label="Opening the local cache…").success(
+            self._summary_ready
+        ).failure(self._summary_failed).run()
+
+    def _summary_ready(self, summary: WorkspaceSummary) -> None:
+        self.summary = summary
+        for page in self.pages.values():
+            page.show_summary(summary)
+        self.status_cache.setText(f"Cache: {summary.tickets:,} tickets")
+        self.summary_loaded.emit(summary)
+
+    def _summary_failed(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
+        for page in self.pages.values():
+            page.show_unavailable(message)
+        self.status_cache.setText("Cache: unavailable")
+        self.report_error(error)
+        self.load_failed.emit(error)
+
+    def _show_busy(self, count: int, label: str) -> None:
+        self.busy.setVisible(count > 0)
+        if count:
+            self.statusBar().showMessage(label)
+        else:
+            self.statusBar().clearMessage()
+
+    def report_error(self, error: BaseException) -> None:
+        show_error(self, error, self.workspace.home / "crash-reports")
+
+    def current_view(self) -> str:
+        return PAGES[self.stack.currentIndex()].key
+
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._window_settings.setValue("geometry", self.saveGeometry())
+        self._window_settings.sync()
+        self.runner.shutdown()
+        self.workspace.close()
+        super().closeEvent(event)

@@ -1,0 +1,113 @@
+"""Background work for the GUI: the UI thread never waits on the database or the network.
+
+One worker thread for database work (SQLite has one writer) and a small pool for
+network and keyring calls. Results come back on the UI thread through a queued Qt
+signal, as plain values (dataclasses), never as live ORM objects::
+
+    runner.op(summarize_cache, workspace).success(show).failure(report).run()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Relay(QObject):
+    """Lives in the UI thread; a signal emitted from a worker is delivered there (queued)."""
+
+    finished = Signal(object, bool, object)
+
+
+class Op:
+    """One piece of background work and what to do with its outcome on the UI thread."""
+
+    def __init__(self, runner: TaskRunner, fn: Callable[..., Any], args: tuple[Any, ...], label: str) -> None:
+        self._runner = runner
+        self._fn = fn
+        self._args = args
+        self.label = label
+        self.on_success: Callable[[Any], None] | None = None
+        self.on_failure: Callable[[BaseException], None] | None = None
+
+    def success(self, callback: Callable[[Any], None]) -> Op:
+        self.on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Op:
+        self.on_failure = callback
+        return self
+
+    def run(self) -> None:
+        """Run on the database worker (one at a time, in order)."""
+        self._runner.submit(self, self._runner.db_pool)
+
+    def run_io(self) -> None:
+        """Run on the network / keyring pool (several at once)."""
+        self._runner.submit(self, self._runner.io_pool)
+
+    def call(self) -> tuple[bool, Any]:
+        try:
+            return True, self._fn(*self._args)
+        except Exception as error:  # handed to the UI thread (with its traceback), which decides what to show
+            return False, error
+
+
+class _Job(QRunnable):
+    def __init__(self, op: Op, relay: _Relay) -> None:
+        super().__init__()
+        self.op = op
+        self.relay = relay
+
+    def run(self) -> None:
+        ok, result = self.op.call()
+        self.relay.finished.emit(self.op, ok, result)
+
+
+class TaskRunner(QObject):
+    """Starts background work and reports how much is under way (for the status bar)."""
+
+    busy_changed = Signal(int, str)
+    unhandled_failure = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_pool = QThreadPool(self)
+        self.db_pool.setMaxThreadCount(1)
+        self.io_pool = QThreadPool(self)
+        self.io_pool.setMaxThreadCount(4)
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._deliver)
+        self._running: list[Op] = []
+
+    def op(self, fn: Callable[..., Any], *args: Any, label: str = "") -> Op:
+        return Op(self, fn, args, label)
+
+    def submit(self, op: Op, pool: QThreadPool) -> None:
+        self._running.append(op)
+        self.busy_changed.emit(len(self._running), op.label)
+        pool.start(_Job(op, self._relay))
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    @Slot(object, bool, object)
+    def _deliver(self, op: Op, ok: bool, result: Any) -> None:
+        self._running.remove(op)
+        self.busy_changed.emit(len(self._running), self._running[-1].label if self._running else "")
+        if ok:
+            if op.on_success is not None:
+                op.on_success(result)
+        elif op.on_failure is not None:
+            op.on_failure(result)
+        else:
+            self.unhandled_failure.emit(result)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Let running work finish (a database write is never cut in half); queued work is dropped."""
+        self.db_pool.clear()
+        self.io_pool.clear()
+        return self.db_pool.waitForDone(timeout_ms) and self.io_pool.waitForDone(timeout_ms)
