@@ -15,6 +15,7 @@ from console.demo import catalog
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Row, audit_row, created_row
 from console.history import encode, status_side_effects
+from console.numbering import format_number
 from models import AuditAction, EntityType, Impact, Priority, Role, TicketKind, TicketStatus, Urgency, Visibility
 
 # Impact x urgency -> priority (ITIL matrix); we draw the priority, then a consistent pair.
@@ -143,7 +144,7 @@ class TicketFactory:
         from_monitoring = module.code == "TEC" and dice.random() < 0.3
         values: Row = {
             "id": ticket_id,
-            "number": f"{prefix}-{next(self.numbers[kind]):07d}",
+            "number": format_number(prefix, next(self.numbers[kind])),
             "kind": kind,
             "title": title_template.format(n=dice.randrange(1000, 99999)),
             "description": (

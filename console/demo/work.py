@@ -10,6 +10,7 @@ from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
 from console.history import encode
+from console.numbering import format_number
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -89,7 +90,7 @@ def _problems(
         owner = dice.choice(cast.consultants_by_module[module_id])
         values = {
             "id": problem_id,
-            "number": f"PRB-{n:06d}",
+            "number": format_number("PRB", n),
             "title": "Recurring: " + dice.choice(spec.titles).format(n="…"),
             "description": f"Several incidents in {spec.name} share this symptom.",
             "status": status,
@@ -131,7 +132,7 @@ def _articles(
         rows.add(
             table_of(KnowledgeArticle),
             id=article_id,
-            number=f"KB-{number:05d}",
+            number=format_number("KB", number),
             title=title,
             body=body,
             status=ArticleStatus.PUBLISHED if dice.random() < 0.85 else ArticleStatus.DRAFT,
@@ -285,7 +286,7 @@ def _change(
     planned_start = (opened + timedelta(days=dice.uniform(7, 21))).replace(hour=18, minute=0, second=0, microsecond=0)
     values = {
         "id": change_id,
-        "number": f"CHG-{n:06d}",
+        "number": format_number("CHG", n),
         "title": f"{spec.name}: "
         + dice.choice(("correct posting rule", "new approval step", "report change", "patch")),
         "change_type": kind,
