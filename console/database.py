@@ -27,8 +27,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from console.errors import DatabaseUnavailable, SchemaError
 
+# Per-connection settings. WAL is a property of the file, switched on by ``upgrade`` only once
+# the file is known to be ours, so a foreign file is refused without being touched.
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
@@ -155,6 +156,8 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> MigrationResul
     head = head_revision()
     with connect(engine) as conn:
         before = check_schema(conn)
+        if conn.dialect.name == "sqlite" and conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     if before == head:
         return MigrationResult(before, head, None)
     backup = None

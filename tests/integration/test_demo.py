@@ -73,10 +73,9 @@ def plain(value: Any) -> Any:
 def table_rows(conn: Connection, table: Table, *, skip_volatile: bool = False) -> list[tuple[Any, ...]]:
     """Every row of a table as plain tuples, in primary-key order."""
     skip = VOLATILE.get(table.name, set()) if skip_volatile else set()
-    rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
-    if table.name == "deployment_info" and skip:
-        rows = (r for r in rows if r["key"] not in skip)  # type: ignore[assignment]
-        skip = set()
+    rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
+    if table.name == "deployment_info":  # a key/value table: skip rows by key
+        return [tuple(r.values()) for r in rows if r["key"] not in skip]
     return [tuple(plain(v) for k, v in r.items() if k not in skip) for r in rows]
 
 

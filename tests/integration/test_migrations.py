@@ -127,15 +127,16 @@ def test_audit_events_refuse_update_and_delete(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(AUDIT.insert(), row)
 
-    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
-        conn.execute(update(AUDIT).where(AUDIT.c.id == row["id"]).values(new_value="closed", reason="tampered"))
-        conn.commit()
-    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
-        conn.execute(delete(AUDIT).where(AUDIT.c.id == row["id"]))
-        conn.commit()
-    with engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
-        conn.execute(delete(AUDIT))
-        conn.commit()
+    refused = (
+        update(AUDIT).where(AUDIT.c.id == row["id"]).values(new_value="closed", reason="tampered"),
+        delete(AUDIT).where(AUDIT.c.id == row["id"]),
+        delete(AUDIT),
+    )
+    for statement in refused:
+        with engine.connect() as conn:
+            with pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(statement)
+            conn.rollback()
 
     with engine.connect() as conn:
         stored = conn.execute(select(AUDIT)).mappings().all()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import keyring
 import keyring.backends.fail
+import platformdirs
 import pytest
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, inspect, text
+from keyring.backend import KeyringBackend
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import console.database
 import models.migrations
@@ -22,9 +25,6 @@ from console.errors import SchemaError, SecretStoreError, SettingError, Workspac
 from console.secrets import SERVICE, SecretStore
 from console.settings import SETTINGS, Settings
 from console.workspace import APP_NAME, HOME_ENV, Workspace, default_home, resolve_home, secret_account
-
-if TYPE_CHECKING:  # fixtures' types; the fixtures themselves come from tests/conftest.py
-    from conftest import IsolatedDirs, MemoryKeyring
 
 MIGRATIONS = Path(models.migrations.__file__).parent
 
@@ -53,11 +53,6 @@ def downgrade() -> None:
 
 
 # --- the local cache -----------------------------------------------------------------------------
-
-
-def dispose_all(*engines: Engine) -> None:
-    for engine in engines:
-        engine.dispose()
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
@@ -92,12 +87,11 @@ def test_the_cache_enforces_foreign_keys(tmp_path: Path) -> None:
     workspace = Workspace.open(tmp_path)
     engine, _ = workspace.open_cache()
     try:
-        with engine.connect() as conn, pytest.raises(Exception, match="FOREIGN KEY"):
+        with engine.connect() as conn, pytest.raises(IntegrityError, match="FOREIGN KEY"):
             conn.exec_driver_sql(
                 "INSERT INTO memberships (user_id, business_unit_id) VALUES ('00000000000040008000000000000001', "
                 "'00000000000040008000000000000002')"
             )
-            conn.commit()
     finally:
         engine.dispose()
 
@@ -222,11 +216,11 @@ def test_foreign_tables_without_alembic_version_are_refused(tmp_path: Path) -> N
     raw.execute("INSERT INTO customers (name) VALUES ('ACME')")
     raw.commit()
     raw.close()
+    before = workspace.cache_path.read_bytes()
 
     with pytest.raises(SchemaError, match="not a Support Console database"):
         workspace.open_cache()
-    # The data is left as it was and nothing of ours was added. (The file is not byte-identical:
-    # the cache engine's connect pragmas switch it to WAL before the schema is checked.)
+    assert workspace.cache_path.read_bytes() == before  # not even switched to WAL
     raw = sqlite3.connect(workspace.cache_path)
     try:
         assert raw.execute("SELECT name FROM sqlite_master").fetchall() == [("customers",)]
@@ -269,7 +263,7 @@ def test_a_shared_database_of_a_newer_release_is_refused(db_url: str) -> None:
 
 
 def test_home_precedence_argument_then_environment_then_platform(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_dirs: IsolatedDirs
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     explicit, from_env = tmp_path / "explicit", tmp_path / "from-env"
     monkeypatch.setenv(HOME_ENV, str(from_env))
@@ -279,7 +273,10 @@ def test_home_precedence_argument_then_environment_then_platform(
     assert resolve_home("") == from_env.resolve()
 
     monkeypatch.delenv(HOME_ENV)
-    assert resolve_home(None) == default_home() == isolated_dirs.platform_data / APP_NAME
+    platform_default = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    assert resolve_home(None) == default_home() == platform_default
+    assert platform_default.name == APP_NAME
+    assert platform_default.is_relative_to(tmp_path_factory.getbasetemp())  # the test's, not the user's
     assert resolve_home(None, environ={HOME_ENV: ""}) == default_home()
     assert resolve_home(None, environ={HOME_ENV: str(from_env)}) == from_env.resolve()
 
@@ -287,9 +284,10 @@ def test_home_precedence_argument_then_environment_then_platform(
     assert resolve_home("~/support") == tmp_path / "user" / "support"
 
 
-def test_tests_never_see_the_real_user_folders(isolated_dirs: IsolatedDirs, tmp_path: Path) -> None:
+def test_tests_never_see_the_real_user_folders(tmp_path_factory: pytest.TempPathFactory) -> None:
     workspace = Workspace.open()
-    assert workspace.home == isolated_dirs.home.resolve()
+    assert workspace.home == Path(os.environ[HOME_ENV]).resolve()
+    assert workspace.home.is_relative_to(tmp_path_factory.getbasetemp().resolve())
     assert workspace.home.is_dir()
 
 
@@ -304,7 +302,7 @@ def test_workspace_open_creates_the_folder_and_refuses_a_file(tmp_path: Path) ->
 
 
 def test_shared_url_defaults_to_the_workspace_file_and_keeps_passwords_in_the_keyring(
-    tmp_path: Path, memory_keyring: MemoryKeyring
+    tmp_path: Path, memory_keyring: KeyringBackend
 ) -> None:
     workspace = Workspace.open(tmp_path)
     assert workspace.shared_url().get_backend_name() == "sqlite"
@@ -318,7 +316,7 @@ def test_shared_url_defaults_to_the_workspace_file_and_keeps_passwords_in_the_ke
     assert account == "postgresql://alice@db.example.com:5433/support"
     assert workspace.shared_password() is None
     workspace.secrets.set_password(account, "pa55")
-    assert memory_keyring.passwords == {(SERVICE, account): "pa55"}
+    assert memory_keyring.get_password(SERVICE, account) == "pa55"
     assert workspace.shared_password() == "pa55"
     workspace.settings.save()
     assert "pa55" not in (tmp_path / "settings.json").read_text(encoding="utf-8")
@@ -411,7 +409,7 @@ def test_a_damaged_settings_file_names_the_file(tmp_path: Path, content: str) ->
 # --- passwords -------------------------------------------------------------------------------------
 
 
-def test_secret_store_keeps_passwords_in_the_keyring(memory_keyring: MemoryKeyring) -> None:
+def test_secret_store_keeps_passwords_in_the_keyring(memory_keyring: KeyringBackend) -> None:
     store = SecretStore()
     assert store.available
     assert store.backend is memory_keyring
@@ -419,14 +417,14 @@ def test_secret_store_keeps_passwords_in_the_keyring(memory_keyring: MemoryKeyri
     store.set_password("postgresql://a@h/d", "one")
     store.set_password("postgresql://b@h/d", "two")
     assert store.get_password("postgresql://a@h/d") == "one"
-    assert memory_keyring.passwords[(SERVICE, "postgresql://b@h/d")] == "two"
+    assert memory_keyring.get_password(SERVICE, "postgresql://b@h/d") == "two"
     store.delete_password("postgresql://a@h/d")
     assert store.get_password("postgresql://a@h/d") is None
     assert store.get_password("postgresql://b@h/d") == "two"
     store.delete_password("postgresql://a@h/d")  # deleting twice is fine
 
 
-def test_secret_store_without_a_keyring_says_what_to_install(memory_keyring: MemoryKeyring) -> None:
+def test_secret_store_without_a_keyring_says_what_to_install(memory_keyring: KeyringBackend) -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())
     store = SecretStore()
     assert not store.available
@@ -435,7 +433,7 @@ def test_secret_store_without_a_keyring_says_what_to_install(memory_keyring: Mem
     assert "Secret Service" in str(caught.value)
     assert store.get_password("postgresql://a@h/d") is None
     store.delete_password("postgresql://a@h/d")
-    assert memory_keyring.passwords == {}
+    assert memory_keyring.get_password(SERVICE, "postgresql://a@h/d") is None
 
     explicit = SecretStore(keyring.backends.fail.Keyring())
     assert not explicit.available
@@ -451,4 +449,4 @@ def test_plain_sqlite_engines_do_not_get_the_pragmas(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
     finally:
-        dispose_all(engine)
+        engine.dispose()
