@@ -1,0 +1,32 @@
+"""Service levels: business-time calendars and the engine that replays a ticket's clocks."""
+
+from console.sla.calendar import NoWorkingTime, WorkingCalendar
+from console.sla.engine import (
+    Change,
+    Clock,
+    ClockResult,
+    ClockState,
+    EventKind,
+    History,
+    Policy,
+    SlaResult,
+    Target,
+    TimelineEvent,
+    evaluate,
+)
+
+__all__ = [
+    "Change",
+    "Clock",
+    "ClockResult",
+    "ClockState",
+    "EventKind",
+    "History",
+    "NoWorkingTime",
+    "Policy",
+    "SlaResult",
+    "Target",
+    "TimelineEvent",
+    "WorkingCalendar",
+    "evaluate",
+]

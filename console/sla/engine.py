@@ -1,0 +1,235 @@
+"""The SLA engine: from a ticket's status history and a policy, its clocks, state and timeline.
+
+Pure and deterministic: the clock (``now``) is a parameter, the policy and calendar are
+plain values, and nothing is stored. Change a policy and the same history gives the new
+answer, which is how past compliance is recomputed rather than frozen.
+
+Two clocks run per ticket:
+
+- **response** from logging until support first acts (the ticket leaves *New*);
+- **resolution** from logging until *Resolved* / *Closed*; it resumes, with the time
+  already used, when a ticket is reopened.
+
+Both stop counting while the ticket is in one of the policy's pause statuses, and count
+only working time of the calendar (every second for a target kept around the clock).
+The target is the one of the ticket's priority at the end, applied to the whole history.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from console.sla.calendar import WorkingCalendar
+from models import Priority, TicketStatus
+
+DONE = frozenset({TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value})
+NEW = TicketStatus.NEW.value
+
+
+class ClockState(enum.StrEnum):
+    RUNNING = "running"
+    WARNING = "warning"
+    PAUSED = "paused"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+    NOT_TIMED = "not_timed"  # no time-based target (Low: tracked against its release)
+
+
+class Clock(enum.StrEnum):
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+
+
+class EventKind(enum.StrEnum):
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class Target:
+    response: timedelta
+    resolution: timedelta | None
+    around_the_clock: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    targets: Mapping[Priority, Target]
+    pause_statuses: frozenset[str]
+    warning_threshold: float = 0.75
+
+    def __post_init__(self) -> None:
+        if not 0 < self.warning_threshold < 1:
+            raise ValueError("the warning threshold is a share of the target, between 0 and 1")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of status or priority, from the audit trail."""
+
+    at: datetime
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class History:
+    created_at: datetime
+    priority: str
+    changes: Sequence[Change] = ()
+    status: str = NEW
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    clock: Clock
+    kind: EventKind
+    status: str
+    used: timedelta
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    clock: Clock
+    state: ClockState
+    target: timedelta | None
+    used: timedelta
+    paused: timedelta
+    left: timedelta | None
+    due_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SlaResult:
+    priority: str
+    response: ClockResult
+    resolution: ClockResult
+    timeline: list[TimelineEvent] = field(default_factory=list)
+
+
+def _stops(clock: Clock, status: str) -> bool:
+    if clock is Clock.RESPONSE:
+        return status != NEW
+    return status in DONE
+
+
+@dataclass
+class _Run:
+    """One clock, replayed through the ticket's statuses."""
+
+    clock: Clock
+    calendar: WorkingCalendar
+    target: timedelta | None
+    pause_statuses: frozenset[str]
+    used: timedelta = timedelta()
+    paused: timedelta = timedelta()
+    running_since: datetime | None = None
+    paused_since: datetime | None = None
+    stopped_at: datetime | None = None
+    breached_at: datetime | None = None
+    events: list[TimelineEvent] = field(default_factory=list)
+
+    def count_until(self, at: datetime) -> None:
+        if self.running_since is not None:
+            spent = self.calendar.business_time(self.running_since, at)
+            if self.target is not None and self.breached_at is None and self.used + spent > self.target:
+                self.breached_at = self.calendar.add(self.running_since, self.target - self.used)
+            self.used += spent
+            self.running_since = at
+        if self.paused_since is not None:
+            self.paused += at - self.paused_since
+            self.paused_since = at
+
+    def enter(self, at: datetime, status: str, *, first: bool = False) -> None:
+        """The ticket takes ``status`` at ``at`` (time up to ``at`` already counted)."""
+        if self.stopped_at is not None:
+            if self.clock is Clock.RESOLUTION and status not in DONE:  # reopened: carry on from where it stopped
+                self.stopped_at = None
+                self._go(at, status, EventKind.RESTART)
+            return
+        if _stops(self.clock, status):
+            self.stopped_at, self.running_since, self.paused_since = at, None, None
+            self._emit(at, EventKind.STOP, status)
+            return
+        self._go(at, status, EventKind.START if first else EventKind.RESUME)
+
+    def _go(self, at: datetime, status: str, kind: EventKind) -> None:
+        if status in self.pause_statuses:
+            if self.paused_since is None:
+                self.running_since, self.paused_since = None, at
+                self._emit(at, EventKind.PAUSE if kind is EventKind.RESUME else kind, status)
+        elif self.running_since is None:
+            self.running_since, self.paused_since = at, None
+            self._emit(at, kind, status)
+
+    def _emit(self, at: datetime, kind: EventKind, status: str) -> None:
+        self.events.append(TimelineEvent(at, self.clock, kind, status, self.used))
+
+    def result(self, warning_threshold: float, now: datetime) -> ClockResult:
+        if self.target is None:
+            state, left, due = ClockState.NOT_TIMED, None, None
+        else:
+            left = self.target - self.used
+            if self.stopped_at is not None:
+                state = ClockState.MET if self.used <= self.target else ClockState.MISSED
+                due = self.breached_at or self.calendar.add(self.stopped_at, left)
+            elif self.used >= self.target:
+                state, due = ClockState.BREACHED, self.breached_at
+            elif self.paused_since is not None:
+                state, due = ClockState.PAUSED, None  # unknown until the clock runs again
+            else:
+                warn = self.used >= self.target * warning_threshold
+                state = ClockState.WARNING if warn else ClockState.RUNNING
+                due = self.calendar.add(now, left)
+        return ClockResult(
+            clock=self.clock,
+            state=state,
+            target=self.target,
+            used=self.used,
+            paused=self.paused,
+            left=left,
+            due_at=due,
+            breached_at=self.breached_at,
+            stopped_at=self.stopped_at,
+        )
+
+
+def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: datetime) -> SlaResult:
+    """The ticket's SLA as of ``now``; changes after ``now`` are ignored."""
+    changes = sorted((c for c in history.changes if c.at <= now), key=lambda c: c.at)
+    priority = history.priority
+    for change in changes:
+        if change.field == "priority":
+            priority = change.value
+    target = policy.targets[Priority(priority)]
+    clock_calendar = calendar.with_around_the_clock() if target.around_the_clock else calendar
+    runs = [
+        _Run(Clock.RESPONSE, clock_calendar, target.response, policy.pause_statuses),
+        _Run(Clock.RESOLUTION, clock_calendar, target.resolution, policy.pause_statuses),
+    ]
+    status = history.status
+    for run in runs:
+        run.enter(history.created_at, status, first=True)
+    for change in changes:
+        if change.field != "status" or change.value == status:
+            continue
+        status = change.value
+        for run in runs:
+            run.count_until(change.at)
+            run.enter(change.at, status)
+    for run in runs:
+        run.count_until(now)
+    response, resolution = (run.result(policy.warning_threshold, now) for run in runs)
+    timeline = sorted(runs[0].events + runs[1].events, key=lambda e: (e.at, e.clock is Clock.RESOLUTION))
+    return SlaResult(priority, response, resolution, timeline)
