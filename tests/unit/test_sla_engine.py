@@ -176,7 +176,8 @@ def test_used_plus_left_is_the_target(history: History, minutes: int) -> None:
     result = evaluate(history, policy(), OFFICE, now)
     for clock in (result.response, result.resolution):
         assert clock.used >= timedelta()
-        assert clock.target is not None and clock.left is not None
+        assert clock.target is not None
+        assert clock.left is not None
         assert clock.used + clock.left == clock.target
         if clock.state in (ClockState.RUNNING, ClockState.WARNING):
             assert clock.due_at is not None
@@ -207,5 +208,6 @@ def test_a_pause_never_shortens_the_time_left(history: History, start: int, leng
     )
     plain = evaluate(history, policy(), OFFICE, now).resolution
     with_pause = evaluate(paused, policy(), OFFICE, now).resolution
-    assert plain.left is not None and with_pause.left is not None
+    assert plain.left is not None
+    assert with_pause.left is not None
     assert with_pause.left >= plain.left
