@@ -78,6 +78,7 @@ class Change:
     at: datetime
     field: str
     value: str
+    old: str | None = None
 
 
 @dataclass(frozen=True)

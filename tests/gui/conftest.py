@@ -1,11 +1,9 @@
-"""GUI tests run headless on Qt's offscreen platform, each on its own copy of a demo workspace."""
+"""GUI tests run headless on Qt's offscreen platform, each on its own copy of the demo workspace."""
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
-from console.demo import DemoSpec, create_demo
 from console.workspace import Workspace
 from views.app import apply_look
 
@@ -24,17 +21,8 @@ def app_look(qapp: QApplication) -> None:
     apply_look(qapp)
 
 
-@pytest.fixture(scope="session")
-def gui_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("gui-demo-template")
-    create_demo(Workspace.open(home), DemoSpec(tickets=400, seed=11, until=date(2026, 11, 23)))
-    return home
-
-
 @pytest.fixture
-def gui_workspace(gui_demo_template: Path, tmp_path: Path) -> Iterator[Workspace]:
-    home = tmp_path / "home"
-    shutil.copytree(gui_demo_template, home)
-    workspace = Workspace.open(home)
+def gui_workspace(demo_copy: Path) -> Iterator[Workspace]:
+    workspace = Workspace.open(demo_copy)
     yield workspace
     workspace.close()

@@ -1,0 +1,189 @@
+"""Policies, calendars and ticket histories read from the database for the SLA engine.
+
+``SlaContext`` loads every policy and calendar once (they are a few rows) and then
+answers for any number of tickets, so recomputing a whole history after a policy change
+reads each table once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+
+from sqlalchemy import Connection, select
+
+from console.sla.calendar import WorkingCalendar
+from console.sla.engine import Change, History, Policy, SlaResult, Target, evaluate
+from models import (
+    AuditEvent,
+    BusinessCalendar,
+    BusinessHours,
+    BusinessUnit,
+    EntityType,
+    Holiday,
+    Priority,
+    SlaPauseStatus,
+    SlaPolicy,
+    SlaTarget,
+    Ticket,
+)
+
+HISTORY_FIELDS = ("status", "priority")
+
+
+class NoPolicy(LookupError):
+    """A ticket whose unit has no SLA policy and that names none itself."""
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the engine needs of a ticket besides its history of changes."""
+
+    id: uuid.UUID
+    business_unit_id: uuid.UUID
+    sla_policy_id: uuid.UUID | None
+    created_at: datetime
+    priority: str
+    status: str
+
+
+class SlaContext:
+    def __init__(self, policies: dict[uuid.UUID, Policy], calendars: dict[uuid.UUID, WorkingCalendar],
+                 policy_calendars: dict[uuid.UUID, uuid.UUID | None],
+                 units: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]]) -> None:  # fmt: skip
+        self.policies = policies
+        self.calendars = calendars
+        self.policy_calendars = policy_calendars
+        self.units = units
+
+    @classmethod
+    def load(cls, conn: Connection) -> SlaContext:
+        calendars: dict[uuid.UUID, WorkingCalendar] = {}
+        hours = conn.execute(
+            select(BusinessHours.calendar_id, BusinessHours.weekday, BusinessHours.starts, BusinessHours.ends)
+        )
+        by_calendar: dict[uuid.UUID, list[tuple[int, time, time]]] = {}
+        for calendar_id, weekday, starts, ends in hours:
+            by_calendar.setdefault(calendar_id, []).append((weekday, starts, ends))
+        days: dict[uuid.UUID, list[date]] = {}
+        for calendar_id, day in conn.execute(select(Holiday.calendar_id, Holiday.day)):
+            days.setdefault(calendar_id, []).append(day)
+        for calendar_id, zone in conn.execute(select(BusinessCalendar.id, BusinessCalendar.time_zone)):
+            calendars[calendar_id] = WorkingCalendar.weekly(
+                zone,
+                by_calendar.get(calendar_id, []),
+                days.get(calendar_id, []),
+            )
+        targets: dict[uuid.UUID, dict[Priority, Target]] = {}
+        target_columns = (
+            SlaTarget.policy_id,
+            SlaTarget.priority,
+            SlaTarget.response_minutes,
+            SlaTarget.resolution_minutes,
+            SlaTarget.around_the_clock,
+        )
+        for target in conn.execute(select(*target_columns)):
+            targets.setdefault(target.policy_id, {})[Priority(target.priority)] = Target(
+                timedelta(minutes=target.response_minutes),
+                timedelta(minutes=target.resolution_minutes) if target.resolution_minutes else None,
+                target.around_the_clock,
+            )
+        pauses: dict[uuid.UUID, set[str]] = {}
+        for policy_id, status in conn.execute(select(SlaPauseStatus.policy_id, SlaPauseStatus.status)):
+            pauses.setdefault(policy_id, set()).add(str(status))
+        policies: dict[uuid.UUID, Policy] = {}
+        policy_calendars: dict[uuid.UUID, uuid.UUID | None] = {}
+        policy_columns = (SlaPolicy.id, SlaPolicy.name, SlaPolicy.warning_threshold, SlaPolicy.calendar_id)
+        for policy in conn.execute(select(*policy_columns)):
+            policies[policy.id] = Policy(
+                policy.name, targets.get(policy.id, {}), frozenset(pauses.get(policy.id, ())), policy.warning_threshold
+            )
+            policy_calendars[policy.id] = policy.calendar_id
+        units = {
+            unit_id: (policy_id, calendar_id)
+            for unit_id, policy_id, calendar_id in conn.execute(
+                select(BusinessUnit.id, BusinessUnit.sla_policy_id, BusinessUnit.calendar_id)
+            )
+        }
+        return cls(policies, calendars, policy_calendars, units)
+
+    def rules_for(self, ticket: TicketFacts) -> tuple[Policy, WorkingCalendar]:
+        """The ticket's own policy, else its unit's; the policy's calendar, else the unit's."""
+        unit_policy, unit_calendar = self.units.get(ticket.business_unit_id, (None, None))
+        policy_id = ticket.sla_policy_id or unit_policy
+        if policy_id is None or policy_id not in self.policies:
+            raise NoPolicy(f"ticket {ticket.id} has no SLA policy (neither its own nor its unit's)")
+        calendar_id = self.policy_calendars.get(policy_id) or unit_calendar
+        calendar = self.calendars[calendar_id] if calendar_id in self.calendars else WorkingCalendar.always()
+        return self.policies[policy_id], calendar
+
+    def evaluate(
+        self, ticket: TicketFacts, changes: list[Change], now: datetime, policy: Policy | None = None
+    ) -> SlaResult:
+        """The ticket's SLA under its own policy, or under ``policy`` (a what-if)."""
+        own, calendar = self.rules_for(ticket)
+        return evaluate(history_of(ticket, changes), policy or own, calendar, now)
+
+
+def history_of(ticket: TicketFacts, changes: list[Change]) -> History:
+    """The engine's history; first values are the ``old`` side of the first change of each field."""
+    return History(
+        ticket.created_at,
+        _first(ticket.priority, changes, "priority"),
+        changes,
+        _first(ticket.status, changes, "status"),
+    )
+
+
+def _first(current: str, changes: list[Change], field: str) -> str:
+    return next((c.old for c in changes if c.field == field and c.old is not None), current)
+
+
+FACT_COLUMNS = (
+    Ticket.id,
+    Ticket.business_unit_id,
+    Ticket.sla_policy_id,
+    Ticket.created_at,
+    Ticket.priority,
+    Ticket.status,
+)
+
+
+def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None) -> Iterator[TicketFacts]:
+    query = select(*FACT_COLUMNS).order_by(Ticket.id)
+    if ticket_ids is not None:
+        query = query.where(Ticket.id.in_(list(ticket_ids)))
+    for ticket_id, unit_id, policy_id, created_at, priority, status in conn.execute(
+        query.execution_options(yield_per=5000)
+    ):
+        yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status))
+
+
+def changes_by_ticket(
+    conn: Connection, ticket_ids: list[uuid.UUID] | None = None
+) -> Iterator[tuple[uuid.UUID, list[Change]]]:
+    """Status and priority changes per ticket, in time order, streamed ticket by ticket."""
+    query = (
+        select(
+            AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.field, AuditEvent.old_value, AuditEvent.new_value
+        )
+        .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.field.in_(HISTORY_FIELDS))
+        .order_by(AuditEvent.entity_id, AuditEvent.occurred_at)
+    )
+    if ticket_ids is not None:
+        query = query.where(AuditEvent.entity_id.in_(ticket_ids))
+    rows = conn.execute(query.execution_options(yield_per=20000))
+    for ticket_id, group in groupby(rows, key=lambda r: r[0]):
+        yield ticket_id, [Change(at, str(field), str(new), old) for _, at, field, old, new in group]
+
+
+def ticket_sla(conn: Connection, ticket_id: uuid.UUID, now: datetime, context: SlaContext | None = None) -> SlaResult:
+    context = context or SlaContext.load(conn)
+    facts = next(ticket_facts(conn, [ticket_id]), None)
+    if facts is None:
+        raise LookupError(f"no ticket {ticket_id}")
+    changes = dict(changes_by_ticket(conn, [ticket_id])).get(ticket_id, [])
+    return context.evaluate(facts, changes, now)
