@@ -22,7 +22,7 @@ from models.changes import (
     change_modules,
     change_problems,
 )
-from models.enums import Impact, Priority, TicketKind, TicketStatus, Urgency, Visibility
+from models.enums import Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency, Visibility
 from models.knowledge import ArticleStatus, KnowledgeArticle, ticket_articles
 from models.org import BusinessUnit, ErpModule, Membership, Role, SupportGroup, User, group_members
 from models.problems import Problem, ProblemStatus
@@ -68,6 +68,7 @@ __all__ = [
     "Role",
     "SlaPauseStatus",
     "SlaPolicy",
+    "SlaState",
     "SlaTarget",
     "SupportGroup",
     "Ticket",

@@ -59,3 +59,15 @@ class Visibility(enum.StrEnum):
 
     PUBLIC = "public"
     INTERNAL = "internal"
+
+
+class SlaState(enum.StrEnum):
+    """Where an SLA clock stands, as the SLA engine last computed it."""
+
+    RUNNING = "running"
+    WARNING = "warning"
+    PAUSED = "paused"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+    NOT_TIMED = "not_timed"  # no time-based target (Low: tracked against its release)

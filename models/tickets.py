@@ -11,7 +11,7 @@ from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from models.base import Base, HasId, str_enum
-from models.enums import Impact, Priority, TicketKind, TicketStatus, Urgency, Visibility
+from models.enums import Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency, Visibility
 
 TITLE_MAX = 200
 ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
@@ -62,9 +62,17 @@ class Ticket(HasId, Base):
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    # Kept current by the SLA engine so the queue can sort and filter on them in SQL.
+    # The SLA engine's last answer, stored so the queue and the metrics can sort, filter and
+    # aggregate in SQL; recomputed from the history whenever a policy or calendar changes.
     response_due_at: Mapped[datetime | None]
     resolution_due_at: Mapped[datetime | None]
+    response_state: Mapped[SlaState | None] = mapped_column(str_enum(SlaState, "response_state"))
+    resolution_state: Mapped[SlaState | None] = mapped_column(str_enum(SlaState, "resolution_state"))
+    response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    response_breached_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    sla_computed_at: Mapped[datetime | None]
     source_system: Mapped[str | None] = mapped_column(String(32))
     source_key: Mapped[str | None] = mapped_column(String(64))
 

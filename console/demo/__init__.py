@@ -24,6 +24,7 @@ from console.demo.rows import Dice, Row, Rows
 from console.demo.tickets import TicketFactory
 from console.demo.work import build_work
 from console.errors import ConsoleError
+from console.sla.recompute import recompute
 from console.snapshot import copy_all
 from console.workspace import Workspace
 from models import DeploymentInfo, NumberBlock, Role, User, table_of
@@ -85,6 +86,7 @@ def create_demo(
     shared = _prepare_shared(workspace, url, shared_path)
     try:
         user, rows = _generate(shared, spec, report)
+        recompute(shared, spec.end, report)
         cache_path = _download(workspace, shared, report)
     finally:
         shared.dispose()

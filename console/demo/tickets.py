@@ -177,9 +177,7 @@ class TicketFactory:
         }
         life = Life(self, values, created, unit_id, farsi)
         life.play(module_id, response_target, resolution_target)
-        state = life.state
-        state["response_due_at"] = created + timedelta(minutes=response_target)
-        state["resolution_due_at"] = created + timedelta(minutes=resolution_target) if resolution_target else None
+        state = life.state  # its SLA columns are filled by the SLA engine once the history is loaded
         batch.tickets.append(state)
         batch.events.extend(life.events)
         batch.comments.extend(life.comments)

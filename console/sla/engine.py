@@ -23,20 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from console.sla.calendar import WorkingCalendar
-from models import Priority, TicketStatus
+from models import Priority, SlaState, TicketStatus
 
 DONE = frozenset({TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value})
 NEW = TicketStatus.NEW.value
-
-
-class ClockState(enum.StrEnum):
-    RUNNING = "running"
-    WARNING = "warning"
-    PAUSED = "paused"
-    BREACHED = "breached"
-    MET = "met"
-    MISSED = "missed"
-    NOT_TIMED = "not_timed"  # no time-based target (Low: tracked against its release)
 
 
 class Clock(enum.StrEnum):
@@ -101,7 +91,7 @@ class TimelineEvent:
 @dataclass(frozen=True)
 class ClockResult:
     clock: Clock
-    state: ClockState
+    state: SlaState
     target: timedelta | None
     used: timedelta
     paused: timedelta
@@ -179,19 +169,19 @@ class _Run:
 
     def result(self, warning_threshold: float, now: datetime) -> ClockResult:
         if self.target is None:
-            state, left, due = ClockState.NOT_TIMED, None, None
+            state, left, due = SlaState.NOT_TIMED, None, None
         else:
             left = self.target - self.used
             if self.stopped_at is not None:
-                state = ClockState.MET if self.used <= self.target else ClockState.MISSED
+                state = SlaState.MET if self.used <= self.target else SlaState.MISSED
                 due = self.breached_at or self.calendar.add(self.stopped_at, left)
             elif self.used >= self.target:
-                state, due = ClockState.BREACHED, self.breached_at
+                state, due = SlaState.BREACHED, self.breached_at
             elif self.paused_since is not None:
-                state, due = ClockState.PAUSED, None  # unknown until the clock runs again
+                state, due = SlaState.PAUSED, None  # unknown until the clock runs again
             else:
                 warn = self.used >= self.target * warning_threshold
-                state = ClockState.WARNING if warn else ClockState.RUNNING
+                state = SlaState.WARNING if warn else SlaState.RUNNING
                 due = self.calendar.add(now, left)
         return ClockResult(
             clock=self.clock,

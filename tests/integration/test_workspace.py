@@ -28,13 +28,15 @@ from console.workspace import APP_NAME, HOME_ENV, Workspace, default_home, resol
 
 MIGRATIONS = Path(models.migrations.__file__).parent
 
-# A later schema revision, as a future release of the app would ship it.
-REVISION_0002 = """
+# A later schema revision, as a future release of the app would ship it on top of today's head.
+HEAD = head_revision()
+FUTURE = "9000"
+REVISION_FUTURE = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{future}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -98,10 +100,12 @@ def test_the_cache_enforces_foreign_keys(tmp_path: Path) -> None:
 
 @pytest.fixture
 def future_migrations(tmp_path: Path) -> Callable[[], Config]:
-    """``alembic_config`` as a later release would have it: migrations 0001 plus a real 0002."""
+    """``alembic_config`` as a later release would have it: today's migrations plus a real later one."""
     scripts = tmp_path / "future-migrations"
     shutil.copytree(MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_saved_filters.py").write_text(REVISION_0002, encoding="utf-8")
+    (scripts / "versions" / f"{FUTURE}_saved_filters.py").write_text(
+        REVISION_FUTURE.replace("{future}", FUTURE).replace("{head}", HEAD), encoding="utf-8"
+    )
 
     def future_config() -> Config:
         config = Config()
@@ -124,14 +128,14 @@ def test_migrating_an_older_cache_backs_it_up_first(
     tmp_path: Path, future_migrations: Callable[[], Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace = Workspace.open(tmp_path / "ws")
-    _cache_with_data(workspace)  # written by this release: schema 0001 ...
+    _cache_with_data(workspace)  # written by this release ...
     monkeypatch.setattr(console.database, "alembic_config", future_migrations)  # ... opened by the next one
 
     engine, result = workspace.open_cache()
     try:
-        assert (result.before, result.after) == ("0001", "0002")
+        assert (result.before, result.after) == (HEAD, FUTURE)
         with engine.connect() as conn:
-            assert current_revision(conn) == "0002"
+            assert current_revision(conn) == FUTURE
             assert "saved_filters" in inspect(conn).get_table_names()
             assert conn.execute(text("SELECT value FROM deployment_info WHERE key = 'kind'")).scalar() == "production"
     finally:
@@ -139,11 +143,11 @@ def test_migrating_an_older_cache_backs_it_up_first(
 
     assert result.backup is not None
     assert result.backup.parent == workspace.backups_dir
-    assert result.backup.name.startswith("cache-0001-")
+    assert result.backup.name.startswith(f"cache-{HEAD}-")
     backup = sqlite3.connect(result.backup)
     try:
         assert backup.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
         assert backup.execute("SELECT key, value FROM deployment_info").fetchall() == [("kind", "production")]
         tables = {r[0] for r in backup.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "saved_filters" not in tables
@@ -199,13 +203,13 @@ def test_a_cache_migrated_by_a_newer_release_is_refused(
         patch.setattr(console.database, "alembic_config", future_migrations)
         engine, result = workspace.open_cache()
         engine.dispose()
-        assert result.after == "0002"
+        assert result.after == FUTURE
     shutil.rmtree(workspace.backups_dir)
     before = files_in(workspace.home)
 
     with pytest.raises(SchemaError, match="newer version") as caught:
         workspace.open_cache()
-    assert "schema 0002" in str(caught.value)
+    assert f"schema {FUTURE}" in str(caught.value)
     assert files_in(workspace.home) == before
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.sla import Change, Clock, ClockState, EventKind, History, Policy, Target, WorkingCalendar, evaluate
-from models import Priority
+from console.sla import Change, Clock, EventKind, History, Policy, Target, WorkingCalendar, evaluate
+from models import Priority, SlaState
 
 LONDON = ZoneInfo("Europe/London")
 OFFICE = WorkingCalendar.weekly("Europe/London", [(d, time(9), time(17)) for d in range(5)])
@@ -42,9 +42,9 @@ def statuses(*steps: tuple[datetime, str]) -> list[Change]:
 def test_a_plain_ticket_meets_both_targets() -> None:
     history = History(at(0, 9), "medium", statuses((at(0, 10), "assigned"), (at(1, 10), "resolved")))
     result = evaluate(history, policy(), OFFICE, now=at(2, 9))
-    assert result.response.state is ClockState.MET
+    assert result.response.state is SlaState.MET
     assert result.response.used == H
-    assert result.resolution.state is ClockState.MET
+    assert result.resolution.state is SlaState.MET
     assert result.resolution.used == 9 * H  # 8 h on Monday, 1 h on Tuesday
     assert result.resolution.stopped_at == at(1, 10)
     assert [(e.clock, e.kind) for e in result.timeline] == [
@@ -80,17 +80,17 @@ def test_running_warning_breached_and_paused_states() -> None:
     history = History(at(0, 9), "high", statuses((at(0, 9, 30), "in_progress")))
     target = policy().targets[Priority.HIGH].resolution
     assert target == 16 * H
-    assert evaluate(history, policy(), OFFICE, now=at(0, 17)).resolution.state is ClockState.RUNNING
+    assert evaluate(history, policy(), OFFICE, now=at(0, 17)).resolution.state is SlaState.RUNNING
     warning = evaluate(history, policy(), OFFICE, now=at(1, 13))  # 12 h of 16 used
-    assert warning.resolution.state is ClockState.WARNING
+    assert warning.resolution.state is SlaState.WARNING
     assert warning.resolution.left == 4 * H
     assert warning.resolution.due_at == at(1, 17)
     breached = evaluate(history, policy(), OFFICE, now=at(2, 10))
-    assert breached.resolution.state is ClockState.BREACHED
+    assert breached.resolution.state is SlaState.BREACHED
     assert breached.resolution.breached_at == at(1, 17)
     paused = History(at(0, 9), "high", statuses((at(0, 10), "pending_vendor")))
     result = evaluate(paused, policy(), OFFICE, now=at(3, 10))
-    assert result.resolution.state is ClockState.PAUSED
+    assert result.resolution.state is SlaState.PAUSED
     assert result.resolution.used == H
     assert result.resolution.due_at is None
 
@@ -118,17 +118,17 @@ def test_a_critical_ticket_is_timed_around_the_clock() -> None:
     history = History(saturday_2am, "critical", statuses((at(5, 2, 10), "in_progress"), (at(5, 5), "resolved")))
     result = evaluate(history, policy(), OFFICE, now=at(6, 9))
     assert result.response.used == timedelta(minutes=10)
-    assert result.response.state is ClockState.MET
+    assert result.response.state is SlaState.MET
     assert result.resolution.used == 3 * H
-    assert result.resolution.state is ClockState.MET
+    assert result.resolution.state is SlaState.MET
 
 
 def test_low_has_no_time_based_resolution_target() -> None:
     history = History(at(0, 9), "low", statuses((at(0, 10), "in_progress")))
     result = evaluate(history, policy(), OFFICE, now=at(30, 9))
-    assert result.resolution.state is ClockState.NOT_TIMED
+    assert result.resolution.state is SlaState.NOT_TIMED
     assert result.resolution.left is None
-    assert result.response.state is ClockState.MET
+    assert result.response.state is SlaState.MET
 
 
 def test_a_priority_escalation_applies_the_new_target_to_the_whole_history() -> None:
@@ -140,7 +140,7 @@ def test_a_priority_escalation_applies_the_new_target_to_the_whole_history() -> 
     result = evaluate(history, policy(), OFFICE, now=at(1, 17))
     assert result.priority == "high"
     assert result.resolution.target == 16 * H
-    assert result.resolution.state is ClockState.BREACHED
+    assert result.resolution.state is SlaState.BREACHED
 
 
 def test_changing_the_policy_recomputes_past_tickets_even_while_paused() -> None:
@@ -150,8 +150,8 @@ def test_changing_the_policy_recomputes_past_tickets_even_while_paused() -> None
     strict = evaluate(history, policy(medium_resolution=4 * H, name="strict"), OFFICE, now=at(3, 9))
     lenient = evaluate(history, policy(medium_resolution=40 * H, name="lenient"), OFFICE, now=at(3, 9))
     assert strict.resolution.used == lenient.resolution.used == 7 * H
-    assert strict.resolution.state is ClockState.BREACHED
-    assert lenient.resolution.state is ClockState.PAUSED
+    assert strict.resolution.state is SlaState.BREACHED
+    assert lenient.resolution.state is SlaState.PAUSED
     assert lenient.resolution.left == 33 * H
 
 
@@ -179,7 +179,7 @@ def test_used_plus_left_is_the_target(history: History, minutes: int) -> None:
         assert clock.target is not None
         assert clock.left is not None
         assert clock.used + clock.left == clock.target
-        if clock.state in (ClockState.RUNNING, ClockState.WARNING):
+        if clock.state in (SlaState.RUNNING, SlaState.WARNING):
             assert clock.due_at is not None
             assert OFFICE.business_time(now, clock.due_at) == clock.left
 
