@@ -11,7 +11,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
 import console
@@ -42,6 +42,14 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM, optionally with +HH:MM)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def build_parser() -> Parser:
@@ -76,6 +84,16 @@ def build_parser() -> Parser:
 
     info = verbs.add_parser("info", help="show where the workspace lives and what its cache holds")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    sla = verbs.add_parser("sla", help="SLA of a ticket (with its timeline, as evidence), or recompute all")
+    sla_verbs = sla.add_subparsers(dest="sla_verb", metavar="ACTION", required=True, parser_class=Parser)
+    show = sla_verbs.add_parser("show", help="a ticket's SLA clocks and timeline")
+    show.add_argument("number", help="ticket number, e.g. INC-0000042")
+    show.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    recompute = sla_verbs.add_parser("recompute", help="recompute and store every ticket's SLA from its history")
+    for action in (show, recompute):
+        action.add_argument("--now", type=_instant, metavar="ISO-TIME", help="evaluate as of this time (default: now)")
+        action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
 
     settings = verbs.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", help="setting to show or change")
@@ -203,7 +221,28 @@ def run_settings(workspace: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
+    from console.sla.evidence import timeline_rows, write_rows
+    from console.sla.recompute import recompute
+    from console.sla.store import ticket_id_by_number, ticket_sla
+
+    now = args.now or datetime.now(UTC)
+    engine = workspace.cache()
+    if args.sla_verb == "recompute":
+        summary = recompute(engine, now, ProgressLine(sys.stderr))
+        print(f"Recomputed {summary.tickets:,} tickets as of {now:%Y-%m-%d %H:%M %Z}")
+        for clock, counts in (("response", summary.response), ("resolution", summary.resolution)):
+            print(f"  {clock:<10} " + ", ".join(f"{state} {n:,}" for state, n in sorted(counts.items())))
+        return EXIT_OK
+    number = args.number.strip().upper()
+    with engine.connect() as conn:
+        result = ticket_sla(conn, ticket_id_by_number(conn, number), now)
+    write_rows(sys.stdout, args.format, timeline_rows(number, result))
+    return EXIT_OK
+
+
 VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+    "sla": run_sla,
     "gui": run_gui,
     "demo": run_demo,
     "info": run_info,

@@ -15,6 +15,7 @@ from itertools import groupby
 
 from sqlalchemy import Connection, select
 
+from console.errors import ConsoleError
 from console.sla.calendar import WorkingCalendar
 from console.sla.engine import Change, History, Policy, SlaResult, Target, evaluate
 from models import (
@@ -187,3 +188,10 @@ def ticket_sla(conn: Connection, ticket_id: uuid.UUID, now: datetime, context: S
         raise LookupError(f"no ticket {ticket_id}")
     changes = dict(changes_by_ticket(conn, [ticket_id])).get(ticket_id, [])
     return context.evaluate(facts, changes, now)
+
+
+def ticket_id_by_number(conn: Connection, number: str) -> uuid.UUID:
+    ticket_id = conn.execute(select(Ticket.id).where(Ticket.number == number)).scalar()
+    if ticket_id is None:
+        raise ConsoleError(f"No ticket {number!r} in this workspace.")
+    return ticket_id

@@ -74,7 +74,7 @@ def test_version(cli: Cli) -> None:
 def test_help_lists_the_verbs(cli: Cli) -> None:
     run = cli(["--help"])
     assert run.code == 0
-    for verb in ("gui", "demo", "info", "settings"):
+    for verb in ("gui", "demo", "info", "sla", "settings"):
         assert f"    {verb} " in run.out
     assert "SUPPORT_CONSOLE_HOME" in run.out
 
@@ -196,3 +196,31 @@ def test_a_damaged_settings_file_is_reported_not_raised(run_cli: Cli, tmp_path: 
     assert run.err.startswith("support-console: Cannot read the settings file")
     assert str(home / "settings.json") in run.err
     assert "Traceback" not in run.err
+
+
+def test_sla_show_gives_the_clocks_and_timeline_as_evidence(run_cli: Cli, demo_copy: Path) -> None:
+    home = str(demo_copy)
+    run = run_cli(["--home", home, "sla", "show", "inc-0000001", "--format", "json", "--now", "2026-11-23T00:00"])
+    assert run.code == 0, run.err
+    evidence = json.loads(run.out)
+    assert [c["clock"] for c in evidence["clocks"]] == ["response", "resolution"]
+    assert {c["ticket"] for c in evidence["clocks"]} == {"INC-0000001"}
+    kinds = [(e["clock"], e["event"]) for e in evidence["timeline"]]
+    assert kinds[:2] == [("response", "start"), ("resolution", "start")]
+    assert ("response", "stop") in kinds
+    csv_run = run_cli(["--home", home, "sla", "show", "INC-0000001", "--format", "csv", "--now", "2026-11-23T00:00"])
+    assert csv_run.out.splitlines()[0] == "ticket,clock,state,target,used,paused,left,due_at,breached_at,stopped_at"
+
+
+def test_sla_show_of_an_unknown_ticket_is_a_clear_error(run_cli: Cli, demo_copy: Path) -> None:
+    run = run_cli(["--home", str(demo_copy), "sla", "show", "INC-9999999"])
+    assert run.code == 1
+    assert "No ticket 'INC-9999999'" in run.err
+
+
+def test_sla_recompute_reports_the_states(run_cli: Cli, demo_copy: Path) -> None:
+    run = run_cli(["--home", str(demo_copy), "sla", "recompute", "--now", "2026-11-23T00:00:00+00:00"])
+    assert run.code == 0, run.err
+    assert "Recomputed 600 tickets" in run.out
+    assert "resolution" in run.out
+    assert "not_timed" in run.out
