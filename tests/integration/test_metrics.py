@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, select
@@ -19,14 +21,14 @@ YEAR = Filter(NOW - timedelta(days=365), NOW)
 
 
 @pytest.fixture
-def conn(demo_home: Path) -> Connection:
+def conn(demo_home: Path) -> Iterator[Connection]:
     engine = make_engine(sqlite_url(demo_home / "cache.sqlite3"))
     with engine.connect() as connection:
-        yield connection  # type: ignore[misc]
+        yield connection
     engine.dispose()
 
 
-def rows(conn: Connection) -> list[dict[str, object]]:
+def rows(conn: Connection) -> list[dict[str, Any]]:
     units = dict(conn.execute(select(BusinessUnit.id, BusinessUnit.code)).all())
     return [
         {**r._asdict(), "unit": units[r.business_unit_id]}
@@ -40,8 +42,8 @@ def rows(conn: Connection) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
-def in_year(r: dict[str, object]) -> bool:
-    return r["resolved_at"] is not None and YEAR.start <= r["resolved_at"] < YEAR.end  # type: ignore[operator]
+def in_year(r: dict[str, Any]) -> bool:
+    return r["resolved_at"] is not None and YEAR.start <= r["resolved_at"] < YEAR.end
 
 
 def test_resolution_compliance_by_priority_and_unit(conn: Connection) -> None:
@@ -70,7 +72,7 @@ def test_filters_narrow_the_figures(conn: Connection) -> None:
 
 def test_percentiles_are_nearest_rank(conn: Connection) -> None:
     values = sorted(
-        int(r["resolution_seconds"])  # type: ignore[call-overload]
+        int(r["resolution_seconds"])
         for r in rows(conn)
         if in_year(r) and r["resolution_state"] in (SlaState.MET, SlaState.MISSED)
     )
@@ -87,14 +89,14 @@ def test_backlog_ages_and_breaches(conn: Connection) -> None:
     assert sum(n for _, n in result.by_age) == result.open
     assert [label for label, _ in result.by_age] == [label for label, _ in AGE_BUCKETS]
     due = [r["resolution_due_at"] for r in open_rows if r["resolution_due_at"] is not None]
-    assert result.breached == sum(1 for d in due if d < NOW)  # type: ignore[operator]
-    assert result.due_soon == sum(1 for d in due if NOW <= d < NOW + timedelta(hours=24))  # type: ignore[operator]
+    assert result.breached == sum(1 for d in due if d < NOW)
+    assert result.due_soon == sum(1 for d in due if NOW <= d < NOW + timedelta(hours=24))
 
 
 def test_reopen_and_first_contact_rates(conn: Connection) -> None:
     resolved = [r for r in rows(conn) if in_year(r)]
     result = rates(conn, YEAR)
     assert result.resolved == len(resolved)
-    assert result.reopened == sum(1 for r in resolved if r["reopen_count"] > 0)  # type: ignore[operator]
-    assert result.first_contact == sum(1 for r in resolved if r["tier"] <= 1 and r["reopen_count"] == 0)  # type: ignore[operator]
+    assert result.reopened == sum(1 for r in resolved if r["reopen_count"] > 0)
+    assert result.first_contact == sum(1 for r in resolved if r["tier"] <= 1 and r["reopen_count"] == 0)
     assert 0 < result.first_contact < result.resolved
