@@ -191,3 +191,54 @@ def rates(conn: Connection, flt: Filter) -> Rates:
 
 def groupings() -> Sequence[Grouping]:
     return ("priority", "unit", "module", "tier", "week", "month")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the metrics view draws, computed in one go off the UI thread."""
+
+    filter: Filter
+    weekly: list[Compliance]
+    weekly_by_priority: dict[str, list[Compliance]]
+    by_unit: list[Compliance]
+    by_module: list[Compliance]
+    backlog: Backlog
+    resolution: Percentiles
+    response: Percentiles
+    resolution_hours: list[float]
+    rates: Rates
+    as_of: datetime | None
+
+
+def resolution_hours(conn: Connection, flt: Filter) -> list[float]:
+    """Business hours to resolve each ticket resolved in the period (for the distribution)."""
+    query = select(Ticket.resolution_seconds).where(
+        Ticket.resolved_at >= flt.start,
+        Ticket.resolved_at < flt.end,
+        Ticket.resolution_state.in_(JUDGED),
+        *_scope(flt),
+    )
+    return [seconds / 3600 for (seconds,) in conn.execute(query) if seconds is not None]
+
+
+def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
+    timed = ("critical", "high", "medium")
+    by_priority = {
+        p: compliance(conn, Filter(flt.start, flt.end, flt.units, flt.modules, (p,)), "resolution", "week")
+        for p in timed
+        if not flt.priorities or p in flt.priorities
+    }
+    as_of = conn.execute(select(func.max(Ticket.sla_computed_at))).scalar()
+    return Dashboard(
+        filter=flt,
+        weekly=compliance(conn, flt, "resolution", "week"),
+        weekly_by_priority=by_priority,
+        by_unit=compliance(conn, flt, "resolution", "unit"),
+        by_module=compliance(conn, flt, "resolution", "module"),
+        backlog=backlog(conn, flt, now),
+        resolution=percentiles(conn, flt, "resolution"),
+        response=percentiles(conn, flt, "response"),
+        resolution_hours=resolution_hours(conn, flt),
+        rates=rates(conn, flt),
+        as_of=as_of,
+    )

@@ -49,6 +49,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting(
+        "compliance_target_percent",
+        int,
+        90,
+        "Compliance target (%)",
+        "The share of tickets that must meet their SLA; drawn as the target line on the charts.",
+        minimum=1,
+    ),
+    Setting(
         "breach_horizon_hours",
         int,
         24,

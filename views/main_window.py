@@ -54,7 +54,8 @@ class MainWindow(QMainWindow):
             self.navigation.addItem(item)
             self.pages[spec.key] = ViewPage(spec)
             self.stack.addWidget(self.pages[spec.key])
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.metrics_view: QWidget | None = None
+        self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -74,6 +75,21 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1100, 700)
+
+    def _show_row(self, row: int) -> None:
+        if PAGES[row].key == "metrics" and self.metrics_view is None:
+            self._build_metrics_view(row)
+        self.stack.setCurrentIndex(row)
+
+    def _build_metrics_view(self, row: int) -> None:
+        # Imported here, not at the top: matplotlib costs start-up time only when charts are wanted.
+        from views.metrics_view import MetricsView
+
+        view = MetricsView(self.workspace, self.runner)
+        self.stack.removeWidget(self.pages["metrics"])
+        self.stack.insertWidget(row, view)
+        self.metrics_view = view
+        view.start()
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

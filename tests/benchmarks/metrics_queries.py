@@ -1,6 +1,6 @@
 """Benchmark (not part of the test run): every metrics query on a workspace's cache, timed.
 
-    .venv/bin/python tests/benchmarks/metrics_queries.py --home /tmp/sc-1m
+.venv/bin/python tests/benchmarks/metrics_queries.py --home /tmp/sc-1m
 """
 
 from __future__ import annotations

@@ -16,19 +16,10 @@ from console import summary as summary_module
 from console.database import make_engine, sqlite_url
 from console.workspace import Workspace
 from models import ChangeRequest, ChangeStage, Ticket, TicketStatus
-from tests.gui.shots import save_shot
+from tests.gui.drive import open_window, save_shot
 from views.about import AboutDialog
 from views.errors import CrashDialog
 from views.main_window import MainWindow
-
-
-def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
-        window.load()
-    return window
 
 
 def db_counts(workspace: Workspace) -> dict[str, int]:

@@ -336,6 +336,7 @@ def test_settings_defaults(tmp_path: Path) -> None:
         "user": "",
         "sync_interval_seconds": 120,
         "max_offline_days": 30,
+        "compliance_target_percent": 90,
         "breach_horizon_hours": 24,
     }
     assert not (tmp_path / "settings.json").exists()

@@ -1,0 +1,29 @@
+"""Helpers for GUI tests: open the main window as a user would, and keep screenshots."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from console.workspace import Workspace
+from views.main_window import MainWindow
+
+
+def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.summary_loaded, timeout=20_000):
+        window.load()
+    return window
+
+
+def save_shot(widget: QWidget, name: str) -> None:
+    """Keep a screenshot when SUPPORT_CONSOLE_SHOTS names a folder, to look at what we built."""
+    folder = os.environ.get("SUPPORT_CONSOLE_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(folder) / f"{name}.png"))

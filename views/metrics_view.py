@@ -1,0 +1,183 @@
+"""The metrics view: SLA compliance charts with filters, computed off the UI thread.
+
+Imported only when the view is first opened, so matplotlib stays out of start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from console.database import connect
+from console.metrics import Dashboard, Filter, dashboard
+from console.workspace import Workspace
+from models import BusinessUnit, ErpModule, Priority
+from views import charts
+from views.tasks import TaskRunner
+
+PERIODS = (("Last 3 months", 91), ("Last 6 months", 182), ("Last 12 months", 365), ("Last 24 months", 730))
+ALL = "All"
+
+
+@dataclass(frozen=True)
+class Choices:
+    units: list[str]
+    modules: list[str]
+
+
+def load_choices(workspace: Workspace) -> Choices:
+    with connect(workspace.cache()) as conn:
+        units = list(conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars())
+        modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
+    return Choices(units, modules)
+
+
+def load_dashboard(workspace: Workspace, flt: Filter, now: datetime) -> Dashboard:
+    with connect(workspace.cache()) as conn:
+        return dashboard(conn, flt, now)
+
+
+class Chart(FigureCanvasQTAgg):
+    def __init__(self, name: str) -> None:
+        self.figure = Figure(figsize=(8, 4.5), layout="constrained")
+        super().__init__(self.figure)
+        self.setObjectName(f"chart-{name}")
+
+
+class MetricsView(QWidget):
+    loaded = Signal(object)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: TaskRunner,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__()
+        self.setObjectName("metrics-view")
+        self.workspace = workspace
+        self.runner = runner
+        self.now = now
+        self.data: Dashboard | None = None
+        self._generation = 0
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.period = self._combo("period", [label for label, _ in PERIODS], default=2)
+        self.unit = self._combo("unit", [ALL])
+        self.module = self._combo("module", [ALL])
+        self.priority = self._combo("priority", [ALL, *(p.value for p in Priority)])
+        for caption, combo in (("Period", self.period), ("Unit", self.unit), ("Module", self.module),
+                               ("Priority", self.priority)):  # fmt: skip
+            bar.addWidget(QLabel(caption))
+            bar.addWidget(combo)
+        bar.addStretch(1)
+        self.save_button = QPushButton("Save chart…")
+        self.save_button.clicked.connect(self.ask_where_to_save)
+        bar.addWidget(self.save_button)
+        layout.addLayout(bar)
+        self.status = QLabel("Computing…")
+        self.status.setObjectName("metrics-status")
+        layout.addWidget(self.status)
+        self.tabs = QTabWidget()
+        self.charts = {name: Chart(name) for name in ("weekly", "units", "backlog", "resolution")}
+        for name, title in (("weekly", "Weekly compliance"), ("units", "Units and modules"),
+                            ("backlog", "Backlog age"), ("resolution", "Resolution times")):  # fmt: skip
+            self.tabs.addTab(self.charts[name], title)
+        layout.addWidget(self.tabs, 1)
+        self._choices_loaded = False
+
+    def _combo(self, name: str, items: list[str], default: int = 0) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"filter-{name}")
+        combo.addItems(items)
+        combo.setCurrentIndex(default)
+        combo.currentIndexChanged.connect(self.refresh)
+        return combo
+
+    def start(self) -> None:
+        """Fill the filter lists, then compute the charts (both in the background)."""
+        self.runner.op(load_choices, self.workspace, label="Reading filters…").success(self._fill_choices).run()
+        self.refresh()
+
+    def _fill_choices(self, choices: Choices) -> None:
+        for combo, items in ((self.unit, choices.units), (self.module, choices.modules)):
+            combo.blockSignals(True)
+            combo.addItems(items)
+            combo.blockSignals(False)
+        self._choices_loaded = True
+
+    def current_filter(self) -> Filter:
+        end = self.now()
+        days = PERIODS[self.period.currentIndex()][1]
+
+        def chosen(combo: QComboBox) -> tuple[str, ...]:
+            return () if combo.currentText() == ALL else (combo.currentText(),)
+
+        return Filter(end - timedelta(days=days), end, chosen(self.unit), chosen(self.module), chosen(self.priority))
+
+    def refresh(self) -> None:
+        """Recompute for the current filters; an answer to an older request is dropped, not drawn."""
+        self.status.setText("Computing…")
+        self._generation += 1
+        generation = self._generation
+
+        def show_if_current(data: Dashboard) -> None:
+            if generation == self._generation:
+                self.show_dashboard(data)
+
+        flt, now = self.current_filter(), self.now()
+        self.runner.op(load_dashboard, self.workspace, flt, now, label="Computing metrics…").success(
+            show_if_current
+        ).run()
+
+    def show_dashboard(self, data: Dashboard) -> None:
+        self.data = data
+        target = float(self.workspace.settings.get("compliance_target_percent"))
+        charts.weekly_compliance(self.charts["weekly"].figure, data, target)
+        charts.compliance_by_unit_and_module(self.charts["units"].figure, data, target)
+        charts.backlog_age(self.charts["backlog"].figure, data)
+        charts.resolution_distribution(self.charts["resolution"].figure, data)
+        for chart in self.charts.values():
+            chart.draw_idle()
+        judged = sum(c.total for c in data.weekly)
+        met = sum(c.met for c in data.weekly)
+        share = f"{100 * met / judged:.1f} %" if judged else "–"
+        as_of = f"{data.as_of:%d %b %Y %H:%M} UTC" if data.as_of else "never"
+        self.status.setText(
+            f"Resolution compliance {share} of {judged:,} tickets · {data.backlog.open:,} open · data as of {as_of}"
+        )
+        self.loaded.emit(data)
+
+    def current_chart(self) -> Chart:
+        return list(self.charts.values())[self.tabs.currentIndex()]
+
+    def ask_where_to_save(self) -> None:
+        dialog = QFileDialog(self, "Save chart", str(Path.home() / "sla-chart.png"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)"])
+        dialog.fileSelected.connect(self.save_chart)
+        dialog.open()
+
+    def save_chart(self, path: str) -> Path:
+        target = Path(path)
+        if target.suffix.lower() not in (".png", ".svg", ".pdf"):
+            target = target.with_suffix(".png")
+        self.current_chart().figure.savefig(target, dpi=150)
+        return target
