@@ -32,7 +32,6 @@ def weekly_compliance(figure: Figure, data: Dashboard, target_percent: float) ->
     title = "Resolution SLA per week: met vs missed, compliance % by priority"
     if not data.weekly:
         _empty(figure, title)
-        _stamp(figure, data)
         return
     ax = figure.add_subplot()
     weeks = [date2num(date.fromisoformat(c.key)) for c in data.weekly]
@@ -54,7 +53,6 @@ def weekly_compliance(figure: Figure, data: Dashboard, target_percent: float) ->
     more, more_labels = share.get_legend_handles_labels()
     ax.legend(handles + more, labels + more_labels, loc="lower left", fontsize=8, ncol=6, framealpha=0.9)
     figure.autofmt_xdate()
-    _stamp(figure, data)
 
 
 def _compliance_bars(ax: Axes, rows: list[Compliance], title: str, target_percent: float) -> None:
@@ -79,7 +77,6 @@ def compliance_by_unit_and_module(figure: Figure, data: Dashboard, target_percen
         left, right = figure.subplots(1, 2)
         _compliance_bars(left, data.by_unit, "By business unit", target_percent)
         _compliance_bars(right, data.by_module, "By ERP module", target_percent)
-    _stamp(figure, data)
 
 
 def backlog_age(figure: Figure, data: Dashboard) -> None:
@@ -92,7 +89,6 @@ def backlog_age(figure: Figure, data: Dashboard) -> None:
         f"Backlog by age: {data.backlog.open:,} open, {data.backlog.breached:,} past due, "
         f"{data.backlog.due_soon:,} due within 24 h"
     )
-    _stamp(figure, data)
 
 
 def resolution_distribution(figure: Figure, data: Dashboard) -> None:
@@ -100,7 +96,6 @@ def resolution_distribution(figure: Figure, data: Dashboard) -> None:
     title = "Business hours to resolve"
     if not data.resolution_hours:
         _empty(figure, title)
-        _stamp(figure, data)
         return
     ax = figure.add_subplot()
     ax.hist(data.resolution_hours, bins=40, color="#1f5f8b")
@@ -111,4 +106,13 @@ def resolution_distribution(figure: Figure, data: Dashboard) -> None:
     ax.set_xlabel("business hours")
     ax.set_ylabel("tickets")
     ax.set_title(f"{title} ({data.resolution.count:,} tickets)")
-    _stamp(figure, data)
+
+
+def draw_all(figures: dict[str, Figure], data: Dashboard, target_percent: float) -> None:
+    """Draw every chart of the dashboard, each stamped with the age of its data."""
+    weekly_compliance(figures["weekly"], data, target_percent)
+    compliance_by_unit_and_module(figures["units"], data, target_percent)
+    backlog_age(figures["backlog"], data)
+    resolution_distribution(figures["resolution"], data)
+    for figure in figures.values():
+        _stamp(figure, data)

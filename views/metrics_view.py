@@ -150,10 +150,7 @@ class MetricsView(QWidget):
     def show_dashboard(self, data: Dashboard) -> None:
         self.data = data
         target = float(self.workspace.settings.get("compliance_target_percent"))
-        charts.weekly_compliance(self.charts["weekly"].figure, data, target)
-        charts.compliance_by_unit_and_module(self.charts["units"].figure, data, target)
-        charts.backlog_age(self.charts["backlog"].figure, data)
-        charts.resolution_distribution(self.charts["resolution"].figure, data)
+        charts.draw_all({name: chart.figure for name, chart in self.charts.items()}, data, target)
         for chart in self.charts.values():
             chart.draw_idle()
         judged = sum(c.total for c in data.weekly)
