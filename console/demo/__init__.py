@@ -83,7 +83,7 @@ def create_demo(
     url = workspace.shared_url()
     is_file = url.get_backend_name() == "sqlite"
     shared_path = Path(str(url.database)) if is_file else None
-    shared = _prepare_shared(workspace, url, shared_path)
+    shared = _prepare_shared(workspace, shared_path)
     try:
         user, rows = _generate(shared, spec, report)
         recompute(shared, spec.end, report)
@@ -133,7 +133,7 @@ def _refuse_non_demo_cache(workspace: Workspace) -> None:
         engine.dispose()
 
 
-def _prepare_shared(workspace: Workspace, url: object, shared_path: Path | None) -> Engine:
+def _prepare_shared(workspace: Workspace, shared_path: Path | None) -> Engine:
     """An empty, migrated shared database; an earlier demo is replaced, real data never is."""
     if shared_path is not None:
         if shared_path.exists():
