@@ -52,8 +52,11 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(QIcon(str(resources.path(f"icons/{spec.icon}"))), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             self.navigation.addItem(item)
-            self.pages[spec.key] = ViewPage(spec)
-            self.stack.addWidget(self.pages[spec.key])
+            if spec.planned:
+                self.pages[spec.key] = ViewPage(spec)
+                self.stack.addWidget(self.pages[spec.key])
+            else:  # a built view, made when first opened
+                self.stack.addWidget(QWidget())
         self.metrics_view: QWidget | None = None
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
@@ -86,8 +89,10 @@ class MainWindow(QMainWindow):
         from views.metrics_view import MetricsView
 
         view = MetricsView(self.workspace, self.runner)
-        self.stack.removeWidget(self.pages["metrics"])
+        placeholder = self.stack.widget(row)
         self.stack.insertWidget(row, view)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
         self.metrics_view = view
         view.start()
 

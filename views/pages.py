@@ -1,4 +1,4 @@
-"""The four views' pages as they stand today: what each will do, and what the cache already holds.
+"""The views' pages until each view is built: what it will do, and what the cache already holds.
 
 Each view is built by its own feature; until then its page says so plainly and shows
 the real figures it will work on, so the window never pretends.
@@ -20,7 +20,7 @@ class PageSpec:
     title: str
     icon: str
     lead: str
-    planned: tuple[str, ...]
+    planned: tuple[str, ...]  # empty once the view itself is built
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -57,17 +57,7 @@ PAGES: tuple[PageSpec, ...] = (
             "Change calendar with period-end freeze windows, CAB agenda",
         ),
     ),
-    PageSpec(
-        "metrics",
-        "Metrics",
-        "metrics.svg",
-        "SLA compliance a manager can take to the business review, offline.",
-        (
-            "Weekly compliance per priority against the target",
-            "Compliance by business unit and ERP module, backlog age",
-            "PDF / PNG / CSV reports",
-        ),
-    ),
+    PageSpec("metrics", "Metrics", "metrics.svg", "SLA compliance a manager can take to the business review.", ()),
 )
 
 
@@ -135,7 +125,6 @@ class ViewPage(QWidget):
             ],
             "ticket": [("total", "tickets you can open"), ("problems", "problems"), ("articles", "knowledge articles")],
             "changes": [("changes", "change requests"), ("awaiting", "awaiting approval")],
-            "metrics": [("total", "tickets to measure"), ("units", "business units")],
         }[self.spec.key]
 
     def show_summary(self, summary: WorkspaceSummary) -> None:
@@ -147,7 +136,6 @@ class ViewPage(QWidget):
             "articles": summary.articles,
             "changes": summary.changes,
             "awaiting": summary.changes_awaiting_approval,
-            "units": len(summary.units),
         }
         for key, figure in self.figures.items():
             figure.set(f"{values[key]:,}")
