@@ -42,8 +42,13 @@ pytest: $(VENV)/.installed-test
 
 test: lint typecheck pytest
 
+BENCH_HOME ?= /tmp/support-console-1m
+BENCH_TICKETS ?= 1000000
+
+# Not part of `make test`: builds a large workspace (about 13 GB for a million tickets) and times it.
 benchmark: $(VENV)/.installed-test
-	$(BIN)/python tests/benchmarks/demo_generation.py
+	$(BIN)/python tests/benchmarks/demo_generation.py --tickets $(BENCH_TICKETS) --home $(BENCH_HOME)
+	$(BIN)/python tests/benchmarks/metrics_queries.py --home $(BENCH_HOME)
 
 bundle: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[bundle]"
