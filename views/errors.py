@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -80,7 +81,7 @@ def _save(report: str, crash_dir: Path | None) -> Path | None:
     return path
 
 
-def install_excepthook(parent_getter: object, crash_dir: Path) -> None:
+def install_excepthook(parent_getter: Callable[[], QWidget | None], crash_dir: Path) -> None:
     """Uncaught exceptions in Qt slots become a crash dialog instead of a silent abort."""
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
@@ -89,7 +90,6 @@ def install_excepthook(parent_getter: object, crash_dir: Path) -> None:
             return
         error.__traceback__ = tb
         traceback.print_exception(kind, error, tb)
-        parent = parent_getter() if callable(parent_getter) else None
-        show_error(parent, error, crash_dir)
+        show_error(parent_getter(), error, crash_dir)
 
     sys.excepthook = hook

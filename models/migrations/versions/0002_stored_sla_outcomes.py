@@ -16,19 +16,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The SLA engine's clock states, as this revision stores them.
+SLA_STATES = ("running", "warning", "paused", "breached", "met", "missed", "not_timed")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
                 "response_state",
                 sa.Enum(
-                    "running",
-                    "warning",
-                    "paused",
-                    "breached",
-                    "met",
-                    "missed",
-                    "not_timed",
+                    *SLA_STATES,
                     name="response_state",
                     native_enum=False,
                     create_constraint=True,
@@ -41,13 +39,7 @@ def upgrade() -> None:
             sa.Column(
                 "resolution_state",
                 sa.Enum(
-                    "running",
-                    "warning",
-                    "paused",
-                    "breached",
-                    "met",
-                    "missed",
-                    "not_timed",
+                    *SLA_STATES,
                     name="resolution_state",
                     native_enum=False,
                     create_constraint=True,
