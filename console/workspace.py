@@ -16,6 +16,7 @@ import platformdirs
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
+from console import derived
 from console.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
 from console.errors import WorkspaceError
 from console.secrets import SecretStore
@@ -87,7 +88,9 @@ class Workspace:
         """The local cache, migrated to this version (backed up first if it held an older schema)."""
         engine = make_engine(sqlite_url(self.cache_path))
         try:
-            return engine, upgrade(engine, backup_dir=self.backups_dir)
+            result = upgrade(engine, backup_dir=self.backups_dir)
+            derived.ensure(engine)
+            return engine, result
         except BaseException:
             engine.dispose()
             raise

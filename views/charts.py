@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
@@ -94,11 +95,11 @@ def backlog_age(figure: Figure, data: Dashboard) -> None:
 def resolution_distribution(figure: Figure, data: Dashboard) -> None:
     figure.clear()
     title = "Business hours to resolve"
-    if not data.resolution_hours:
+    if not data.resolution_seconds:
         _empty(figure, title)
         return
     ax = figure.add_subplot()
-    ax.hist(data.resolution_hours, bins=40, color="#1f5f8b")
+    ax.hist(np.asarray(data.resolution_seconds) / 3600, bins=40, color="#1f5f8b")
     for value, label in ((data.resolution.median_seconds, "median"), (data.resolution.p90_seconds, "90th percentile")):
         if value is not None:
             ax.axvline(value / 3600, color=TARGET, linestyle="--", linewidth=1)

@@ -124,7 +124,7 @@ class MetricsView(QWidget):
         self._choices_loaded = True
 
     def current_filter(self) -> Filter:
-        end = self.now()
+        end = self.now().date() + timedelta(days=1)  # today included
         days = PERIODS[self.period.currentIndex()][1]
 
         def chosen(combo: QComboBox) -> tuple[str, ...]:

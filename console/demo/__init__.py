@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
 
 import console
 import models
+from console import derived
 from console.bulk import indexes_deferred, insert_rows
 from console.database import check_schema, connect, describe, make_engine, sqlite_url, upgrade
 from console.demo.reference import build_reference
@@ -259,6 +260,7 @@ def _download(workspace: Workspace, shared: Engine, report: Progress) -> Path:
     cache = make_engine(sqlite_url(partial))
     try:
         copy_all(shared, cache, report)
+        derived.ensure(cache, report)
         with cache.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:

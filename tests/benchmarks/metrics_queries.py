@@ -24,7 +24,7 @@ def main() -> int:
     parser.add_argument("--now", default="2026-11-23T00:00:00+00:00")
     args = parser.parse_args()
     now = datetime.fromisoformat(args.now).astimezone(UTC)
-    period = Filter(now - timedelta(days=365), now)
+    period = Filter(now.date() - timedelta(days=365), now.date())
     workspace = Workspace.open(args.home)
     total = 0.0
     with connect(workspace.cache()) as conn:

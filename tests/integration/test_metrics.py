@@ -17,7 +17,7 @@ from console.metrics import AGE_BUCKETS, Filter, backlog, compliance, percentile
 from models import BusinessUnit, SlaState, Ticket, TicketStatus
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
-YEAR = Filter(NOW - timedelta(days=365), NOW)
+YEAR = Filter(NOW.date() - timedelta(days=365), NOW.date())
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def rows(conn: Connection) -> list[dict[str, Any]]:
 
 
 def in_year(r: dict[str, Any]) -> bool:
-    return r["resolved_at"] is not None and YEAR.start <= r["resolved_at"] < YEAR.end
+    return r["resolved_at"] is not None and YEAR.start_at <= r["resolved_at"] < YEAR.end_at
 
 
 def test_resolution_compliance_by_priority_and_unit(conn: Connection) -> None:
@@ -84,7 +84,7 @@ def test_percentiles_are_nearest_rank(conn: Connection) -> None:
 
 def test_backlog_ages_and_breaches(conn: Connection) -> None:
     open_rows = [r for r in rows(conn) if TicketStatus(r["status"]).is_open]
-    result = backlog(conn, Filter(NOW - timedelta(days=3650), NOW), NOW)
+    result = backlog(conn, Filter(NOW.date() - timedelta(days=3650), NOW.date()), NOW)
     assert result.open == len(open_rows) > 0
     assert sum(n for _, n in result.by_age) == result.open
     assert [label for label, _ in result.by_age] == [label for label, _ in AGE_BUCKETS]
