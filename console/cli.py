@@ -11,12 +11,13 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
 import console
 from console.errors import ConsoleError
 from console.workspace import HOME_ENV, Workspace
+from models import Priority
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -95,11 +96,26 @@ def build_parser() -> Parser:
         action.add_argument("--now", type=_instant, metavar="ISO-TIME", help="evaluate as of this time (default: now)")
         action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
 
+    report = verbs.add_parser(
+        "report",
+        help="write the SLA report for managers (PDF, PNG or CSV) from the local cache",
+        description="Write the SLA compliance report: a multi-page PDF (key figures, charts, compliance by "
+        "priority, tier, unit, module and month, breach list), one PNG of the charts, or the tables as CSV, "
+        "chosen by the file's extension. Reads only the local cache: no display, no network.",
+    )
+    report.add_argument("--out", required=True, metavar="FILE", help="report file: .pdf, .png or .csv")
+    report.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first day (default: 90 days back)")
+    report.add_argument("--to", dest="end", type=_day, metavar="DATE", help="last day, included (default: today)")
+    report.add_argument("--unit", action="append", default=[], metavar="CODE", help="only this business unit")
+    report.add_argument("--module", action="append", default=[], metavar="CODE", help="only this ERP module")
+    report.add_argument("--priority", action="append", default=[], choices=[p.value for p in Priority])
+    report.add_argument("--now", type=_instant, metavar="ISO-TIME", help="backlog as of this time (default: now)")
+
     settings = verbs.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
     # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
-    for verb in (demo, info, settings, verbs.choices["gui"]):
+    for verb in (demo, info, report, settings, verbs.choices["gui"]):
         verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
 
@@ -241,7 +257,38 @@ def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from console.metrics import Filter
+    from console.report import check_target, default_period, gather, write_report
+
+    now = args.now or datetime.now(UTC)
+    start, end = default_period(now.date())
+    flt = Filter(
+        args.start or (args.end or end) - (end - start),
+        (args.end or end) + timedelta(days=1),
+        tuple(code.upper() for code in args.unit),
+        tuple(code.upper() for code in args.module),
+        tuple(args.priority),
+    )
+    path = Path(args.out).expanduser()
+    check_target(path)
+    target = float(workspace.settings.get("compliance_target_percent"))
+    with workspace.cache().connect() as conn:
+        report = gather(conn, flt, now, target)
+    write_report(report, path)
+    resolution = report.overall("resolution")
+    print(
+        f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB): {flt.start} to {flt.end - timedelta(days=1)}, "
+        f"resolution compliance {resolution.percent or 0:.1f} % of {resolution.total:,}, "
+        f"{len(report.breaches):,} breaches"
+    )
+    return EXIT_OK
+
+
 VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+    "report": run_report,
     "sla": run_sla,
     "gui": run_gui,
     "demo": run_demo,

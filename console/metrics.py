@@ -184,10 +184,7 @@ class Backlog:
 def backlog(conn: Connection, flt: Filter, now: datetime, horizon: timedelta = timedelta(hours=24)) -> Backlog:
     """Open tickets now: how many, how old, how many past due and due within ``horizon``."""
     where = [Ticket.status.in_(OPEN), Ticket.created_at <= now, *_ticket_scope(flt)]
-    whens = []
-    for label, limit in AGE_BUCKETS:
-        if limit is not None:
-            whens.append((Ticket.created_at > now - limit, label))
+    whens = [(Ticket.created_at > after, label) for label, after, _ in backlog_windows(now) if after is not None]
     bucket = case(*whens, else_=AGE_BUCKETS[-1][0])
     counts: dict[str, int] = {
         str(label): int(n) for label, n in conn.execute(select(bucket, func.count()).where(*where).group_by(bucket))
@@ -239,6 +236,7 @@ class Dashboard:
     """Everything the metrics view draws, computed in one go off the UI thread."""
 
     filter: Filter
+    now: datetime
     weekly: list[Compliance]
     weekly_by_priority: dict[str, list[Compliance]]
     by_unit: list[Compliance]
@@ -262,6 +260,7 @@ def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
     resolution = durations(conn, flt, "resolution")
     return Dashboard(
         filter=flt,
+        now=now,
         weekly=compliance(conn, flt, "resolution", "week"),
         weekly_by_priority=by_priority,
         by_unit=compliance(conn, flt, "resolution", "unit"),
@@ -273,3 +272,72 @@ def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
         rates=rates(conn, flt),
         as_of=as_of,
     )
+
+
+@dataclass(frozen=True)
+class Drill:
+    """The tickets behind one bar of a chart: clocks of a state stopped in the filter's period,
+    or (``open_created`` set) the open tickets created in a window, whatever the period."""
+
+    title: str
+    filter: Filter
+    clock: ClockName = "resolution"
+    states: tuple[SlaState, ...] = JUDGED
+    open_created: tuple[datetime | None, datetime | None] | None = None  # (after, at or before)
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    number: str
+    title: str
+    priority: str
+    status: str
+    unit: str
+    module: str
+    when: datetime | None  # the clock's stop, or the creation of an open ticket
+    state: str
+
+
+def drill_tickets(conn: Connection, drill: Drill, limit: int = 2000) -> tuple[list[DrillRow], int]:
+    """Up to ``limit`` of the tickets behind a bar (latest first), and how many there are in all."""
+    state, stopped, _ = _clock(drill.clock)
+    where: list[ColumnElement[bool]] = _ticket_scope(drill.filter)
+    when: Any
+    if drill.open_created is not None:
+        after, until = drill.open_created
+        when = Ticket.created_at
+        where.append(Ticket.status.in_(OPEN))
+        if after is not None:
+            where.append(Ticket.created_at > after)
+        if until is not None:
+            where.append(Ticket.created_at <= until)
+    else:
+        when = stopped
+        where += [stopped >= drill.filter.start_at, stopped < drill.filter.end_at, state.in_(drill.states)]
+    total = int(conn.execute(select(func.count()).select_from(Ticket).where(*where)).scalar_one())
+    query = (
+        select(
+            Ticket.number, Ticket.title, Ticket.priority, Ticket.status, BusinessUnit.code, ErpModule.code, when, state
+        )
+        .join(BusinessUnit, Ticket.business_unit_id == BusinessUnit.id)
+        .join(ErpModule, Ticket.module_id == ErpModule.id)
+        .where(*where)
+        .order_by(when.desc(), Ticket.number)
+        .limit(limit)
+    )
+    rows = [
+        DrillRow(number, title, str(priority), str(status), unit, module, at, str(clock_state))
+        for number, title, priority, status, unit, module, at, clock_state in conn.execute(query)
+    ]
+    return rows, total
+
+
+def backlog_windows(now: datetime) -> list[tuple[str, datetime | None, datetime | None]]:
+    """Each backlog age bucket as the creation window (after, at or before) of its open tickets."""
+    windows: list[tuple[str, datetime | None, datetime | None]] = []
+    newer: datetime | None = now
+    for label, limit in AGE_BUCKETS:
+        older = now - limit if limit is not None else None
+        windows.append((label, older, newer))
+        newer = older
+    return windows

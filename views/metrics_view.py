@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from console import charts
 from console.database import connect
 from console.metrics import Dashboard, Filter, dashboard
 from console.workspace import Workspace
 from models import BusinessUnit, ErpModule, Priority
-from views import charts
 from views.tasks import TaskRunner
 
 PERIODS = (("Last 3 months", 91), ("Last 6 months", 182), ("Last 12 months", 365), ("Last 24 months", 730))

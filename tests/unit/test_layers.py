@@ -45,6 +45,7 @@ NO_QT = textwrap.dedent(
 
     import models, console, console.cli, console.demo, console.workspace, console.database, console.summary
     import console.bulk, console.history, console.secrets, console.settings, console.snapshot
+    import console.charts, console.metrics, console.report
 
     loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("PySide6", "shiboken6", "views"))
     assert not loaded, loaded
@@ -52,6 +53,11 @@ NO_QT = textwrap.dedent(
     # What the app does when the window is asked for without Qt: a message, not a traceback.
     code = console.cli.main(["--home", sys.argv[1], "gui"])
     print("gui exit", code)
+
+    # The manager's report is written with no display and no Qt (here on an empty workspace).
+    code = console.cli.main(["--home", sys.argv[1], "report", "--out", sys.argv[1] + "/report.pdf"])
+    print("report exit", code)
+    assert not [m for m in sys.modules if m.startswith(("matplotlib.backends.backend_qt", "PySide6"))]
 
     sys.argv = ["support-console", "--help"]
     try:
@@ -78,6 +84,8 @@ def test_headless_modules_import_and_run_without_qt(tmp_path: Path) -> None:
     assert "usage: support-console" in done.stdout
     assert "help exit 0" in done.stdout
     assert "gui exit 1" in done.stdout
+    assert "report exit 0" in done.stdout
+    assert (tmp_path / "ws" / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "The window cannot open" in done.stderr
     assert "Traceback" not in done.stderr
 

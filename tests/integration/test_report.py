@@ -1,0 +1,150 @@
+"""`support-console report`: its figures match the SLA engine replayed over every ticket's history."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import Connection
+
+from console.cli import main
+from console.database import make_engine, sqlite_url
+from console.sla.recompute import recompute
+from console.sla.store import SlaContext, changes_by_ticket, ticket_facts
+from models import SlaState
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+START, END = date(2026, 5, 1), date(2026, 10, 31)  # --from and --to, both included
+ARGS = ["--from", START.isoformat(), "--to", END.isoformat(), "--now", NOW.isoformat()]
+
+
+def replayed(conn: Connection, clock: str) -> Counter[tuple[str, str]]:
+    """(priority, met|missed) of every clock that stopped in the period, from the audit history alone."""
+    context = SlaContext.load(conn)
+    changes = dict(changes_by_ticket(conn))
+    counts: Counter[tuple[str, str]] = Counter()
+    for facts in ticket_facts(conn):
+        result = getattr(context.evaluate(facts, changes.get(facts.id, []), NOW), clock)
+        stopped = result.stopped_at
+        if stopped is not None and START <= stopped.date() <= END and result.state in (SlaState.MET, SlaState.MISSED):
+            counts[(str(facts.priority), str(result.state))] += 1
+    return counts
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def table_in(text: str, title: str) -> dict[str, list[str]]:
+    """The rows of one titled table in the report's text: first cell → the other cells."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    rows: dict[str, list[str]] = {}
+    for line in lines[start + 2 :]:
+        cells = line.split()
+        if not cells or not re.fullmatch(r"[\d.–]+", cells[-1]):
+            break
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def run(home: Path, *args: str) -> int:
+    return main(["--home", str(home), "report", *args])
+
+
+def expected_rows(conn: Connection) -> dict[str, list[str]]:
+    response, resolution = replayed(conn, "response"), replayed(conn, "resolution")
+    rows = {}
+    for priority in sorted({p for p, _ in response} | {p for p, _ in resolution}):
+        cells = []
+        for counts in (response, resolution):
+            met, missed = counts[(priority, "met")], counts[(priority, "missed")]
+            cells += [str(met), str(missed), f"{100 * met / (met + missed):.1f}" if met + missed else "–"]
+        rows[priority] = cells
+    return rows
+
+
+def test_the_pdf_matches_the_engine_over_the_history(demo_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.pdf"
+    assert run(demo_copy, "--out", str(out), *ARGS) == 0
+    text = pdf_text(out)
+    assert "SLA compliance report" in text
+    assert re.search(rf"Period +{START} to {END} \(UTC days\)", text)
+    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
+    with engine.connect() as conn:
+        expected = expected_rows(conn)
+    engine.dispose()
+    assert table_in(text, "Compliance by priority") == expected
+    assert len(PdfReader(out).pages) >= 7  # key figures, four charts, tables, breaches
+    assert re.search(r"Breaches \(\d+\)", text)
+
+
+def test_a_policy_change_changes_past_compliance_in_the_report(demo_copy: Path, tmp_path: Path) -> None:
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    assert run(demo_copy, "--out", str(before), *ARGS) == 0
+    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE sla_targets SET resolution_minutes = resolution_minutes / 3 WHERE priority='high'")
+    recompute(engine, NOW)
+    with engine.connect() as conn:
+        expected = expected_rows(conn)
+    engine.dispose()
+    assert run(demo_copy, "--out", str(after), *ARGS) == 0
+    old, new = csv_section(before, "priority"), csv_section(after, "priority")
+    assert new == expected
+    assert int(new["high"][4]) > int(old["high"][4])  # more resolution breaches of High, in the past
+    assert new["critical"] == old["critical"]
+
+
+def csv_section(path: Path, first_column: str) -> dict[str, list[str]]:
+    text = path.read_text(encoding="utf-8-sig")
+    rows: dict[str, list[str]] = {}
+    reader = csv.reader(io.StringIO(text))
+    inside = False
+    for row in reader:
+        if row and row[0] == first_column:
+            inside = True
+            continue
+        if inside:
+            if len(row) != 7 or not re.fullmatch(r"[\d.–]+", row[-1]):
+                break
+            rows[row[0]] = row[1:]
+    return rows
+
+
+def test_png_and_csv_by_extension(demo_copy: Path, tmp_path: Path) -> None:
+    png, table = tmp_path / "r.png", tmp_path / "r.csv"
+    assert run(demo_copy, "--out", str(png), *ARGS) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run(demo_copy, "--out", str(table), *ARGS, "--unit", "dxb-hq") == 0
+    text = table.read_text(encoding="utf-8-sig")
+    assert "Scope,units DXB-HQ" in text
+    units = csv_section(table, "unit")
+    assert list(units) == ["DXB-HQ"]
+    assert "ticket,clock,priority,unit,module,due,stopped,late (h),title" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "{tmp}/r.pdf", "--unit", "NOPE"], "No business unit NOPE; known: "),
+        (["--out", "{tmp}/r.pdf", "--module", "XX"], "No ERP module XX; known: "),
+        (["--out", "{tmp}/r.docx"], "the report is written as .pdf, .png, .csv"),
+        (["--out", "{tmp}/r.pdf", "--from", "2026-10-01", "--to", "2026-09-01"], "The period is empty"),
+        (["--out", "{tmp}"], "is a folder"),
+    ],
+)
+def test_bad_requests_are_refused_and_write_nothing(
+    demo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    assert run(demo_copy, *[a.format(tmp=out_dir) for a in args]) == 1
+    assert message in capsys.readouterr().err
+    assert list(out_dir.iterdir()) == []
