@@ -9,12 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+from matplotlib.backend_bases import PickEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,10 +30,13 @@ from sqlalchemy import select
 
 from console import charts
 from console.database import connect
-from console.metrics import Dashboard, Filter, dashboard
+from console.metrics import Dashboard, Drill, Filter, dashboard
 from console.workspace import Workspace
 from models import BusinessUnit, ErpModule, Priority
+from views.drill import DrillDialog, SlaDialog
 from views.tasks import TaskRunner
+
+DialogT = TypeVar("DialogT", bound=QDialog)
 
 PERIODS = (("Last 3 months", 91), ("Last 6 months", 182), ("Last 12 months", 365), ("Last 24 months", 730))
 ALL = "All"
@@ -63,6 +69,8 @@ class Chart(FigureCanvasQTAgg):
 
 class MetricsView(QWidget):
     loaded = Signal(object)
+    drill_opened = Signal(object)  # the DrillDialog
+    sla_opened = Signal(object)  # the SlaDialog
 
     def __init__(
         self,
@@ -96,10 +104,12 @@ class MetricsView(QWidget):
         self.status.setObjectName("metrics-status")
         layout.addWidget(self.status)
         self.tabs = QTabWidget()
-        self.charts = {name: Chart(name) for name in ("weekly", "units", "backlog", "resolution")}
-        for name, title in (("weekly", "Weekly compliance"), ("units", "Units and modules"),
-                            ("backlog", "Backlog age"), ("resolution", "Resolution times")):  # fmt: skip
+        self.charts = {name: Chart(name) for name in charts.CHARTS}
+        for name, (title, _) in charts.CHARTS.items():
             self.tabs.addTab(self.charts[name], title)
+            self.charts[name].mpl_connect("pick_event", self._picked)
+        self.picks: charts.Picks = {}
+        self.dialogs: list[QDialog] = []  # the drill-down and SLA dialogs open now
         layout.addWidget(self.tabs, 1)
         self._choices_loaded = False
 
@@ -150,7 +160,9 @@ class MetricsView(QWidget):
     def show_dashboard(self, data: Dashboard) -> None:
         self.data = data
         target = float(self.workspace.settings.get("compliance_target_percent"))
-        charts.draw_all({name: chart.figure for name, chart in self.charts.items()}, data, target)
+        self.picks = charts.draw_all({name: chart.figure for name, chart in self.charts.items()}, data, target)
+        for artist in self.picks:
+            artist.set_picker(True)
         for chart in self.charts.values():
             chart.draw_idle()
         judged = sum(c.total for c in data.weekly)
@@ -161,6 +173,30 @@ class MetricsView(QWidget):
             f"Resolution compliance {share} of {judged:,} tickets · {data.backlog.open:,} open · data as of {as_of}"
         )
         self.loaded.emit(data)
+
+    def _picked(self, event: PickEvent) -> None:
+        drill = self.picks.get(event.artist)
+        if drill is not None:
+            self.open_drill(drill)
+
+    def open_drill(self, drill: Drill) -> DrillDialog:
+        """List the tickets behind a bar; opening one shows its SLA and timeline."""
+        dialog = DrillDialog(self.workspace, self.runner, drill, self)
+        dialog.open_ticket.connect(self.open_ticket)
+        self.drill_opened.emit(self._keep(dialog))
+        return dialog
+
+    def open_ticket(self, number: str) -> SlaDialog:
+        dialog = self._keep(SlaDialog(self.workspace, self.runner, number, self.now(), self))
+        self.sla_opened.emit(dialog)
+        return dialog
+
+    def _keep(self, dialog: DialogT) -> DialogT:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs.append(dialog)
+        dialog.destroyed.connect(lambda: self.dialogs.remove(dialog))
+        dialog.open()
+        return dialog
 
     def current_chart(self) -> Chart:
         return list(self.charts.values())[self.tabs.currentIndex()]

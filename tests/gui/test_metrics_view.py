@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.patches import Rectangle
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
 from console.database import connect
 from console.metrics import compliance
 from console.workspace import Workspace
+from models import SlaState, Ticket
 from tests.gui.drive import open_window, save_shot
+from views.drill import DrillDialog, SlaDialog
 from views.metrics_view import MetricsView
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
@@ -72,3 +76,75 @@ def test_charts_save_as_png_svg_and_pdf(qtbot: QtBot, gui_workspace: Workspace, 
         saved = view.save_chart(str(tmp_path / f"chart{suffix}"))
         assert saved.read_bytes().startswith(head)
     assert view.save_chart(str(tmp_path / "no-suffix")).suffix == ".png"
+
+
+def click_artist(qtbot: QtBot, chart: FigureCanvasQTAgg, artist: Rectangle) -> None:
+    """A left click at the centre of a bar, in widget coordinates (matplotlib counts from the bottom)."""
+    chart.draw()
+    box = artist.get_window_extent()
+    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    ratio = chart.device_pixel_ratio
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(round(x / ratio), round(chart.height() - y / ratio)))
+
+
+def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    view = open_metrics(qtbot, gui_workspace)
+    assert view.data is not None
+    busiest = max(view.data.weekly, key=lambda c: c.missed)
+    assert busiest.missed > 0
+    week_start = date.fromisoformat(busiest.key)
+    weekly = view.charts["weekly"]
+    missed_bars = [p for p in weekly.figure.axes[0].patches if isinstance(p, Rectangle) and p.get_gid() == "missed"]
+    bar = missed_bars[[c.key for c in view.data.weekly].index(busiest.key)]
+    with qtbot.waitSignal(view.drill_opened, timeout=10_000) as opened:
+        click_artist(qtbot, weekly, bar)
+    dialog = opened.args[0]
+    assert isinstance(dialog, DrillDialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
+    # The list is exactly the tickets whose resolution clock was missed that week, from SQL.
+    start = datetime.combine(week_start, datetime.min.time(), UTC)
+    with connect(gui_workspace.cache()) as conn:
+        expected = set(
+            conn.execute(
+                select(Ticket.number).where(
+                    Ticket.resolved_at >= max(start, view.data.filter.start_at),
+                    Ticket.resolved_at < start + timedelta(days=7),
+                    Ticket.resolution_state == SlaState.MISSED,
+                )
+            ).scalars()
+        )
+    shown = {dialog.model.rows[r][0] for r in range(dialog.model.rowCount())}
+    assert shown == expected
+    assert len(shown) == busiest.missed
+    assert "Enter opens one" in dialog.caption.text()
+    save_shot(dialog, "metrics-drill")
+    first = dialog.model.rows[0][0]
+    with qtbot.waitSignal(view.sla_opened, timeout=10_000) as opened_sla:
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    sla = opened_sla.args[0]
+    assert isinstance(sla, SlaDialog)
+    with qtbot.waitSignal(sla.loaded, timeout=20_000):
+        pass
+    states = {sla.clocks.rows[r][0]: sla.clocks.rows[r][1] for r in range(sla.clocks.rowCount())}
+    assert states["resolution"] == "missed"
+    assert first in sla.windowTitle()
+    assert sla.timeline.rowCount() >= 2
+    save_shot(sla, "metrics-sla-evidence")
+
+
+def test_a_click_on_a_unit_bar_lists_that_unit(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    view = open_metrics(qtbot, gui_workspace)
+    view.tabs.setCurrentIndex(1)
+    chart = view.charts["units"]
+    bar = next(p for p in chart.figure.axes[0].patches if isinstance(p, Rectangle) and p.get_gid() == "DXB-HQ")
+    with qtbot.waitSignal(view.drill_opened, timeout=10_000) as opened:
+        click_artist(qtbot, chart, bar)
+    dialog = opened.args[0]
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
+    units = {dialog.model.rows[r][3] for r in range(dialog.model.rowCount())}
+    assert units == {"DXB-HQ"}
+    assert view.data is not None
+    unit = next(c for c in view.data.by_unit if c.key == "DXB-HQ")
+    assert dialog.model.rowCount() == unit.total
