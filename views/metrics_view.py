@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from matplotlib.backend_bases import PickEvent
+from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
@@ -107,7 +107,7 @@ class MetricsView(QWidget):
         self.charts = {name: Chart(name) for name in charts.CHARTS}
         for name, (title, _) in charts.CHARTS.items():
             self.tabs.addTab(self.charts[name], title)
-            self.charts[name].mpl_connect("pick_event", self._picked)
+            self.charts[name].mpl_connect("button_press_event", self._clicked)
         self.picks: charts.Picks = {}
         self.dialogs: list[QDialog] = []  # the drill-down and SLA dialogs open now
         layout.addWidget(self.tabs, 1)
@@ -161,8 +161,6 @@ class MetricsView(QWidget):
         self.data = data
         target = float(self.workspace.settings.get("compliance_target_percent"))
         self.picks = charts.draw_all({name: chart.figure for name, chart in self.charts.items()}, data, target)
-        for artist in self.picks:
-            artist.set_picker(True)
         for chart in self.charts.values():
             chart.draw_idle()
         judged = sum(c.total for c in data.weekly)
@@ -174,10 +172,20 @@ class MetricsView(QWidget):
         )
         self.loaded.emit(data)
 
-    def _picked(self, event: PickEvent) -> None:
-        drill = self.picks.get(event.artist)
-        if drill is not None:
+    def _clicked(self, event: MouseEvent) -> None:
+        """A left click on a bar lists its tickets (found by hit test, whatever axes lie on top)."""
+        if event.button != MouseButton.LEFT:
+            return
+        for artist, drill in self.picks.items():
+            if artist.get_figure(root=True) is not event.canvas.figure:
+                continue
+            hit, details = artist.contains(event)
+            if not hit:
+                continue
+            if isinstance(drill, list):  # a collection of bars: the one under the mouse
+                drill = drill[int(details["ind"][0])]
             self.open_drill(drill)
+            return
 
     def open_drill(self, drill: Drill) -> DrillDialog:
         """List the tickets behind a bar; opening one shows its SLA and timeline."""

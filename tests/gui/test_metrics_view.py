@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.patches import Rectangle
 from PySide6.QtCore import QPoint, Qt
@@ -42,8 +44,7 @@ def test_charts_show_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -
         weekly = compliance(conn, view.current_filter(), "resolution", "week")
         by_unit = compliance(conn, view.current_filter(), "resolution", "unit")
     weekly_axes = view.charts["weekly"].figure.axes[0]
-    met_bars = [p for p in weekly_axes.patches if isinstance(p, Rectangle) and p.get_gid() == "met"]
-    assert [round(p.get_height()) for p in met_bars] == [c.met for c in weekly]
+    assert [round(height) for _, _, height in bar_boxes(weekly_axes, "met")] == [c.met for c in weekly]
     unit_axes = view.charts["units"].figure.axes[0]
     assert [t.get_text() for t in unit_axes.get_yticklabels()] == [c.key for c in by_unit]
     assert "data as of" in view.status.text()
@@ -78,13 +79,29 @@ def test_charts_save_as_png_svg_and_pdf(qtbot: QtBot, gui_workspace: Workspace, 
     assert view.save_chart(str(tmp_path / "no-suffix")).suffix == ".png"
 
 
-def click_artist(qtbot: QtBot, chart: FigureCanvasQTAgg, artist: Rectangle) -> None:
-    """A left click at the centre of a bar, in widget coordinates (matplotlib counts from the bottom)."""
+def bar_boxes(ax: Axes, gid: str) -> list[tuple[float, float, float]]:
+    """(x centre, bottom, height) of each bar of the collection ``gid``, in data units."""
+    bars = next(c for c in ax.collections if c.get_gid() == gid)
+    boxes = []
+    for path in bars.get_paths():
+        box = path.get_extents()
+        boxes.append(((box.x0 + box.x1) / 2, box.y0, box.height))
+    return boxes
+
+
+def click_at(qtbot: QtBot, chart: FigureCanvasQTAgg, ax: Axes | Any, x: float, y: float) -> None:
+    """A left click at data point (x, y), in widget coordinates (matplotlib counts from the bottom)."""
     chart.draw()
-    box = artist.get_window_extent()
-    x, y = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    px, py = ax.transData.transform((x, y))
     ratio = chart.device_pixel_ratio
-    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(round(x / ratio), round(chart.height() - y / ratio)))
+    qtbot.mouseClick(
+        chart, Qt.MouseButton.LeftButton, pos=QPoint(round(px / ratio), round(chart.height() - py / ratio))
+    )
+
+
+def click_artist(qtbot: QtBot, chart: FigureCanvasQTAgg, artist: Rectangle) -> None:
+    box = artist.get_bbox()
+    click_at(qtbot, chart, artist.axes, (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
 
 
 def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_workspace: Workspace) -> None:
@@ -94,10 +111,10 @@ def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_work
     assert busiest.missed > 0
     week_start = date.fromisoformat(busiest.key)
     weekly = view.charts["weekly"]
-    missed_bars = [p for p in weekly.figure.axes[0].patches if isinstance(p, Rectangle) and p.get_gid() == "missed"]
-    bar = missed_bars[[c.key for c in view.data.weekly].index(busiest.key)]
+    ax = weekly.figure.axes[0]
+    x, bottom, height = bar_boxes(ax, "missed")[[c.key for c in view.data.weekly].index(busiest.key)]
     with qtbot.waitSignal(view.drill_opened, timeout=10_000) as opened:
-        click_artist(qtbot, weekly, bar)
+        click_at(qtbot, weekly, ax, x, bottom + height / 2)
     dialog = opened.args[0]
     assert isinstance(dialog, DrillDialog)
     with qtbot.waitSignal(dialog.loaded, timeout=20_000):
