@@ -172,10 +172,8 @@ def panels(figure: FigureBase, rows: int, columns: int) -> list[SubFigure]:
     return [cell for cell in grid.flat if isinstance(cell, SubFigure)]
 
 
-def draw_all(figures: dict[str, FigureBase], data: Dashboard, target_percent: float) -> Picks:
-    """Draw every chart, each stamped with the age of its data; the bars that list tickets when clicked."""
-    picks: Picks = {}
-    for name, (_, draw) in CHARTS.items():
-        picks |= draw(figures[name], data, target_percent)
-        _stamp(figures[name], data)
+def draw(name: str, figure: FigureBase, data: Dashboard, target_percent: float) -> Picks:
+    """Draw one chart of the dashboard, stamped with the age of its data; the bars that list tickets."""
+    picks = CHARTS[name][1](figure, data, target_percent)
+    _stamp(figure, data)
     return picks

@@ -108,7 +108,9 @@ class MetricsView(QWidget):
         for name, (title, _) in charts.CHARTS.items():
             self.tabs.addTab(self.charts[name], title)
             self.charts[name].mpl_connect("button_press_event", self._clicked)
-        self.picks: charts.Picks = {}
+        self.picks: dict[str, charts.Picks] = {}  # per chart: the bars a click lists
+        self._stale: set[str] = set()  # charts not yet drawn with the latest data
+        self.tabs.currentChanged.connect(self._draw_current)
         self.dialogs: list[QDialog] = []  # the drill-down and SLA dialogs open now
         layout.addWidget(self.tabs, 1)
         self._choices_loaded = False
@@ -159,10 +161,8 @@ class MetricsView(QWidget):
 
     def show_dashboard(self, data: Dashboard) -> None:
         self.data = data
-        target = float(self.workspace.settings.get("compliance_target_percent"))
-        self.picks = charts.draw_all({name: chart.figure for name, chart in self.charts.items()}, data, target)
-        for chart in self.charts.values():
-            chart.draw_idle()
+        self._stale = set(self.charts)
+        self._draw_current()
         judged = sum(c.total for c in data.weekly)
         met = sum(c.met for c in data.weekly)
         share = f"{100 * met / judged:.1f} %" if judged else "–"
@@ -172,13 +172,22 @@ class MetricsView(QWidget):
         )
         self.loaded.emit(data)
 
+    def _draw_current(self) -> None:
+        """Draw the chart on show only: the others wait until their tab is opened (each takes a moment)."""
+        name = list(self.charts)[self.tabs.currentIndex()]
+        if self.data is None or name not in self._stale:
+            return
+        target = float(self.workspace.settings.get("compliance_target_percent"))
+        self.picks[name] = charts.draw(name, self.charts[name].figure, self.data, target)
+        self.charts[name].draw_idle()
+        self._stale.discard(name)
+
     def _clicked(self, event: MouseEvent) -> None:
         """A left click on a bar lists its tickets (found by hit test, whatever axes lie on top)."""
         if event.button != MouseButton.LEFT:
             return
-        for artist, drill in self.picks.items():
-            if artist.get_figure(root=True) is not event.canvas.figure:
-                continue
+        name = next(n for n, chart in self.charts.items() if chart is event.canvas)
+        for artist, drill in self.picks.get(name, {}).items():
             hit, details = artist.contains(event)
             if not hit:
                 continue
