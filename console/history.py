@@ -24,6 +24,8 @@ TICKET_FIELDS: tuple[str, ...] = (
     "first_response_at", "resolved_at", "closed_at", "source_system", "source_key",
 )  # fmt: skip
 INT_FIELDS = frozenset({"tier", "reopen_count"})
+# Links kept in their own tables (a ticket's articles and attachments): audited, but not fields of the entity.
+LINK_TABLE_FIELDS = frozenset({"article_id", "attachment_id"})
 CLOSED_STATES = frozenset({TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value})
 
 
@@ -72,11 +74,12 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
         state.setdefault("created_at", at)
     elif action in (AuditAction.FIELD_CHANGED, AuditAction.ESCALATED, AuditAction.LINKED, AuditAction.UNLINKED):
         field = event["field"]
-        new = decode(field, event["new_value"])
-        old = state.get(field)
-        state[field] = new
-        if field == "status":
-            status_side_effects(state, encode(old), new, at)
+        if field not in LINK_TABLE_FIELDS:
+            new = decode(field, event["new_value"])
+            old = state.get(field)
+            state[field] = new
+            if field == "status":
+                status_side_effects(state, encode(old), new, at)
     state["updated_at"] = at
 
 

@@ -8,6 +8,7 @@ real user's data.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,17 @@ class Workspace:
     @property
     def default_shared_path(self) -> Path:
         return self.home / "shared.sqlite3"
+
+    @property
+    def client_id(self) -> str:
+        """This workspace's identity towards the shared database (its number blocks, later its sync cursor)."""
+        path = self.home / "client-id"
+        try:
+            return path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            client = uuid.uuid4().hex
+            path.write_text(client + "\n", encoding="ascii")
+            return client
 
     @property
     def has_cache(self) -> bool:

@@ -25,6 +25,7 @@ from console.demo.rows import Dice, Row, Rows
 from console.demo.tickets import TicketFactory
 from console.demo.work import build_work
 from console.errors import ConsoleError
+from console.numbering import reserve_block
 from console.sla.recompute import recompute
 from console.snapshot import copy_all
 from console.workspace import Workspace
@@ -87,6 +88,9 @@ def create_demo(
     shared = _prepare_shared(workspace, shared_path)
     try:
         user, rows = _generate(shared, spec, report)
+        with shared.begin() as conn:  # this workspace's own numbers, for the tickets it logs
+            for series in ("INC", "REQ"):
+                reserve_block(conn, series, workspace.client_id)
         recompute(shared, spec.end, report)
         cache_path = _download(workspace, shared, report)
     finally:
