@@ -103,7 +103,7 @@ def replayed(conn: Connection, ticket_id: uuid.UUID) -> dict[str, Any]:
         .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id == ticket_id)
         .order_by(AuditEvent.occurred_at)
     ).all()
-    return history.rebuild(e._mapping for e in events)
+    return history.rebuild(dict(e._mapping) for e in events)
 
 
 def assert_history_matches_row(conn: Connection, ticket_id: uuid.UUID) -> None:
