@@ -278,5 +278,5 @@ def test_every_status_change_in_the_demo_history_follows_the_workflow(engine: En
             )
         ).all()
     assert len(moves) > 1000
-    illegal = {(old, new) for old, new in moves if TicketStatus(new) not in workflow.TRANSITIONS[TicketStatus(old)]}
+    illegal = {(o, n) for o, n in moves if TicketStatus(str(n)) not in workflow.TRANSITIONS[TicketStatus(str(o))]}
     assert illegal == set()
