@@ -14,6 +14,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import FigureBase, SubFigure
 from matplotlib.patches import Rectangle
 
+from console import derived
 from console.metrics import Compliance, Dashboard, Drill, backlog_windows
 from models import SlaState
 
@@ -141,16 +142,21 @@ def backlog_age(figure: FigureBase, data: Dashboard, _target_percent: float = 0)
 def resolution_distribution(figure: FigureBase, data: Dashboard, _target_percent: float = 0) -> Picks:
     figure.clear()
     title = "Business hours to resolve"
-    if not data.resolution_seconds:
+    counts = data.resolution_histogram.counts
+    if not counts:
         _empty(figure, title)
         return {}
     ax = figure.add_subplot()
-    ax.hist(np.asarray(data.resolution_seconds) / 3600, bins=40, color="#1f5f8b")
+    buckets = range(min(counts), max(counts) + 1)
+    edges = [derived.bucket_bounds(b)[0] / 3600 for b in buckets] + [derived.bucket_bounds(buckets[-1])[1] / 3600]
+    edges[0] = max(edges[0], 1 / 60)  # a log axis starts above zero: the first bucket from one minute
+    ax.stairs([counts.get(b, 0) for b in buckets], edges, fill=True, color="#1f5f8b")
+    ax.set_xscale("log")
     for value, label in ((data.resolution.median_seconds, "median"), (data.resolution.p90_seconds, "90th percentile")):
         if value is not None:
             ax.axvline(value / 3600, color=TARGET, linestyle="--", linewidth=1)
             ax.text(value / 3600, ax.get_ylim()[1] * 0.95, f" {label} {value / 3600:.1f} h", fontsize=8)
-    ax.set_xlabel("business hours")
+    ax.set_xlabel("business hours (log scale)")
     ax.set_ylabel("tickets")
     ax.set_title(f"{title} ({data.resolution.count:,} tickets)")
     return {}

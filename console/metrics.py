@@ -12,14 +12,16 @@ time-based target (Low, tracked against its release) are left out of resolution 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal_column, or_, select
 
-from console.derived import rollup
+from console import derived
+from console.derived import durations, rollup
 from models import BusinessUnit, ErpModule, SlaState, Ticket, TicketStatus
 
 ClockName = Literal["response", "resolution"]
@@ -78,16 +80,29 @@ class Percentiles:
     median_seconds: int | None
     p90_seconds: int | None
 
-    @classmethod
-    def of(cls, ordered: Sequence[int]) -> Percentiles:
-        """Nearest rank over sorted values: the smallest value with at least that share at or below it."""
-        if not ordered:
-            return cls(0, None, None)
 
-        def rank(share: float) -> int:
-            return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of business seconds per log-spaced bucket (``console.derived.bucket_bounds``)."""
 
-        return cls(len(ordered), rank(0.5), rank(0.9))
+    counts: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def bins(self) -> list[tuple[float, float, int]]:
+        """(low seconds, high seconds, count) per bucket, in order."""
+        return [(*derived.bucket_bounds(b), n) for b, n in sorted(self.counts.items())]
+
+    def locate(self, rank: int) -> tuple[int, int]:
+        """The bucket holding the ``rank``-th smallest value (1-based), and how many values lie below it."""
+        below = 0
+        for bucket, n in sorted(self.counts.items()):
+            if below + n >= rank:
+                return bucket, below
+            below += n
+        raise ValueError(f"rank {rank} of {below}")
 
 
 def _scope(flt: Filter, unit: Any, module: Any, priority: Any) -> list[ColumnElement[bool]]:
@@ -111,18 +126,41 @@ def _clock(clock: ClockName) -> tuple[Any, Any, Any]:
     return Ticket.resolution_state, Ticket.resolved_at, Ticket.resolution_seconds
 
 
-def _rollup_where(flt: Filter, clock: ClockName) -> list[ColumnElement[bool]]:
+def _weeks_inside(flt: Filter) -> tuple[date, date] | None:
+    """The whole weeks (Monday to Monday) inside the period, if any."""
+    first = flt.start + timedelta(days=-flt.start.weekday() % 7)
+    last = flt.end - timedelta(days=flt.end.weekday())
+    return (first, last) if first < last else None
+
+
+def _periods(flt: Filter, grain_column: Any, period: Any, *, whole_weeks: bool = True) -> ColumnElement[bool]:
+    """Rows of a period: its whole weeks from the weekly rows, the days before and after from the daily rows."""
+
+    def days(start: date, end: date) -> ColumnElement[bool]:
+        return and_(grain_column == "d", period >= start.isoformat(), period < end.isoformat())
+
+    weeks = _weeks_inside(flt) if whole_weeks else None
+    if weeks is None:
+        return days(flt.start, flt.end)
+    first, last = weeks
+    return or_(
+        and_(grain_column == "w", period >= first.isoformat(), period < last.isoformat()),
+        days(flt.start, first),
+        days(last, flt.end),
+    )
+
+
+def _rollup_where(flt: Filter, clock: ClockName, *, whole_weeks: bool = True) -> list[ColumnElement[bool]]:
     r = rollup.c
     return [
         r.clock == clock,
-        r.day >= flt.start.isoformat(),
-        r.day < flt.end.isoformat(),
+        _periods(flt, r.grain, r.period, whole_weeks=whole_weeks),
         *_scope(flt, r.business_unit_id, r.module_id, r.priority),
     ]
 
 
 def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) -> list[Compliance]:
-    """Met and missed per group, for the clocks that stopped in the period (from the daily rollup)."""
+    """Met and missed per group, for the clocks that stopped in the period (from the rollup)."""
     r = rollup.c
     key: Any
     query = select()
@@ -139,12 +177,12 @@ def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) ->
     elif by == "week":
         key = r.week
     else:
-        key = func.substr(r.day, 1, 7) + "-01"
+        key = func.substr(r.period, 1, 7) + "-01"
     met, missed = func.sum(r.met), func.sum(r.missed)
     query = (
         query.add_columns(key.label("key"), met, missed)
         .select_from(rollup)
-        .where(*_rollup_where(flt, clock))
+        .where(*_rollup_where(flt, clock, whole_weeks=by != "month"))  # weeks straddle months
         .group_by(key)
         .having(met + missed > 0)
         .order_by(key)
@@ -152,25 +190,68 @@ def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) ->
     return [Compliance(str(k), int(m), int(x)) for k, m, x in conn.execute(query)]
 
 
-def durations(conn: Connection, flt: Filter, clock: ClockName) -> list[int]:
-    """Business seconds to respond / resolve of every judged clock stopped in the period, sorted.
-
-    Read from a covering index of the cache, never from the ticket rows themselves.
-    """
+def _judged_clocks(flt: Filter, clock: ClockName, start: date, end: date) -> list[ColumnElement[bool]]:
     state, stopped, seconds = _clock(clock)
-    query = select(seconds).where(
-        stopped >= flt.start_at,
-        stopped < flt.end_at,
+    return [
+        stopped >= datetime.combine(start, time(), UTC),
+        stopped < datetime.combine(end, time(), UTC),
         state.in_(JUDGED),
         seconds.is_not(None),
         *_ticket_scope(flt),
-    )
-    return sorted(int(value) for (value,) in conn.execute(query))
+    ]
 
 
-def percentiles(conn: Connection, flt: Filter, clock: ClockName) -> Percentiles:
-    """Median and 90th percentile of business time to respond / resolve, clocks stopped in the period."""
-    return Percentiles.of(durations(conn, flt, clock))
+def histogram(conn: Connection, flt: Filter, clock: ClockName) -> Histogram:
+    """Business seconds to respond / resolve of the clocks stopped in the period, per bucket.
+
+    Whole weeks come from the weekly duration rollup unless a unit or module is chosen (it
+    is kept per priority only); the rest from the covering index of the clock.
+    """
+    _, _, seconds = _clock(clock)
+    bucket: ColumnElement[int] = literal_column(derived.bucket_sql(seconds.key))
+    counts: Counter[int] = Counter()
+    weeks = None if flt.units or flt.modules else _weeks_inside(flt)
+    spans = [(flt.start, flt.end)]
+    if weeks is not None:
+        first, last = weeks
+        d = durations.c
+        rolled = select(d.bucket, func.sum(d.n)).where(
+            d.clock == clock, d.week >= first.isoformat(), d.week < last.isoformat()
+        )
+        if flt.priorities:
+            rolled = rolled.where(d.priority.in_(flt.priorities))
+        counts.update({int(b): int(n) for b, n in conn.execute(rolled.group_by(d.bucket))})
+        spans = [(flt.start, first), (last, flt.end)]
+    for start, end in spans:
+        if start < end:
+            query = select(bucket, func.count()).where(*_judged_clocks(flt, clock, start, end)).group_by(bucket)
+            counts.update({int(b): int(n) for b, n in conn.execute(query)})
+    return Histogram({b: n for b, n in counts.items() if n})
+
+
+def percentiles(conn: Connection, flt: Filter, clock: ClockName, hist: Histogram | None = None) -> Percentiles:
+    """Exact nearest-rank median and 90th percentile of business time to respond / resolve.
+
+    The histogram says which bucket holds each rank and how many values lie below it; only
+    that bucket's values are then read (from the covering index) and sorted.
+    """
+    hist = hist or histogram(conn, flt, clock)
+    total = hist.total
+    if not total:
+        return Percentiles(0, None, None)
+    _, _, seconds = _clock(clock)
+    bucket: ColumnElement[int] = literal_column(derived.bucket_sql(seconds.key))
+    ranks = {share: max(1, math.ceil(share * total)) for share in (0.5, 0.9)}
+    located = {share: hist.locate(rank) for share, rank in ranks.items()}
+    wanted = sorted({b for b, _ in located.values()})
+    query = select(bucket, seconds).where(*_judged_clocks(flt, clock, flt.start, flt.end), bucket.in_(wanted))
+    values: dict[int, list[int]] = {b: [] for b in wanted}
+    for b, value in conn.execute(query):
+        values[int(b)].append(int(value))
+    for items in values.values():
+        items.sort()
+    answer = {share: values[b][ranks[share] - below - 1] for share, (b, below) in located.items()}
+    return Percentiles(total, answer[0.5], answer[0.9])
 
 
 @dataclass(frozen=True)
@@ -244,7 +325,7 @@ class Dashboard:
     backlog: Backlog
     resolution: Percentiles
     response: Percentiles
-    resolution_seconds: list[int]
+    resolution_histogram: Histogram
     rates: Rates
     as_of: datetime | None
 
@@ -257,7 +338,7 @@ def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
         if not flt.priorities or p in flt.priorities
     }
     as_of = conn.execute(select(func.max(Ticket.sla_computed_at))).scalar()
-    resolution = durations(conn, flt, "resolution")
+    resolution = histogram(conn, flt, "resolution")
     return Dashboard(
         filter=flt,
         now=now,
@@ -266,9 +347,9 @@ def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
         by_unit=compliance(conn, flt, "resolution", "unit"),
         by_module=compliance(conn, flt, "resolution", "module"),
         backlog=backlog(conn, flt, now),
-        resolution=Percentiles.of(resolution),
+        resolution=percentiles(conn, flt, "resolution", resolution),
         response=percentiles(conn, flt, "response"),
-        resolution_seconds=resolution,
+        resolution_histogram=resolution,
         rates=rates(conn, flt),
         as_of=as_of,
     )

@@ -31,9 +31,10 @@ def engine(demo_copy: Path) -> Iterator[Engine]:
 
 
 def counted(conn: Connection) -> set[tuple[object, ...]]:
-    """The rollup's rows that count something (a key whose counts all went back to zero may linger)."""
-    c = derived.rollup.c
-    return {tuple(row) for row in conn.execute(select(derived.rollup).where(c.stopped != 0))}
+    """The rollups' rows that count something (a key whose counts all went back to zero may linger)."""
+    outcomes = conn.execute(select(derived.rollup).where(derived.rollup.c.stopped != 0))
+    durations = conn.execute(select(derived.durations).where(derived.durations.c.n != 0))
+    return {("outcome", *row) for row in outcomes} | {("duration", *row) for row in durations}
 
 
 def rebuilt(conn: Connection) -> set[tuple[object, ...]]:

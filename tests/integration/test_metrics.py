@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, select
 
 from console.database import make_engine, sqlite_url
@@ -100,3 +102,34 @@ def test_reopen_and_first_contact_rates(conn: Connection) -> None:
     assert result.reopened == sum(1 for r in resolved if r["reopen_count"] > 0)
     assert result.first_contact == sum(1 for r in resolved if r["tier"] <= 1 and r["reopen_count"] == 0)
     assert 0 < result.first_contact < result.resolved
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.dates(min_value=date(2024, 11, 1), max_value=date(2026, 11, 23)),
+    days=st.integers(min_value=1, max_value=400),
+    priority=st.sampled_from([(), ("high",), ("medium", "critical")]),
+)
+def test_any_period_adds_up_from_weeks_and_edge_days(
+    conn: Connection, start: date, days: int, priority: tuple[str, ...]
+) -> None:
+    """Whole weeks come from weekly rows and the edges from daily rows; any period must agree with the tickets."""
+    period = Filter(start, start + timedelta(days=days), priorities=priority)
+    judged = [
+        r for r in rows(conn)
+        if r["resolved_at"] is not None and period.start_at <= r["resolved_at"] < period.end_at
+        and r["resolution_state"] in (SlaState.MET, SlaState.MISSED) and (not priority or r["priority"] in priority)
+    ]  # fmt: skip
+    got = {c.key: (c.met, c.missed) for c in compliance(conn, period, "resolution", "week")}
+    expected: Counter[tuple[str, str]] = Counter()
+    for r in judged:
+        monday = (r["resolved_at"].date() - timedelta(days=r["resolved_at"].weekday())).isoformat()
+        expected[(monday, str(r["resolution_state"]))] += 1
+    weeks = {w for w, _ in expected}
+    assert got == {w: (expected[(w, "met")], expected[(w, "missed")]) for w in weeks}
+    values = sorted(int(r["resolution_seconds"]) for r in judged)
+    result = percentiles(conn, period, "resolution")
+    assert result.count == len(values)
+    if values:
+        assert result.median_seconds == values[math.ceil(0.5 * len(values)) - 1]
+        assert result.p90_seconds == values[math.ceil(0.9 * len(values)) - 1]

@@ -1,0 +1,272 @@
+"""The ticket queue as SQL: filters, sort on any column, keyset pages and full-text search.
+
+The window's queue model and ``support-console ticket list`` both read through here, and
+both see only what the person may see (a super-user: their business units, everywhere).
+
+Pages are keyset pages — "the rows after this one in this order" — so the millionth row
+costs what the first does; the end of the list is the first page of the reverse order.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, case, func, literal, select, tuple_
+from sqlalchemy.orm import aliased
+
+from console import derived
+from console.errors import ConsoleError
+from console.workflow import Actor
+from models import BusinessUnit, ErpModule, Priority, SlaState, SupportGroup, Ticket, TicketStatus, User
+
+OPEN_STATUSES = tuple(s for s in TicketStatus if s.is_open)
+ASSIGNEE = aliased(User, name="assignee")
+WARNING_SHARE = 0.25  # the last quarter of a target's time: the warning band
+
+
+class Column(enum.StrEnum):
+    NUMBER = "number"
+    PRIORITY = "priority"
+    TITLE = "title"
+    STATUS = "status"
+    UNIT = "unit"
+    MODULE = "module"
+    ASSIGNEE = "assignee"
+    GROUP = "group"
+    AGE = "age"
+    SLA = "sla"
+
+
+HEADERS = {
+    Column.NUMBER: "Number",
+    Column.PRIORITY: "Priority",
+    Column.TITLE: "Title",
+    Column.STATUS: "Status",
+    Column.UNIT: "Unit",
+    Column.MODULE: "Module",
+    Column.ASSIGNEE: "Assignee",
+    Column.GROUP: "Group / tier",
+    Column.AGE: "Age",
+    Column.SLA: "SLA",
+}
+PRIORITY_RANK = case({p.value: p.rank for p in Priority}, value=Ticket.priority, else_=9)
+# The clock that runs now: response until the first response, then resolution.
+DUE = case((Ticket.first_response_at.is_(None), Ticket.response_due_at), else_=Ticket.resolution_due_at)
+SORT_KEYS: dict[Column, Any] = {
+    Column.NUMBER: Ticket.number,
+    Column.PRIORITY: PRIORITY_RANK,
+    Column.TITLE: Ticket.title,
+    Column.STATUS: Ticket.status,
+    Column.UNIT: BusinessUnit.code,
+    Column.MODULE: ErpModule.code,
+    Column.ASSIGNEE: func.coalesce(ASSIGNEE.display_name, ""),
+    Column.GROUP: Ticket.tier,
+    Column.AGE: Ticket.created_at,
+    Column.SLA: func.coalesce(DUE, literal("9999-12-31")),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: tuple[TicketStatus, ...] = OPEN_STATUSES
+    priorities: tuple[Priority, ...] = ()
+    units: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    assignee: str | None = None  # a login
+    tiers: tuple[int, ...] = ()
+    mine: bool = False
+    unassigned: bool = False
+    breaching_within_hours: float | None = None
+    search: str = ""
+
+    def with_(self, **changes: Any) -> QueueFilter:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Sort:
+    column: Column = Column.SLA
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: uuid.UUID
+    number: str
+    priority: Priority
+    title: str
+    status: TicketStatus
+    unit: str
+    module: str
+    assignee: str | None
+    group: str | None
+    tier: int
+    created_at: datetime
+    due_at: datetime | None
+    clock: str  # "response" or "resolution": the clock that runs now (or ran last)
+    sla_state: SlaState | None
+    key: tuple[Any, ...] = field(compare=False, repr=False)  # the keyset position of the row
+
+    def age(self, now: datetime) -> timedelta:
+        return now - self.created_at
+
+    def band(self, now: datetime) -> str:
+        """The SLA colour band now: met / missed once stopped, else paused, breached, warning or running."""
+        if self.sla_state in (SlaState.MET, SlaState.MISSED, SlaState.NOT_TIMED):
+            return str(self.sla_state)
+        if self.status.is_pending:
+            return "paused"
+        if self.due_at is None:
+            return "none"
+        if self.due_at <= now:
+            return "breached"
+        started = self.created_at
+        if (self.due_at - now) <= (self.due_at - started) * WARNING_SHARE:
+            return "warning"
+        return "running"
+
+
+def scope(actor: Actor) -> list[ColumnElement[bool]]:
+    """What the person may see: a super-user only their business units' tickets."""
+    return [Ticket.business_unit_id.in_(sorted(actor.units, key=str))] if actor.scoped else []
+
+
+def search_terms(text: str) -> str | None:
+    """A full-text query from what was typed: words as literal prefixes, nothing of FTS syntax.
+
+    Quotes, operators, SQL — all become plain words, so no search string can fail or inject.
+    """
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' for w in words[:16])
+
+
+def conditions(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+    where = scope(actor)
+    if flt.statuses and set(flt.statuses) != set(TicketStatus):
+        where.append(Ticket.status.in_(flt.statuses))
+    if flt.priorities:
+        where.append(Ticket.priority.in_(flt.priorities))
+    if flt.units:
+        where.append(Ticket.business_unit_id.in_(select(BusinessUnit.id).where(BusinessUnit.code.in_(flt.units))))
+    if flt.modules:
+        where.append(Ticket.module_id.in_(select(ErpModule.id).where(ErpModule.code.in_(flt.modules))))
+    if flt.assignee:
+        assignee = conn.execute(select(User.id).where(User.login == flt.assignee)).scalar()
+        if assignee is None:
+            raise ConsoleError(f"No user {flt.assignee!r} here.")
+        where.append(Ticket.assignee_id == assignee)
+    if flt.tiers:
+        where.append(Ticket.tier.in_(flt.tiers))
+    if flt.mine:
+        where.append(Ticket.assignee_id == actor.id)
+    if flt.unassigned:
+        where.append(Ticket.assignee_id.is_(None))
+    if flt.breaching_within_hours is not None:
+        horizon = now + timedelta(hours=flt.breaching_within_hours)
+        where += [Ticket.status.in_(OPEN_STATUSES), DUE.is_not(None), horizon > DUE]
+    if flt.search.strip():
+        where.append(matching(conn, flt.search))
+    return where
+
+
+def matching(conn: Connection, text: str) -> ColumnElement[bool]:
+    """Tickets whose number, title, description or notes contain every word typed (as prefixes)."""
+    terms = search_terms(text)
+    if terms is None:
+        return literal(False)  # typed only punctuation: nothing matches, nothing fails
+    return derived.search_condition(terms)
+
+
+def _base(where: Sequence[ColumnElement[bool]]) -> Any:  # a Select of the queue columns
+    return (
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.priority,
+            Ticket.title,
+            Ticket.status,
+            BusinessUnit.code,
+            ErpModule.code,
+            ASSIGNEE.display_name,
+            SupportGroup.code,
+            Ticket.tier,
+            Ticket.created_at,
+            Ticket.first_response_at,
+            Ticket.response_due_at,
+            Ticket.resolution_due_at,
+            Ticket.response_state,
+            Ticket.resolution_state,
+        )
+        .join(BusinessUnit, Ticket.business_unit_id == BusinessUnit.id)
+        .join(ErpModule, Ticket.module_id == ErpModule.id)
+        .outerjoin(ASSIGNEE, Ticket.assignee_id == ASSIGNEE.id)
+        .outerjoin(SupportGroup, Ticket.group_id == SupportGroup.id)
+        .where(*where)
+    )
+
+
+def count(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> int:
+    query = select(func.count()).select_from(Ticket).where(*conditions(conn, actor, flt, now))
+    return int(conn.execute(query).scalar_one())
+
+
+def page(
+    conn: Connection,
+    actor: Actor,
+    flt: QueueFilter,
+    sort: Sort,
+    now: datetime,
+    *,
+    after: tuple[Any, ...] | None = None,
+    limit: int = 100,
+    from_end: bool = False,
+) -> list[QueueRow]:
+    """Up to ``limit`` rows after the keyset position ``after`` (the first page when None).
+
+    ``from_end`` reads backwards from the end of the list (for Ctrl+End and scrolling up
+    from there); the rows still come back in the list's order.
+    """
+    key = SORT_KEYS[sort.column]
+    descending = sort.descending != from_end
+    position = tuple_(key, Ticket.id)
+    query = _base(conditions(conn, actor, flt, now)).add_columns(key.label("sort_key"))
+    if after is not None:
+        query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
+    order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
+    rows = [_row(r) for r in conn.execute(query.order_by(*order).limit(limit))]
+    return rows[::-1] if from_end else rows
+
+
+def _row(r: Any) -> QueueRow:
+    responded = r.first_response_at is not None
+    return QueueRow(
+        id=r.id,
+        number=r.number,
+        priority=Priority(r.priority),
+        title=r.title,
+        status=TicketStatus(r.status),
+        unit=r[5],
+        module=r[6],
+        assignee=r.display_name,
+        group=r[8],
+        tier=r.tier,
+        created_at=r.created_at,
+        due_at=r.resolution_due_at if responded else r.response_due_at,
+        clock="resolution" if responded else "response",
+        sla_state=(r.resolution_state if responded else r.response_state),
+        key=(r.sort_key, r.id),
+    )
+
+
+def row_by_number(conn: Connection, actor: Actor, number: str) -> QueueRow | None:
+    query = _base([*scope(actor), Ticket.number == number.strip().upper()]).add_columns(Ticket.number.label("sort_key"))
+    found = conn.execute(query).first()
+    return _row(found) if found else None
