@@ -7,6 +7,7 @@ twice (``UNIQUE (series, first)`` and the reservation runs in one transaction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select, update
@@ -73,3 +74,20 @@ def take_number(cache: Connection, series: str, client_id: str) -> str:
         )
     cache.execute(update(NumberBlock).where(NumberBlock.id == row.id).values(next_free=row.next_free + 1))
     return format_number(series, row.next_free)
+
+
+def take_or_reserve(
+    cache: Connection, series: str, client_id: str, reserve: Callable[[str], NumberBlock] | None = None
+) -> str:
+    """The next free number; when this client's blocks are used up, reserve a new block (online) first."""
+    try:
+        return take_number(cache, series, client_id)
+    except NumbersExhausted as exhausted:
+        if reserve is None:
+            raise
+        try:
+            block = reserve(series)
+        except ConsoleError as offline:
+            raise NumbersExhausted(f"{exhausted} ({offline})") from offline
+        keep_block(cache, block)
+        return take_number(cache, series, client_id)

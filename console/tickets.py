@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from console import workflow
 from console.errors import ConsoleError
 from console.history import encode, snapshot, status_side_effects
-from console.numbering import take_number
+from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
 from console.sla.store import ticket_sla
 from console.workflow import Actor, Can, Refused, require
@@ -39,6 +39,7 @@ from models import (
     Impact,
     KnowledgeArticle,
     Membership,
+    NumberBlock,
     Priority,
     Problem,
     SupportGroup,
@@ -55,6 +56,8 @@ from models import (
 from models.tickets import ATTACHMENT_MAX_BYTES, TITLE_MAX
 
 TICKETS = table_of(Ticket)
+TICK = timedelta(microseconds=1)  # between the audit events of one intent
+STEP = timedelta(milliseconds=1)  # between the intents of one batch
 NOTE_MAX = 20_000
 DESCRIPTION_MAX = 20_000
 REASON_MAX = 2_000
@@ -261,6 +264,8 @@ def apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Appl
     if isinstance(intent, CreateTicket):
         return _create(conn, actor, intent, now)
     ticket = _ticket(conn, intent.ticket_id)
+    # A ticket's events stay in the order they were made even if this clock is behind the last one's.
+    now = max(now, ticket["updated_at"] + TICK)
     unit, tier = ticket["business_unit_id"], ticket["tier"]
     events = 0
     if isinstance(intent, SetStatus):
@@ -295,8 +300,9 @@ def apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Appl
         events = _attach(conn, actor, ticket, intent, now)
     else:  # pragma: no cover - every intent type is handled above
         raise TypeError(intent)
-    conn.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(updated_at=now))
-    store_sla(conn, ticket["id"], now)
+    last = now + (events - 1) * TICK
+    conn.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(updated_at=last))
+    store_sla(conn, ticket["id"], last)
     return Applied(ticket["id"], ticket["number"], events)
 
 
@@ -392,15 +398,16 @@ def _set_field(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: S
     if name == "assignee_id" and value is not None and ticket["status"] == TicketStatus.NEW:
         values["status"] = TicketStatus.ASSIGNED
         state = dict(ticket)
-        status_side_effects(state, TicketStatus.NEW.value, TicketStatus.ASSIGNED.value, now)
+        status_side_effects(state, TicketStatus.NEW.value, TicketStatus.ASSIGNED.value, now + TICK)
         values["first_response_at"] = state["first_response_at"]
         events.append(("status", ticket["status"], TicketStatus.ASSIGNED))
     conn.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(values))
     action = AuditAction.ESCALATED if intent.escalation else AuditAction.FIELD_CHANGED
     if name in ("problem_id", "change_id"):
         action = AuditAction.LINKED if value is not None else AuditAction.UNLINKED
-    for field_name, old, new in events:
-        _event(conn, actor, ticket, now, action, field=field_name, old=old, new=new, reason=reason)
+    for index, (field_name, old, new) in enumerate(events):
+        at = now + index * TICK  # strictly after the one before: a replay folds them in this order
+        _event(conn, actor, ticket, at, action, field=field_name, old=old, new=new, reason=reason)
         action = AuditAction.FIELD_CHANGED
     return len(events)
 
@@ -517,8 +524,11 @@ def _create(conn: Connection, actor: Actor, intent: CreateTicket, now: datetime)
     return Applied(intent.ticket_id, intent.number, 1)
 
 
-def new_ticket_number(conn: Connection, kind: TicketKind, client_id: str) -> str:
-    return take_number(conn, "INC" if kind is TicketKind.INCIDENT else "REQ", client_id)
+def new_ticket_number(
+    conn: Connection, kind: TicketKind, client_id: str, reserve: Callable[[str], NumberBlock] | None = None
+) -> str:
+    """The next number of this workspace's blocks (reserving a new block when ``reserve`` can reach the shared DB)."""
+    return take_or_reserve(conn, "INC" if kind is TicketKind.INCIDENT else "REQ", client_id, reserve)
 
 
 # ---- one function per intent: what the window and the command line call ---------------------------------
@@ -582,6 +592,10 @@ def attach(ticket_id: uuid.UUID, filename: str, content: bytes, media_type: str 
 
 
 def execute(engine: Engine, actor: Actor, intents: Sequence[Intent], now: datetime) -> list[Applied]:
-    """Apply intents in one transaction: all of them, or (the first refusal raised) none."""
+    """Apply intents in one transaction: all of them, or (the first refusal raised) none.
+
+    Each intent is stamped a millisecond after the one before, so their audit events keep
+    the order they were made in.
+    """
     with engine.begin() as conn:
-        return [apply(conn, actor, intent, now) for intent in intents]
+        return [apply(conn, actor, intent, now + index * STEP) for index, intent in enumerate(intents)]

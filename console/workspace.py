@@ -20,8 +20,10 @@ from sqlalchemy.engine import URL
 from console import derived
 from console.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
 from console.errors import WorkspaceError
+from console.numbering import reserve_block
 from console.secrets import SecretStore
 from console.settings import Settings
+from models import NumberBlock
 
 HOME_ENV = "SUPPORT_CONSOLE_HOME"
 APP_NAME = "support-console"
@@ -130,6 +132,15 @@ class Workspace:
         except BaseException:
             engine.dispose()
             raise
+
+    def reserve_numbers(self, series: str) -> NumberBlock:
+        """A new block of ``series`` numbers for this workspace, from the shared database (must be reachable)."""
+        engine, _ = self.open_shared()
+        try:
+            with engine.begin() as conn:
+                return reserve_block(conn, series, self.client_id)
+        finally:
+            engine.dispose()
 
 
 def secret_account(url: URL) -> str:

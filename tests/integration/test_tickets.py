@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,16 +126,17 @@ def test_a_ticket_worked_from_new_to_closed(workspace: Workspace, engine: Engine
         tickets.set_status(new["id"], TicketStatus.RESOLVED, base=TicketStatus.IN_PROGRESS, reason="Tax code added"),
         tickets.set_status(new["id"], TicketStatus.CLOSED, base=TicketStatus.RESOLVED),
     ]
-    for step in steps:
-        tickets.execute(engine, consultant, [step], NOW)
+    for minutes, step in enumerate(steps):  # a minute apart
+        tickets.execute(engine, consultant, [step], NOW + timedelta(minutes=minutes))
     with engine.connect() as conn:
         done = row(conn, new["id"])
         assert done["status"] == TicketStatus.CLOSED
         assert done["assignee_id"] == consultant.id
-        assert done["first_response_at"] == NOW  # leaving New is the first response
-        assert done["resolved_at"] == done["closed_at"] == NOW
+        assert NOW <= done["first_response_at"] < NOW + timedelta(milliseconds=1)  # it left New on assignment
+        assert done["resolved_at"] == NOW + timedelta(minutes=5)
+        assert done["closed_at"] == NOW + timedelta(minutes=6)
         assert done["response_state"] is not None
-        assert done["sla_computed_at"] == NOW
+        assert done["sla_computed_at"] == NOW + timedelta(minutes=6)
         notes = conn.execute(select(Comment.body).where(Comment.ticket_id == new["id"])).scalars().all()
         assert "Checked the posting keys; the tax code is missing." in notes
         assert_history_matches_row(conn, new["id"])
