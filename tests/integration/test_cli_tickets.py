@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from console.cli import main
 from console.workspace import Workspace
@@ -94,6 +94,6 @@ def test_a_super_user_sees_only_their_units(demo_copy: Path, capsys: pytest.Capt
 def test_acting_as_someone_else_only_in_a_demo(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     consultant = login_of(demo_copy, Role.FUNCTIONAL_CONSULTANT)
     with Workspace.open(demo_copy).cache().begin() as conn:
-        conn.execute(DeploymentInfo.__table__.update().where(DeploymentInfo.key == "kind").values(value="production"))
+        conn.execute(update(DeploymentInfo).where(DeploymentInfo.key == "kind").values(value="production"))
     assert run(demo_copy, "--as", consultant, "list") == 1
     assert "--as works only in a demo workspace" in capsys.readouterr().err
