@@ -13,6 +13,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.dates import date2num
 from matplotlib.figure import FigureBase, SubFigure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from console import derived
 from console.metrics import Compliance, Dashboard, Drill, backlog_windows
@@ -152,6 +153,9 @@ def resolution_distribution(figure: FigureBase, data: Dashboard, _target_percent
     edges[0] = max(edges[0], 1 / 60)  # a log axis starts above zero: the first bucket from one minute
     ax.stairs([counts.get(b, 0) for b in buckets], edges, fill=True, color="#1f5f8b")
     ax.set_xscale("log")
+    # Plain numbers on the log axis: its default 10^n labels go through mathtext, slowly.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     for value, label in ((data.resolution.median_seconds, "median"), (data.resolution.p90_seconds, "90th percentile")):
         if value is not None:
             ax.axvline(value / 3600, color=TARGET, linestyle="--", linewidth=1)
