@@ -228,11 +228,13 @@ def page(
     after: tuple[Any, ...] | None = None,
     limit: int = 100,
     from_end: bool = False,
+    offset: int = 0,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows after the keyset position ``after`` (the first page when None).
 
     ``from_end`` reads backwards from the end of the list (for Ctrl+End and scrolling up
-    from there); the rows still come back in the list's order.
+    from there); the rows still come back in the list's order. ``offset`` skips rows, for
+    a jump into the middle of a long list where no neighbouring page is known.
     """
     key = SORT_KEYS[sort.column]
     descending = sort.descending != from_end
@@ -241,7 +243,7 @@ def page(
     if after is not None:
         query = query.where(position < tuple_(*after) if descending else position > tuple_(*after))
     order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
-    rows = [_row(r) for r in conn.execute(query.order_by(*order).limit(limit))]
+    rows = [_row(r) for r in conn.execute(query.order_by(*order).limit(limit).offset(offset))]
     return rows[::-1] if from_end else rows
 
 

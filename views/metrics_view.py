@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -62,7 +61,7 @@ def load_dashboard(workspace: Workspace, flt: Filter, now: datetime) -> Dashboar
 
 class Chart(FigureCanvasQTAgg):
     def __init__(self, name: str) -> None:
-        self.figure = Figure(figsize=(8, 4.5), layout="constrained")
+        self.figure = charts.chart_figure()
         super().__init__(self.figure)
         self.setObjectName(f"chart-{name}")
 

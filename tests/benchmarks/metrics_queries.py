@@ -51,7 +51,7 @@ def main() -> int:
             data, spent = timed(lambda f=flt: dashboard(conn, f, now))  # type: ignore[misc]
             print(f"{'all metrics data, ' + label:<44} {spent * 1000:9.0f} ms  ({data.resolution.count:,} resolved)")
             for title, draw in charts.CHARTS.values():
-                figure = Figure(figsize=(10, 5.6), dpi=100, layout="constrained")
+                figure = charts.chart_figure(10, 5.6)  # as on screen
                 canvas = FigureCanvasAgg(figure)
 
                 def paint(d: Any = draw, f: Figure = figure, c: FigureCanvasAgg = canvas, data: Any = data) -> None:
