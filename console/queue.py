@@ -272,3 +272,31 @@ def row_by_number(conn: Connection, actor: Actor, number: str) -> QueueRow | Non
     query = _base([*scope(actor), Ticket.number == number.strip().upper()]).add_columns(Ticket.number.label("sort_key"))
     found = conn.execute(query).first()
     return _row(found) if found else None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the queue's filters and triage offer this person."""
+
+    units: list[str]
+    modules: list[tuple[uuid.UUID, str]]
+    people: list[tuple[uuid.UUID, str, str]]  # id, login, name: those who can be assigned tickets
+
+
+ASSIGNABLE = ("service_desk_analyst", "functional_consultant", "technical", "support_manager")
+
+
+def choices(conn: Connection, actor: Actor) -> Choices:
+    units = select(BusinessUnit.code).order_by(BusinessUnit.code)
+    if actor.scoped:
+        units = units.where(BusinessUnit.id.in_(sorted(actor.units, key=str)))
+    people = (
+        select(User.id, User.login, User.display_name)
+        .where(User.active, User.role.in_(ASSIGNABLE))
+        .order_by(User.display_name)
+    )
+    return Choices(
+        list(conn.execute(units).scalars()),
+        [(m.id, m.code) for m in conn.execute(select(ErpModule.id, ErpModule.code).order_by(ErpModule.code))],
+        [(p.id, p.login, p.display_name) for p in conn.execute(people)],
+    )

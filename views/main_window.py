@@ -18,19 +18,36 @@ from PySide6.QtWidgets import (
 )
 
 import resources
-from console.database import describe
+from console.database import connect, describe
 from console.errors import ConsoleError
 from console.summary import WorkspaceSummary, summarize_workspace
+from console.tickets import load_actor
+from console.workflow import Actor
 from console.workspace import Workspace
 from views.about import AboutDialog
 from views.errors import show_error
 from views.pages import PAGES, ViewPage
+from views.queue_view import QueueView
 from views.tasks import TaskRunner
+from views.ticket_view import TicketView
+
+
+def open_desk(workspace: Workspace) -> Actor:
+    """The cache opened (migrated if needed) and the person this workspace works as."""
+    user = workspace.settings.get("user")
+    if not user:
+        raise ConsoleError(
+            "This workspace has no user yet: create a demo (support-console demo) or set one "
+            "(support-console settings user LOGIN)."
+        )
+    with connect(workspace.cache()) as conn:
+        return load_actor(conn, str(user))
 
 
 class MainWindow(QMainWindow):
     summary_loaded = Signal(object)
     load_failed = Signal(object)
+    desk_ready = Signal(object)  # the Actor: the queue and ticket views exist
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -45,7 +62,7 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setIconSize(QSize(20, 20))
-        self.navigation.setFixedWidth(210)
+        self.navigation.setFixedWidth(180)
         self.stack = QStackedWidget()
         self.pages: dict[str, ViewPage] = {}
         for spec in PAGES:
@@ -55,9 +72,14 @@ class MainWindow(QMainWindow):
             if spec.planned:
                 self.pages[spec.key] = ViewPage(spec)
                 self.stack.addWidget(self.pages[spec.key])
-            else:  # a built view, made when first opened
-                self.stack.addWidget(QWidget())
+            else:  # a built view: the queue and the ticket once the user is known, the metrics when first opened
+                waiting = QLabel("Opening the local cache…")
+                waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.stack.addWidget(waiting)
         self.metrics_view: QWidget | None = None
+        self.queue_view: QueueView | None = None
+        self.ticket_view: TicketView | None = None
+        self.actor: Actor | None = None
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
         central = QWidget()
@@ -89,12 +111,20 @@ class MainWindow(QMainWindow):
         from views.metrics_view import MetricsView
 
         view = MetricsView(self.workspace, self.runner)
-        placeholder = self.stack.widget(row)
-        self.stack.insertWidget(row, view)
-        if placeholder is not None:
-            self.stack.removeWidget(placeholder)
+        self._put_page("metrics", view)
         self.metrics_view = view
         view.start()
+
+    def _put_page(self, key: str, widget: QWidget) -> None:
+        """Put a built view in the place of its page's placeholder."""
+        row = [spec.key for spec in PAGES].index(key)
+        placeholder = self.stack.widget(row)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(row, widget)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -136,10 +166,44 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
 
     def load(self) -> None:
-        """Open the local cache and read its figures, off the UI thread."""
-        self.runner.op(summarize_workspace, self.workspace, label="Opening the local cache…").success(
+        """Open the local cache and who is working, then the queue's first screen, then the figures.
+
+        All of it off the UI thread, in that order on the database worker.
+        """
+        self.runner.op(open_desk, self.workspace, label="Opening the local cache…").success(self._desk_ready).failure(
+            self._summary_failed
+        ).run()
+
+    def _desk_ready(self, actor: Actor) -> None:
+        self.actor = actor
+        self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
+        self.queue_view = QueueView(self.workspace, self.runner, actor)
+        self.ticket_view = TicketView(self.workspace, self.runner, actor)
+        self.queue_view.open_ticket.connect(self.open_ticket)
+        self.queue_view.choices_loaded.connect(self.ticket_view.set_choices)
+        self.ticket_view.navigate.connect(self.step_ticket)
+        self.ticket_view.edited.connect(self.queue_view.model.reload)
+        self._put_page("queue", self.queue_view)
+        self._put_page("ticket", self.ticket_view)
+        self.queue_view.start()
+        self.desk_ready.emit(actor)
+        self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
             self._summary_ready
         ).failure(self._summary_failed).run()
+
+    def open_ticket(self, number: str) -> None:
+        if self.ticket_view is None:
+            return
+        self.ticket_view.open(number)
+        self.navigation.setCurrentRow([spec.key for spec in PAGES].index("ticket"))
+
+    def step_ticket(self, step: int) -> None:
+        """Next or previous ticket of the queue, from the ticket detail."""
+        if self.queue_view is None or self.ticket_view is None or self.ticket_view.detail is None:
+            return
+        number = self.queue_view.neighbour(self.ticket_view.detail.number, step)
+        if number is not None:
+            self.ticket_view.open(number)
 
     def _summary_ready(self, summary: WorkspaceSummary) -> None:
         self.summary = summary
@@ -152,6 +216,10 @@ class MainWindow(QMainWindow):
         message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
         for page in self.pages.values():
             page.show_unavailable(message)
+        for key in ("queue", "ticket"):
+            waiting = self.stack.widget([spec.key for spec in PAGES].index(key))
+            if isinstance(waiting, QLabel):
+                waiting.setText(message)
         self.status_cache.setText("Cache: unavailable")
         self.report_error(error)
         self.load_failed.emit(error)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
+from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
 from views.tasks import TaskRunner
@@ -54,3 +56,16 @@ def test_busy_count_follows_running_work(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: runner.busy == 0, timeout=5_000)
     assert counts == [1, 0]
     assert runner.shutdown()
+
+
+def test_emitting_signals_keeps_python_alive() -> None:
+    """PySide6 6.12.0 dropped a reference to True on every emit: Python 3.11 aborted after a few thousand."""
+
+    class Emitter(QObject):
+        ping = Signal()
+
+    emitter = Emitter()
+    before = sys.getrefcount(True)
+    for _ in range(5_000):
+        emitter.ping.emit()
+    assert sys.getrefcount(True) >= before - 10

@@ -1,0 +1,265 @@
+"""The queue as a Qt table model over SQL: pages load in the background as they come into view.
+
+``rowCount`` is the number of matching tickets (a million is fine); ``data`` answers from the
+pages already loaded and asks the database worker for a missing page, showing "…" until it
+arrives. A page next to a loaded one is read by keyset (the rows after / before it), the last
+page from the end, anything else by offset. A change of filter or sort starts a new
+generation: pages of the old one that arrive late are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from console import queue
+from console.database import connect
+from console.queue import Column, QueueFilter, QueueRow, Sort
+from console.workflow import LABELS, Actor
+from console.workspace import Workspace
+from views.tasks import TaskRunner
+
+PAGE = 200
+COLUMNS = list(Column)
+Index = QModelIndex | QPersistentModelIndex
+BANDS = {
+    "running": ("#e6f4ea", "#1e6b3a"),
+    "warning": ("#fff4d6", "#8a5a00"),
+    "breached": ("#fde2e1", "#a4161a"),
+    "paused": ("#e8eef7", "#34558b"),
+    "met": ("#f2f2f2", "#4d4d4d"),
+    "missed": ("#f6e0e0", "#7a1f1f"),
+}
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int
+    after: tuple[Any, ...] | None = None
+    from_end: bool = False
+    offset: int = 0
+    limit: int = PAGE
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    total: int
+    rows: list[QueueRow]
+
+
+def load_first(
+    workspace: Workspace, actor: Actor, flt: QueueFilter, sort: Sort, now: datetime, limit: int = PAGE
+) -> FirstPage:
+    with connect(workspace.cache()) as conn:
+        return FirstPage(queue.count(conn, actor, flt, now), queue.page(conn, actor, flt, sort, now, limit=limit))
+
+
+def load_page(
+    workspace: Workspace, actor: Actor, flt: QueueFilter, sort: Sort, now: datetime, request: PageRequest
+) -> list[QueueRow]:
+    with connect(workspace.cache()) as conn:
+        return queue.page(
+            conn,
+            actor,
+            flt,
+            sort,
+            now,
+            after=request.after,
+            limit=request.limit,
+            from_end=request.from_end,
+            offset=request.offset,
+        )
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+
+
+def sla_text(row: QueueRow, now: datetime) -> str:
+    band = row.band(now)
+    if band in ("met", "missed"):
+        return f"{row.clock} {band}"
+    if band == "not_timed":
+        return "next release"
+    if band == "none" or row.due_at is None:
+        return ""
+    if band == "paused":
+        return f"paused · {row.clock}"
+    left = row.due_at - now
+    if left.total_seconds() <= 0:
+        return f"{duration_text(left)} overdue · {row.clock}"
+    return f"{duration_text(left)} left · {row.clock}"
+
+
+class QueueModel(QAbstractTableModel):
+    loaded = Signal(int)  # the total, when a new filter or sort has its first page
+    page_loaded = Signal(int)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: TaskRunner,
+        actor: Actor,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.runner = runner
+        self.actor = actor
+        self.now = now
+        self.filter = QueueFilter()
+        self.sort_order = Sort()
+        self.total = 0
+        self.pages: dict[int, list[QueueRow]] = {}
+        self._pending: set[int] = set()
+        self._generation = 0
+        self.ticker = QTimer(self)  # the SLA countdown moves without a query
+        self.ticker.setInterval(30_000)
+        self.ticker.timeout.connect(self.tick)
+        self.ticker.start()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def reload(self, flt: QueueFilter | str | None = None, sort: Sort | None = None) -> None:
+        """Read the queue again (with a new filter or sort); a ticket number given instead is ignored."""
+        flt = flt if isinstance(flt, QueueFilter) else None
+        self.filter = flt or self.filter
+        self.sort_order = sort or self.sort_order
+        self._generation += 1
+        generation = self._generation
+        self._pending.clear()
+
+        def show(first: FirstPage) -> None:
+            if generation != self._generation:
+                return
+            self.beginResetModel()
+            self.total = first.total
+            self.pages = {0: first.rows}
+            self.endResetModel()
+            self.loaded.emit(first.total)
+
+        self.runner.op(
+            load_first, self.workspace, self.actor, self.filter, self.sort_order, self.now(), label="Reading the queue…"
+        ).success(show).run()
+
+    def _request(self, page: int) -> None:
+        if page in self._pending or page in self.pages or page * PAGE >= self.total:
+            return
+        last_page = (self.total - 1) // PAGE
+        before, after = self.pages.get(page - 1), self.pages.get(page + 1)
+        if before and len(before) == PAGE:
+            request = PageRequest(page, after=before[-1].key)
+        elif after:
+            request = PageRequest(page, after=after[0].key, from_end=True)
+        elif page == last_page:
+            request = PageRequest(page, from_end=True, limit=self.total - page * PAGE)
+        else:
+            request = PageRequest(page, offset=page * PAGE)
+        self._pending.add(page)
+        generation = self._generation
+
+        def store(rows: list[QueueRow]) -> None:
+            if generation != self._generation:
+                return
+            self._pending.discard(page)
+            self.pages[page] = rows
+            first = page * PAGE
+            self.dataChanged.emit(self.index(first, 0), self.index(first + len(rows) - 1, len(COLUMNS) - 1))
+            self.page_loaded.emit(page)
+
+        self.runner.op(
+            load_page, self.workspace, self.actor, self.filter, self.sort_order, self.now(), request,
+            label="Reading the queue…",
+        ).success(store).run()  # fmt: skip
+
+    def row_at(self, row: int) -> QueueRow | None:
+        """The ticket on a row, if its page is here (asking for the page if not)."""
+        page = self.pages.get(row // PAGE)
+        if page is None:
+            self._request(row // PAGE)
+            return None
+        offset = row % PAGE
+        return page[offset] if offset < len(page) else None
+
+    def row_of(self, number: str) -> int | None:
+        for page, rows in self.pages.items():
+            for offset, item in enumerate(rows):
+                if item.number == number:
+                    return page * PAGE + offset
+        return None
+
+    def tick(self) -> None:
+        if self.total:
+            sla = COLUMNS.index(Column.SLA)
+            self.dataChanged.emit(self.index(0, sla), self.index(self.total - 1, sla))
+
+    # -- Qt model ----------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> str | None:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return queue.HEADERS[COLUMNS[section]]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self.row_at(index.row())
+        column = COLUMNS[index.column()]
+        if item is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
+        now = self.now()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, column, now)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (Column.TITLE, Column.SLA):
+            if column == Column.TITLE:
+                return item.title
+            return f"{item.clock} due {item.due_at:%Y-%m-%d %H:%M} UTC" if item.due_at else None
+        if column == Column.SLA and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            colours = BANDS.get(item.band(now))
+            if colours:
+                return QBrush(QColor(colours[0 if role == Qt.ItemDataRole.BackgroundRole else 1]))
+        if role == Qt.ItemDataRole.UserRole:
+            return item.number
+        return None
+
+    @staticmethod
+    def _text(item: QueueRow, column: Column, now: datetime) -> str:
+        match column:
+            case Column.NUMBER:
+                return item.number
+            case Column.PRIORITY:
+                return item.priority.value.capitalize()
+            case Column.TITLE:
+                return item.title
+            case Column.STATUS:
+                return LABELS[item.status]
+            case Column.UNIT:
+                return item.unit
+            case Column.MODULE:
+                return item.module
+            case Column.ASSIGNEE:
+                return item.assignee or "—"
+            case Column.GROUP:
+                return f"{item.group or '—'} · T{item.tier}"
+            case Column.AGE:
+                return duration_text(item.age(now))
+            case Column.SLA:
+                return sla_text(item, now)

@@ -1,0 +1,382 @@
+"""The ticket queue: filters, search, saved views, sort on any column, bulk triage, keyboard-first.
+
+Keys in the table: j / k or the arrows move, Enter opens the ticket, A assigns the selected
+tickets to me, Ctrl+F searches, F5 reloads, Ctrl+End jumps to the last ticket.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console import queue, tickets
+from console.database import connect
+from console.errors import ConsoleError
+from console.queue import Choices, Column, QueueFilter, Sort
+from console.saved_views import SavedViews
+from console.workflow import LABELS, Actor, Can
+from console.workspace import Workspace
+from models import Priority, TicketStatus
+from views.errors import show_error
+from views.queue_model import COLUMNS, QueueModel
+from views.tasks import TaskRunner
+
+ANY = "Any"
+STATUS_CHOICES: list[tuple[str, tuple[TicketStatus, ...]]] = [
+    ("Open", queue.OPEN_STATUSES),
+    ("All statuses", tuple(TicketStatus)),
+    *((LABELS[s], (s,)) for s in TicketStatus),
+]
+BREACHING = [("Any time", None), ("Breaching in 4 h", 4.0), ("Breaching in 24 h", 24.0), ("Breaching in 72 h", 72.0)]
+
+
+def load_choices(workspace: Workspace, actor: Actor) -> Choices:
+    with connect(workspace.cache()) as conn:
+        return queue.choices(conn, actor)
+
+
+def triage(
+    workspace: Workspace, actor: Actor, ids: list[uuid.UUID], field: str, value: Any, reason: str | None
+) -> tickets.BulkResult:
+    return tickets.bulk_triage(workspace.cache(), actor, ids, field, value, datetime.now(UTC), reason)
+
+
+class QueueView(QWidget):
+    open_ticket = Signal(str)  # a ticket number
+    triaged = Signal(object)  # a BulkResult
+    choices_loaded = Signal(object)  # the Choices (units, modules, people) this person is offered
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        runner: TaskRunner,
+        actor: Actor,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__()
+        self.setObjectName("queue-view")
+        self.workspace = workspace
+        self.runner = runner
+        self.actor = actor
+        self.saved = SavedViews(workspace.home / "saved-views.json")
+        self.choices = Choices([], [], [])
+        self.model = QueueModel(workspace, runner, actor, now)
+        self.model.loaded.connect(self._loaded)
+
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.status = self._combo("status", [label for label, _ in STATUS_CHOICES])
+        self.priority = self._combo("priority", [ANY, *(p.value.capitalize() for p in Priority)])
+        self.unit = self._combo("unit", [ANY])
+        self.module = self._combo("module", [ANY])
+        self.tier = self._combo("tier", [ANY, "Tier 1", "Tier 2", "Tier 3"])
+        self.breaching = self._combo("breaching", [label for label, _ in BREACHING])
+        self.mine = QCheckBox("Mine")
+        self.unassigned = QCheckBox("Unassigned")
+        for box in (self.mine, self.unassigned):
+            box.toggled.connect(self.apply_filters)
+        self.search = QLineEdit()
+        self.search.setObjectName("queue-search")
+        self.search.setPlaceholderText("Search number, title, description, notes (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(120)
+        self._search_delay = QTimer(self, singleShot=True, interval=250)
+        self._search_delay.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda _text: self._search_delay.start())
+        for widget in (self.status, self.priority, self.unit, self.module, self.tier, self.breaching):
+            bar.addWidget(widget)
+        layout.addLayout(bar)
+        find = QHBoxLayout()
+        find.addWidget(self.search, 1)
+        find.addWidget(self.mine)
+        find.addWidget(self.unassigned)
+        self.count = QLabel("Reading the queue…")
+        self.count.setObjectName("queue-count")
+        find.addWidget(self.count)
+        layout.addLayout(find)
+
+        views = QHBoxLayout()
+        self.saved_views = QComboBox()
+        self.saved_views.setObjectName("saved-views")
+        self.saved_views.setToolTip("Saved views: your named filter sets")
+        self.saved_views.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.saved_views.setMinimumContentsLength(6)
+        self.saved_views.activated.connect(self._use_saved)
+        save = QPushButton("Save view…")
+        save.clicked.connect(self.ask_save_view)
+        views.addWidget(self.saved_views)
+        views.addWidget(save)
+        views.addStretch(1)
+        self.triage_button = QToolButton()
+        self.triage_button.setObjectName("bulk-triage")
+        self.triage_button.setText("Triage selected")
+        self.triage_button.setToolTip("Set one field on every selected ticket")
+        self.triage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.triage_button)
+        for field, caption in (("assignee_id", "Assign to…"), ("priority", "Priority…"), ("module_id", "Module…"),
+                               ("tier", "Tier…")):  # fmt: skip
+            menu.addAction(caption).triggered.connect(lambda _checked=False, f=field: self.ask_bulk(f))
+        self.triage_button.setMenu(menu)
+        views.addWidget(self.triage_button)
+        layout.addLayout(views)
+
+        self.table = QTableView()
+        self.table.setObjectName("queue-table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # A click on a header sorts in SQL: the sort indicator reloads the model in the new order.
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicator(COLUMNS.index(Column.SLA), Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self.sort_by)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
+        for column, width in ((Column.NUMBER, 110), (Column.PRIORITY, 70), (Column.STATUS, 110), (Column.UNIT, 80),
+                              (Column.MODULE, 65), (Column.ASSIGNEE, 140), (Column.GROUP, 120), (Column.AGE, 70),
+                              (Column.SLA, 190)):  # fmt: skip
+            self.table.setColumnWidth(COLUMNS.index(column), width)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.activated.connect(self._open_index)  # Enter or a double click
+        layout.addWidget(self.table, 1)
+
+        for keys, action in (("J", lambda: self.step(1)), ("K", lambda: self.step(-1)), ("A", self.assign_to_me)):
+            QShortcut(QKeySequence(keys), self.table, action, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.model.reload)
+        self._apply_role()
+
+    def _combo(self, name: str, items: list[str]) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(f"queue-{name}")
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(3)  # the window stays narrow enough for half a laptop screen
+        combo.addItems(items)
+        combo.currentIndexChanged.connect(self.apply_filters)
+        return combo
+
+    def _apply_role(self) -> None:
+        if not self.actor.may(Can.TRIAGE):
+            self.triage_button.setEnabled(False)
+            self.triage_button.setToolTip(f"A {self.actor.role.value.replace('_', ' ')} cannot triage tickets.")
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """The first screen of the queue, then the filter lists (both off the UI thread)."""
+        self.model.reload(self.current_filter())
+        self.runner.op(load_choices, self.workspace, self.actor, label="Reading filters…").success(
+            self._fill_choices
+        ).run()
+        self._fill_saved()
+
+    def _fill_choices(self, choices: Choices) -> None:
+        self.choices = choices
+        for combo, items in ((self.unit, choices.units), (self.module, [code for _, code in choices.modules])):
+            combo.blockSignals(True)
+            combo.addItems(items)
+            combo.blockSignals(False)
+        self.choices_loaded.emit(choices)
+
+    def _fill_saved(self) -> None:
+        self.saved_views.clear()
+        try:
+            names = self.saved.names(self.actor.login)
+        except ConsoleError as error:
+            show_error(self, error)
+            names = []
+        self.saved_views.addItems(["Saved views…", *names])
+
+    def _loaded(self, total: int) -> None:
+        self.count.setText(f"{total:,} tickets")
+        if total and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    # -- filters ---------------------------------------------------------------------------------
+
+    def current_filter(self) -> QueueFilter:
+        def chosen(combo: QComboBox) -> tuple[str, ...]:
+            return () if combo.currentIndex() <= 0 else (combo.currentText(),)
+
+        return QueueFilter(
+            statuses=STATUS_CHOICES[self.status.currentIndex()][1],
+            priorities=tuple(Priority(p.lower()) for p in chosen(self.priority)),
+            units=chosen(self.unit),
+            modules=chosen(self.module),
+            tiers=(self.tier.currentIndex(),) if self.tier.currentIndex() > 0 else (),
+            mine=self.mine.isChecked(),
+            unassigned=self.unassigned.isChecked(),
+            breaching_within_hours=BREACHING[self.breaching.currentIndex()][1],
+            search=self.search.text(),
+        )
+
+    def apply_filters(self) -> None:
+        self.count.setText("Reading the queue…")
+        self.table.clearSelection()
+        self.model.reload(self.current_filter())
+
+    def show_filter(self, flt: QueueFilter) -> None:
+        """Set the filter widgets to a saved view's filters, then load it once."""
+        widgets = (self.status, self.priority, self.unit, self.module, self.tier, self.breaching, self.mine,
+                   self.unassigned, self.search)  # fmt: skip
+        for widget in widgets:
+            widget.blockSignals(True)
+        statuses = [choice for _, choice in STATUS_CHOICES]
+        self.status.setCurrentIndex(statuses.index(flt.statuses) if flt.statuses in statuses else 0)
+        self.priority.setCurrentText(flt.priorities[0].value.capitalize() if flt.priorities else ANY)
+        self.unit.setCurrentText(flt.units[0] if flt.units else ANY)
+        self.module.setCurrentText(flt.modules[0] if flt.modules else ANY)
+        self.tier.setCurrentIndex(flt.tiers[0] if flt.tiers else 0)
+        hours = [h for _, h in BREACHING]
+        self.breaching.setCurrentIndex(
+            hours.index(flt.breaching_within_hours) if flt.breaching_within_hours in hours else 0
+        )
+        self.mine.setChecked(flt.mine)
+        self.unassigned.setChecked(flt.unassigned)
+        self.search.setText(flt.search)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.apply_filters()
+
+    def ask_save_view(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save view", "Name of this view:")
+        if ok:
+            self.save_view(name)
+
+    def save_view(self, name: str) -> None:
+        try:
+            self.saved.save(self.actor.login, name, self.current_filter())
+        except ConsoleError as error:
+            show_error(self, error)
+            return
+        self._fill_saved()
+        self.saved_views.setCurrentText(" ".join(name.split()))
+
+    def _use_saved(self, index: int) -> None:
+        if index <= 0:
+            return
+        try:
+            flt = self.saved.load(self.actor.login, self.saved_views.itemText(index))
+        except ConsoleError as error:
+            show_error(self, error)
+            return
+        self.show_filter(flt)
+
+    def sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        self.count.setText("Reading the queue…")
+        self.model.reload(sort=Sort(COLUMNS[column], order == Qt.SortOrder.DescendingOrder))
+
+    # -- keyboard and selection ------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def step(self, step: int) -> None:
+        current = self.table.currentIndex()
+        row = max(0, min(self.model.rowCount() - 1, (current.row() if current.isValid() else -1) + step))
+        self.table.selectRow(row)
+
+    def _open_index(self, index: QModelIndex) -> None:
+        item = self.model.row_at(index.row())
+        if item is not None:
+            self.open_ticket.emit(item.number)
+
+    def selected_ids(self) -> list[uuid.UUID]:
+        ids = []
+        for index in self.table.selectionModel().selectedRows():
+            item = self.model.row_at(index.row())
+            if item is not None:
+                ids.append(item.id)
+        return ids
+
+    def neighbour(self, number: str, step: int) -> str | None:
+        """The ticket before or after ``number`` in the queue as it is listed (for next / previous)."""
+        row = self.model.row_of(number)
+        if row is None:
+            return None
+        target = row + step
+        if not 0 <= target < self.model.rowCount():
+            return None
+        item = self.model.row_at(target)
+        if item is not None:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(target, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        return item.number if item else None
+
+    # -- triage ----------------------------------------------------------------------------------
+
+    def assign_to_me(self) -> None:
+        self.run_triage("assignee_id", self.actor.id, None)
+
+    def ask_bulk(self, field: str) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            QMessageBox.information(self, "Bulk triage", "Select one or more tickets first.")
+            return
+        options: list[tuple[str, Any]]
+        if field == "assignee_id":
+            options = [(name, person) for person, _login, name in self.choices.people]
+        elif field == "priority":
+            options = [(p.value.capitalize(), p) for p in Priority]
+        elif field == "module_id":
+            options = [(code, module) for module, code in self.choices.modules]
+        else:
+            options = [(f"Tier {t}", t) for t in (1, 2, 3)]
+        caption = {"assignee_id": "Assign to", "priority": "Priority", "module_id": "Module", "tier": "Tier"}[field]
+        title = f"{caption} — {len(ids)} tickets"
+        label, ok = QInputDialog.getItem(self, title, f"{caption}:", [o[0] for o in options], 0, False)
+        if not ok:
+            return
+        reason = None
+        if field in ("priority", "tier"):
+            reason, ok = QInputDialog.getText(self, "Reason", "Why (kept in each ticket's history):")
+            if not ok:
+                return
+        self.run_triage(field, dict(options)[label], reason)
+
+    def run_triage(self, field: str, value: Any, reason: str | None) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        self.runner.op(triage, self.workspace, self.actor, ids, field, value, reason, label="Triaging…").success(
+            self._triaged
+        ).run()
+
+    def _triaged(self, result: tickets.BulkResult) -> None:
+        self.triaged.emit(result)
+        if result.refused:
+            lines = "\n".join(f"{number}: {why}" for number, why in result.refused[:12])
+            more = f"\n… and {len(result.refused) - 12} more" if len(result.refused) > 12 else ""
+            QMessageBox.warning(
+                self, "Bulk triage", f"{len(result.done)} changed, {len(result.refused)} refused:\n{lines}{more}"
+            )
+        self.model.reload()

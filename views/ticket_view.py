@@ -1,0 +1,456 @@
+"""The ticket detail: every field, the workflow, notes, history, SLA, links and attachments.
+
+Every edit goes through the ticket services (``console.tickets``) on the database worker,
+with the values shown as its base: an edit of something that changed meanwhile, or one the
+workflow or the person's role does not allow, is refused with the reason and changes nothing.
+
+Keys: S change status, N add a note (Ctrl+Enter sends it), A assign to me, E escalate,
+Ctrl+] / Ctrl+[ next / previous ticket of the queue, F5 reload.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from console import tickets, workflow
+from console.database import connect
+from console.detail import TicketDetail, attachment_content, load_detail
+from console.errors import ConsoleError
+from console.queue import Choices
+from console.sla.evidence import clock_rows, timeline_rows
+from console.workflow import LABELS, Actor, Can
+from console.workspace import Workspace
+from models import ChangeRequest, KnowledgeArticle, Priority, Problem, TicketStatus
+from views.drill import RowsModel, _table
+from views.errors import show_error
+from views.tasks import TaskRunner
+
+
+def read_detail(workspace: Workspace, actor: Actor, number: str) -> TicketDetail:
+    with connect(workspace.cache()) as conn:
+        return load_detail(conn, actor, number, datetime.now(UTC))
+
+
+MakeIntents = Callable[[TicketDetail], list[tickets.Intent]]
+
+
+def run_intents(workspace: Workspace, actor: Actor, make: MakeIntents, number: str) -> str:
+    """Build intents from the ticket as it is in the cache now, apply them, and return the number."""
+    detail = read_detail(workspace, actor, number)
+    tickets.execute(workspace.cache(), actor, make(detail), datetime.now(UTC))
+    return number
+
+
+def find_id(workspace: Workspace, kind: str, number: str) -> uuid.UUID:
+    model: Any = {"problem": Problem, "change": ChangeRequest, "article": KnowledgeArticle}[kind]
+    with connect(workspace.cache()) as conn:
+        found = conn.execute(select(model.id).where(model.number == number.strip().upper())).scalar()
+    if found is None:
+        raise ConsoleError(f"No {kind} {number.strip().upper()!r} in this workspace.")
+    return uuid.UUID(str(found))
+
+
+class TicketView(QWidget):
+    loaded = Signal(object)  # the TicketDetail shown
+    edited = Signal(str)  # a ticket number, after an edit was applied
+    refused = Signal(str)  # the message of a refused edit
+    navigate = Signal(int)  # +1 next, -1 previous ticket of the queue
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor) -> None:
+        super().__init__()
+        self.setObjectName("ticket-view")
+        self.workspace = workspace
+        self.runner = runner
+        self.actor = actor
+        self.detail: TicketDetail | None = None
+        self.choices = Choices([], [], [])
+        self._filling = False
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.heading = QLabel("Open a ticket from the queue (Enter).")
+        self.heading.setObjectName("ticket-heading")
+        self.heading.setProperty("role", "heading")
+        self.heading.setWordWrap(True)
+        top.addWidget(self.heading, 1)
+        self.previous = QPushButton("◀ Previous")
+        self.next = QPushButton("Next ▶")
+        self.previous.clicked.connect(lambda: self.navigate.emit(-1))
+        self.next.clicked.connect(lambda: self.navigate.emit(1))
+        top.addWidget(self.previous)
+        top.addWidget(self.next)
+        layout.addLayout(top)
+
+        fields = QHBoxLayout()
+        form = QFormLayout()
+        self.status = QToolButton()
+        self.status.setObjectName("ticket-status")
+        self.status.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_menu = QMenu(self.status)
+        self.status.setMenu(self.status_menu)
+        self.priority = QComboBox()
+        self.priority.setObjectName("ticket-priority")
+        self.priority.addItems([p.value.capitalize() for p in Priority])
+        self.assignee = QComboBox()
+        self.assignee.setObjectName("ticket-assignee")
+        self.module = QComboBox()
+        self.module.setObjectName("ticket-module")
+        self.tier = QComboBox()
+        self.tier.setObjectName("ticket-tier")
+        self.tier.addItems(["Tier 0", "Tier 1", "Tier 2", "Tier 3"])
+        form.addRow("Status", self.status)
+        form.addRow("Priority", self.priority)
+        form.addRow("Assignee", self.assignee)
+        form.addRow("Module", self.module)
+        form.addRow("Tier", self.tier)
+        fields.addLayout(form)
+        self.facts = QLabel()
+        self.facts.setObjectName("ticket-facts")
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
+        fields.addWidget(self.facts, 1)
+        actions = QVBoxLayout()
+        for caption, slot in (("Assign to me (A)", self.assign_to_me), ("Escalate… (E)", self.ask_escalate),
+                              ("Link problem…", lambda: self.ask_link("problem")),
+                              ("Link change…", lambda: self.ask_link("change")),
+                              ("Link article…", lambda: self.ask_link("article")),
+                              ("Attach file…", self.ask_attach)):  # fmt: skip
+            button = QPushButton(caption)
+            button.clicked.connect(slot)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        fields.addLayout(actions)
+        layout.addLayout(fields)
+        self.priority.activated.connect(self._priority_chosen)
+        self.assignee.activated.connect(self._assignee_chosen)
+        self.module.activated.connect(self._module_chosen)
+        self.tier.activated.connect(self._tier_chosen)
+
+        self.tabs = QTabWidget()
+        notes = QWidget()
+        notes_layout = QVBoxLayout(notes)
+        self.notes = RowsModel(["at", "by", "kind", "text"], self)
+        self.notes_table = _table(self.notes, "ticket-notes")
+        self.notes_table.setWordWrap(True)
+        notes_layout.addWidget(self.notes_table, 1)
+        compose = QHBoxLayout()
+        self.compose = QPlainTextEdit()
+        self.compose.setObjectName("ticket-compose")
+        self.compose.setPlaceholderText("A comment for the reporter, or an internal work note (Ctrl+Enter adds it)")
+        self.compose.setMaximumHeight(90)
+        self.internal = QCheckBox("Internal work note")
+        self.internal.setChecked(True)
+        add = QPushButton("Add note")
+        add.setObjectName("ticket-add-note")
+        add.clicked.connect(self.add_note)
+        compose.addWidget(self.compose, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.internal)
+        side.addWidget(add)
+        compose.addLayout(side)
+        notes_layout.addLayout(compose)
+        self.tabs.addTab(notes, "Notes")
+        self.history = RowsModel(["at", "by", "field", "from", "to", "reason"], self)
+        self.tabs.addTab(_table(self.history, "ticket-history"), "History")
+        sla = QWidget()
+        sla_layout = QVBoxLayout(sla)
+        self.clocks = RowsModel(["clock", "state", "target", "used", "paused", "left", "due_at", "breached_at"], self)
+        self.timeline = RowsModel(["at", "clock", "event", "status", "business_time_used"], self)
+        sla_layout.addWidget(_table(self.clocks, "ticket-sla-clocks"))
+        sla_layout.addWidget(_table(self.timeline, "ticket-sla-timeline"), 1)
+        self.tabs.addTab(sla, "SLA")
+        links = QWidget()
+        links_layout = QVBoxLayout(links)
+        self.links = RowsModel(["kind", "number", "title"], self)
+        links_layout.addWidget(_table(self.links, "ticket-links"))
+        self.tabs.addTab(links, "Links")
+        files = QWidget()
+        files_layout = QVBoxLayout(files)
+        self.files = RowsModel(["file", "type", "size", "by", "at"], self)
+        self.files_table = _table(self.files, "ticket-files")
+        self.files_table.activated.connect(lambda index: self.ask_save_attachment(index.row()))
+        files_layout.addWidget(self.files_table)
+        files_layout.addWidget(QLabel("Enter or a double click saves the file."))
+        self.tabs.addTab(files, "Attachments")
+        layout.addWidget(self.tabs, 1)
+
+        for keys, slot in (("S", self.status.showMenu), ("N", self.focus_note), ("A", self.assign_to_me),
+                           ("E", self.ask_escalate), ("Ctrl+]", lambda: self.navigate.emit(1)),
+                           ("Ctrl+[", lambda: self.navigate.emit(-1)), ("F5", self.reload),
+                           ("Ctrl+Return", self.add_note)):  # fmt: skip
+            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._set_enabled(False)
+
+    # -- loading -----------------------------------------------------------------------------------
+
+    def set_choices(self, choices: Choices) -> None:
+        self.choices = choices
+        self._filling = True
+        self.assignee.clear()
+        self.assignee.addItem("— unassigned —", None)
+        for person, _login, name in choices.people:
+            self.assignee.addItem(name, person)
+        self.module.clear()
+        for module, code in choices.modules:
+            self.module.addItem(code, module)
+        self._filling = False
+        if self.detail is not None:
+            self.show_detail(self.detail)
+
+    def open(self, number: str) -> None:
+        self.heading.setText(f"{number} · reading…")
+        self.runner.op(read_detail, self.workspace, self.actor, number, label=f"Opening {number}…").success(
+            self.show_detail
+        ).failure(self._failed).run()
+
+    def reload(self) -> None:
+        if self.detail is not None:
+            self.open(self.detail.number)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.status, self.priority, self.assignee, self.module, self.tier, self.compose):
+            widget.setEnabled(enabled)
+
+    def show_detail(self, detail: TicketDetail) -> None:
+        self.detail = detail
+        row = detail.row
+        status = TicketStatus(row["status"])
+        self._filling = True
+        self.heading.setText(f"{detail.number} · {row['title']}")
+        self.status.setText(LABELS[status])
+        self.status_menu.clear()
+        for move in workflow.allowed_moves(status):
+            action = self.status_menu.addAction(LABELS[move])
+            action.triggered.connect(lambda _checked=False, s=move: self.ask_status(s))
+        self.priority.setCurrentIndex(list(Priority).index(Priority(row["priority"])))
+        self.assignee.setCurrentIndex(max(0, self.assignee.findData(row["assignee_id"])))
+        self.module.setCurrentIndex(max(0, self.module.findData(row["module_id"])))
+        self.tier.setCurrentIndex(int(row["tier"]))
+        self._filling = False
+        names = detail.names
+        self.facts.setText(
+            f"<b>{names['unit']}</b> · reported by {names['reporter']} on {row['created_at']:%d %b %Y %H:%M} UTC"
+            f" · impact {row['impact']}, urgency {row['urgency']} · group {names['group'] or '—'}"
+            + (f" · vendor {row['vendor']} {row['vendor_reference'] or ''}" if row["vendor"] else "")
+            + f"<br>{_html(row['description'])}"
+        )
+        self.notes.set_rows(
+            [
+                [f"{n.at:%Y-%m-%d %H:%M}", n.author, "work note" if n.internal else "comment", n.body]
+                for n in detail.notes
+            ]
+        )
+        self.history.set_rows(
+            [[f"{c.at:%Y-%m-%d %H:%M}", c.actor, c.field, c.old, c.new, c.reason or ""] for c in detail.history]
+        )
+        self.clocks.set_rows([[r[c] for c in self.clocks.columns] for r in clock_rows(detail.number, detail.sla)])
+        events = timeline_rows(detail.number, detail.sla)["timeline"]
+        self.timeline.set_rows([[r[c] for c in self.timeline.columns] for r in events])
+        links = [["problem", names["problem"], ""]] if names["problem"] else []
+        links += [["change", names["change"], ""]] if names["change"] else []
+        links += [["article", number, title] for _, number, title in detail.articles]
+        self.links.set_rows(links)
+        self.files.set_rows(
+            [[f.filename, f.media_type, f"{f.size_bytes / 1024:,.1f} KB", f.uploaded_by, f"{f.at:%Y-%m-%d %H:%M}"]
+             for f in detail.attachments]
+        )  # fmt: skip
+        self._set_enabled(True)
+        self.loaded.emit(detail)
+
+    def _failed(self, error: BaseException) -> None:
+        self.heading.setText("This ticket could not be opened.")
+        show_error(self, error)
+
+    # -- edits -------------------------------------------------------------------------------------
+
+    def edit(self, make: MakeIntents) -> None:
+        """Apply intents made from the ticket as it is now, then show it again (or the refusal)."""
+        if self.detail is None:
+            return
+        number = self.detail.number
+        self.runner.op(run_intents, self.workspace, self.actor, make, number, label=f"Saving {number}…").success(
+            self._applied
+        ).failure(self._refused).run()
+
+    def _applied(self, number: str) -> None:
+        self.edited.emit(number)
+        self.open(number)
+
+    def _refused(self, error: BaseException) -> None:
+        self.refused.emit(str(error))
+        show_error(self, error)
+        self.reload()  # back to what is stored
+
+    def _shown(self) -> dict[str, Any]:
+        assert self.detail is not None
+        return self.detail.row
+
+    def ask_status(self, status: TicketStatus) -> None:
+        reason: str | None = None
+        if self.detail is not None and (TicketStatus(self._shown()["status"]), status) in workflow.NEEDS_REASON:
+            reason, ok = QInputDialog.getText(self, LABELS[status], f"Why does it go to {LABELS[status]}?")
+            if not ok:
+                return
+        self.set_status(status, reason)
+
+    def set_status(self, status: TicketStatus, reason: str | None = None) -> None:
+        base = TicketStatus(self._shown()["status"])
+        self.edit(lambda d: [tickets.set_status(d.row["id"], status, base=base, reason=reason)])
+
+    def _priority_chosen(self, index: int) -> None:
+        if self._filling or self.detail is None:
+            return
+        priority = list(Priority)[index]
+        base = Priority(self._shown()["priority"])
+        if priority == base:
+            return
+        reason, ok = QInputDialog.getText(self, "Priority", f"Why is it {priority.value} now?")
+        if not ok:
+            self.show_detail(self.detail)
+            return
+        self.edit(lambda d: [tickets.set_priority(d.row["id"], priority, base=base, reason=reason)])
+
+    def _assignee_chosen(self, index: int) -> None:
+        if not self._filling and self.detail is not None:
+            self.assign(self.assignee.itemData(index))
+
+    def assign(self, person: uuid.UUID | None) -> None:
+        base = self._shown()["assignee_id"]
+        self.edit(lambda d: [tickets.assign(d.row["id"], person, base=base)])
+
+    def assign_to_me(self) -> None:
+        if self.detail is not None:
+            self.assign(self.actor.id)
+
+    def _module_chosen(self, index: int) -> None:
+        if not self._filling and self.detail is not None:
+            module, base = self.module.itemData(index), self._shown()["module_id"]
+            self.edit(lambda d: [tickets.set_module(d.row["id"], module, base=base)])
+
+    def _tier_chosen(self, index: int) -> None:
+        if self._filling or self.detail is None:
+            return
+        base = int(self._shown()["tier"])
+        reason, ok = QInputDialog.getText(self, "Tier", f"Why does it move to tier {index}?")
+        if not ok:
+            self.show_detail(self.detail)
+            return
+        self.edit(lambda d: [tickets.move_tier(d.row["id"], index, base=base, reason=reason)])
+
+    def focus_note(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.compose.setFocus()
+
+    def add_note(self) -> None:
+        text = self.compose.toPlainText()
+        if self.detail is None or not self.actor.may(Can.NOTE):
+            return
+        internal = self.internal.isChecked()
+        self.compose.clear()  # kept below if refused
+        self.refused.connect(lambda _message: self.compose.setPlainText(text), Qt.ConnectionType.SingleShotConnection)
+        self.edit(lambda d: [tickets.add_note(d.row["id"], text, internal=internal)])
+
+    def ask_escalate(self) -> None:
+        if self.detail is None:
+            return
+        reason, ok = QInputDialog.getText(self, "Escalate", "Why (kept in the history)?")
+        if not ok:
+            return
+        vendor, ok = QInputDialog.getText(self, "Escalate", "Vendor (leave empty for tier 3 only):")
+        if not ok:
+            return
+        self.escalate(reason, vendor.strip() or None)
+
+    def escalate(self, reason: str, vendor: str | None = None) -> None:
+        row = self._shown()
+        self.edit(
+            lambda d: tickets.escalate(
+                d.row["id"], base_tier=row["tier"], reason=reason, vendor=vendor, base_vendor=row["vendor"]
+            )
+        )
+
+    def ask_link(self, kind: str) -> None:
+        number, ok = QInputDialog.getText(self, f"Link {kind}", f"{kind.capitalize()} number:")
+        if ok and number.strip():
+            self.link(kind, number)
+
+    def link(self, kind: str, number: str) -> None:
+        row = self._shown()
+
+        def make(detail: TicketDetail) -> list[tickets.Intent]:
+            target = find_id(self.workspace, kind, number)
+            if kind == "problem":
+                return [tickets.link_problem(detail.row["id"], target, base=row["problem_id"])]
+            if kind == "change":
+                return [tickets.link_change(detail.row["id"], target, base=row["change_id"])]
+            return [tickets.link_article(detail.row["id"], target)]
+
+        self.edit(make)
+
+    def ask_attach(self) -> None:
+        dialog = QFileDialog(self, "Attach a file")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.attach)
+        dialog.open()
+
+    def attach(self, path: str) -> None:
+        source = Path(path)
+        try:
+            content = source.read_bytes()
+        except OSError as exc:
+            show_error(self, ConsoleError(f"Cannot read {source.name}: {exc.strerror}."))
+            return
+        media = mimetypes.guess_type(source.name)[0] or ""
+        self.edit(lambda d: [tickets.attach(d.row["id"], source.name, content, media)])
+
+    def ask_save_attachment(self, index: int) -> None:
+        if self.detail is None:
+            return
+        info = self.detail.attachments[index]
+        dialog = QFileDialog(self, "Save attachment", str(Path.home() / info.filename))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda target: self.save_attachment(info.id, target))
+        dialog.open()
+
+    def save_attachment(self, attachment_id: uuid.UUID, target: str) -> None:
+        def save() -> str:
+            with connect(self.workspace.cache()) as conn:
+                _name, content = attachment_content(conn, self.actor, attachment_id)
+            Path(target).write_bytes(content)
+            return target
+
+        self.runner.op(save, label="Saving the attachment…").failure(self._show_failure).run_io()
+
+    def _show_failure(self, error: BaseException) -> None:
+        show_error(self, error)
+
+
+def _html(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<br>")
