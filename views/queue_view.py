@@ -157,9 +157,9 @@ class QueueView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.NUMBER, 110), (Column.PRIORITY, 70), (Column.STATUS, 110), (Column.UNIT, 80),
-                              (Column.MODULE, 65), (Column.ASSIGNEE, 140), (Column.GROUP, 120), (Column.AGE, 70),
-                              (Column.SLA, 190)):  # fmt: skip
+        for column, width in ((Column.NUMBER, 105), (Column.PRIORITY, 65), (Column.STATUS, 105), (Column.UNIT, 70),
+                              (Column.MODULE, 60), (Column.ASSIGNEE, 120), (Column.GROUP, 105), (Column.AGE, 65),
+                              (Column.SLA, 165)):  # fmt: skip
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -92,25 +92,26 @@ class TicketView(QWidget):
         self._filling = False
 
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
         self.heading = QLabel("Open a ticket from the queue (Enter).")
         self.heading.setObjectName("ticket-heading")
-        self.heading.setProperty("role", "heading")
+        self.heading.setProperty("role", "subheading")
         self.heading.setWordWrap(True)
-        top.addWidget(self.heading, 1)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.heading)
         self.previous = QPushButton("◀ Previous")
         self.next = QPushButton("Next ▶")
+        self.previous.setToolTip("The ticket before this one in the queue (Ctrl+[)")
+        self.next.setToolTip("The ticket after this one in the queue (Ctrl+])")
         self.previous.clicked.connect(lambda: self.navigate.emit(-1))
         self.next.clicked.connect(lambda: self.navigate.emit(1))
-        top.addWidget(self.previous)
-        top.addWidget(self.next)
-        layout.addLayout(top)
 
         fields = QHBoxLayout()
         form = QFormLayout()
         self.status = QToolButton()
         self.status.setObjectName("ticket-status")
         self.status.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status.setMinimumWidth(150)
+        self.status.setToolTip("Change the status (S)")
         self.status_menu = QMenu(self.status)
         self.status.setMenu(self.status_menu)
         self.priority = QComboBox()
@@ -136,6 +137,10 @@ class TicketView(QWidget):
         self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
         fields.addWidget(self.facts, 1)
         actions = QVBoxLayout()
+        steps = QHBoxLayout()
+        steps.addWidget(self.previous)
+        steps.addWidget(self.next)
+        actions.addLayout(steps)
         for caption, slot in (("Assign to me (A)", self.assign_to_me), ("Escalate… (E)", self.ask_escalate),
                               ("Link problem…", lambda: self.ask_link("problem")),
                               ("Link change…", lambda: self.ask_link("change")),
@@ -160,7 +165,8 @@ class TicketView(QWidget):
         self.notes_table.setWordWrap(True)
         notes_layout.addWidget(self.notes_table, 1)
         compose = QHBoxLayout()
-        self.compose = QPlainTextEdit()
+        self.compose = NoteEditor()
+        self.compose.submitted.connect(self.add_note)
         self.compose.setObjectName("ticket-compose")
         self.compose.setPlaceholderText("A comment for the reporter, or an internal work note (Ctrl+Enter adds it)")
         self.compose.setMaximumHeight(90)
@@ -202,8 +208,7 @@ class TicketView(QWidget):
 
         for keys, slot in (("S", self.status.showMenu), ("N", self.focus_note), ("A", self.assign_to_me),
                            ("E", self.ask_escalate), ("Ctrl+]", lambda: self.navigate.emit(1)),
-                           ("Ctrl+[", lambda: self.navigate.emit(-1)), ("F5", self.reload),
-                           ("Ctrl+Return", self.add_note)):  # fmt: skip
+                           ("Ctrl+[", lambda: self.navigate.emit(-1)), ("F5", self.reload)):  # fmt: skip
             QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._set_enabled(False)
 
@@ -214,11 +219,12 @@ class TicketView(QWidget):
         self._filling = True
         self.assignee.clear()
         self.assignee.addItem("— unassigned —", None)
+        # Ids as text: a combo box finds Python objects by identity, not by value.
         for person, _login, name in choices.people:
-            self.assignee.addItem(name, person)
+            self.assignee.addItem(name, str(person))
         self.module.clear()
         for module, code in choices.modules:
-            self.module.addItem(code, module)
+            self.module.addItem(code, str(module))
         self._filling = False
         if self.detail is not None:
             self.show_detail(self.detail)
@@ -249,8 +255,8 @@ class TicketView(QWidget):
             action = self.status_menu.addAction(LABELS[move])
             action.triggered.connect(lambda _checked=False, s=move: self.ask_status(s))
         self.priority.setCurrentIndex(list(Priority).index(Priority(row["priority"])))
-        self.assignee.setCurrentIndex(max(0, self.assignee.findData(row["assignee_id"])))
-        self.module.setCurrentIndex(max(0, self.module.findData(row["module_id"])))
+        self.assignee.setCurrentIndex(max(0, self.assignee.findData(str(row["assignee_id"]))))
+        self.module.setCurrentIndex(max(0, self.module.findData(str(row["module_id"]))))
         self.tier.setCurrentIndex(int(row["tier"]))
         self._filling = False
         names = detail.names
@@ -338,7 +344,8 @@ class TicketView(QWidget):
 
     def _assignee_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
-            self.assign(self.assignee.itemData(index))
+            chosen = self.assignee.itemData(index)
+            self.assign(uuid.UUID(chosen) if chosen else None)
 
     def assign(self, person: uuid.UUID | None) -> None:
         base = self._shown()["assignee_id"]
@@ -350,7 +357,7 @@ class TicketView(QWidget):
 
     def _module_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
-            module, base = self.module.itemData(index), self._shown()["module_id"]
+            module, base = uuid.UUID(self.module.itemData(index)), self._shown()["module_id"]
             self.edit(lambda d: [tickets.set_module(d.row["id"], module, base=base)])
 
     def _tier_chosen(self, index: int) -> None:
@@ -449,6 +456,19 @@ class TicketView(QWidget):
 
     def _show_failure(self, error: BaseException) -> None:
         show_error(self, error)
+
+
+class NoteEditor(QPlainTextEdit):
+    """The note being written; Ctrl+Enter adds it (a text box would otherwise take the key as a new line)."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
 
 
 def _html(text: str) -> str:

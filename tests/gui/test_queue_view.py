@@ -1,0 +1,172 @@
+"""The queue and the ticket detail driven as a consultant or a super-user would, checked against the cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from console.database import connect
+from console.workspace import Workspace
+from models import BusinessUnit, Comment, Membership, Role, Ticket, TicketStatus, User
+from tests.gui.drive import open_window, save_shot
+from views.main_window import MainWindow
+from views.queue_view import STATUS_CHOICES, QueueView
+from views.ticket_view import TicketView
+
+ALL = [label for label, _ in STATUS_CHOICES].index("All statuses")
+
+
+def open_queue(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, QueueView]:
+    window = open_window(qtbot, workspace)
+    view = window.queue_view
+    assert isinstance(view, QueueView)
+    qtbot.waitUntil(lambda: view.count.text().endswith("tickets"), timeout=20_000)
+    return window, view
+
+
+def reload_with(qtbot: QtBot, view: QueueView, change: object) -> None:
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        change() if callable(change) else None
+
+
+def shown_numbers(view: QueueView) -> list[str]:
+    return [view.model.row_at(r).number for r in range(min(view.model.rowCount(), 200))]  # type: ignore[union-attr]
+
+
+def count(workspace: Workspace, *where: object) -> int:
+    with connect(workspace.cache()) as conn:
+        return int(conn.execute(select(func.count()).select_from(Ticket).where(*where)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_filter_sort_and_search(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    _, view = open_queue(qtbot, gui_workspace)
+    open_count = count(gui_workspace, Ticket.status.in_([s for s in TicketStatus if s.is_open]))
+    assert view.model.rowCount() == open_count
+    reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    assert view.model.rowCount() == count(gui_workspace)
+    reload_with(qtbot, view, lambda: view.unit.setCurrentText("DXB-HQ"))
+    with connect(gui_workspace.cache()) as conn:
+        unit = conn.execute(select(BusinessUnit.id).where(BusinessUnit.code == "DXB-HQ")).scalar_one()
+    assert view.model.rowCount() == count(gui_workspace, Ticket.business_unit_id == unit)
+    number_column = 0
+    reload_with(
+        qtbot, view, lambda: view.table.horizontalHeader().setSortIndicator(number_column, Qt.SortOrder.DescendingOrder)
+    )
+    numbers = shown_numbers(view)
+    assert numbers == sorted(numbers, reverse=True)
+    reload_with(qtbot, view, lambda: qtbot.keyClicks(view.search, "invoice"))
+    found = shown_numbers(view)
+    assert found
+    with connect(gui_workspace.cache()) as conn:
+        titles = dict(conn.execute(select(Ticket.number, Ticket.title).where(Ticket.number.in_(found))).all())
+    assert any("invoice" in t.lower() for t in titles.values())
+    save_shot(view, "queue-search")
+
+
+def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window, view = open_queue(qtbot, gui_workspace)
+    first = view.model.row_at(0)
+    assert first is not None
+    ticket = window.ticket_view
+    assert isinstance(ticket, TicketView)
+    view.table.setFocus()
+    view.table.selectRow(0)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert window.current_view() == "ticket"
+    assert ticket.detail is not None
+    assert ticket.detail.number == first.number
+    save_shot(window, "ticket-detail")
+    # An illegal move (In progress straight to Closed) is refused with the reason; nothing changes.
+    before = ticket.detail.row["status"]
+    messages: list[str] = []
+    ticket.refused.connect(messages.append)
+    with qtbot.waitSignals([ticket.refused, ticket.loaded], timeout=20_000):  # refused, then shown again
+        ticket.set_status(TicketStatus.CLOSED)
+    assert "cannot go from" in messages[0]
+    box = ticket.findChild(QMessageBox, "error-message")
+    assert box is not None
+    box.accept()
+    with connect(gui_workspace.cache()) as conn:
+        assert conn.execute(select(Ticket.status).where(Ticket.number == first.number)).scalar() == before
+    # A legal one, with its reason.
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        ticket.set_status(TicketStatus.PENDING_REPORTER, "Asked for the invoice scan")
+    assert ticket.detail.row["status"] == TicketStatus.PENDING_REPORTER
+    # A note typed and sent with Ctrl+Enter.
+    ticket.focus_note()
+    qtbot.keyClicks(ticket.compose, "Scan received, checking the tax code")
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        qtbot.keyClick(ticket.compose, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with connect(gui_workspace.cache()) as conn:
+        row = conn.execute(select(Ticket.id, Ticket.status).where(Ticket.number == first.number)).one()
+        assert row.status == TicketStatus.PENDING_REPORTER
+        notes = conn.execute(select(Comment.body).where(Comment.ticket_id == row.id)).scalars().all()
+    assert "Scan received, checking the tax code" in notes
+    assert ticket.notes.rows[-1][3] == "Scan received, checking the tax code"
+    assert ticket.history.rows[-1][2] in ("status", "first_response_at")
+    save_shot(window, "ticket-after-edits")
+
+
+def test_bulk_assign(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    _, view = open_queue(qtbot, gui_workspace)
+    open_rows = list(range(min(3, view.model.rowCount())))  # the open queue: its first three
+    assert len(open_rows) == 3
+    selection = view.table.selectionModel()
+    for r in open_rows:
+        selection.select(view.model.index(r, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+    chosen = [view.model.row_at(r).number for r in open_rows]  # type: ignore[union-attr]
+    with qtbot.waitSignal(view.triaged, timeout=20_000) as done:
+        view.assign_to_me()
+    result = done.args[0]
+    assert sorted(result.done) == sorted(chosen)
+    assert result.refused == []
+    with connect(gui_workspace.cache()) as conn:
+        assignees = set(conn.execute(select(Ticket.assignee_id).where(Ticket.number.in_(chosen))).scalars())
+    assert assignees == {view.actor.id}
+
+
+def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    with connect(gui_workspace.cache()) as conn:
+        user_id, login = conn.execute(select(User.id, User.login).where(User.role == Role.SUPER_USER).limit(1)).one()
+        units = set(
+            conn.execute(select(BusinessUnit.code).join(Membership).where(Membership.user_id == user_id)).scalars()
+        )
+    gui_workspace.settings.set("user", login)
+    window, view = open_queue(qtbot, gui_workspace)
+    reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    seen = {view.model.row_at(r).unit for r in range(min(view.model.rowCount(), 200))}  # type: ignore[union-attr]
+    assert seen
+    assert seen <= units
+    qtbot.waitUntil(lambda: view.unit.count() > 1, timeout=10_000)
+    assert {view.unit.itemText(i) for i in range(1, view.unit.count())} == units
+    with connect(gui_workspace.cache()) as conn:
+        other = conn.execute(
+            select(Ticket.number).join(BusinessUnit).where(BusinessUnit.code.not_in(units)).limit(1)
+        ).scalar_one()
+    reload_with(qtbot, view, lambda: qtbot.keyClicks(view.search, other))
+    assert view.model.rowCount() == 0
+    ticket = window.ticket_view
+    assert isinstance(ticket, TicketView)
+    ticket.open(other)
+    qtbot.waitUntil(lambda: ticket.findChild(QMessageBox, "error-message") is not None, timeout=20_000)
+    assert "that you can see" in ticket.findChild(QMessageBox, "error-message").text()  # type: ignore[union-attr]
+    assert datetime.now(UTC).year >= 2026
+
+
+def test_the_detail_shows_the_stored_assignee_and_module(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window, view = open_queue(qtbot, gui_workspace)
+    ticket = window.ticket_view
+    assert isinstance(ticket, TicketView)
+    qtbot.waitUntil(lambda: ticket.module.count() > 0, timeout=10_000)
+    first = view.model.row_at(0)
+    assert first is not None
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        window.open_ticket(first.number)
+    assert ticket.module.currentText() == first.module
+    assert ticket.assignee.currentText() == (first.assignee or "— unassigned —")
+    assert ticket.status.text() == "In progress"
