@@ -1,0 +1,138 @@
+"""Benchmark (not part of the test run): the queue and the ticket detail on a large workspace.
+
+.venv/bin/python tests/benchmarks/queue_speed.py --home /tmp/sc-1m
+
+From a cold process: the main window shown with the first queue screen painted. Then, in
+that window: a filter change, a sort change, a search, Ctrl+End to the last ticket, opening
+a ticket; for the open queue and for all tickets; and resident memory at the end. Each time
+runs until the model says the rows are there and the view has painted them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CHILD = "--child"
+
+
+def cold_start(home: Path) -> float:
+    """Seconds from spawning the process to the first queue screen painted (best of three)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        child = subprocess.run(
+            [sys.executable, __file__, CHILD, "--home", str(home), "--first-screen"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")},
+        )
+        if "painted" not in child.stdout:
+            raise SystemExit(child.stdout + child.stderr)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def child(home: Path, first_screen_only: bool) -> int:
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from console.workspace import Workspace
+    from views.app import create_application
+    from views.main_window import MainWindow
+    from views.queue_view import STATUS_CHOICES
+
+    app = create_application(["support-console"])
+    window = MainWindow(Workspace.open(home))
+    window.show()
+    window.load()
+
+    def wait(signal: Any, action: Callable[[], object] | None = None, timeout_ms: int = 60_000) -> float:
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        timer = QTimer(singleShot=True, interval=timeout_ms)
+        timer.timeout.connect(loop.quit)
+        timer.start()
+        started = time.perf_counter()
+        if action is not None:
+            action()
+        loop.exec()
+        signal.disconnect(loop.quit)
+        if not timer.isActive():
+            raise SystemExit(f"timed out waiting for {signal}")
+        QApplication.processEvents()  # the rows painted
+        window.repaint()
+        return time.perf_counter() - started
+
+    wait(window.desk_ready)
+    assert window.queue_view is not None
+    queue = window.queue_view
+    if queue.model.total == 0:
+        wait(queue.model.loaded)
+    QApplication.processEvents()
+    window.repaint()
+    print("painted", flush=True)
+    if first_screen_only:
+        return 0
+    ticket = window.ticket_view
+    assert ticket is not None
+    all_statuses = [label for label, _ in STATUS_CHOICES].index("All statuses")
+    header = queue.table.horizontalHeader()
+
+    def measure(label: str, signal: Any, action: Callable[[], object]) -> None:
+        print(f"  {label:<44} {wait(signal, action) * 1000:8.0f} ms ({queue.model.total:,} rows)", flush=True)
+
+    for scope, status in (("open queue", 0), ("all tickets", all_statuses)):
+        print(scope)
+        measure("filter: status", queue.model.loaded, lambda s=status: queue.status.setCurrentIndex(s))  # type: ignore[misc]
+        measure("filter: priority High", queue.model.loaded, lambda: queue.priority.setCurrentText("High"))
+        measure("filter: priority Any", queue.model.loaded, lambda: queue.priority.setCurrentIndex(0))
+        for column, name in ((0, "number"), (8, "age"), (4, "unit"), (9, "SLA")):
+            measure(
+                f"sort: {name}",
+                queue.model.loaded,
+                lambda c=column: header.setSortIndicator(c, Qt.SortOrder.DescendingOrder),
+            )  # type: ignore[misc]
+        queue.table.setFocus()
+        last_page = (queue.model.total - 1) // 200
+
+        def to_end() -> None:
+            queue.table.scrollToBottom()
+            queue.table.selectRow(queue.model.total - 1)
+
+        if last_page > 0:
+            measure("Ctrl+End (last page)", queue.model.page_loaded, to_end)
+        measure("search: 'invoice'", queue.model.loaded, lambda: queue.search.setText("invoice"))
+        measure("search: cleared", queue.model.loaded, lambda: queue.search.setText(""))
+        number = queue.model.row_at(0).number  # type: ignore[union-attr]
+        measure("open a ticket", ticket.loaded, lambda n=number: window.open_ticket(n))  # type: ignore[misc]
+        window.navigation.setCurrentRow(0)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory {rss:,.0f} MiB")
+    window.close()
+    app.quit()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument(CHILD, action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--first-screen", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.home, args.first_screen)
+    print(f"cold start to the first queue screen painted: {cold_start(args.home) * 1000:.0f} ms (best of 3)")
+    return subprocess.run([sys.executable, __file__, CHILD, "--home", str(args.home)], check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
