@@ -13,19 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from console.errors import DatabaseUnavailable, SchemaError
+from models.migrations import HEAD as APP_HEAD
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Per-connection settings. WAL is a property of the file, switched on by ``upgrade`` only once
 # the file is known to be ours, so a foreign file is refused without being touched.
@@ -108,12 +107,16 @@ def unavailable_message(engine: Engine, exc: OperationalError) -> str:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config  # Alembic loads only when a schema must change
+
     config = Config()
     config.set_main_option("script_location", "models:migrations")
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -127,7 +130,9 @@ class MigrationResult:
 
 
 def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def check_schema(conn: Connection) -> str | None:
@@ -140,6 +145,11 @@ def check_schema(conn: Connection) -> str | None:
                 "choose an empty database."
             )
         return None
+    if revision == APP_HEAD:
+        return revision
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         ScriptDirectory.from_config(alembic_config()).get_revision(revision)
     except CommandError as exc:
@@ -153,11 +163,15 @@ def check_schema(conn: Connection) -> str | None:
 
 def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> MigrationResult:
     """Bring a database to this app's schema, backing a SQLite file up first when it has data."""
-    head = head_revision()
     with connect(engine) as conn:
         before = check_schema(conn)
         if conn.dialect.name == "sqlite" and conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    if before == APP_HEAD:
+        return MigrationResult(before, APP_HEAD, None)
+    from alembic import command
+
+    head = head_revision()
     if before == head:
         return MigrationResult(before, head, None)
     backup = None

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 import models
 from console.database import alembic_config, current_revision, head_revision, make_engine, upgrade
 from models import AuditAction, AuditEvent, EntityType, table_of
+from models.migrations import HEAD
 
 EXPECTED_TABLES = set(models.metadata.tables) | {"alembic_version"}
 AUDIT = table_of(AuditEvent)
@@ -147,3 +148,8 @@ def test_audit_events_refuse_update_and_delete(engine: Engine) -> None:
         conn.execute(delete(models.table_of(models.DeploymentInfo)))
         conn.commit()
         assert conn.execute(select(func.count()).select_from(AUDIT)).scalar_one() == 1
+
+
+def test_the_app_knows_its_newest_revision_without_alembic() -> None:
+    """``models.migrations.HEAD`` lets an up-to-date database open without importing Alembic."""
+    assert head_revision() == HEAD

@@ -130,6 +130,7 @@ def test_migrating_an_older_cache_backs_it_up_first(
     workspace = Workspace.open(tmp_path / "ws")
     _cache_with_data(workspace)  # written by this release ...
     monkeypatch.setattr(console.database, "alembic_config", future_migrations)  # ... opened by the next one
+    monkeypatch.setattr(console.database, "APP_HEAD", FUTURE)
 
     engine, result = workspace.open_cache()
     try:
@@ -201,6 +202,7 @@ def test_a_cache_migrated_by_a_newer_release_is_refused(
     _cache_with_data(workspace)
     with pytest.MonkeyPatch.context() as patch:  # the user tried the next release, then went back
         patch.setattr(console.database, "alembic_config", future_migrations)
+        patch.setattr(console.database, "APP_HEAD", FUTURE)
         engine, result = workspace.open_cache()
         engine.dispose()
         assert result.after == FUTURE
