@@ -43,7 +43,9 @@ from sqlalchemy import (
     text,
 )
 
-VERSION = 4
+from models import Priority
+
+VERSION = 5
 SCALE = 12  # duration histogram: 12 buckets per e-fold of seconds (each about 8.7 % wide)
 
 metadata = MetaData()
@@ -166,6 +168,20 @@ INDEXES = {
     # by stop time: a period's durations; by bucket: the few values a percentile needs, without the rest
     for kind in ("clock", "bucket")
 } | {"ix_derived_sla_computed": "sla_computed_at"}
+# The queue's sort orders (``console.queue``): (key, id) each, for keyset pages either way.
+PRIORITY_RANK_SQL = "CASE priority " + " ".join(f"WHEN '{p.value}' THEN {p.rank}" for p in Priority) + " ELSE 9 END"
+# The clock that runs now: response until the first response, then resolution (unset: last).
+DUE_SQL = "CASE WHEN first_response_at IS NULL THEN response_due_at ELSE resolution_due_at END"
+DUE_SORT_SQL = f"coalesce({DUE_SQL}, '9999-12-31')"
+INDEXES |= {
+    "ix_queue_priority": f"{PRIORITY_RANK_SQL}, id",
+    "ix_queue_priority_value": "priority",  # the filter (and its count) by priority
+    "ix_queue_title": "title, id",
+    "ix_queue_status": "status, id",
+    "ix_queue_tier": "tier, id",
+    "ix_queue_created": "created_at, id",
+    "ix_queue_due": f"{DUE_SORT_SQL}, id",
+}
 TRIGGERS = {
     "trg_rollup_insert": ("INSERT", (("NEW", 1),)),
     "trg_rollup_delete": ("DELETE", (("OLD", -1),)),
