@@ -39,13 +39,14 @@ from sqlalchemy import (
     Table,
     Uuid,
     literal_column,
-    or_,
     text,
 )
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import Subquery
 
 from models import Priority
 
-VERSION = 5
+VERSION = 6
 SCALE = 12  # duration histogram: 12 buckets per e-fold of seconds (each about 8.7 % wide)
 
 metadata = MetaData()
@@ -181,6 +182,9 @@ INDEXES |= {
     "ix_queue_tier": "tier, id",
     "ix_queue_created": "created_at, id",
     "ix_queue_due": f"{DUE_SORT_SQL}, id",
+    "ix_queue_unit": "business_unit_id, id",
+    "ix_queue_module": "module_id, id",
+    "ix_queue_assignee": "assignee_id, id",
 }
 TRIGGERS = {
     "trg_rollup_insert": ("INSERT", (("NEW", 1),)),
@@ -212,18 +216,25 @@ def _search_triggers(conn: Connection) -> None:
 
 
 def search_condition(terms: str) -> ColumnElement[bool]:
-    """Tickets whose number, title or description, or one of whose notes, match the FTS5 query ``terms``."""
-    return or_(
-        literal_column("tickets.rowid").in_(
-            text("SELECT rowid FROM search_tickets WHERE search_tickets MATCH :terms").bindparams(terms=terms)
-        ),
-        literal_column("tickets.id").in_(
-            text(
-                "SELECT c.ticket_id FROM comments AS c WHERE c.rowid IN "
-                "(SELECT rowid FROM search_notes WHERE search_notes MATCH :note_terms)"
-            ).bindparams(note_terms=terms)
-        ),
-    )
+    """Tickets whose number, title or description, or one of whose notes, match the FTS5 query ``terms``.
+
+    One set of ticket rowids (a union of both full-text tables), probed by rowid: SQLite reads
+    only the matches, never the whole ticket table.
+    """
+    return literal_column("tickets.rowid").in_(_matches(terms))
+
+
+def _matches(terms: str) -> TextClause:
+    return text(
+        "SELECT rowid FROM search_tickets WHERE search_tickets MATCH :terms "
+        "UNION SELECT t.rowid FROM comments AS c JOIN tickets AS t ON t.id = c.ticket_id "
+        "WHERE c.rowid IN (SELECT rowid FROM search_notes WHERE search_notes MATCH :terms)"
+    ).bindparams(terms=terms)
+
+
+def search_matches(terms: str) -> Subquery:
+    """The rowids of the tickets matching ``terms``, as a subquery to count or join."""
+    return _matches(terms).columns(literal_column("rowid")).subquery("matches")
 
 
 def _upsert(spec: Rollup, row: str, clock: str, sign: int) -> str:
