@@ -243,7 +243,7 @@ def page(
     """
     descending = sort.descending != from_end
     where = conditions(conn, actor, flt, now)
-    if sort.column in GROUPED:
+    if sort.column in GROUPED and _many(conn, where):
         rows = _grouped_page(conn, where, sort.column, descending, after, limit, offset)
         return rows[::-1] if from_end else rows
     key = SORT_KEYS[sort.column]
@@ -263,6 +263,15 @@ GROUPED: dict[Column, tuple[Any, Any, Any]] = {
     Column.MODULE: (Ticket.module_id, ErpModule.id, ErpModule.code),
     Column.ASSIGNEE: (Ticket.assignee_id, User.id, User.display_name),
 }
+
+
+GROUPED_FROM = 20_000  # below this many rows a plain sort is quicker than a walk through every group
+
+
+def _many(conn: Connection, where: list[ColumnElement[bool]]) -> bool:
+    """True when the rows are many enough to page through the groups (counted only as far as it matters)."""
+    probe = select(Ticket.id).where(*where).limit(1).offset(GROUPED_FROM)
+    return conn.execute(probe).first() is not None
 
 
 def _groups(conn: Connection, column: Column) -> list[uuid.UUID | None]:

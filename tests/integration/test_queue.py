@@ -40,7 +40,11 @@ def walk(conn: Connection, sort: Sort, size: int) -> list[QueueRow]:
 
 @pytest.mark.parametrize("column", list(Column))
 @pytest.mark.parametrize("descending", [False, True])
-def test_every_order_pages_through_every_ticket_once(conn: Connection, column: Column, descending: bool) -> None:
+@pytest.mark.parametrize("grouped_from", [0, queue.GROUPED_FROM], ids=["by-group", "plain"])
+def test_every_order_pages_through_every_ticket_once(
+    conn: Connection, column: Column, descending: bool, grouped_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue, "GROUPED_FROM", grouped_from)  # big lists walk groups; the demo is small
     sort = Sort(column, descending)
     rows = walk(conn, sort, 37)
     actor = tickets.load_actor(conn, "maryam.hosseini")
