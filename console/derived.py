@@ -215,13 +215,14 @@ def _search_triggers(conn: Connection) -> None:
         )
 
 
-def search_condition(terms: str) -> ColumnElement[bool]:
+def search_condition(terms: str, *, enter: bool = True) -> ColumnElement[bool]:
     """Tickets whose number, title or description, or one of whose notes, match the FTS5 query ``terms``.
 
-    One set of ticket rowids (a union of both full-text tables), probed by rowid: SQLite reads
-    only the matches, never the whole ticket table.
+    One set of ticket rowids (a union of both full-text tables). With ``enter`` SQLite starts from
+    the matches and reads only those tickets; without, it keeps to another way in (the open
+    queue's status index) and checks each ticket against the set.
     """
-    return literal_column("tickets.rowid").in_(_matches(terms))
+    return literal_column("tickets.rowid" if enter else "+tickets.rowid").in_(_matches(terms))
 
 
 def _matches(terms: str) -> TextClause:

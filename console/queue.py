@@ -155,14 +155,21 @@ def _unindexed(column: Any) -> Any:
     return literal_column(f"+tickets.{column.key}", type_=column.type)
 
 
-def conditions(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> list[ColumnElement[bool]]:
+def conditions(
+    conn: Connection, actor: Actor, flt: QueueFilter, now: datetime, *, counting: bool = False
+) -> list[ColumnElement[bool]]:
+    """The filter as SQL. Which index SQLite enters by is chosen here, where the data's shape is known:
+
+    - unresolved tickets are a small share of any desk's history, so the open queue enters by its
+      status index (the planner's averages would start from a priority, a tier or a search instead);
+    - a page of a long list walks its sort order's index and checks priority and tier on the way,
+      rather than sorting every ticket of a priority; a count enters by them.
+    """
     where = scope(actor)
-    # Unresolved tickets are a small share of any desk's history, so their status index is the way
-    # in; the planner's averages cannot know that and would start from a priority or tier instead.
     open_only = bool(flt.statuses) and all(s.is_open for s in flt.statuses)
-    priority, tier = (
-        (_unindexed(Ticket.priority), _unindexed(Ticket.tier)) if open_only else (Ticket.priority, Ticket.tier)
-    )
+    walk = open_only or not counting
+    priority = _unindexed(Ticket.priority) if walk else Ticket.priority
+    tier = _unindexed(Ticket.tier) if walk else Ticket.tier
     if flt.statuses and set(flt.statuses) != set(TicketStatus):
         where.append(Ticket.status.in_(flt.statuses))
     if flt.priorities:
@@ -186,16 +193,16 @@ def conditions(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) 
         horizon = now + timedelta(hours=flt.breaching_within_hours)
         where += [Ticket.status.in_(OPEN_STATUSES), DUE.is_not(None), horizon > DUE]
     if flt.search.strip():
-        where.append(matching(conn, flt.search))
+        where.append(matching(flt.search, enter=not open_only))
     return where
 
 
-def matching(conn: Connection, text: str) -> ColumnElement[bool]:
+def matching(text: str, *, enter: bool = True) -> ColumnElement[bool]:
     """Tickets whose number, title, description or notes contain every word typed (as prefixes)."""
     terms = search_terms(text)
     if terms is None:
         return literal(False)  # typed only punctuation: nothing matches, nothing fails
-    return derived.search_condition(terms)
+    return derived.search_condition(terms, enter=enter)
 
 
 def _base(where: Sequence[ColumnElement[bool]]) -> Any:  # a Select of the queue columns
@@ -226,7 +233,7 @@ def count(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> in
     if terms is not None and not actor.scoped and flt == QueueFilter(statuses=tuple(TicketStatus), search=flt.search):
         # A search of every ticket: count the matches themselves, without reading a ticket row.
         return int(conn.execute(select(func.count()).select_from(derived.search_matches(terms))).scalar_one())
-    query = select(func.count()).select_from(Ticket).where(*conditions(conn, actor, flt, now))
+    query = select(func.count()).select_from(Ticket).where(*conditions(conn, actor, flt, now, counting=True))
     return int(conn.execute(query).scalar_one())
 
 
