@@ -8,12 +8,12 @@ the app asks for the password each session instead of writing it anywhere.
 from __future__ import annotations
 
 import contextlib
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING
 
 from console.errors import SecretStoreError
+
+if TYPE_CHECKING:  # keyring loads its backends (and scans entry points) only when a password is wanted
+    from keyring.backend import KeyringBackend
 
 SERVICE = "support-console"
 
@@ -31,6 +31,8 @@ class SecretStore:
 
     @property
     def backend(self) -> KeyringBackend:
+        import keyring
+
         return self._backend or keyring.get_keyring()
 
     @property
@@ -40,6 +42,8 @@ class SecretStore:
         return not name.startswith(("keyring.backends.fail", "keyring.backends.null")) and backend.priority > 0
 
     def get_password(self, account: str) -> str | None:
+        import keyring.errors
+
         if not self.available:
             return None
         try:
@@ -48,6 +52,8 @@ class SecretStore:
             return None
 
     def set_password(self, account: str, password: str) -> None:
+        import keyring.errors
+
         if not self.available:
             raise SecretStoreError(INSTALL_HINT)
         try:
@@ -56,6 +62,8 @@ class SecretStore:
             raise SecretStoreError(f"The OS keyring refused to save the password: {exc}") from exc
 
     def delete_password(self, account: str) -> None:
+        import keyring.errors
+
         if not self.available:
             return
         with contextlib.suppress(keyring.errors.PasswordDeleteError):

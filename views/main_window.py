@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -29,7 +30,9 @@ from views.errors import show_error
 from views.pages import PAGES, ViewPage
 from views.queue_view import QueueView
 from views.tasks import TaskRunner
-from views.ticket_view import TicketView
+
+if TYPE_CHECKING:
+    from views.ticket_view import TicketView
 
 
 def open_desk(workspace: Workspace) -> Actor:
@@ -105,6 +108,8 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         if PAGES[row].key == "metrics" and self.metrics_view is None:
             self._build_metrics_view(row)
+        if PAGES[row].key == "ticket":
+            self.ticket_page()
         self.stack.setCurrentIndex(row)
 
     def _build_metrics_view(self, row: int) -> None:
@@ -179,23 +184,36 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
         self.queue_view = QueueView(self.workspace, self.runner, actor)
-        self.ticket_view = TicketView(self.workspace, self.runner, actor)
         self.queue_view.open_ticket.connect(self.open_ticket)
-        self.queue_view.choices_loaded.connect(self.ticket_view.set_choices)
-        self.ticket_view.navigate.connect(self.step_ticket)
-        self.ticket_view.edited.connect(self.queue_view.model.reload)
         self._put_page("queue", self.queue_view)
-        self._put_page("ticket", self.ticket_view)
         self.queue_view.start()
+        if self.current_view() == "ticket":
+            self.ticket_page()
         self.desk_ready.emit(actor)
+        # The figures of the other pages are read beside the queue (a reader of its own), not before its pages.
         self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
             self._summary_ready
-        ).failure(self._summary_failed).run()
+        ).failure(self._summary_failed).run_io()
+
+    def ticket_page(self) -> TicketView | None:
+        """The ticket detail, built the first time it is wanted (after the queue's first screen)."""
+        if self.ticket_view is None and self.queue_view is not None and self.actor is not None:
+            from views.ticket_view import TicketView as View  # with the SLA engine: loaded when first wanted
+
+            view = View(self.workspace, self.runner, self.actor)
+            view.set_choices(self.queue_view.choices)
+            self.queue_view.choices_loaded.connect(view.set_choices)
+            view.navigate.connect(self.step_ticket)
+            view.edited.connect(self.queue_view.model.reload)
+            self._put_page("ticket", view)
+            self.ticket_view = view
+        return self.ticket_view
 
     def open_ticket(self, number: str) -> None:
-        if self.ticket_view is None:
+        view = self.ticket_page()
+        if view is None:
             return
-        self.ticket_view.open(number)
+        view.open(number)
         self.navigation.setCurrentRow([spec.key for spec in PAGES].index("ticket"))
 
     def step_ticket(self, step: int) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from console import queue
@@ -111,8 +111,9 @@ class QueueModel(QAbstractTableModel):
         runner: TaskRunner,
         actor: Actor,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parent: QObject | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(parent)  # owned by its view, so Qt destroys it (and its timer) on the UI thread
         self.workspace = workspace
         self.runner = runner
         self.actor = actor

@@ -82,7 +82,7 @@ class QueueView(QWidget):
         self.actor = actor
         self.saved = SavedViews(workspace.home / "saved-views.json")
         self.choices = Choices([], [], [])
-        self.model = QueueModel(workspace, runner, actor, now)
+        self.model = QueueModel(workspace, runner, actor, now, parent=self)
         self.model.loaded.connect(self._loaded)
 
         layout = QVBoxLayout(self)

@@ -71,7 +71,7 @@ def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspac
     window, view = open_queue(qtbot, gui_workspace)
     first = view.model.row_at(0)
     assert first is not None
-    ticket = window.ticket_view
+    ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     view.table.setFocus()
     view.table.selectRow(0)
@@ -150,7 +150,7 @@ def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspa
         ).scalar_one()
     reload_with(qtbot, view, lambda: qtbot.keyClicks(view.search, other))
     assert view.model.rowCount() == 0
-    ticket = window.ticket_view
+    ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     ticket.open(other)
     qtbot.waitUntil(lambda: ticket.findChild(QMessageBox, "error-message") is not None, timeout=20_000)
@@ -160,7 +160,7 @@ def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspa
 
 def test_the_detail_shows_the_stored_assignee_and_module(qtbot: QtBot, gui_workspace: Workspace) -> None:
     window, view = open_queue(qtbot, gui_workspace)
-    ticket = window.ticket_view
+    ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     qtbot.waitUntil(lambda: ticket.module.count() > 0, timeout=10_000)
     first = view.model.row_at(0)
