@@ -46,7 +46,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from models import Priority
 
-VERSION = 7
+VERSION = 8
 SCALE = 12  # duration histogram: 12 buckets per e-fold of seconds (each about 8.7 % wide)
 
 metadata = MetaData()
@@ -182,6 +182,7 @@ INDEXES |= {
     "ix_queue_tier": "tier, id",
     "ix_queue_created": "created_at, id",
     "ix_queue_due": f"{DUE_SORT_SQL}, id",
+    "ix_queue_priority_due": f"priority, {DUE_SORT_SQL}, id",
     "ix_queue_unit": "business_unit_id, id",
     "ix_queue_module": "module_id, id",
     "ix_queue_assignee": "assignee_id, id",

@@ -156,19 +156,28 @@ def _unindexed(column: Any) -> Any:
 
 
 def conditions(
-    conn: Connection, actor: Actor, flt: QueueFilter, now: datetime, *, counting: bool = False
+    conn: Connection,
+    actor: Actor,
+    flt: QueueFilter,
+    now: datetime,
+    *,
+    counting: bool = False,
+    sort: Sort | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filter as SQL. Which index SQLite enters by is chosen here, where the data's shape is known:
 
     - unresolved tickets are a small share of any desk's history, so the open queue enters by its
       status index (the planner's averages would start from a priority, a tier or a search instead);
     - a page of a long list walks its sort order's index and checks priority and tier on the way,
-      rather than sorting every ticket of a priority; a count enters by them.
+      rather than sorting every ticket of a priority; a count enters by them; one priority in SLA
+      order has an index of its own (the tail of the SLA order is all Low tickets with no due time,
+      which a walk would have to step over).
     """
     where = scope(actor)
     open_only = bool(flt.statuses) and all(s.is_open for s in flt.statuses)
     walk = open_only or not counting
-    priority = _unindexed(Ticket.priority) if walk else Ticket.priority
+    by_priority_due = sort is not None and sort.column is Column.SLA and len(flt.priorities) == 1
+    priority = _unindexed(Ticket.priority) if walk and not (by_priority_due and not open_only) else Ticket.priority
     tier = _unindexed(Ticket.tier) if walk else Ticket.tier
     if flt.statuses and set(flt.statuses) != set(TicketStatus):
         where.append(Ticket.status.in_(flt.statuses))
@@ -255,8 +264,10 @@ def page(
     from there); the rows still come back in the list's order. ``offset`` skips rows, for
     a jump into the middle of a long list where no neighbouring page is known.
     """
+    if sort.column is Column.PRIORITY and len(flt.priorities) == 1:
+        sort = Sort(Column.NUMBER, sort.descending)  # one priority shown: its order is the numbers'
     descending = sort.descending != from_end
-    where = conditions(conn, actor, flt, now)
+    where = conditions(conn, actor, flt, now, sort=sort)
     if sort.column in GROUPED and _many(conn, where):
         rows = _grouped_page(conn, where, sort.column, descending, after, limit, offset)
         return rows[::-1] if from_end else rows

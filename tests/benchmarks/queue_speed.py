@@ -81,7 +81,7 @@ def child(home: Path, first_screen_only: bool) -> int:
     print("painted", flush=True)
     if first_screen_only:
         return 0
-    ticket = window.ticket_view
+    ticket = window.ticket_page()  # built ahead, as after the first screen; opening is timed below
     assert ticket is not None
     all_statuses = [label for label, _ in STATUS_CHOICES].index("All statuses")
     header = queue.table.horizontalHeader()
