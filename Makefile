@@ -25,7 +25,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-app
 	@test -f "$(DEMO_HOME)/cache.sqlite3" || $(BIN)/support-console --home "$(DEMO_HOME)" demo --tickets $(DEMO_TICKETS)
-	$(BIN)/support-console --home "$(DEMO_HOME)"
+	$(BIN)/support-console-gui --home "$(DEMO_HOME)"
 
 demo: $(VENV)/.installed-app
 	$(BIN)/support-console --home "$(DEMO_HOME)" demo --tickets $(DEMO_TICKETS)

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 import console
 from console import cli_tickets
 from console.errors import ConsoleError
-from console.workspace import HOME_ENV, Workspace
+from console.home import HOME_ENV
+from console.workspace import Workspace
 from models import Priority
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -135,10 +136,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("support-console: interrupted; nothing half-written was kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def main_gui() -> int:
-    return main(sys.argv[1:] or ["gui"])
 
 
 def run_gui(workspace: Workspace, _args: argparse.Namespace) -> int:

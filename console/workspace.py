@@ -9,36 +9,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from console import derived
 from console.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
 from console.errors import WorkspaceError
+from console.home import resolve_home
 from console.numbering import reserve_block
 from console.secrets import SecretStore
 from console.settings import Settings
 from models import NumberBlock
-
-HOME_ENV = "SUPPORT_CONSOLE_HOME"
-APP_NAME = "support-console"
-
-
-def default_home() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def resolve_home(home: str | os.PathLike[str] | None, environ: Mapping[str, str] = os.environ) -> Path:
-    if home:
-        return Path(home).expanduser().resolve()
-    if environ.get(HOME_ENV):
-        return Path(environ[HOME_ENV]).expanduser().resolve()
-    return default_home()
 
 
 @dataclass

@@ -2,42 +2,42 @@
 
 from __future__ import annotations
 
-import sys
+import os
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
 
-import console
-import resources
 from console.workspace import Workspace
 from views.errors import install_excepthook
+from views.launch import trace
+from views.look import create_application
 from views.main_window import MainWindow
 
 
-def create_application(argv: list[str] | None = None) -> QApplication:
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    app = QApplication(argv if argv is not None else sys.argv[:1])
-    app.setApplicationName("Support Console")
-    app.setApplicationDisplayName("Support Console")
-    app.setApplicationVersion(console.__version__)
-    app.setOrganizationName("Support Console")
-    app.setDesktopFileName("support-console")
-    apply_look(app)
-    return app
-
-
-def apply_look(app: QApplication) -> None:
-    """The app's icon and style sheet (tests apply it too, so screenshots show the real thing)."""
-    app.setWindowIcon(QIcon(str(resources.path("icons/app.svg"))))
-    app.setStyleSheet(resources.text("app.qss"))
-
-
-def run(workspace: Workspace) -> int:
+def run(workspace: Workspace, splash: QWidget | None = None) -> int:
+    """The main window; if a snapshot of the first screen is up, it stays until the live queue is read."""
     app = create_application()
     window = MainWindow(workspace)
     install_excepthook(lambda: window, workspace.home / "crash-reports")
-    window.show()
+    if splash is None:
+        window.show()
+    else:
+        window.setGeometry(splash.geometry())
+
+    def take_over(*_args: object) -> None:
+        if splash is not None and splash.isVisible():
+            window.show()
+            splash.close()
+        if not window.isVisible():
+            return
+        window.repaint()
+        trace("painted (live)")
+        if os.environ.get("SUPPORT_CONSOLE_TRACE") == "exit":  # the start-up benchmark: measure, then leave
+            QTimer.singleShot(0, window.close)
+
+    window.first_screen.connect(take_over)
+    window.load_failed.connect(take_over)
+    if splash is not None:
+        QTimer.singleShot(15_000, take_over)  # whatever happens, the real window within seconds
     window.load()
     return app.exec()

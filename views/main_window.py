@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
     summary_loaded = Signal(object)
     load_failed = Signal(object)
     desk_ready = Signal(object)  # the Actor: the queue and ticket views exist
+    first_screen = Signal()  # the queue's first page is read and shown
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1100, 700)
+            self.resize(1280, 800)
 
     def _show_row(self, row: int) -> None:
         if PAGES[row].key == "metrics" and self.metrics_view is None:
@@ -185,6 +186,7 @@ class MainWindow(QMainWindow):
         self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
         self.queue_view = QueueView(self.workspace, self.runner, actor)
         self.queue_view.open_ticket.connect(self.open_ticket)
+        self.queue_view.model.loaded.connect(self._first_screen, Qt.ConnectionType.SingleShotConnection)
         self._put_page("queue", self.queue_view)
         self.queue_view.start()
         if self.current_view() == "ticket":
@@ -194,6 +196,9 @@ class MainWindow(QMainWindow):
         self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
             self._summary_ready
         ).failure(self._summary_failed).run_io()
+
+    def _first_screen(self, _total: int) -> None:
+        self.first_screen.emit()
 
     def ticket_page(self) -> TicketView | None:
         """The ticket detail, built the first time it is wanted (after the queue's first screen)."""

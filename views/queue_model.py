@@ -228,7 +228,7 @@ class QueueModel(QAbstractTableModel):
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
         now = self.now()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(item, column, now)
+            return self.text(item, column, now)
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.TITLE, Column.SLA):
             if column == Column.TITLE:
                 return item.title
@@ -242,7 +242,7 @@ class QueueModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _text(item: QueueRow, column: Column, now: datetime) -> str:
+    def text(item: QueueRow, column: Column, now: datetime) -> str:
         match column:
             case Column.NUMBER:
                 return item.number

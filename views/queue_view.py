@@ -39,8 +39,10 @@ from console.saved_views import SavedViews
 from console.workflow import LABELS, Actor, Can
 from console.workspace import Workspace
 from models import Priority, TicketStatus
+from views import snapshot
 from views.errors import show_error
-from views.queue_model import COLUMNS, QueueModel
+from views.pages import PAGES
+from views.queue_model import BANDS, COLUMNS, QueueModel
 from views.tasks import TaskRunner
 
 ANY = "Any"
@@ -157,9 +159,9 @@ class QueueView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.NUMBER, 105), (Column.PRIORITY, 65), (Column.STATUS, 105), (Column.UNIT, 70),
-                              (Column.MODULE, 60), (Column.ASSIGNEE, 120), (Column.GROUP, 105), (Column.AGE, 65),
-                              (Column.SLA, 165)):  # fmt: skip
+        for column, width in ((Column.NUMBER, 100), (Column.PRIORITY, 62), (Column.STATUS, 100), (Column.UNIT, 68),
+                              (Column.MODULE, 58), (Column.ASSIGNEE, 115), (Column.GROUP, 100), (Column.AGE, 62),
+                              (Column.SLA, 150)):  # fmt: skip
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -217,6 +219,27 @@ class QueueView(QWidget):
         self.count.setText(f"{total:,} tickets")
         if total and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+        if self.model.filter == QueueFilter() and self.model.sort_order == Sort():
+            self.save_snapshot()
+
+    def save_snapshot(self) -> None:
+        """Keep this first screen for the next start, to paint before the database layer loads."""
+        now = self.model.now()
+        items = self.model.pages.get(0, [])[: snapshot.ROWS]
+        colours = [BANDS.get(item.band(now)) for item in items]
+        snapshot.save(
+            self.workspace.home,
+            snapshot.Snapshot(
+                taken_at=snapshot.now_text(),
+                title=self.window().windowTitle(),
+                pages=[spec.title for spec in PAGES],
+                headers=[queue.HEADERS[column] for column in COLUMNS],
+                widths=[self.table.columnWidth(i) for i in range(len(COLUMNS))],
+                rows=[[QueueModel.text(item, column, now) for column in COLUMNS] for item in items],
+                colours=[list(c) if c else None for c in colours],
+                caption=self.count.text(),
+            ),
+        )
 
     # -- filters ---------------------------------------------------------------------------------
 

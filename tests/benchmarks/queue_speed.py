@@ -23,29 +23,39 @@ from typing import Any
 CHILD = "--child"
 
 
-def cold_start(home: Path) -> float:
-    """Seconds from spawning the process to the first queue screen painted (best of three)."""
-    best = float("inf")
+def cold_start(home: Path) -> tuple[float, float]:
+    """Seconds from spawning `support-console-gui` to its first screen painted, and to the live queue.
+
+    The first screen is the last session's snapshot when there is one (`views/snapshot.py`); the
+    live queue is the real window with its first page read from the cache. Best of three.
+    """
+    gui = Path(sys.executable).with_name("support-console-gui")
+    best = (float("inf"), float("inf"))
     for _ in range(3):
         started = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, __file__, CHILD, "--home", str(home), "--first-screen"],
-            capture_output=True,
+        marks: dict[str, float] = {}
+        with subprocess.Popen(
+            [str(gui), "--home", str(home)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
-            check=True,
-        )
-        if "painted" not in child.stdout:
-            raise SystemExit(child.stdout + child.stderr)
-        best = min(best, time.perf_counter() - started)
+            env={**os.environ, "SUPPORT_CONSOLE_TRACE": "exit"},
+        ) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                marks[line.split(" (")[0] + (" live" if "live" in line else "")] = time.perf_counter() - started
+        first = min(marks.values()) if marks else float("inf")
+        live = marks.get("painted live", float("inf"))
+        best = (min(best[0], first), min(best[1], live))
     return best
 
 
-def child(home: Path, first_screen_only: bool) -> int:
+def child(home: Path) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from console.workspace import Workspace
-    from views.app import create_application
+    from views.look import create_application
     from views.main_window import MainWindow
     from views.queue_view import STATUS_CHOICES
 
@@ -78,9 +88,6 @@ def child(home: Path, first_screen_only: bool) -> int:
         wait(queue.model.loaded)
     QApplication.processEvents()
     window.repaint()
-    print("painted", flush=True)
-    if first_screen_only:
-        return 0
     ticket = window.ticket_page()  # built ahead, as after the first screen; opening is timed below
     assert ticket is not None
     all_statuses = [label for label, _ in STATUS_CHOICES].index("All statuses")
@@ -139,11 +146,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument(CHILD, action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--first-screen", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.home, args.first_screen)
-    print(f"cold start to the first queue screen painted: {cold_start(args.home) * 1000:.0f} ms (best of 3)")
+        return child(args.home)
+    first, live = cold_start(args.home)
+    print(f"cold start to the first queue screen painted: {first * 1000:.0f} ms (best of 3)")
+    print(f"cold start to the live queue painted:          {live * 1000:.0f} ms (best of 3)")
     return subprocess.run([sys.executable, __file__, CHILD, "--home", str(args.home)], check=False).returncode
 
 

@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from console.workspace import Workspace
-from views.app import apply_look
+from views.look import apply_look
 
 
 @pytest.fixture(autouse=True)

@@ -22,9 +22,10 @@ import console.database
 import models.migrations
 from console.database import current_revision, head_revision, make_engine, upgrade
 from console.errors import SchemaError, SecretStoreError, SettingError, WorkspaceError
+from console.home import APP_NAME, HOME_ENV, default_home, resolve_home
 from console.secrets import SERVICE, SecretStore
 from console.settings import SETTINGS, Settings
-from console.workspace import APP_NAME, HOME_ENV, Workspace, default_home, resolve_home, secret_account
+from console.workspace import Workspace, secret_account
 
 MIGRATIONS = Path(models.migrations.__file__).parent
 

@@ -1,0 +1,57 @@
+"""`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
+
+Only Qt, the standard library and the small ``console.home`` / ``views.look`` / ``views.snapshot``
+modules are imported before the last session's first screen is on screen; the database layer
+and the real window follow, and take its place once the live queue is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+STARTED = time.perf_counter()
+
+
+def trace(what: str) -> None:
+    """Start-up milestones for the benchmark (``SUPPORT_CONSOLE_TRACE=1``)."""
+    if os.environ.get("SUPPORT_CONSOLE_TRACE"):
+        print(f"{what} {1000 * (time.perf_counter() - STARTED):.0f} ms", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="support-console-gui", description="Open the Support Console window.")
+    parser.add_argument("--home", metavar="DIR", help="workspace folder (settings and local cache)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    from console.home import resolve_home
+    from views import snapshot
+    from views.look import create_application
+
+    home = resolve_home(args.home)
+    app = create_application()
+    early = snapshot.load(home)
+    splash = None
+    if early is not None:
+        splash = snapshot.SnapshotWindow(home, early)
+        splash.show()
+        splash.repaint()
+        app.processEvents()
+        trace("painted (snapshot)")
+
+    from console.errors import ConsoleError
+    from console.workspace import Workspace
+    from views.app import run
+
+    try:
+        workspace = Workspace.open(home)
+    except ConsoleError as error:
+        print(f"support-console: {error}", file=sys.stderr)
+        return 1
+    return run(workspace, splash)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The QApplication and the app's look: Qt and the packaged resources only (light to import)."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+import console
+import resources
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Support Console")
+    app.setApplicationDisplayName("Support Console")
+    app.setApplicationVersion(console.__version__)
+    app.setOrganizationName("Support Console")
+    app.setDesktopFileName("support-console")
+    apply_look(app)
+    return app
+
+
+def apply_look(app: QApplication) -> None:
+    """The app's icon and style sheet (tests apply it too, so screenshots show the real thing)."""
+    app.setWindowIcon(QIcon(str(resources.path("icons/app.svg"))))
+    app.setStyleSheet(resources.text("app.qss"))
