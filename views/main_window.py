@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -23,7 +24,7 @@ from console.database import connect, describe
 from console.errors import ConsoleError
 from console.summary import WorkspaceSummary, summarize_workspace
 from console.tickets import load_actor
-from console.workflow import Actor
+from console.workflow import Actor, Can
 from console.workspace import Workspace
 from views.about import AboutDialog
 from views.errors import show_error
@@ -135,6 +136,10 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.new_ticket_action = QAction("&Log a ticket…", self, shortcut=QKeySequence(QKeySequence.StandardKey.New))
+        self.new_ticket_action.triggered.connect(self.open_new_ticket)
+        self.new_ticket_action.setEnabled(False)  # until the user and the cache are known
+        file_menu.addAction(self.new_ticket_action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -189,6 +194,7 @@ class MainWindow(QMainWindow):
         self.queue_view.model.loaded.connect(self._first_screen, Qt.ConnectionType.SingleShotConnection)
         self._put_page("queue", self.queue_view)
         self.queue_view.start()
+        self.new_ticket_action.setEnabled(actor.may(Can.LOG))
         if self.current_view() == "ticket":
             self.ticket_page()
         self.desk_ready.emit(actor)
@@ -196,6 +202,19 @@ class MainWindow(QMainWindow):
         self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
             self._summary_ready
         ).failure(self._summary_failed).run_io()
+
+    def open_new_ticket(self) -> QDialog | None:
+        """The log-a-ticket dialog (Ctrl+N); the new ticket opens when it is logged."""
+        if self.actor is None or self.queue_view is None:
+            return None
+        from views.new_ticket import NewTicketDialog
+
+        dialog = NewTicketDialog(self.workspace, self.runner, self.actor, self.queue_view.choices, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self.queue_view.model.reload)
+        dialog.created.connect(self.open_ticket)
+        dialog.open()
+        return dialog
 
     def _first_screen(self, _total: int) -> None:
         self.first_screen.emit()

@@ -14,6 +14,7 @@ from console.workspace import Workspace
 from models import BusinessUnit, Comment, Membership, Role, Ticket, TicketStatus, User
 from tests.gui.drive import open_window, save_shot
 from views.main_window import MainWindow
+from views.new_ticket import NewTicketDialog
 from views.queue_view import STATUS_CHOICES, QueueView
 from views.ticket_view import TicketView
 
@@ -170,3 +171,34 @@ def test_the_detail_shows_the_stored_assignee_and_module(qtbot: QtBot, gui_works
     assert ticket.module.currentText() == first.module
     assert ticket.assignee.currentText() == (first.assignee or "— unassigned —")
     assert ticket.status.text() == "In progress"
+
+
+def test_log_a_ticket_with_ctrl_n(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window, view = open_queue(qtbot, gui_workspace)
+    qtbot.waitUntil(lambda: bool(view.choices.units), timeout=10_000)
+    dialog = window.open_new_ticket()
+    assert isinstance(dialog, NewTicketDialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()
+    assert "A title is required." in dialog.problem.text()
+    qtbot.keyClicks(dialog.title, "Payment run 4711 stuck in proposal")
+    dialog.impact.setCurrentIndex(0)  # high
+    dialog.urgency.setCurrentIndex(0)  # high
+    assert dialog.priority.currentData() == "critical"  # the matrix
+    dialog.override.setChecked(True)
+    dialog.priority.setCurrentIndex(1)  # high, against the matrix
+    assert not ok.isEnabled()  # a reason is needed
+    qtbot.keyClicks(dialog.reason, "Only one company code affected")
+    assert ok.isEnabled()
+    save_shot(dialog, "new-ticket")
+    ticket = window.ticket_page()
+    assert isinstance(ticket, TicketView)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert ticket.detail is not None
+    assert ticket.detail.row["title"] == "Payment run 4711 stuck in proposal"
+    with connect(gui_workspace.cache()) as conn:
+        query = select(Ticket.priority, Ticket.status, Ticket.impact).where(Ticket.number == ticket.detail.number)
+        row = conn.execute(query).one()
+    assert (row.priority, row.status, row.impact) == ("high", "new", "high")
+    assert window.current_view() == "ticket"

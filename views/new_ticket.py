@@ -1,0 +1,184 @@
+"""Logging a ticket (Ctrl+N): required fields checked as you type, priority from impact × urgency.
+
+The priority follows the ITIL matrix; overriding it asks for the reason, which goes into the
+ticket's history. The ticket is created by the ticket services on the database worker, with a
+number from this workspace's own block.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from console import tickets
+from console.queue import Choices
+from console.workflow import Actor
+from console.workspace import Workspace
+from models import BusinessUnit, Impact, Priority, TicketKind, Urgency
+from models.tickets import TITLE_MAX
+from views.errors import show_error
+from views.tasks import TaskRunner
+
+
+def log_ticket(workspace: Workspace, actor: Actor, form: dict[str, object]) -> str:
+    """Create the ticket from the dialog's values; returns its number."""
+    engine = workspace.cache()
+    with engine.begin() as conn:
+        unit = conn.execute(select(BusinessUnit.id).where(BusinessUnit.code == form["unit"])).scalar_one()
+        kind = TicketKind(str(form["kind"]))
+        number = tickets.new_ticket_number(conn, kind, workspace.client_id, workspace.reserve_numbers)
+    intent = tickets.CreateTicket(
+        uuid.uuid4(),
+        kind,
+        str(form["title"]),
+        str(form["description"]),
+        Impact(str(form["impact"])),
+        Urgency(str(form["urgency"])),
+        unit,
+        uuid.UUID(str(form["module"])),
+        actor.id,
+        number,
+        Priority(str(form["priority"])) if form["override"] else None,
+        str(form["reason"]) or None,
+    )
+    tickets.execute(engine, actor, [intent], datetime.now(UTC))
+    return number
+
+
+class NewTicketDialog(QDialog):
+    created = Signal(str)  # the new ticket's number
+
+    def __init__(
+        self, workspace: Workspace, runner: TaskRunner, actor: Actor, choices: Choices, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("new-ticket")
+        self.setWindowTitle("Log a ticket")
+        self.setMinimumWidth(560)
+        self.workspace, self.runner, self.actor = workspace, runner, actor
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        self.kind.addItem("Incident", TicketKind.INCIDENT.value)
+        self.kind.addItem("Service request", TicketKind.SERVICE_REQUEST.value)
+        self.title = QLineEdit()
+        self.title.setObjectName("new-title")
+        self.title.setMaxLength(TITLE_MAX)
+        self.title.setPlaceholderText("What is wrong, in one line (required)")
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText("Steps, document numbers, screenshots to follow…")
+        self.unit = QComboBox()
+        self.unit.addItems(choices.units)
+        self.module = QComboBox()
+        for module, code in choices.modules:
+            self.module.addItem(code, str(module))
+        self.impact = QComboBox()
+        self.urgency = QComboBox()
+        for combo, values in ((self.impact, Impact), (self.urgency, Urgency)):
+            for value in values:
+                combo.addItem(value.value.capitalize(), value.value)
+            combo.setCurrentIndex(1)  # medium
+            combo.currentIndexChanged.connect(self._matrix)
+        self.priority = QComboBox()
+        self.priority.setObjectName("new-priority")
+        for priority in Priority:
+            self.priority.addItem(priority.value.capitalize(), priority.value)
+        self.priority.setEnabled(False)
+        self.override = QCheckBox("Override the matrix")
+        self.override.toggled.connect(self._override)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("new-reason")
+        self.reason.setPlaceholderText("Why this priority (required when overriding)")
+        self.reason.setEnabled(False)
+        for label, widget in (("Kind", self.kind), ("Title", self.title), ("Description", self.description),
+                              ("Business unit", self.unit), ("ERP module", self.module), ("Impact", self.impact),
+                              ("Urgency", self.urgency), ("Priority", self.priority), ("", self.override),
+                              ("Reason", self.reason)):  # fmt: skip
+            form.addRow(label, widget)
+        layout.addLayout(form)
+        self.problem = QLabel()
+        self.problem.setObjectName("new-problem")
+        self.problem.setWordWrap(True)
+        layout.addWidget(self.problem)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Log ticket")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        for field in (self.title, self.reason):
+            field.textChanged.connect(self._validate)
+        self._matrix()
+        self._validate()
+
+    def _matrix(self) -> None:
+        if not self.override.isChecked():
+            matrix = tickets.priority_for(Impact(self.impact.currentData()), Urgency(self.urgency.currentData()))
+            self.priority.setCurrentIndex(list(Priority).index(matrix))
+
+    def _override(self, on: bool) -> None:
+        self.priority.setEnabled(on)
+        self.reason.setEnabled(on)
+        if not on:
+            self.reason.clear()
+            self._matrix()
+        self._validate()
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.title.text().strip():
+            found.append("A title is required.")
+        if not self.unit.currentText() or self.module.currentData() is None:
+            found.append("Choose a business unit and an ERP module.")
+        if self.override.isChecked() and not self.reason.text().strip():
+            found.append("Say why the priority differs from impact × urgency.")
+        return found
+
+    def _validate(self) -> None:
+        found = self.problems()
+        self.problem.setText(" ".join(found))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not found)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.currentData(),
+            "title": self.title.text(),
+            "description": self.description.toPlainText(),
+            "unit": self.unit.currentText(),
+            "module": self.module.currentData(),
+            "impact": self.impact.currentData(),
+            "urgency": self.urgency.currentData(),
+            "priority": self.priority.currentData(),
+            "override": self.override.isChecked(),
+            "reason": self.reason.text(),
+        }
+
+    def submit(self) -> None:
+        if self.problems():
+            return
+        self.buttons.setEnabled(False)
+        self.runner.op(log_ticket, self.workspace, self.actor, self.values(), label="Logging the ticket…").success(
+            self._created
+        ).failure(self._failed).run()
+
+    def _created(self, number: str) -> None:
+        self.created.emit(number)
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)  # nothing was written: correct and try again
+        show_error(self, error)
