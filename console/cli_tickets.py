@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from console import queue, tickets
+from console.codes import check_codes
 from console.detail import load_detail
 from console.errors import ConsoleError
 from console.queue import Column, QueueFilter, Sort
@@ -155,7 +156,7 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
         breaching_within_hours=args.breaching,
         search=args.search,
     )
-    _known_codes(conn, flt)
+    check_codes(conn, flt.units, flt.modules)
     rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit)
     total = queue.count(conn, actor, flt, now)
     out = [
@@ -178,14 +179,6 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
     if args.format == "table":
         print(f"{len(out):,} of {total:,} tickets" if total > len(out) else f"{total:,} tickets", file=sys.stderr)
     return 0
-
-
-def _known_codes(conn: Connection, flt: QueueFilter) -> None:
-    for label, model, codes in (("business unit", BusinessUnit, flt.units), ("ERP module", ErpModule, flt.modules)):
-        known = set(conn.execute(select(model.code)).scalars())
-        unknown = sorted(set(codes) - known)
-        if unknown:
-            raise ConsoleError(f"No {label} {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
 
 
 def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
 from console import charts
+from console.codes import check_codes
 from console.errors import ConsoleError
 from console.metrics import ClockName, Compliance, Dashboard, Filter, Grouping, compliance, dashboard
 from console.sla.evidence import write_rows
@@ -76,11 +77,7 @@ class Report:
 
 def check_scope(conn: Connection, flt: Filter) -> None:
     """Refuse unknown unit or module codes by name, rather than report on nothing."""
-    for label, model, codes in (("business unit", BusinessUnit, flt.units), ("ERP module", ErpModule, flt.modules)):
-        known = set(conn.execute(select(model.code)).scalars())
-        unknown = sorted(set(codes) - known)
-        if unknown:
-            raise ReportError(f"No {label} {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}.")
+    check_codes(conn, flt.units, flt.modules)
     if flt.end <= flt.start:
         raise ReportError(f"The period is empty: {flt.start} is not before {flt.end}.")
 

@@ -501,25 +501,8 @@ def _create(conn: Connection, actor: Actor, intent: CreateTicket, now: datetime)
         "updated_at": now,
     }
     conn.execute(insert(TICKETS), [values])
-    audit = {k: v for k, v in values.items() if k not in ("updated_at",)}
-    conn.execute(
-        insert(table_of(AuditEvent)),
-        [
-            {
-                "id": new_id(),
-                "occurred_at": now,
-                "actor_id": actor.id,
-                "entity_type": EntityType.TICKET,
-                "entity_id": intent.ticket_id,
-                "business_unit_id": intent.business_unit_id,
-                "action": AuditAction.CREATED,
-                "field": None,
-                "old_value": None,
-                "new_value": snapshot(audit),
-                "reason": reason,
-            }
-        ],
-    )
+    first = {k: v for k, v in values.items() if k != "updated_at"}
+    _event(conn, actor, values, now, AuditAction.CREATED, new=snapshot(first), reason=reason)
     store_sla(conn, intent.ticket_id, now)
     return Applied(intent.ticket_id, intent.number, 1)
 
