@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         # Imported here, not at the top: matplotlib costs start-up time only when charts are wanted.
         from views.metrics_view import MetricsView
 
-        view = MetricsView(self.workspace, self.runner)
+        view = MetricsView(self.workspace, self.runner, actor=self.actor)
         self._put_page("metrics", view)
         self.metrics_view = view
         view.start()

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from console import charts
 from console.database import connect
 from console.metrics import Dashboard, Drill, Filter, dashboard
+from console.workflow import Actor
 from console.workspace import Workspace
 from models import BusinessUnit, ErpModule, Priority
 from views.drill import DrillDialog, SlaDialog
@@ -47,15 +48,30 @@ class Choices:
     modules: list[str]
 
 
-def load_choices(workspace: Workspace) -> Choices:
+def scope_codes(conn: Connection, actor: Actor | None) -> tuple[str, ...]:
+    """The codes of the only units this person may see (a super-user's), or () for all."""
+    if actor is None or not actor.scoped:
+        return ()
+    ids = sorted(actor.units, key=str)
+    return tuple(
+        conn.execute(select(BusinessUnit.code).where(BusinessUnit.id.in_(ids)).order_by(BusinessUnit.code)).scalars()
+    )
+
+
+def load_choices(workspace: Workspace, actor: Actor | None = None) -> Choices:
     with connect(workspace.cache()) as conn:
+        scope = scope_codes(conn, actor)
         units = list(conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars())
+        units = [u for u in units if not scope or u in scope]
         modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
     return Choices(units, modules)
 
 
-def load_dashboard(workspace: Workspace, flt: Filter, now: datetime) -> Dashboard:
+def load_dashboard(workspace: Workspace, flt: Filter, now: datetime, actor: Actor | None = None) -> Dashboard:
     with connect(workspace.cache()) as conn:
+        scope = scope_codes(conn, actor)
+        if scope:  # a super-user's "All" is all of their own units, and nothing beyond
+            flt = flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
         return dashboard(conn, flt, now)
 
 
@@ -76,9 +92,12 @@ class MetricsView(QWidget):
         workspace: Workspace,
         runner: TaskRunner,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        actor: Actor | None = None,
     ) -> None:
+        """``actor``: who is looking; a super-user sees only their business units."""
         super().__init__()
         self.setObjectName("metrics-view")
+        self.actor = actor
         self.workspace = workspace
         self.runner = runner
         self.now = now
@@ -124,7 +143,9 @@ class MetricsView(QWidget):
 
     def start(self) -> None:
         """Fill the filter lists, then compute the charts (both in the background)."""
-        self.runner.op(load_choices, self.workspace, label="Reading filters…").success(self._fill_choices).run()
+        self.runner.op(load_choices, self.workspace, self.actor, label="Reading filters…").success(
+            self._fill_choices
+        ).run()
         self.refresh()
 
     def _fill_choices(self, choices: Choices) -> None:
@@ -154,7 +175,7 @@ class MetricsView(QWidget):
                 self.show_dashboard(data)
 
         flt, now = self.current_filter(), self.now()
-        self.runner.op(load_dashboard, self.workspace, flt, now, label="Computing metrics…").success(
+        self.runner.op(load_dashboard, self.workspace, flt, now, self.actor, label="Computing metrics…").success(
             show_if_current
         ).run()
 

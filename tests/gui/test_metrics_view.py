@@ -16,16 +16,17 @@ from sqlalchemy import select
 from console.database import connect
 from console.metrics import compliance
 from console.workspace import Workspace
-from models import SlaState, Ticket
+from models import BusinessUnit, Membership, Role, SlaState, Ticket, User
 from tests.gui.drive import open_window, save_shot
 from views.drill import DrillDialog, SlaDialog
+from views.main_window import MainWindow
 from views.metrics_view import MetricsView
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def open_metrics(qtbot: QtBot, workspace: Workspace) -> MetricsView:
-    window = open_window(qtbot, workspace)
+def open_metrics(qtbot: QtBot, workspace: Workspace, window: MainWindow | None = None) -> MetricsView:
+    window = window or open_window(qtbot, workspace)
     assert window.metrics_view is None  # built only when first opened
     qtbot.keyClick(window, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     view = window.metrics_view
@@ -167,3 +168,20 @@ def test_a_click_on_a_unit_bar_lists_that_unit(qtbot: QtBot, gui_workspace: Work
     assert view.data is not None
     unit = next(c for c in view.data.by_unit if c.key == "DXB-HQ")
     assert dialog.model.rowCount() == unit.total
+
+
+def test_a_super_user_sees_only_their_units_in_the_charts(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    with connect(gui_workspace.cache()) as conn:
+        user_id, login = conn.execute(select(User.id, User.login).where(User.role == Role.SUPER_USER).limit(1)).one()
+        units = set(
+            conn.execute(select(BusinessUnit.code).join(Membership).where(Membership.user_id == user_id)).scalars()
+        )
+    gui_workspace.settings.set("user", login)
+    window = open_window(qtbot, gui_workspace)
+    qtbot.waitUntil(lambda: window.actor is not None, timeout=20_000)
+    view = open_metrics(qtbot, gui_workspace, window)
+    assert view.data is not None
+    assert {c.key for c in view.data.by_unit} <= units
+    assert view.data.by_unit
+    qtbot.waitUntil(lambda: view.unit.count() > 1, timeout=10_000)
+    assert {view.unit.itemText(i) for i in range(1, view.unit.count())} == units
