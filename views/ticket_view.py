@@ -22,11 +22,14 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
     QPlainTextEdit,
     QPushButton,
@@ -45,7 +48,8 @@ from console.queue import Choices
 from console.sla.evidence import clock_rows, timeline_rows
 from console.workflow import LABELS, Actor, Can
 from console.workspace import Workspace
-from models import ChangeRequest, KnowledgeArticle, Priority, Problem, TicketStatus
+from models import ChangeRequest, Impact, KnowledgeArticle, Priority, Problem, TicketStatus, Urgency
+from models.tickets import TITLE_MAX
 from views.drill import RowsModel, _table
 from views.errors import show_error
 from views.tasks import TaskRunner
@@ -141,7 +145,8 @@ class TicketView(QWidget):
         steps.addWidget(self.previous)
         steps.addWidget(self.next)
         actions.addLayout(steps)
-        for caption, slot in (("Assign to me (A)", self.assign_to_me), ("Escalate… (E)", self.ask_escalate),
+        for caption, slot in (("Edit details…", self.ask_details), ("Assign to me (A)", self.assign_to_me),
+                              ("Escalate… (E)", self.ask_escalate),
                               ("Link problem…", lambda: self.ask_link("problem")),
                               ("Link change…", lambda: self.ask_link("change")),
                               ("Link article…", lambda: self.ask_link("article")),
@@ -402,6 +407,23 @@ class TicketView(QWidget):
             )
         )
 
+    def ask_details(self) -> None:
+        if self.detail is None:
+            return
+        dialog = DetailsDialog(self._shown(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self.set_details)
+        dialog.open()
+
+    def set_details(self, values: dict[str, Any]) -> None:
+        """Change the title, description, category, impact or urgency: one intent per field changed."""
+        row = self._shown()
+        changed = {name: value for name, value in values.items() if (row[name] or "") != value}
+        if changed:
+            self.edit(
+                lambda d: [tickets.SetField(d.row["id"], name, value, row[name]) for name, value in changed.items()]
+            )
+
     def ask_link(self, kind: str) -> None:
         number, ok = QInputDialog.getText(self, f"Link {kind}", f"{kind.capitalize()} number:")
         if ok and number.strip():
@@ -456,6 +478,48 @@ class TicketView(QWidget):
 
     def _show_failure(self, error: BaseException) -> None:
         show_error(self, error)
+
+
+class DetailsDialog(QDialog):
+    """The ticket's descriptive fields, as shown; what changes goes through the services."""
+
+    chosen = Signal(dict)
+
+    def __init__(self, row: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ticket-details")
+        self.setWindowTitle(f"{row['number']} · details")
+        self.setMinimumWidth(560)
+        form = QFormLayout(self)
+        self.title = QLineEdit(row["title"])
+        self.title.setMaxLength(TITLE_MAX)
+        self.description = QPlainTextEdit(row["description"])
+        self.category = QLineEdit(row["category"] or "")
+        self.impact, self.urgency = QComboBox(), QComboBox()
+        for combo, values, current in ((self.impact, Impact, row["impact"]), (self.urgency, Urgency, row["urgency"])):
+            for value in values:
+                combo.addItem(value.value.capitalize(), value.value)
+            combo.setCurrentIndex(max(0, combo.findData(str(current))))
+        for label, widget in (("Title", self.title), ("Description", self.description), ("Category", self.category),
+                              ("Impact", self.impact), ("Urgency", self.urgency)):  # fmt: skip
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.text(),
+            "description": self.description.toPlainText(),
+            "category": self.category.text(),
+            "impact": self.impact.currentData(),
+            "urgency": self.urgency.currentData(),
+        }
+
+    def _save(self) -> None:
+        self.chosen.emit(self.values())
+        self.accept()
 
 
 class NoteEditor(QPlainTextEdit):

@@ -202,3 +202,27 @@ def test_log_a_ticket_with_ctrl_n(qtbot: QtBot, gui_workspace: Workspace) -> Non
         row = conn.execute(query).one()
     assert (row.priority, row.status, row.impact) == ("high", "new", "high")
     assert window.current_view() == "ticket"
+
+
+def test_edit_the_title_and_impact_from_the_detail(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window, view = open_queue(qtbot, gui_workspace)
+    first = view.model.row_at(0)
+    assert first is not None
+    ticket = window.ticket_page()
+    assert isinstance(ticket, TicketView)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        window.open_ticket(first.number)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        ticket.set_details({"title": "Posting key 40 rejected in FB60", "impact": "high"})
+    messages: list[str] = []
+    ticket.refused.connect(messages.append)
+    with qtbot.waitSignals([ticket.refused, ticket.loaded], timeout=20_000):
+        ticket.set_details({"title": "   "})  # an empty title is refused, nothing changes
+    assert "The title is empty" in messages[0]
+    box = ticket.findChild(QMessageBox, "error-message")
+    assert box is not None
+    box.accept()
+    with connect(gui_workspace.cache()) as conn:
+        row = conn.execute(select(Ticket.title, Ticket.impact).where(Ticket.number == first.number)).one()
+    assert (row.title, row.impact) == ("Posting key 40 rejected in FB60", "high")
+    assert ticket.heading.text() == f"{first.number} · Posting key 40 rejected in FB60"
