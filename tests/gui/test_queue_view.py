@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from console.database import connect
 from console.workspace import Workspace
-from models import BusinessUnit, Comment, Membership, Role, Ticket, TicketStatus, User
+from models import AuditAction, AuditEvent, BusinessUnit, Comment, Membership, Problem, Role, Ticket, TicketStatus, User
 from tests.gui.drive import open_window, save_shot
 from views.main_window import MainWindow
 from views.new_ticket import NewTicketDialog
@@ -226,3 +227,53 @@ def test_edit_the_title_and_impact_from_the_detail(qtbot: QtBot, gui_workspace: 
         row = conn.execute(select(Ticket.title, Ticket.impact).where(Ticket.number == first.number)).one()
     assert (row.title, row.impact) == ("Posting key 40 rejected in FB60", "high")
     assert ticket.heading.text() == f"{first.number} · Posting key 40 rejected in FB60"
+
+
+def test_saved_views_come_back(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    _, view = open_queue(qtbot, gui_workspace)
+    reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    reload_with(qtbot, view, lambda: view.priority.setCurrentText("High"))
+    high = view.model.rowCount()
+    view.save_view("  All High  ")
+    assert [view.saved_views.itemText(i) for i in range(view.saved_views.count())] == ["Saved views…", "All High"]
+    reload_with(qtbot, view, lambda: view.priority.setCurrentIndex(0))
+    assert view.model.rowCount() > high
+    reload_with(qtbot, view, lambda: view._use_saved(1))
+    assert view.priority.currentText() == "High"
+    assert view.model.rowCount() == high
+    assert view.saved.names(view.actor.login) == ["All High"]
+
+
+def test_attach_escalate_and_link(qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path) -> None:
+    window, view = open_queue(qtbot, gui_workspace)
+    first = view.model.row_at(0)
+    assert first is not None
+    ticket = window.ticket_page()
+    assert isinstance(ticket, TicketView)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        window.open_ticket(first.number)
+    evidence = tmp_path / "FB60 error.txt"
+    evidence.write_bytes("Posting key 40 — شماره سند 4711\n".encode())
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        ticket.attach(str(evidence))
+    assert ticket.files.rows[0][0] == "FB60 error.txt"
+    saved = tmp_path / "copy.txt"
+    ticket.save_attachment(ticket.detail.attachments[0].id, str(saved))  # type: ignore[union-attr]
+    qtbot.waitUntil(saved.exists, timeout=10_000)
+    assert saved.read_bytes() == evidence.read_bytes()
+    with connect(gui_workspace.cache()) as conn:
+        problem = conn.execute(select(Problem.number).limit(1)).scalar_one()
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        ticket.link("problem", problem)
+    assert ["problem", problem, ""] in ticket.links.rows
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        ticket.escalate("Needs the vendor's correction", "ERP Vendor Support")
+    with connect(gui_workspace.cache()) as conn:
+        row = conn.execute(select(Ticket.tier, Ticket.vendor, Ticket.id).where(Ticket.number == first.number)).one()
+        escalations = conn.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity_id == row.id, AuditEvent.action == AuditAction.ESCALATED)
+        ).scalar_one()
+    assert (row.tier, row.vendor) == (3, "ERP Vendor Support")
+    assert escalations >= 1
