@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,12 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 import resources
+from console import queue
 from console.database import connect, describe
 from console.errors import ConsoleError
+from console.queue import QueueFilter
 from console.summary import WorkspaceSummary, summarize_workspace
 from console.tickets import load_actor
 from console.workflow import Actor, Can
 from console.workspace import Workspace
+from models import TicketStatus
 from views.about import AboutDialog
 from views.errors import show_error
 from views.pages import PAGES, ViewPage
@@ -34,6 +38,11 @@ from views.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from views.ticket_view import TicketView
+
+
+def count_visible(workspace: Workspace, actor: Actor) -> int:
+    with connect(workspace.cache()) as conn:
+        return queue.count(conn, actor, QueueFilter(statuses=tuple(TicketStatus)), datetime.now(UTC))
 
 
 def open_desk(workspace: Workspace) -> Actor:
@@ -252,7 +261,13 @@ class MainWindow(QMainWindow):
         self.summary = summary
         for page in self.pages.values():
             page.show_summary(summary)
-        self.status_cache.setText(f"Cache: {summary.tickets:,} tickets")
+        if self.actor is not None and self.actor.scoped:  # a super-user counts only what they may see
+            self.status_cache.setText("Cache: counting your units' tickets…")
+            self.runner.op(count_visible, self.workspace, self.actor, label="Counting…").success(
+                lambda n: self.status_cache.setText(f"Cache: {n:,} tickets in your units")
+            ).run()
+        else:
+            self.status_cache.setText(f"Cache: {summary.tickets:,} tickets")
         self.summary_loaded.emit(summary)
 
     def _summary_failed(self, error: BaseException) -> None:

@@ -141,6 +141,8 @@ def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspa
     gui_workspace.settings.set("user", login)
     window, view = open_queue(qtbot, gui_workspace)
     reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    qtbot.waitUntil(lambda: "in your units" in window.status_cache.text(), timeout=20_000)
+    assert window.status_cache.text() == f"Cache: {view.model.rowCount():,} tickets in your units"
     seen = {view.model.row_at(r).unit for r in range(min(view.model.rowCount(), 200))}  # type: ignore[union-attr]
     assert seen
     assert seen <= units
