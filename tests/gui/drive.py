@@ -27,3 +27,18 @@ def save_shot(widget: QWidget, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
+def become_super_user(workspace: Workspace) -> set[str]:
+    """Make the workspace work as the demo's first super-user; the codes of their business units."""
+    from sqlalchemy import select
+
+    from console.database import connect
+    from models import BusinessUnit, Membership, Role, User
+
+    with connect(workspace.cache()) as conn:
+        user_id, login = conn.execute(select(User.id, User.login).where(User.role == Role.SUPER_USER).limit(1)).one()
+        member = select(BusinessUnit.code).join(Membership).where(Membership.user_id == user_id)
+        units = set(conn.execute(member).scalars())
+    workspace.settings.set("user", login)
+    return units

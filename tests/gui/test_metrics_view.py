@@ -16,8 +16,8 @@ from sqlalchemy import select
 from console.database import connect
 from console.metrics import compliance
 from console.workspace import Workspace
-from models import BusinessUnit, Membership, Role, SlaState, Ticket, User
-from tests.gui.drive import open_window, save_shot
+from models import SlaState, Ticket
+from tests.gui.drive import become_super_user, open_window, save_shot
 from views.drill import DrillDialog, SlaDialog
 from views.main_window import MainWindow
 from views.metrics_view import MetricsView
@@ -171,12 +171,7 @@ def test_a_click_on_a_unit_bar_lists_that_unit(qtbot: QtBot, gui_workspace: Work
 
 
 def test_a_super_user_sees_only_their_units_in_the_charts(qtbot: QtBot, gui_workspace: Workspace) -> None:
-    with connect(gui_workspace.cache()) as conn:
-        user_id, login = conn.execute(select(User.id, User.login).where(User.role == Role.SUPER_USER).limit(1)).one()
-        units = set(
-            conn.execute(select(BusinessUnit.code).join(Membership).where(Membership.user_id == user_id)).scalars()
-        )
-    gui_workspace.settings.set("user", login)
+    units = become_super_user(gui_workspace)
     window = open_window(qtbot, gui_workspace)
     qtbot.waitUntil(lambda: window.actor is not None, timeout=20_000)
     view = open_metrics(qtbot, gui_workspace, window)

@@ -11,9 +11,10 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from console.database import connect
+from console.queue import QueueRow
 from console.workspace import Workspace
-from models import AuditAction, AuditEvent, BusinessUnit, Comment, Membership, Problem, Role, Ticket, TicketStatus, User
-from tests.gui.drive import open_window, save_shot
+from models import AuditAction, AuditEvent, BusinessUnit, Comment, Problem, Ticket, TicketStatus
+from tests.gui.drive import become_super_user, open_window, save_shot
 from views.main_window import MainWindow
 from views.new_ticket import NewTicketDialog
 from views.queue_view import STATUS_CHOICES, QueueView
@@ -28,6 +29,18 @@ def open_queue(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, QueueVie
     assert isinstance(view, QueueView)
     qtbot.waitUntil(lambda: view.count.text().endswith("tickets"), timeout=20_000)
     return window, view
+
+
+def open_first_ticket(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, QueueView, QueueRow, TicketView]:
+    """The queue's first ticket opened in the detail, as Enter on it would."""
+    window, view = open_queue(qtbot, workspace)
+    first = view.model.row_at(0)
+    assert first is not None
+    ticket = window.ticket_page()
+    assert isinstance(ticket, TicketView)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        window.open_ticket(first.number)
+    return window, view, first, ticket
 
 
 def reload_with(qtbot: QtBot, view: QueueView, change: object) -> None:
@@ -133,12 +146,7 @@ def test_bulk_assign(qtbot: QtBot, gui_workspace: Workspace) -> None:
 
 
 def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspace) -> None:
-    with connect(gui_workspace.cache()) as conn:
-        user_id, login = conn.execute(select(User.id, User.login).where(User.role == Role.SUPER_USER).limit(1)).one()
-        units = set(
-            conn.execute(select(BusinessUnit.code).join(Membership).where(Membership.user_id == user_id)).scalars()
-        )
-    gui_workspace.settings.set("user", login)
+    units = become_super_user(gui_workspace)
     window, view = open_queue(qtbot, gui_workspace)
     reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
     qtbot.waitUntil(lambda: "in your units" in window.status_cache.text(), timeout=20_000)
@@ -208,13 +216,7 @@ def test_log_a_ticket_with_ctrl_n(qtbot: QtBot, gui_workspace: Workspace) -> Non
 
 
 def test_edit_the_title_and_impact_from_the_detail(qtbot: QtBot, gui_workspace: Workspace) -> None:
-    window, view = open_queue(qtbot, gui_workspace)
-    first = view.model.row_at(0)
-    assert first is not None
-    ticket = window.ticket_page()
-    assert isinstance(ticket, TicketView)
-    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
-        window.open_ticket(first.number)
+    _, _, first, ticket = open_first_ticket(qtbot, gui_workspace)
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):
         ticket.set_details({"title": "Posting key 40 rejected in FB60", "impact": "high"})
     messages: list[str] = []
@@ -247,13 +249,7 @@ def test_saved_views_come_back(qtbot: QtBot, gui_workspace: Workspace) -> None:
 
 
 def test_attach_escalate_and_link(qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path) -> None:
-    window, view = open_queue(qtbot, gui_workspace)
-    first = view.model.row_at(0)
-    assert first is not None
-    ticket = window.ticket_page()
-    assert isinstance(ticket, TicketView)
-    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
-        window.open_ticket(first.number)
+    _, _, first, ticket = open_first_ticket(qtbot, gui_workspace)
     evidence = tmp_path / "FB60 error.txt"
     evidence.write_bytes("Posting key 40 — شماره سند 4711\n".encode())
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):
