@@ -68,6 +68,10 @@ class WorkingCalendar:
     def with_around_the_clock(self) -> WorkingCalendar:
         return WorkingCalendar(self.zone, self.windows, self.holidays, around_the_clock=True)
 
+    def is_working_day(self, day: date) -> bool:
+        """A day with working time (every day, around the clock)."""
+        return self.around_the_clock or (day not in self.holidays and bool(self.windows.get(day.weekday())))
+
     def _day_windows(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         if day in self.holidays:
             return
