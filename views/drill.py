@@ -78,7 +78,8 @@ class RowsModel(QAbstractTableModel):
         return None
 
 
-def _table(model: RowsModel, name: str) -> QTableView:
+def rows_table(model: RowsModel, name: str) -> QTableView:
+    """A read-only, row-selecting table of a RowsModel."""
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
@@ -111,7 +112,7 @@ class DrillDialog(QDialog):
         self.caption.setObjectName("drill-caption")
         layout.addWidget(self.caption)
         self.model = RowsModel(DRILL_COLUMNS, self)
-        self.table = _table(self.model, "drill-table")
+        self.table = rows_table(self.model, "drill-table")
         self.table.activated.connect(self._open_row)  # Enter, or a double click
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -173,8 +174,8 @@ class SlaDialog(QDialog):
         tabs = QTabWidget()
         self.clocks = RowsModel(["clock", "state", "target", "used", "paused", "left", "due_at", "breached_at"], self)
         self.timeline = RowsModel(["at", "clock", "event", "status", "business_time_used"], self)
-        tabs.addTab(_table(self.clocks, "sla-clocks"), "Clocks")
-        tabs.addTab(_table(self.timeline, "sla-timeline"), "Timeline")
+        tabs.addTab(rows_table(self.clocks, "sla-clocks"), "Clocks")
+        tabs.addTab(rows_table(self.timeline, "sla-timeline"), "Timeline")
         layout.addWidget(tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

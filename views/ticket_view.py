@@ -50,7 +50,7 @@ from console.workflow import LABELS, Actor, Can
 from console.workspace import Workspace
 from models import ChangeRequest, Impact, KnowledgeArticle, Priority, Problem, TicketStatus, Urgency
 from models.tickets import TITLE_MAX
-from views.drill import RowsModel, _table
+from views.drill import RowsModel, rows_table
 from views.errors import show_error
 from views.tasks import TaskRunner
 
@@ -166,7 +166,7 @@ class TicketView(QWidget):
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
         self.notes = RowsModel(["at", "by", "kind", "text"], self)
-        self.notes_table = _table(self.notes, "ticket-notes")
+        self.notes_table = rows_table(self.notes, "ticket-notes")
         self.notes_table.setWordWrap(True)
         notes_layout.addWidget(self.notes_table, 1)
         compose = QHBoxLayout()
@@ -188,23 +188,23 @@ class TicketView(QWidget):
         notes_layout.addLayout(compose)
         self.tabs.addTab(notes, "Notes")
         self.history = RowsModel(["at", "by", "field", "from", "to", "reason"], self)
-        self.tabs.addTab(_table(self.history, "ticket-history"), "History")
+        self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
         sla = QWidget()
         sla_layout = QVBoxLayout(sla)
         self.clocks = RowsModel(["clock", "state", "target", "used", "paused", "left", "due_at", "breached_at"], self)
         self.timeline = RowsModel(["at", "clock", "event", "status", "business_time_used"], self)
-        sla_layout.addWidget(_table(self.clocks, "ticket-sla-clocks"))
-        sla_layout.addWidget(_table(self.timeline, "ticket-sla-timeline"), 1)
+        sla_layout.addWidget(rows_table(self.clocks, "ticket-sla-clocks"))
+        sla_layout.addWidget(rows_table(self.timeline, "ticket-sla-timeline"), 1)
         self.tabs.addTab(sla, "SLA")
         links = QWidget()
         links_layout = QVBoxLayout(links)
         self.links = RowsModel(["kind", "number", "title"], self)
-        links_layout.addWidget(_table(self.links, "ticket-links"))
+        links_layout.addWidget(rows_table(self.links, "ticket-links"))
         self.tabs.addTab(links, "Links")
         files = QWidget()
         files_layout = QVBoxLayout(files)
         self.files = RowsModel(["file", "type", "size", "by", "at"], self)
-        self.files_table = _table(self.files, "ticket-files")
+        self.files_table = rows_table(self.files, "ticket-files")
         self.files_table.activated.connect(lambda index: self.ask_save_attachment(index.row()))
         files_layout.addWidget(self.files_table)
         files_layout.addWidget(QLabel("Enter or a double click saves the file."))
