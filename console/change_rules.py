@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from console.sla.calendar import WorkingCalendar
-from models import RiskLevel
+from models import ChangeStage, ChangeType, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------
 
@@ -269,3 +269,99 @@ def conflicts(
                 )
             )
     return found
+
+
+# ---- stages and their gates ----------------------------------------------------------------------
+
+S = ChangeStage
+STAGE_MOVES: dict[ChangeStage, tuple[ChangeStage, ...]] = {
+    S.DRAFT: (S.ASSESSMENT, S.CANCELLED),
+    S.ASSESSMENT: (S.AWAITING_APPROVAL, S.APPROVED, S.DRAFT, S.CANCELLED),
+    S.AWAITING_APPROVAL: (S.APPROVED, S.REJECTED, S.SCHEDULED, S.CANCELLED),
+    S.APPROVED: (S.IMPLEMENTING_TEST, S.CANCELLED),
+    S.IMPLEMENTING_TEST: (S.TEST_PASSED, S.FAILED, S.CANCELLED),
+    S.TEST_PASSED: (S.SCHEDULED, S.CANCELLED),
+    S.SCHEDULED: (S.IMPLEMENTED, S.FAILED),
+    S.IMPLEMENTED: (S.CLOSED,),
+    S.FAILED: (S.CLOSED,),
+    S.REJECTED: (),
+    S.CANCELLED: (),
+    S.CLOSED: (),
+}
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the gates look at, read from a change request (and its approvals) as it is now."""
+
+    change_type: ChangeType
+    stage: ChangeStage
+    description: str = ""
+    reason: str = ""
+    implementation_plan: str = ""
+    test_plan: str = ""
+    backout_plan: str = ""
+    test_evidence: str = ""
+    review_notes: str = ""
+    risk: RiskLevel | None = None
+    modules: int = 0
+    units: int = 0
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+    approved: bool = False  # every approval rule's quorum is met
+    rejected: bool = False  # someone who had to decide said no
+    was_approved: bool = False  # it passed Approved on its way (an emergency may not have)
+
+
+class GateClosed(ValueError):
+    """A stage move whose gate is not met; the message lists every reason."""
+
+
+def _gate(facts: ChangeFacts, to: ChangeStage) -> list[str]:
+    missing: list[str] = []
+
+    def need(text: str, what: str) -> None:
+        if not text.strip():
+            missing.append(what)
+
+    if to is S.ASSESSMENT:
+        need(facts.description, "a description")
+        need(facts.reason, "the reason for the change")
+        if not facts.modules or not facts.units:
+            missing.append("the ERP modules and business units it affects")
+    elif to is S.AWAITING_APPROVAL or (to is S.APPROVED and facts.stage is S.ASSESSMENT):
+        if facts.risk is None:
+            missing.append("a risk assessment")
+        for text, what in ((facts.implementation_plan, "an implementation plan"), (facts.test_plan, "a test plan"),
+                           (facts.backout_plan, "a backout plan")):  # fmt: skip
+            need(text, what)
+        if facts.planned_start is None or facts.planned_end is None or facts.planned_end <= facts.planned_start:
+            missing.append("a planned window (start before end)")
+        if to is S.APPROVED and facts.change_type is not ChangeType.STANDARD:
+            missing.append("approval: only a standard change is pre-approved")
+    elif to is S.APPROVED and not facts.approved:
+        missing.append("the approvals its rules require (quorum not met yet)")
+    elif to is S.REJECTED and not facts.rejected:
+        missing.append("a rejection by one of its approvers")
+    elif to is S.TEST_PASSED:
+        need(facts.test_evidence, "evidence of the test (what was tested, by whom, the result)")
+    elif to is S.SCHEDULED:
+        if facts.stage is S.AWAITING_APPROVAL and facts.change_type is not ChangeType.EMERGENCY:
+            missing.append("approval and a passed test: only an emergency change may go ahead of its approval")
+        if facts.planned_start is None or facts.planned_end is None:
+            missing.append("a planned production window")
+    elif to is S.CLOSED:
+        need(facts.review_notes, "a post-implementation review")
+    return missing
+
+
+def check_stage_move(facts: ChangeFacts, to: ChangeStage) -> None:
+    """Refuse a move that the stage order or its gate does not allow, with every reason at once."""
+    allowed = STAGE_MOVES[facts.stage]
+    if to not in allowed:
+        options = ", ".join(s.value.replace("_", " ") for s in allowed) or "nothing (it is final)"
+        raise GateClosed(f"A change cannot go from {facts.stage.value.replace('_', ' ')} to "
+                         f"{to.value.replace('_', ' ')}; from there it can go to {options}.")  # fmt: skip
+    missing = _gate(facts, to)
+    if missing:
+        raise GateClosed(f"To go to {to.value.replace('_', ' ')} the change needs " + "; ".join(missing) + ".")

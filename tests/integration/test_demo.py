@@ -426,3 +426,16 @@ def test_demo_on_postgresql_fills_it_and_the_cache_alike(tmp_path: Path, pg_url:
         assert counts(shared)["tickets"] == 120
         info = dict(shared.execute(select(DeploymentInfo.key, DeploymentInfo.value)).all())
         assert (info["kind"], info["seed"]) == ("demo", "5")
+
+
+def test_every_stage_move_in_the_demo_follows_the_change_rules(cache: Connection) -> None:
+    from console.change_rules import STAGE_MOVES
+
+    moves = cache.execute(
+        select(AuditEvent.old_value, AuditEvent.new_value).where(
+            AuditEvent.entity_type == EntityType.CHANGE, AuditEvent.field == "stage"
+        )
+    ).all()
+    assert moves
+    illegal = {(o, n) for o, n in moves if ChangeStage(str(n)) not in STAGE_MOVES[ChangeStage(str(o))]}
+    assert illegal == set()

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from console.change_rules import (
+    ChangeFacts,
     Freeze,
     FreezePolicy,
+    GateClosed,
     PlannedChange,
     RiskAnswersError,
     assess,
+    check_stage_move,
     conflicts,
     period_end_freezes,
 )
 from console.sla.calendar import WorkingCalendar
-from models import RiskLevel
+from models import ChangeStage, ChangeType, RiskLevel
 
 CALM = {"business_impact": "none", "users_affected": "few", "complexity": "config", "tested": "yes",
         "backout": "tested", "period_end": "far"}  # fmt: skip
@@ -112,3 +116,40 @@ def test_a_change_planned_into_a_freeze_or_onto_another_is_flagged() -> None:
     elsewhere = Freeze("Plant shutdown", *day, units=frozenset({uuid.uuid4()}))
     module_freeze = Freeze("FIN upgrade", *day, modules=frozenset({fin}))
     assert [c.with_ for c in conflicts(change, [], [elsewhere, module_freeze])] == ["FIN upgrade"]
+
+
+READY = ChangeFacts(
+    ChangeType.NORMAL, ChangeStage.ASSESSMENT, description="New approval step", reason="Audit finding",
+    implementation_plan="Transport K900123", test_plan="Scenario 1-14", backout_plan="Reverse transport",
+    risk=RiskLevel.MEDIUM, modules=1, units=1,
+    planned_start=datetime(2026, 12, 10, 18, tzinfo=UTC), planned_end=datetime(2026, 12, 10, 20, tzinfo=UTC),
+)  # fmt: skip
+
+
+def test_each_gate_refuses_with_every_reason() -> None:
+    bare = ChangeFacts(ChangeType.NORMAL, ChangeStage.DRAFT)
+    with pytest.raises(GateClosed, match="a description; the reason for the change; the ERP modules"):
+        check_stage_move(bare, ChangeStage.ASSESSMENT)
+    with pytest.raises(GateClosed, match="a risk assessment; an implementation plan; a test plan; a backout plan"):
+        check_stage_move(replace(bare, stage=ChangeStage.ASSESSMENT), ChangeStage.AWAITING_APPROVAL)
+    check_stage_move(READY, ChangeStage.AWAITING_APPROVAL)
+    waiting = replace(READY, stage=ChangeStage.AWAITING_APPROVAL)
+    with pytest.raises(GateClosed, match="quorum not met"):
+        check_stage_move(waiting, ChangeStage.APPROVED)
+    check_stage_move(replace(waiting, approved=True), ChangeStage.APPROVED)
+    with pytest.raises(GateClosed, match="evidence of the test"):
+        check_stage_move(replace(READY, stage=ChangeStage.IMPLEMENTING_TEST), ChangeStage.TEST_PASSED)
+    with pytest.raises(GateClosed, match="a post-implementation review"):
+        check_stage_move(replace(READY, stage=ChangeStage.IMPLEMENTED), ChangeStage.CLOSED)
+    with pytest.raises(GateClosed, match="cannot go from draft to approved"):
+        check_stage_move(bare, ChangeStage.APPROVED)
+
+
+def test_only_a_standard_change_is_pre_approved_and_only_an_emergency_goes_ahead_of_approval() -> None:
+    with pytest.raises(GateClosed, match="only a standard change is pre-approved"):
+        check_stage_move(READY, ChangeStage.APPROVED)
+    check_stage_move(replace(READY, change_type=ChangeType.STANDARD), ChangeStage.APPROVED)
+    waiting = replace(READY, stage=ChangeStage.AWAITING_APPROVAL)
+    with pytest.raises(GateClosed, match="only an emergency change may go ahead of its approval"):
+        check_stage_move(waiting, ChangeStage.SCHEDULED)
+    check_stage_move(replace(waiting, change_type=ChangeType.EMERGENCY), ChangeStage.SCHEDULED)
