@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from console.sla.calendar import WorkingCalendar
-from models import ChangeStage, ChangeType, RiskLevel
+from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------
 
@@ -365,3 +365,75 @@ def check_stage_move(facts: ChangeFacts, to: ChangeStage) -> None:
     missing = _gate(facts, to)
     if missing:
         raise GateClosed(f"To go to {to.value.replace('_', ' ')} the change needs " + "; ".join(missing) + ".")
+
+
+# ---- approvals -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """One approver group a change must satisfy: who decides, and how many must say yes."""
+
+    name: str
+    approvers: frozenset[uuid.UUID]
+    quorum: QuorumKind = QuorumKind.ALL
+    value: int | None = None  # COUNT: how many; PERCENT: what share
+
+
+@dataclass(frozen=True)
+class Vote:
+    approver_id: uuid.UUID  # in whose name (the approver, also when a delegate decided)
+    decision: ApprovalDecision
+
+
+@dataclass(frozen=True)
+class Delegation:
+    approver_id: uuid.UUID
+    delegate_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+def quorum_met(rule: ApprovalRule, votes: Iterable[Vote]) -> bool:
+    approving = {v.approver_id for v in votes if v.decision is ApprovalDecision.APPROVED}
+    yes = len(approving & rule.approvers)
+    if rule.quorum is QuorumKind.ALL:
+        return yes == len(rule.approvers) > 0
+    if rule.quorum is QuorumKind.COUNT:
+        return yes >= max(1, rule.value or 1)
+    return len(rule.approvers) > 0 and 100 * yes >= (rule.value or 100) * len(rule.approvers)
+
+
+def approval_outcome(rules: Sequence[ApprovalRule], votes: Sequence[Vote]) -> tuple[bool, bool]:
+    """(approved, rejected): approved when every rule's quorum is met; rejected by any required approver's no."""
+    required = set().union(*(r.approvers for r in rules)) if rules else set()
+    rejected = any(v.decision is ApprovalDecision.REJECTED and v.approver_id in required for v in votes)
+    return (not rejected and all(quorum_met(r, votes) for r in rules)), rejected
+
+
+def deciding_for(person: uuid.UUID, approver: uuid.UUID, delegations: Iterable[Delegation], now: datetime) -> bool:
+    """True when ``person`` may decide in ``approver``'s name now: themself, or their delegate while away."""
+    return person == approver or any(
+        d.approver_id == approver and d.delegate_id == person and d.starts_at <= now < d.ends_at for d in delegations
+    )
+
+
+def check_decision(
+    *,
+    person: uuid.UUID,
+    approver: uuid.UUID,
+    requester: uuid.UUID,
+    already: ApprovalDecision,
+    comment: str,
+    delegations: Iterable[Delegation],
+    now: datetime,
+) -> None:
+    """Refuse a decision the approval rules do not allow, saying why."""
+    if person == requester:
+        raise GateClosed("The requester of a change cannot decide on it, not even in someone else's name.")
+    if not deciding_for(person, approver, delegations, now):
+        raise GateClosed("Only the approver, or their delegate while they are away, can decide here.")
+    if already is not ApprovalDecision.PENDING:
+        raise GateClosed(f"This approval was already decided ({already.value}).")
+    if not comment.strip():
+        raise GateClosed("Every decision carries a comment: say why.")

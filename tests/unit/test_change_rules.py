@@ -9,19 +9,25 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from console.change_rules import (
+    ApprovalRule,
     ChangeFacts,
+    Delegation,
     Freeze,
     FreezePolicy,
     GateClosed,
     PlannedChange,
     RiskAnswersError,
+    Vote,
+    approval_outcome,
     assess,
+    check_decision,
     check_stage_move,
     conflicts,
     period_end_freezes,
+    quorum_met,
 )
 from console.sla.calendar import WorkingCalendar
-from models import ChangeStage, ChangeType, RiskLevel
+from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 CALM = {"business_impact": "none", "users_affected": "few", "complexity": "config", "tested": "yes",
         "backout": "tested", "period_end": "far"}  # fmt: skip
@@ -153,3 +159,51 @@ def test_only_a_standard_change_is_pre_approved_and_only_an_emergency_goes_ahead
     with pytest.raises(GateClosed, match="only an emergency change may go ahead of its approval"):
         check_stage_move(waiting, ChangeStage.SCHEDULED)
     check_stage_move(replace(waiting, change_type=ChangeType.EMERGENCY), ChangeStage.SCHEDULED)
+
+
+A, B, C, REQUESTER, DELEGATE = (uuid.uuid4() for _ in range(5))
+NOW = datetime(2026, 11, 24, 10, tzinfo=UTC)
+
+
+def yes(*people: uuid.UUID) -> list[Vote]:
+    return [Vote(p, ApprovalDecision.APPROVED) for p in people]
+
+
+def test_quorum_all_count_and_percent() -> None:
+    group = frozenset({A, B, C})
+    assert not quorum_met(ApprovalRule("CAB", group), yes(A, B))
+    assert quorum_met(ApprovalRule("CAB", group), yes(A, B, C))
+    assert quorum_met(ApprovalRule("owners", group, QuorumKind.COUNT, 2), yes(A, C))
+    assert not quorum_met(ApprovalRule("owners", group, QuorumKind.COUNT, 2), yes(A, A))  # one person, one vote
+    assert not quorum_met(ApprovalRule("units", group, QuorumKind.PERCENT, 67), yes(A, B))  # 66.7 % < 67 %
+    assert quorum_met(ApprovalRule("units", group, QuorumKind.PERCENT, 66), yes(A, B))
+    assert not quorum_met(ApprovalRule("nobody", frozenset()), [])
+
+
+def test_every_rule_must_be_met_and_one_no_rejects() -> None:
+    rules = [ApprovalRule("module owner", frozenset({A})), ApprovalRule("CAB", frozenset({B, C}), QuorumKind.COUNT, 1)]
+    assert approval_outcome(rules, yes(A)) == (False, False)
+    assert approval_outcome(rules, yes(A, C)) == (True, False)
+    assert approval_outcome(rules, [*yes(A, C), Vote(B, ApprovalDecision.REJECTED)]) == (False, True)
+    assert approval_outcome(rules, [*yes(A, C), Vote(uuid.uuid4(), ApprovalDecision.REJECTED)]) == (True, False)
+
+
+def test_who_may_decide() -> None:
+    away = [Delegation(A, DELEGATE, NOW - timedelta(days=1), NOW + timedelta(days=1))]
+    decide = {
+        "approver": A,
+        "requester": REQUESTER,
+        "already": ApprovalDecision.PENDING,
+        "delegations": away,
+        "now": NOW,
+    }
+    check_decision(person=A, comment="Tested in QAS", **decide)  # type: ignore[arg-type]
+    check_decision(person=DELEGATE, comment="For A, who is away", **decide)  # type: ignore[arg-type]
+    with pytest.raises(GateClosed, match="Only the approver, or their delegate"):
+        check_decision(person=DELEGATE, comment="x", **{**decide, "now": NOW + timedelta(days=2)})  # type: ignore[arg-type]
+    with pytest.raises(GateClosed, match="requester of a change cannot decide"):
+        check_decision(person=REQUESTER, comment="mine", **{**decide, "approver": REQUESTER})  # type: ignore[arg-type]
+    with pytest.raises(GateClosed, match="carries a comment"):
+        check_decision(person=A, comment="  ", **decide)  # type: ignore[arg-type]
+    with pytest.raises(GateClosed, match="already decided"):
+        check_decision(person=A, comment="again", **{**decide, "already": ApprovalDecision.APPROVED})  # type: ignore[arg-type]
