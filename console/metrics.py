@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -306,10 +305,6 @@ def rates(conn: Connection, flt: Filter) -> Rates:
         )
     ).one()
     return Rates(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
-
-
-def groupings() -> Sequence[Grouping]:
-    return ("priority", "unit", "module", "tier", "week", "month")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import enum
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -86,9 +86,6 @@ class QueueFilter:
     unassigned: bool = False
     breaching_within_hours: float | None = None
     search: str = ""
-
-    def with_(self, **changes: Any) -> QueueFilter:
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

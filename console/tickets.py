@@ -87,10 +87,6 @@ class Intent:
     ticket_id: uuid.UUID
     mutation_id: uuid.UUID = field(default_factory=new_id, kw_only=True)
 
-    @property
-    def name(self) -> str:
-        return INTENT_NAMES[type(self)]
-
 
 # Fields set by ``SetField``, the capability each needs, and whether an escalation raises it.
 EDITABLE: dict[str, Can] = {
@@ -166,16 +162,6 @@ class CreateTicket(Intent):
     priority: Priority | None = None  # None: from impact × urgency
     priority_reason: str | None = None  # required when it overrides the matrix
     category: str | None = None
-
-
-INTENT_NAMES: dict[type[Intent], str] = {
-    SetField: "set_field",
-    SetStatus: "set_status",
-    AddComment: "add_comment",
-    LinkArticle: "link_article",
-    AddAttachment: "add_attachment",
-    CreateTicket: "create_ticket",
-}
 
 
 @dataclass(frozen=True)

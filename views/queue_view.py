@@ -227,19 +227,18 @@ class QueueView(QWidget):
         now = self.model.now()
         items = self.model.pages.get(0, [])[: snapshot.ROWS]
         colours = [BANDS.get(item.band(now)) for item in items]
-        snapshot.save(
-            self.workspace.home,
-            snapshot.Snapshot(
-                taken_at=snapshot.now_text(),
-                title=self.window().windowTitle(),
-                pages=[spec.title for spec in PAGES],
-                headers=[queue.HEADERS[column] for column in COLUMNS],
-                widths=[self.table.columnWidth(i) for i in range(len(COLUMNS))],
-                rows=[[QueueModel.text(item, column, now) for column in COLUMNS] for item in items],
-                colours=[list(c) if c else None for c in colours],
-                caption=self.count.text(),
-            ),
+        first_screen = snapshot.Snapshot(
+            taken_at=snapshot.now_text(),
+            title=self.window().windowTitle(),
+            pages=[spec.title for spec in PAGES],
+            headers=[queue.HEADERS[column] for column in COLUMNS],
+            widths=[self.table.columnWidth(i) for i in range(len(COLUMNS))],
+            rows=[[QueueModel.text(item, column, now) for column in COLUMNS] for item in items],
+            colours=[list(c) if c else None for c in colours],
+            caption=self.count.text(),
         )
+        # A file write: on the I/O pool, not the UI thread.
+        self.runner.op(snapshot.save, self.workspace.home, first_screen).run_io()
 
     # -- filters ---------------------------------------------------------------------------------
 

@@ -60,13 +60,12 @@ def read_detail(workspace: Workspace, actor: Actor, number: str) -> TicketDetail
         return load_detail(conn, actor, number, datetime.now(UTC))
 
 
-MakeIntents = Callable[[TicketDetail], list[tickets.Intent]]
+MakeIntents = Callable[[uuid.UUID], list[tickets.Intent]]  # from the ticket's id, on the database worker
 
 
-def run_intents(workspace: Workspace, actor: Actor, make: MakeIntents, number: str) -> str:
-    """Build intents from the ticket as it is in the cache now, apply them, and return the number."""
-    detail = read_detail(workspace, actor, number)
-    tickets.execute(workspace.cache(), actor, make(detail), datetime.now(UTC))
+def run_intents(workspace: Workspace, actor: Actor, make: MakeIntents, ticket_id: uuid.UUID, number: str) -> str:
+    """Build the intents (with the base values shown), apply them, and return the ticket's number."""
+    tickets.execute(workspace.cache(), actor, make(ticket_id), datetime.now(UTC))
     return number
 
 
@@ -301,13 +300,13 @@ class TicketView(QWidget):
     # -- edits -------------------------------------------------------------------------------------
 
     def edit(self, make: MakeIntents) -> None:
-        """Apply intents made from the ticket as it is now, then show it again (or the refusal)."""
+        """Apply intents made with the values shown as their base, then show the ticket again (or the refusal)."""
         if self.detail is None:
             return
-        number = self.detail.number
-        self.runner.op(run_intents, self.workspace, self.actor, make, number, label=f"Saving {number}…").success(
-            self._applied
-        ).failure(self._refused).run()
+        number, ticket_id = self.detail.number, self.detail.row["id"]
+        self.runner.op(
+            run_intents, self.workspace, self.actor, make, ticket_id, number, label=f"Saving {number}…"
+        ).success(self._applied).failure(self._refused).run()
 
     def _applied(self, number: str) -> None:
         self.edited.emit(number)
@@ -332,7 +331,7 @@ class TicketView(QWidget):
 
     def set_status(self, status: TicketStatus, reason: str | None = None) -> None:
         base = TicketStatus(self._shown()["status"])
-        self.edit(lambda d: [tickets.set_status(d.row["id"], status, base=base, reason=reason)])
+        self.edit(lambda t: [tickets.set_status(t, status, base=base, reason=reason)])
 
     def _priority_chosen(self, index: int) -> None:
         if self._filling or self.detail is None:
@@ -345,7 +344,7 @@ class TicketView(QWidget):
         if not ok:
             self.show_detail(self.detail)
             return
-        self.edit(lambda d: [tickets.set_priority(d.row["id"], priority, base=base, reason=reason)])
+        self.edit(lambda t: [tickets.set_priority(t, priority, base=base, reason=reason)])
 
     def _assignee_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
@@ -354,7 +353,7 @@ class TicketView(QWidget):
 
     def assign(self, person: uuid.UUID | None) -> None:
         base = self._shown()["assignee_id"]
-        self.edit(lambda d: [tickets.assign(d.row["id"], person, base=base)])
+        self.edit(lambda t: [tickets.assign(t, person, base=base)])
 
     def assign_to_me(self) -> None:
         if self.detail is not None:
@@ -363,7 +362,7 @@ class TicketView(QWidget):
     def _module_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
             module, base = uuid.UUID(self.module.itemData(index)), self._shown()["module_id"]
-            self.edit(lambda d: [tickets.set_module(d.row["id"], module, base=base)])
+            self.edit(lambda t: [tickets.set_module(t, module, base=base)])
 
     def _tier_chosen(self, index: int) -> None:
         if self._filling or self.detail is None:
@@ -373,7 +372,7 @@ class TicketView(QWidget):
         if not ok:
             self.show_detail(self.detail)
             return
-        self.edit(lambda d: [tickets.move_tier(d.row["id"], index, base=base, reason=reason)])
+        self.edit(lambda t: [tickets.move_tier(t, index, base=base, reason=reason)])
 
     def focus_note(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -386,7 +385,7 @@ class TicketView(QWidget):
         internal = self.internal.isChecked()
         self.compose.clear()  # kept below if refused
         self.refused.connect(lambda _message: self.compose.setPlainText(text), Qt.ConnectionType.SingleShotConnection)
-        self.edit(lambda d: [tickets.add_note(d.row["id"], text, internal=internal)])
+        self.edit(lambda t: [tickets.add_note(t, text, internal=internal)])
 
     def ask_escalate(self) -> None:
         if self.detail is None:
@@ -402,8 +401,8 @@ class TicketView(QWidget):
     def escalate(self, reason: str, vendor: str | None = None) -> None:
         row = self._shown()
         self.edit(
-            lambda d: tickets.escalate(
-                d.row["id"], base_tier=row["tier"], reason=reason, vendor=vendor, base_vendor=row["vendor"]
+            lambda t: tickets.escalate(
+                t, base_tier=row["tier"], reason=reason, vendor=vendor, base_vendor=row["vendor"]
             )
         )
 
@@ -420,9 +419,7 @@ class TicketView(QWidget):
         row = self._shown()
         changed = {name: value for name, value in values.items() if (row[name] or "") != value}
         if changed:
-            self.edit(
-                lambda d: [tickets.SetField(d.row["id"], name, value, row[name]) for name, value in changed.items()]
-            )
+            self.edit(lambda t: [tickets.SetField(t, name, value, row[name]) for name, value in changed.items()])
 
     def ask_link(self, kind: str) -> None:
         number, ok = QInputDialog.getText(self, f"Link {kind}", f"{kind.capitalize()} number:")
@@ -432,13 +429,13 @@ class TicketView(QWidget):
     def link(self, kind: str, number: str) -> None:
         row = self._shown()
 
-        def make(detail: TicketDetail) -> list[tickets.Intent]:
+        def make(ticket_id: uuid.UUID) -> list[tickets.Intent]:
             target = find_id(self.workspace, kind, number)
             if kind == "problem":
-                return [tickets.link_problem(detail.row["id"], target, base=row["problem_id"])]
+                return [tickets.link_problem(ticket_id, target, base=row["problem_id"])]
             if kind == "change":
-                return [tickets.link_change(detail.row["id"], target, base=row["change_id"])]
-            return [tickets.link_article(detail.row["id"], target)]
+                return [tickets.link_change(ticket_id, target, base=row["change_id"])]
+            return [tickets.link_article(ticket_id, target)]
 
         self.edit(make)
 
@@ -456,7 +453,7 @@ class TicketView(QWidget):
             show_error(self, ConsoleError(f"Cannot read {source.name}: {exc.strerror}."))
             return
         media = mimetypes.guess_type(source.name)[0] or ""
-        self.edit(lambda d: [tickets.attach(d.row["id"], source.name, content, media)])
+        self.edit(lambda t: [tickets.attach(t, source.name, content, media)])
 
     def ask_save_attachment(self, index: int) -> None:
         if self.detail is None:
