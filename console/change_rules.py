@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from console.sla.calendar import WorkingCalendar
+from console.workflow import Refused
 from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ DEFAULT_RULES = RiskRules(
 ORDER = (RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH)
 
 
-class RiskAnswersError(ValueError):
+class RiskAnswersError(Refused):
     pass
 
 
@@ -313,7 +314,7 @@ class ChangeFacts:
     was_approved: bool = False  # it passed Approved on its way (an emergency may not have)
 
 
-class GateClosed(ValueError):
+class GateClosed(Refused):
     """A stage move whose gate is not met; the message lists every reason."""
 
 

@@ -8,7 +8,7 @@ charts on screen never disagree.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -219,10 +219,16 @@ def check_target(path: Path) -> str:
 def write_report(report: Report, path: Path) -> Path:
     """Write the report in the format the file's extension names; the file appears only when complete."""
     suffix = check_target(path)
+    writer = {".pdf": _write_pdf, ".png": _write_png, ".csv": _write_csv}[suffix]
+    return write_whole(path, lambda partial: writer(report, partial))
+
+
+def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write through a hidden partial file renamed into place, so ``path`` appears only complete."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         with rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
-            {".pdf": _write_pdf, ".png": _write_png, ".csv": _write_csv}[suffix](report, partial)
+            write(partial)
         partial.replace(path)
     except OSError as exc:
         raise ReportError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
@@ -267,9 +273,14 @@ def _write_pdf(report: Report, path: Path) -> None:
 
 
 def _page(report: Report, title: str, *, layout: Literal["constrained"] | None = "constrained") -> Figure:
+    return page(title, _headline(report), layout=layout)
+
+
+def page(title: str, footer: str, *, layout: Literal["constrained"] | None = "constrained") -> Figure:
+    """An A4 landscape page with its title at the top left and a footer line."""
     figure = Figure(figsize=A4_LANDSCAPE, layout=layout)
     figure.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
-    figure.supxlabel(_headline(report), fontsize=7, color=charts.TARGET)
+    figure.supxlabel(footer, fontsize=7, color=charts.TARGET)
     return figure
 
 
@@ -298,12 +309,16 @@ def _text_pages(blocks: Sequence[Block], lines_per_page: int = LINES_PER_PAGE) -
 
 
 def _table_pages(report: Report, title: str, blocks: Sequence[Block]) -> Iterator[Figure]:
+    return table_pages(title, _headline(report), blocks)
+
+
+def table_pages(title: str, footer: str, blocks: Sequence[Block]) -> Iterator[Figure]:
     """Pages of tables as text: quick to draw, and the text copies out of the PDF row by row."""
     pages = _text_pages(blocks)
     for index, lines in enumerate(pages):
-        page = _page(report, title + (f" ({index + 1}/{len(pages)})" if len(pages) > 1 else ""), layout=None)
-        page.text(0.03, 0.9, "\n".join(lines), family="monospace", fontsize=8, va="top", linespacing=1.3)
-        yield page
+        sheet = page(title + (f" ({index + 1}/{len(pages)})" if len(pages) > 1 else ""), footer, layout=None)
+        sheet.text(0.03, 0.9, "\n".join(lines), family="monospace", fontsize=8, va="top", linespacing=1.3)
+        yield sheet
 
 
 def _pdf_pages(report: Report) -> Iterator[Figure]:

@@ -89,7 +89,7 @@ def create_demo(
     try:
         user, rows = _generate(shared, spec, report)
         with shared.begin() as conn:  # this workspace's own numbers, for the tickets it logs
-            for series in ("INC", "REQ"):
+            for series in ("INC", "REQ", "CHG"):
                 reserve_block(conn, series, workspace.client_id)
         recompute(shared, spec.end, report)
         cache_path = _download(workspace, shared, report)

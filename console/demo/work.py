@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from console.change_rules import DEFAULT_RULES, assess
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
@@ -60,6 +62,7 @@ APPROVAL_COMMENTS = (
     "Fine outside the close window. Approved.",
     "Risk understood; please keep the vendor on call during the move.",
 )
+WEIGHTS = (6, 3, 1)  # answers: the first option of a question most often, the last seldom
 REJECTION_COMMENTS = ("Clashes with the quarter-end close; resubmit for next month.", "No test evidence attached.")
 
 
@@ -67,8 +70,8 @@ def build_work(dice: Dice, rows: Rows, cast: Cast, start: datetime, end: datetim
     links = TicketLinks(dice)
     problems = _problems(dice, rows, cast, links, start, end, max(8, min(3000, tickets // 400)))
     _articles(dice, rows, cast, links, problems, start)
-    _approval_policies(dice, rows, cast)
-    _changes(dice, rows, cast, problems, start, end, max(24, min(4000, tickets // 250)))
+    policies = _approval_policies(dice, rows, cast)
+    _changes(dice, rows, cast, problems, policies, start, end, max(24, min(4000, tickets // 250)))
     return links
 
 
@@ -166,13 +169,24 @@ def _articles(
             )
 
 
-def _approval_policies(dice: Dice, rows: Rows, cast: Cast) -> None:
+@dataclass(frozen=True)
+class DemoPolicy:
+    id: uuid.UUID
+    change_type: ChangeType
+    risk: RiskLevel | None
+    who: ApproverKind
+
+
+def _approval_policies(dice: Dice, rows: Rows, cast: Cast) -> list[DemoPolicy]:
+    policies: list[DemoPolicy] = []
+
     def policy(
         name: str, kind: ChangeType, risk: RiskLevel | None, who: ApproverKind, quorum: QuorumKind, value: int | None
     ) -> None:
+        policy_id = dice.uid()
         rows.add(
             table_of(ApprovalPolicy),
-            id=dice.uid(),
+            id=policy_id,
             name=name,
             change_type=kind,
             risk=risk,
@@ -181,20 +195,15 @@ def _approval_policies(dice: Dice, rows: Rows, cast: Cast) -> None:
             quorum_kind=quorum,
             quorum_value=value,
         )
+        policies.append(DemoPolicy(policy_id, kind, risk, who))
 
-    policy(
-        "Module owner signs low-risk changes",
-        ChangeType.NORMAL,
-        RiskLevel.LOW,
-        ApproverKind.MODULE_OWNER,
-        QuorumKind.COUNT,
-        1,
-    )
+    for risk in RiskLevel:
+        policy(f"Module owner ({risk})", ChangeType.NORMAL, risk, ApproverKind.MODULE_OWNER, QuorumKind.COUNT, 1)
     for risk in (RiskLevel.MEDIUM, RiskLevel.HIGH):
-        policy(f"Module owner ({risk})", ChangeType.NORMAL, risk, ApproverKind.MODULE_OWNER, QuorumKind.ALL, None)
         policy(f"Affected units ({risk})", ChangeType.NORMAL, risk, ApproverKind.UNIT_SUPER_USERS, QuorumKind.COUNT, 1)
     policy("CAB for high-risk changes", ChangeType.NORMAL, RiskLevel.HIGH, ApproverKind.CAB, QuorumKind.PERCENT, 60)
     policy("Emergency CAB", ChangeType.EMERGENCY, None, ApproverKind.CAB, QuorumKind.COUNT, 2)
+    return policies
 
 
 def _changes(
@@ -202,6 +211,7 @@ def _changes(
     rows: Rows,
     cast: Cast,
     problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    policies: list[DemoPolicy],
     start: datetime,
     end: datetime,
     count: int,
@@ -255,7 +265,7 @@ def _changes(
         )
         if stage is None:
             stage = _stage_for_age((end - opened).days, dice)
-        _change(dice, rows, cast, problems, templates, n, stage, opened, end)
+        _change(dice, rows, cast, problems, policies, templates, n, stage, opened, end)
 
 
 def _stage_for_age(age_days: int, dice: Dice) -> ChangeStage:
@@ -271,6 +281,7 @@ def _change(
     rows: Rows,
     cast: Cast,
     problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    policies: list[DemoPolicy],
     templates: list[uuid.UUID],
     n: int,
     stage: ChangeStage,
@@ -280,8 +291,13 @@ def _change(
     spec, module_id = dice.choice(cast.modules)
     unit_spec, unit_id = dice.choice(cast.units)
     kind = dice.choices((ChangeType.NORMAL, ChangeType.STANDARD, ChangeType.EMERGENCY), weights=(75, 18, 7))[0]
+    if kind is ChangeType.STANDARD and stage in (ChangeStage.AWAITING_APPROVAL, ChangeStage.REJECTED):
+        kind = ChangeType.NORMAL  # a standard change is pre-approved: it never waits for approvers
     requester = dice.choice(cast.consultants_by_module[module_id])
-    risk = dice.choices((RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH), weights=(50, 35, 15))[0]
+    answers = {
+        q.key: dice.choices(list(q.options), weights=WEIGHTS[: len(q.options)])[0] for q in DEFAULT_RULES.questions
+    }
+    risk = assess(answers).level
     change_id = dice.uid()
     planned_start = (opened + timedelta(days=dice.uniform(7, 21))).replace(hour=18, minute=0, second=0, microsecond=0)
     values = {
@@ -314,12 +330,16 @@ def _change(
     path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
     if stage in END_STATES:
         path.append(stage)
+    if kind is ChangeType.STANDARD and ChangeStage.AWAITING_APPROVAL in path:
+        path.remove(ChangeStage.AWAITING_APPROVAL)
+    at: dict[ChangeStage, datetime] = {}
     gaps = [timedelta(days=dice.uniform(0.2, 2.5)) for _ in path[1:]]
     room = (end - opened) * 0.9
     if gaps and sum(gaps, timedelta()) > room:
         gaps = [gap * (room / sum(gaps, timedelta())) for gap in gaps]
     for previous, step, gap in zip(path[:-1], path[1:], gaps, strict=True):
         now += gap
+        at[step] = now
         values["stage"] = step
         events.append(
             audit_row(
@@ -336,9 +356,7 @@ def _change(
         )
         if step is ChangeStage.ASSESSMENT:
             values["risk"] = risk
-            values["risk_answers"] = json.dumps(
-                {"users_affected": dice.choice(("few", "one unit", "all")), "tested": True}
-            )
+            values["risk_answers"] = json.dumps(answers, sort_keys=True)
         elif step is ChangeStage.TEST_PASSED:
             values["test_evidence"] = "QA run attached: 14/14 scenarios passed."
         elif step is ChangeStage.IMPLEMENTED:
@@ -354,42 +372,65 @@ def _change(
     related = [p for p, m, _ in problems if m == module_id]
     if related and dice.random() < 0.4:
         rows.add(change_problems, change_id=change_id, problem_id=dice.choice(related))
-    if ChangeStage.AWAITING_APPROVAL in path and kind is not ChangeType.STANDARD:
-        _approvals(dice, rows, cast, change_id, module_id, unit_id, requester, stage, opened + timedelta(days=1))
+    if ChangeStage.AWAITING_APPROVAL in path:
+        asked = at[ChangeStage.AWAITING_APPROVAL]
+        after = (
+            path[path.index(ChangeStage.AWAITING_APPROVAL) + 1] if stage is not ChangeStage.AWAITING_APPROVAL else None
+        )
+        decided_by = at[after] if after else end
+        chosen = [p for p in policies if p.change_type is kind and p.risk in (None, risk)]
+        _approvals(dice, rows, cast, chosen, change_id, module_id, unit_id, requester, stage, asked, decided_by)
+
+
+def _approvers(cast: Cast, policy: DemoPolicy, module_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
+    """Whom a policy asks, as ``console.changes.required_approvers`` finds them (the requester is left out later)."""
+    if policy.who is ApproverKind.MODULE_OWNER:
+        return cast.consultants_by_module[module_id]
+    if policy.who is ApproverKind.UNIT_SUPER_USERS:
+        return cast.super_users_by_unit[unit_id]
+    return cast.people(Role.CHANGE_APPROVER) + cast.people(Role.SUPPORT_MANAGER)
 
 
 def _approvals(
     dice: Dice,
     rows: Rows,
     cast: Cast,
+    policies: list[DemoPolicy],
     change_id: uuid.UUID,
     module_id: uuid.UUID,
     unit_id: uuid.UUID,
     requester: uuid.UUID,
     stage: ChangeStage,
     asked: datetime,
+    decided_by: datetime,
 ) -> None:
-    owners = [u for u in cast.consultants_by_module[module_id] if u != requester]
-    approvers = [owners[0], cast.super_users_by_unit[unit_id][0], dice.choice(cast.people(Role.CHANGE_APPROVER))]
-    for i, approver in enumerate(approvers):
-        if stage is ChangeStage.AWAITING_APPROVAL:
-            decision = ApprovalDecision.APPROVED if i == 0 and dice.random() < 0.5 else ApprovalDecision.PENDING
-        elif stage is ChangeStage.REJECTED and i == len(approvers) - 1:
-            decision = ApprovalDecision.REJECTED
-        else:
-            decision = ApprovalDecision.APPROVED
-        decided = decision is not ApprovalDecision.PENDING
-        rows.add(
-            table_of(ChangeApproval),
-            id=dice.uid(),
-            change_id=change_id,
-            policy_id=None,
-            approver_id=approver,
-            decided_by_id=approver if decided else None,
-            decision=decision,
-            comment=dice.choice(REJECTION_COMMENTS if decision is ApprovalDecision.REJECTED else APPROVAL_COMMENTS)
-            if decided
-            else None,
-            requested_at=asked,
-            decided_at=asked + timedelta(hours=dice.uniform(1, 30)) if decided else None,
-        )
+    """One row per policy and approver. Past approval every approver said yes; a rejected change's last
+    approver said no; one still waiting has some of its first policy's approvers decided, never all of them."""
+    for index, policy in enumerate(policies):
+        approvers = sorted(p for p in set(_approvers(cast, policy, module_id, unit_id)) if p != requester)
+        for position, approver in enumerate(approvers):
+            if stage is ChangeStage.AWAITING_APPROVAL:
+                decision = (
+                    ApprovalDecision.APPROVED
+                    if index == 0 and len(policies) > 1 and dice.random() < 0.5
+                    else ApprovalDecision.PENDING
+                )
+            elif stage is ChangeStage.REJECTED and index == len(policies) - 1 and position == len(approvers) - 1:
+                decision = ApprovalDecision.REJECTED
+            else:
+                decision = ApprovalDecision.APPROVED
+            decided = decision is not ApprovalDecision.PENDING
+            rows.add(
+                table_of(ChangeApproval),
+                id=dice.uid(),
+                change_id=change_id,
+                policy_id=policy.id,
+                approver_id=approver,
+                decided_by_id=approver if decided else None,
+                decision=decision,
+                comment=dice.choice(REJECTION_COMMENTS if decision is ApprovalDecision.REJECTED else APPROVAL_COMMENTS)
+                if decided
+                else None,
+                requested_at=asked,
+                decided_at=asked + (decided_by - asked) * dice.uniform(0.1, 0.9) if decided else None,
+            )
