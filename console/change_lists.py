@@ -31,11 +31,13 @@ from models import (
     ApprovalPolicy,
     ApproverKind,
     AuditEvent,
+    BusinessUnit,
     ChangeApproval,
     ChangeRequest,
     ChangeStage,
     ChangeType,
     EntityType,
+    ErpModule,
     Problem,
     Ticket,
     User,
@@ -344,3 +346,22 @@ def cab_agenda(conn: Connection, actor: Actor, now: datetime, days: int) -> list
         .order_by(ChangeRequest.planned_start, ChangeRequest.number)
     )
     return _rows(conn, actor, conn.execute(query).all(), now)
+
+
+@dataclass(frozen=True)
+class ChangeChoices:
+    """What a new change may name: modules and (for a super-user, their own) business units."""
+
+    modules: list[tuple[uuid.UUID, str]]  # id, "CODE Name"
+    units: list[tuple[uuid.UUID, str]]
+
+
+def change_choices(conn: Connection, actor: Actor) -> ChangeChoices:
+    units = select(BusinessUnit.id, BusinessUnit.code, BusinessUnit.name).order_by(BusinessUnit.code)
+    if actor.scoped:
+        units = units.where(BusinessUnit.id.in_(sorted(actor.units, key=str)))
+    modules = select(ErpModule.id, ErpModule.code, ErpModule.name).order_by(ErpModule.code)
+    return ChangeChoices(
+        [(m.id, f"{m.code} {m.name}") for m in conn.execute(modules)],
+        [(u.id, f"{u.code} {u.name}") for u in conn.execute(units)],
+    )

@@ -323,12 +323,15 @@ def parse_freeze_policy(text: str) -> FreezePolicy:
     return replace(FreezePolicy(), **values)
 
 
+def freeze_text(policy: FreezePolicy) -> str:
+    """The policy as ``parse_freeze_policy`` reads it."""
+    return " ".join(f"{name}={days[0]},{days[1]}" for name, days in
+                    (("month", policy.month), ("quarter", policy.quarter), ("year", policy.year)))  # fmt: skip
+
+
 def set_freeze_policy(conn: Connection, policy: FreezePolicy) -> None:
-    text = f"month={policy.month[0]},{policy.month[1]} quarter={policy.quarter[0]},{policy.quarter[1]} " + (
-        f"year={policy.year[0]},{policy.year[1]}"
-    )
     conn.execute(delete(DeploymentInfo).where(DeploymentInfo.key == FREEZE_KEY))
-    conn.execute(insert(table_of(DeploymentInfo)), [{"key": FREEZE_KEY, "value": text}])
+    conn.execute(insert(table_of(DeploymentInfo)), [{"key": FREEZE_KEY, "value": freeze_text(policy)}])
 
 
 class Planner:

@@ -32,11 +32,12 @@ from console.workspace import Workspace
 from models import TicketStatus
 from views.about import AboutDialog
 from views.errors import show_error
-from views.pages import PAGES, ViewPage
+from views.pages import PAGES
 from views.queue_view import QueueView
 from views.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from views.change_view import ChangeView
     from views.ticket_view import TicketView
 
 
@@ -79,21 +80,19 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(205)
         self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
-        self.pages: dict[str, ViewPage] = {}
         for spec in PAGES:
             item = QListWidgetItem(QIcon(str(resources.path(f"icons/{spec.icon}"))), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(spec.lead)
             self.navigation.addItem(item)
-            if spec.planned:
-                self.pages[spec.key] = ViewPage(spec)
-                self.stack.addWidget(self.pages[spec.key])
-            else:  # a built view: the queue and the ticket once the user is known, the metrics when first opened
-                waiting = QLabel("Opening the local cache…")
-                waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.stack.addWidget(waiting)
+            # Each view is built once the user is known: the queue at once, the others when first shown.
+            waiting = QLabel("Opening the local cache…")
+            waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.stack.addWidget(waiting)
         self.metrics_view: QWidget | None = None
         self.queue_view: QueueView | None = None
         self.ticket_view: TicketView | None = None
+        self.change_view: ChangeView | None = None
         self.actor: Actor | None = None
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
@@ -119,6 +118,8 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         if PAGES[row].key == "metrics" and self.metrics_view is None:
             self._build_metrics_view(row)
+        if PAGES[row].key == "changes":
+            self.change_page()
         if PAGES[row].key == "ticket":
             self.ticket_page()
         self.stack.setCurrentIndex(row)
@@ -131,6 +132,17 @@ class MainWindow(QMainWindow):
         self._put_page("metrics", view)
         self.metrics_view = view
         view.start()
+
+    def change_page(self) -> ChangeView | None:
+        """The change approval view, built the first time it is shown (once the user is known)."""
+        if self.change_view is None and self.actor is not None:
+            from views.change_view import ChangeView as View
+
+            view = View(self.workspace, self.runner, self.actor)
+            self._put_page("changes", view)
+            self.change_view = view
+            view.start()
+        return self.change_view
 
     def _put_page(self, key: str, widget: QWidget) -> None:
         """Put a built view in the place of its page's placeholder."""
@@ -206,6 +218,8 @@ class MainWindow(QMainWindow):
         self.new_ticket_action.setEnabled(actor.may(Can.LOG))
         if self.current_view() == "ticket":
             self.ticket_page()
+        if self.current_view() == "changes":
+            self.change_page()
         self.desk_ready.emit(actor)
         # The figures of the other pages are read beside the queue (a reader of its own), not before its pages.
         self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
@@ -259,8 +273,6 @@ class MainWindow(QMainWindow):
 
     def _summary_ready(self, summary: WorkspaceSummary) -> None:
         self.summary = summary
-        for page in self.pages.values():
-            page.show_summary(summary)
         if self.actor is not None and self.actor.scoped:  # a super-user counts only what they may see
             self.status_cache.setText("Cache: counting your units' tickets…")
             self.runner.op(count_visible, self.workspace, self.actor, label="Counting…").success(
@@ -272,10 +284,8 @@ class MainWindow(QMainWindow):
 
     def _summary_failed(self, error: BaseException) -> None:
         message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
-        for page in self.pages.values():
-            page.show_unavailable(message)
-        for key in ("queue", "ticket"):
-            waiting = self.stack.widget([spec.key for spec in PAGES].index(key))
+        for row in range(self.stack.count()):
+            waiting = self.stack.widget(row)
             if isinstance(waiting, QLabel):
                 waiting.setText(message)
         self.status_cache.setText("Cache: unavailable")

@@ -127,7 +127,9 @@ def test_png_and_csv_by_extension(demo_copy: Path, tmp_path: Path) -> None:
     assert "Scope,units DXB-HQ" in text
     units = csv_section(table, "unit")
     assert list(units) == ["DXB-HQ"]
-    assert "ticket,clock,priority,unit,module,due,stopped,late (h),title" in text
+    everything = tmp_path / "all.csv"
+    assert run(demo_copy, "--out", str(everything), *ARGS) == 0
+    assert "ticket,clock,priority,unit,module,due,stopped,late (h),title" in everything.read_text(encoding="utf-8-sig")
 
 
 @pytest.mark.parametrize(
