@@ -24,7 +24,18 @@ from console.change_rules import (
     check_stage_move,
     deciding_for,
 )
-from console.changes import CHANGES, FINAL, IN_CALENDAR, LABELS, Planner, approvals_of, delegations, facts, scope, sees
+from console.changes import (
+    CHANGES,
+    FINAL,
+    IN_CALENDAR,
+    LABELS,
+    Planner,
+    approvals_by_change,
+    delegations,
+    facts,
+    scopes,
+    sees,
+)
 from console.workflow import Actor, Refused
 from models import (
     ApprovalDecision,
@@ -79,12 +90,13 @@ def _rows(
     planner = planner or Planner(conn)
     names = dict(conn.execute(select(User.id, User.display_name)).all())
     away = delegations(conn)
+    scoped = scopes(conn, [c.id for c in changes])
+    visible = [c for c in changes if sees(actor, scoped[c.id][1])]
+    decisions = approvals_by_change(conn, [c.id for c in visible])
     out = []
-    for change in changes:
-        modules, units = scope(conn, change.id)
-        if not sees(actor, units):
-            continue
-        _, votes, approvals = approvals_of(conn, change.id)
+    for change in visible:
+        modules, units = scoped[change.id]
+        _, votes, approvals = decisions[change.id]
         stage = ChangeStage(change.stage)
         found: list[Conflict] = []
         if stage in IN_CALENDAR and stage is not S.IMPLEMENTED and change.planned_start and change.planned_end:

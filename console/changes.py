@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,16 +196,35 @@ def change_id_by_number(conn: Connection, number: str) -> uuid.UUID:
     return uuid.UUID(str(found))
 
 
-def scope(conn: Connection, change_id: uuid.UUID) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]:
-    modules = frozenset(
-        conn.execute(select(change_modules.c.module_id).where(change_modules.c.change_id == change_id)).scalars()
-    )
-    units = frozenset(
-        conn.execute(
-            select(change_business_units.c.business_unit_id).where(change_business_units.c.change_id == change_id)
-        ).scalars()
-    )
-    return modules, units
+Scope = tuple[frozenset[uuid.UUID], frozenset[uuid.UUID]]  # the modules and business units a change affects
+CHUNK = 500  # ids per IN (...) list
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
+    return (ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK))
+
+
+def scopes(conn: Connection, change_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Scope]:
+    """Each change's modules and units, read a few hundred changes at a time."""
+    ids = list(dict.fromkeys(change_ids))
+    modules: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
+    units: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in ids}
+    for part in _chunks(ids):
+        links = change_modules.c
+        for change_id, module_id in conn.execute(
+            select(links.change_id, links.module_id).where(links.change_id.in_(part))
+        ):
+            modules[change_id].add(module_id)
+        where = change_business_units.c
+        for change_id, unit_id in conn.execute(
+            select(where.change_id, where.business_unit_id).where(where.change_id.in_(part))
+        ):
+            units[change_id].add(unit_id)
+    return {i: (frozenset(modules[i]), frozenset(units[i])) for i in ids}
+
+
+def scope(conn: Connection, change_id: uuid.UUID) -> Scope:
+    return scopes(conn, [change_id])[change_id]
 
 
 def sees(actor: Actor, units: Iterable[uuid.UUID]) -> bool:
@@ -213,36 +232,45 @@ def sees(actor: Actor, units: Iterable[uuid.UUID]) -> bool:
     return not actor.scoped or bool(actor.units & set(units))
 
 
-def approvals_of(conn: Connection, change_id: uuid.UUID) -> tuple[list[ApprovalRule], list[Vote], list[dict[str, Any]]]:
-    """The change's approval rules (one per policy, its approvers as asked) and the votes so far."""
-    rows = [
-        dict(r._mapping)
-        for r in conn.execute(
-            select(APPROVALS).where(ChangeApproval.change_id == change_id).order_by(ChangeApproval.requested_at)
-        )
-    ]
+Approvals = tuple[list[ApprovalRule], list[Vote], list[dict[str, Any]]]
+
+
+def approvals_by_change(conn: Connection, change_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Approvals]:
+    """Each change's approval rules (one per policy, with its approvers as asked), votes and approval rows."""
+    ids = list(dict.fromkeys(change_ids))
+    rows: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
+    for part in _chunks(ids):
+        query = select(APPROVALS).where(ChangeApproval.change_id.in_(part)).order_by(ChangeApproval.requested_at)
+        for r in conn.execute(query):
+            rows[r.change_id].append(dict(r._mapping))
     policies = {
         p.id: p
         for p in conn.execute(
             select(ApprovalPolicy.id, ApprovalPolicy.name, ApprovalPolicy.quorum_kind, ApprovalPolicy.quorum_value)
         )
     }
-    approvers: dict[uuid.UUID | None, set[uuid.UUID]] = {}
-    for row in rows:
-        approvers.setdefault(row["policy_id"], set()).add(row["approver_id"])
-    rules = []
-    for policy_id, who in approvers.items():
-        policy = policies.get(policy_id) if policy_id else None
-        rules.append(
-            ApprovalRule(
-                policy.name if policy else "Approvers asked",
-                frozenset(who),
-                QuorumKind(policy.quorum_kind) if policy else QuorumKind.ALL,
-                policy.quorum_value if policy else None,
+    out: dict[uuid.UUID, Approvals] = {}
+    for change_id, asked in rows.items():
+        approvers: dict[uuid.UUID | None, set[uuid.UUID]] = {}
+        for row in asked:
+            approvers.setdefault(row["policy_id"], set()).add(row["approver_id"])
+        rules = []
+        for policy_id, who in approvers.items():
+            policy = policies.get(policy_id) if policy_id else None
+            rules.append(
+                ApprovalRule(
+                    policy.name if policy else "Approvers asked",
+                    frozenset(who),
+                    QuorumKind(policy.quorum_kind) if policy else QuorumKind.ALL,
+                    policy.quorum_value if policy else None,
+                )
             )
-        )
-    votes = [Vote(r["approver_id"], ApprovalDecision(r["decision"])) for r in rows]
-    return rules, votes, rows
+        out[change_id] = (rules, [Vote(r["approver_id"], ApprovalDecision(r["decision"])) for r in asked], asked)
+    return out
+
+
+def approvals_of(conn: Connection, change_id: uuid.UUID) -> Approvals:
+    return approvals_by_change(conn, [change_id])[change_id]
 
 
 def facts(conn: Connection, change: Mapping[str, Any]) -> ChangeFacts:
@@ -387,7 +415,8 @@ class Planner:
                 ChangeRequest.stage.in_([s.value for s in IN_CALENDAR]),
             )
         ).all()
-        return [PlannedChange(r.id, r.number, r.planned_start, r.planned_end, *scope(self.conn, r.id)) for r in rows]
+        found = scopes(self.conn, [r.id for r in rows])
+        return [PlannedChange(r.id, r.number, r.planned_start, r.planned_end, *found[r.id]) for r in rows]
 
     def conflicts_of(self, change: PlannedChange) -> list[Conflict]:
         return conflicts(
