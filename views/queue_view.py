@@ -398,7 +398,14 @@ class QueueView(QWidget):
         if result.refused:
             lines = "\n".join(f"{number}: {why}" for number, why in result.refused[:12])
             more = f"\n… and {len(result.refused) - 12} more" if len(result.refused) > 12 else ""
-            QMessageBox.warning(
-                self, "Bulk triage", f"{len(result.done)} changed, {len(result.refused)} refused:\n{lines}{more}"
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Bulk triage",
+                f"{len(result.done)} changed, {len(result.refused)} refused:\n{lines}{more}",
+                QMessageBox.StandardButton.Ok,
+                self,
             )
+            box.setObjectName("triage-refusals")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not exec(): the queue stays live behind it
         self.model.reload()

@@ -257,7 +257,7 @@ def _changes(
     every_stage = list(HAPPY_PATH) + list(END_STATES)
     for n in range(1, count + 1):
         stage = every_stage[n - 1] if n <= len(every_stage) else None
-        recent = stage is not None and stage not in (ChangeStage.CLOSED, *END_STATES)
+        recent = stage is not None and stage not in (ChangeStage.CLOSED, ChangeStage.REJECTED, ChangeStage.CANCELLED)
         opened = (
             end - timedelta(days=dice.uniform(3, 25))
             if recent
@@ -330,6 +330,8 @@ def _change(
     path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
     if stage in END_STATES:
         path.append(stage)
+    if stage is ChangeStage.FAILED and (end - opened).days > 30:
+        path.append(ChangeStage.CLOSED)  # backed out long ago, and reviewed since
     if kind is ChangeType.STANDARD and ChangeStage.AWAITING_APPROVAL in path:
         path.remove(ChangeStage.AWAITING_APPROVAL)
     at: dict[ChangeStage, datetime] = {}
@@ -362,7 +364,11 @@ def _change(
         elif step is ChangeStage.IMPLEMENTED:
             values["implemented_at"] = min(planned_start, end - timedelta(hours=1))
         elif step is ChangeStage.CLOSED:
-            values["review_notes"] = "Post-implementation review: incidents stopped."
+            values["review_notes"] = (
+                "Post-implementation review: backed out cleanly; the fix returns as a new change."
+                if previous is ChangeStage.FAILED
+                else "Post-implementation review: incidents stopped."
+            )
             values["reviewed_at"] = now
     values["updated_at"] = now
     rows.add(table_of(ChangeRequest), **values)

@@ -194,6 +194,35 @@ def test_a_change_from_request_to_approval_by_three_people(qtbot: QtBot, gui_wor
         assert {tuple(m) for m in mine} == {(ApprovalDecision.APPROVED, f"Fine for {approver.login}.")}
     assert stage_in_cache(gui_workspace, number) is S.APPROVED
 
+    # Back at the requester's desk: test, evidence, production, review, closed.
+    view.reload()
+    qtbot.waitSignal(view.loaded, timeout=20_000).wait()
+    select_change(qtbot, view, number)
+    applied(qtbot, view, lambda: view.move_stage(S.IMPLEMENTING_TEST))
+    actions = {a.text().split(" — ")[0]: a for a in view.move_menu.actions()}
+    assert "evidence of the test" in actions["Test passed"].toolTip()
+    edit = view.ask_edit()
+    assert isinstance(edit, EditDialog)
+    edit.field.setCurrentIndex(edit.field.findData("test_evidence"))
+    edit.text.setPlainText("Five invoices posted in QA by AP key users; results attached to the ticket.")
+    applied(qtbot, view, edit.accept)
+    for stage in (S.TEST_PASSED, S.SCHEDULED, S.IMPLEMENTED):
+        applied(qtbot, view, lambda stage=stage: view.move_stage(stage))
+    edit = view.ask_edit()
+    assert isinstance(edit, EditDialog)
+    assert edit.field.findData("review_notes") >= 0
+    edit.field.setCurrentIndex(edit.field.findData("review_notes"))
+    edit.text.setPlainText("Blocked invoices down from 300 to 12 a week.")
+    applied(qtbot, view, edit.accept)
+    applied(qtbot, view, lambda: view.move_stage(S.CLOSED))
+    assert stage_in_cache(gui_workspace, number) is S.CLOSED
+    assert view.detail is not None
+    assert [h.what for h in view.detail.history if h.what.startswith("stage")][-2:] == [
+        "stage Scheduled for production → Implemented",
+        "stage Implemented → Closed",
+    ]
+    assert view.history.rowCount() == len(view.detail.history)
+
 
 def test_a_rejection_stops_the_change_and_a_stranger_cannot_see_it(qtbot: QtBot, gui_workspace: Workspace) -> None:
     with connect(gui_workspace.cache()) as conn:

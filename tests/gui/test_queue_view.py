@@ -129,9 +129,13 @@ def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspac
 
 def test_bulk_assign(qtbot: QtBot, gui_workspace: Workspace) -> None:
     _, view = open_queue(qtbot, gui_workspace)
-    open_rows = list(range(min(3, view.model.rowCount())))  # the open queue: its first three
+    reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    reload_with(qtbot, view, lambda: view.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder))
+    shown = [view.model.row_at(r) for r in range(min(view.model.rowCount(), 200))]
+    open_rows = [r for r, row in enumerate(shown) if row is not None and row.status.is_open][:3]  # the newest open
     assert len(open_rows) == 3
     selection = view.table.selectionModel()
+    selection.clearSelection()
     for r in open_rows:
         selection.select(view.model.index(r, 0), selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
     chosen = [view.model.row_at(r).number for r in open_rows]  # type: ignore[union-attr]
