@@ -46,6 +46,7 @@ from models import (
     ChangeApproval,
     ChangeRequest,
     ChangeStage,
+    ChangeTemplate,
     ChangeType,
     EntityType,
     ErpModule,
@@ -366,6 +367,8 @@ class ChangeChoices:
 
     modules: list[tuple[uuid.UUID, str]]  # id, "CODE Name"
     units: list[tuple[uuid.UUID, str]]
+    templates: list[tuple[uuid.UUID, str]]  # of standard changes
+    people: list[tuple[uuid.UUID, str]]  # who can stand in for an approver
 
 
 def change_choices(conn: Connection, actor: Actor) -> ChangeChoices:
@@ -373,7 +376,17 @@ def change_choices(conn: Connection, actor: Actor) -> ChangeChoices:
     if actor.scoped:
         units = units.where(BusinessUnit.id.in_(sorted(actor.units, key=str)))
     modules = select(ErpModule.id, ErpModule.code, ErpModule.name).order_by(ErpModule.code)
+    people = select(User.id, User.display_name).where(User.active, User.id != actor.id).order_by(User.display_name)
     return ChangeChoices(
         [(m.id, f"{m.code} {m.name}") for m in conn.execute(modules)],
         [(u.id, f"{u.code} {u.name}") for u in conn.execute(units)],
+        change_templates(conn),
+        [(p.id, p.display_name) for p in conn.execute(people)],
     )
+
+
+def change_templates(conn: Connection) -> list[tuple[uuid.UUID, str]]:
+    return [
+        (t.id, t.name)
+        for t in conn.execute(select(ChangeTemplate.id, ChangeTemplate.name).order_by(ChangeTemplate.name))
+    ]

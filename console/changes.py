@@ -48,7 +48,7 @@ from console.change_rules import (
     deciding_for,
     period_end_freezes,
 )
-from console.history import encode, snapshot
+from console.history import audit, encode, snapshot
 from console.numbering import take_or_reserve
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
@@ -64,6 +64,7 @@ from models import (
     ChangeApproval,
     ChangeRequest,
     ChangeStage,
+    ChangeTemplate,
     ChangeType,
     DeploymentInfo,
     EntityType,
@@ -456,24 +457,8 @@ def _event(
     action: AuditAction,
     **values: Any,
 ) -> None:
-    conn.execute(
-        insert(table_of(AuditEvent)),
-        [
-            {
-                "id": new_id(),
-                "occurred_at": now,
-                "actor_id": actor.id,
-                "entity_type": EntityType.CHANGE,
-                "entity_id": change["id"],
-                "business_unit_id": unit,
-                "action": action,
-                "field": values.get("field"),
-                "old_value": encode(values.get("old")),
-                "new_value": encode(values.get("new")),
-                "reason": values.get("reason"),
-            }
-        ],
-    )
+    audit(conn, at=now, actor_id=actor.id, entity_type=values.pop("entity", EntityType.CHANGE),
+          entity_id=change["id"], unit_id=unit, action=action, **values)  # fmt: skip
 
 
 def _may_steer(actor: Actor, change: Mapping[str, Any], units: Iterable[uuid.UUID]) -> None:
@@ -564,6 +549,7 @@ def _create(conn: Connection, actor: Actor, intent: NewChange, now: datetime) ->
     if actor.scoped and not intent.units <= actor.units:
         raise Refused("A super-user requests changes for their own business units only.")
     start, end = _window(intent.planned_start, intent.planned_end)
+    plans = _from_template(conn, intent)
     values: dict[str, Any] = {
         "id": intent.change_id,
         "number": intent.number,
@@ -575,12 +561,12 @@ def _create(conn: Connection, actor: Actor, intent: NewChange, now: datetime) ->
         "template_id": intent.template_id,
         "requester_id": actor.id,
         "owner_id": actor.id,
-        "description": _text(intent.description, "description"),
+        "description": _text(intent.description or plans.get("description", ""), "description"),
         "reason": _text(intent.reason, "reason"),
-        "implementation_plan": _text(intent.implementation_plan, "implementation plan"),
+        "implementation_plan": _text(intent.implementation_plan or plans.get("implementation_plan", ""), "plan"),
         "test_plan": _text(intent.test_plan, "test plan"),
         "test_evidence": None,
-        "backout_plan": _text(intent.backout_plan, "backout plan"),
+        "backout_plan": _text(intent.backout_plan or plans.get("backout_plan", ""), "backout plan"),
         "planned_start": start,
         "planned_end": end,
         "implemented_at": None,
@@ -590,7 +576,7 @@ def _create(conn: Connection, actor: Actor, intent: NewChange, now: datetime) ->
         "updated_at": now,
     }
     conn.execute(insert(CHANGES), [values])
-    _putscope(conn, intent.change_id, intent.modules, intent.units)
+    _put_scope(conn, intent.change_id, intent.modules, intent.units)
     if intent.problems:
         conn.execute(
             insert(change_problems), [{"change_id": intent.change_id, "problem_id": p} for p in intent.problems]
@@ -603,7 +589,23 @@ def _create(conn: Connection, actor: Actor, intent: NewChange, now: datetime) ->
     return ChangeApplied(intent.change_id, intent.number, S.DRAFT, 1, tuple(found))
 
 
-def _putscope(
+def _from_template(conn: Connection, intent: NewChange) -> dict[str, str]:
+    """A standard change comes from a template of pre-approved changes, whose plans it starts with."""
+    if intent.change_type is not ChangeType.STANDARD:
+        if intent.template_id is not None:
+            raise Refused("Only a standard change comes from a template.")
+        return {}
+    if intent.template_id is None:
+        raise Refused("A standard change is pre-approved only as one of the templates; choose a template.")
+    template = conn.execute(select(table_of(ChangeTemplate)).where(ChangeTemplate.id == intent.template_id)).first()
+    if template is None:
+        raise Refused("No such change template here.")
+    if template.module_id is not None and template.module_id not in intent.modules:
+        raise Refused(f"The template {template.name!r} is for another ERP module.")
+    return {k: getattr(template, k) for k in ("description", "implementation_plan", "backout_plan")}
+
+
+def _put_scope(
     conn: Connection, change_id: uuid.UUID, modules: Iterable[uuid.UUID] | None, units: Iterable[uuid.UUID] | None
 ) -> None:
     if modules is not None:
@@ -645,7 +647,7 @@ def _edit(
         _check_ids(conn, new, ErpModule if intent.field == "modules" else BusinessUnit, what)
         if intent.field == "units" and actor.scoped and not new <= actor.units:
             raise Refused("A super-user names their own business units only.")
-        _putscope(
+        _put_scope(
             conn, change["id"], new if intent.field == "modules" else None, new if intent.field == "units" else None
         )
         _event(
@@ -865,3 +867,58 @@ def execute_change(engine: Engine, actor: Actor, intent: ChangeIntent, now: date
 
 def new_change_number(conn: Connection, client_id: str, reserve: Callable[[str], Any] | None = None) -> str:
     return take_or_reserve(conn, "CHG", client_id, reserve)
+
+
+# ---- delegation while away ---------------------------------------------------------------------------------
+
+DELEGATION_MAX = timedelta(days=90)
+
+
+def set_delegation(
+    conn: Connection, actor: Actor, delegate_id: uuid.UUID, starts_at: datetime, ends_at: datetime, now: datetime
+) -> None:
+    """While ``actor`` is away, ``delegate_id`` decides their approvals; audited. One period at a time."""
+    if delegate_id == actor.id:
+        raise Refused("Choose someone else to decide while you are away.")
+    delegate = conn.execute(select(User.login, User.active).where(User.id == delegate_id)).first()
+    if delegate is None or not delegate.active:
+        raise Refused("The delegate is not an active user here.")
+    if starts_at.tzinfo is None or ends_at.tzinfo is None or ends_at <= starts_at:
+        raise Refused("The time away ends after it starts (with time zones).")
+    if ends_at <= now:
+        raise Refused("That time away is already over.")
+    if ends_at - starts_at > DELEGATION_MAX:
+        raise Refused(f"A delegation lasts at most {DELEGATION_MAX.days} days; set a new one after.")
+    overlapping = conn.execute(
+        select(ApproverDelegation.id).where(
+            ApproverDelegation.approver_id == actor.id,
+            ApproverDelegation.starts_at < ends_at,
+            ApproverDelegation.ends_at > starts_at,
+        )
+    ).first()
+    if overlapping is not None:
+        raise Refused("You already have a delegate for part of that time; end it first.")
+    conn.execute(
+        insert(table_of(ApproverDelegation)),
+        [{"id": new_id(), "approver_id": actor.id, "delegate_id": delegate_id, "starts_at": starts_at,
+          "ends_at": ends_at}],
+    )  # fmt: skip
+    _user_event(conn, actor, now, delegate.login, f"away {starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M} UTC")
+
+
+def end_delegation(conn: Connection, actor: Actor, now: datetime) -> int:
+    """Back early: every current or future delegation of ``actor`` ends now. Returns how many."""
+    mine = (ApproverDelegation.approver_id == actor.id, ApproverDelegation.ends_at > now)
+    ended = conn.execute(
+        update(ApproverDelegation).where(*mine, ApproverDelegation.starts_at < now).values(ends_at=now)
+    )
+    future = conn.execute(delete(ApproverDelegation).where(*mine, ApproverDelegation.starts_at >= now))
+    count = int(ended.rowcount or 0) + int(future.rowcount or 0)
+    if count:
+        _user_event(conn, actor, now, None, "back: delegation ended")
+    return count
+
+
+def _user_event(conn: Connection, actor: Actor, now: datetime, delegate: str | None, reason: str) -> None:
+    _event(conn, actor, {"id": actor.id}, None, now, AuditAction.FIELD_CHANGED, entity=EntityType.USER,
+           field="delegate", new=delegate, reason=reason)  # fmt: skip

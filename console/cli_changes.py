@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from console.agenda import overview_rows, write_agenda
-from console.change_lists import ApprovalLine, cab_agenda, list_changes, load_change
+from console.change_lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
 from console.change_rules import DEFAULT_RULES
 from console.changes import (
     CHANGES,
@@ -26,17 +26,29 @@ from console.changes import (
     NewChange,
     apply_change,
     change_id_by_number,
+    end_delegation,
     freeze_policy,
     freeze_text,
     new_change_number,
     parse_freeze_policy,
+    set_delegation,
     set_freeze_policy,
 )
 from console.cli_tickets import FORMATS, acting
 from console.errors import ConsoleError
 from console.sla.evidence import write_rows
+from console.tickets import load_actor
 from console.workspace import Workspace
-from models import ApprovalDecision, BusinessUnit, ChangeRequest, ChangeStage, ChangeType, ErpModule, new_id
+from models import (
+    ApprovalDecision,
+    BusinessUnit,
+    ChangeRequest,
+    ChangeStage,
+    ChangeTemplate,
+    ChangeType,
+    ErpModule,
+    new_id,
+)
 
 STAGES = {s.value: s for s in ChangeStage}
 FIELDS = ("title", "description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
@@ -64,6 +76,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
     new.add_argument("--type", dest="change_type", choices=[t.value for t in ChangeType], default="normal")
     new.add_argument("--module", action="append", required=True, metavar="CODE")
     new.add_argument("--unit", action="append", required=True, metavar="CODE")
+    new.add_argument("--template", metavar="NAME", help="a standard change's template (see `change templates`)")
     new.add_argument("--start", type=_moment, metavar="YYYY-MM-DDTHH:MM", help="planned window start (UTC)")
     new.add_argument("--hours", type=positive, default=3, help="planned window length")
     for name in ("description", "reason", "implementation_plan", "test_plan", "backout_plan"):
@@ -94,6 +107,12 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
     agenda = actions.add_parser("agenda", help="the CAB agenda: changes awaiting the board in the next N days")
     agenda.add_argument("--days", type=positive, default=14)
     agenda.add_argument("--out", metavar="FILE", help="write it as .pdf or .csv (else print it)")
+    actions.add_parser("templates", help="the templates of pre-approved standard changes")
+    away = actions.add_parser("away", help="while you are away, a delegate decides your approvals")
+    away.add_argument("--to", required=True, metavar="LOGIN", help="who decides in your name")
+    away.add_argument("--until", required=True, type=_moment, metavar="YYYY-MM-DD[THH:MM]")
+    away.add_argument("--from", dest="since", type=_moment, metavar="YYYY-MM-DD[THH:MM]", help="default: now")
+    actions.add_parser("back", help="end your delegation now")
     freezes = actions.add_parser("freezes", help="show or set the period-end freeze lengths")
     freezes.add_argument("--set", dest="policy", metavar="'month=3,2 quarter=5,3 year=7,5'")
     return change
@@ -133,9 +152,21 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             else:
                 write_rows(sys.stdout, "table", {"agenda": overview_rows(rows)})
             return 0
+        if verb == "templates":
+            write_rows(sys.stdout, "table", {"templates": [{"name": n, "module": m} for n, m in templates(conn)]})
+            return 0
         if verb == "freezes" and not args.policy:
             print(f"{freeze_text(freeze_policy(conn))} (working days frozen before,after each period end)")
             return 0
+    if verb in ("away", "back"):
+        with engine.begin() as conn:
+            if verb == "back":
+                print(f"Back: {end_delegation(conn, actor, now)} delegation(s) ended.")
+                return 0
+            delegate = load_actor(conn, args.to)
+            set_delegation(conn, actor, delegate.id, args.since or now, args.until, now)
+        print(f"Until {args.until:%Y-%m-%d %H:%M} UTC, {delegate.login} decides your approvals.")
+        return 0
     if verb == "freezes":
         if actor.role.value not in ("admin", "support_manager"):
             raise ConsoleError("Only an administrator or a support manager sets the freeze windows.")
@@ -159,12 +190,24 @@ def _new(conn: Any, args: argparse.Namespace, number: str) -> NewChange:
     modules = _ids(conn, ErpModule, args.module, "ERP module")
     units = _ids(conn, BusinessUnit, args.unit, "business unit")
     start = args.start
+    template = None
+    if args.template:
+        named = {name.lower(): tid for tid, name in change_templates(conn)}
+        template = named.get(args.template.strip().lower())
+        if template is None:
+            raise ConsoleError(f"No change template {args.template!r}; `change templates` lists them.")
     return NewChange(
         new_id(), number, args.title, ChangeType(args.change_type), modules, units,
         description=args.description, reason=args.reason, implementation_plan=args.implementation_plan,
         test_plan=args.test_plan, backout_plan=args.backout_plan,
         planned_start=start, planned_end=start + timedelta(hours=args.hours) if start else None,
+        template_id=template,
     )  # fmt: skip
+
+
+def templates(conn: Any) -> list[tuple[str, str]]:
+    query = select(ChangeTemplate.name, ErpModule.code).join(ErpModule, isouter=True).order_by(ChangeTemplate.name)
+    return [(name, code or "any") for name, code in conn.execute(query)]
 
 
 def _ids(conn: Any, model: Any, codes: list[str], what: str) -> frozenset[Any]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models import AuditAction, TicketStatus
+from sqlalchemy import Connection, insert
+
+from models import AuditAction, AuditEvent, EntityType, TicketStatus, new_id, table_of
 
 # Ticket fields whose history the audit trail carries (the rest are computed, e.g. due times).
 TICKET_FIELDS: tuple[str, ...] = (
@@ -48,6 +50,29 @@ def decode(field: str, text: str | None) -> Any:
     if field in INT_FIELDS:
         return int(text)
     return text
+
+
+def audit(
+    conn: Connection,
+    *,
+    at: datetime,
+    actor_id: uuid.UUID | None,
+    entity_type: EntityType,
+    entity_id: uuid.UUID,
+    unit_id: uuid.UUID | None,
+    action: AuditAction,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    reason: str | None = None,
+) -> None:
+    """Append one event to the audit trail (never updated or deleted)."""
+    conn.execute(
+        insert(table_of(AuditEvent)),
+        [{"id": new_id(), "occurred_at": at, "actor_id": actor_id, "entity_type": entity_type,
+          "entity_id": entity_id, "business_unit_id": unit_id, "action": action, "field": field,
+          "old_value": encode(old), "new_value": encode(new), "reason": reason}],
+    )  # fmt: skip
 
 
 def snapshot(values: Mapping[str, Any]) -> str:

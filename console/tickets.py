@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from console import workflow
 from console.errors import ConsoleError
-from console.history import encode, snapshot, status_side_effects
+from console.history import audit, encode, snapshot, status_side_effects
 from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
 from console.sla.store import ticket_sla
@@ -30,7 +30,6 @@ from console.workflow import Actor, Can, Refused, require
 from models import (
     Attachment,
     AuditAction,
-    AuditEvent,
     BusinessUnit,
     ChangeRequest,
     Comment,
@@ -225,24 +224,8 @@ def _event(
     new: Any = None,
     reason: str | None = None,
 ) -> None:
-    conn.execute(
-        insert(table_of(AuditEvent)),
-        [
-            {
-                "id": new_id(),
-                "occurred_at": now,
-                "actor_id": actor.id,
-                "entity_type": EntityType.TICKET,
-                "entity_id": ticket["id"],
-                "business_unit_id": ticket["business_unit_id"],
-                "action": action,
-                "field": field,
-                "old_value": encode(old),
-                "new_value": encode(new),
-                "reason": reason,
-            }
-        ],
-    )
+    audit(conn, at=now, actor_id=actor.id, entity_type=EntityType.TICKET, entity_id=ticket["id"],
+          unit_id=ticket["business_unit_id"], action=action, field=field, old=old, new=new, reason=reason)  # fmt: skip
 
 
 def apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:

@@ -67,6 +67,7 @@ from console.changes import (
     apply_change,
     execute_change,
     new_change_number,
+    set_delegation,
 )
 from console.database import connect
 from console.workflow import Actor
@@ -153,6 +154,13 @@ def export_agenda(workspace: Workspace, actor: Actor, days: int, path: str) -> s
     return str(write_agenda(rows, Path(path), now, days))
 
 
+def away(workspace: Workspace, actor: Actor, delegate: uuid.UUID, until: datetime) -> str:
+    now = datetime.now(UTC)
+    with workspace.cache().begin() as conn:
+        set_delegation(conn, actor, delegate, now, until, now)
+    return f"Until {until:%Y-%m-%d %H:%M} UTC your delegate decides your approvals."
+
+
 def read_agenda(workspace: Workspace, actor: Actor, days: int) -> list[ChangeRow]:
     with connect(workspace.cache()) as conn:
         return cab_agenda(conn, actor, datetime.now(UTC), days)
@@ -194,6 +202,7 @@ class ChangeView(QWidget):
     refused = Signal(str)
     calendar_loaded = Signal(object)
     agenda_written = Signal(str)
+    delegated = Signal(str)  # what was set, in words
 
     def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor) -> None:
         super().__init__()
@@ -221,11 +230,14 @@ class ChangeView(QWidget):
         self.count.setObjectName("change-count")
         self.new_button = QPushButton("&New change…")
         self.agenda_button = QPushButton("CAB a&genda…")
+        self.away_button = QPushButton("A&way…")
+        self.away_button.setToolTip("While you are away, someone else decides your approvals")
         for widget in (self.show_which, self.search):
             bar.addWidget(widget)
         bar.addWidget(self.count, 1)
         bar.addWidget(self.new_button)
         bar.addWidget(self.agenda_button)
+        bar.addWidget(self.away_button)
         layout.addLayout(bar)
 
         self.tabs = QTabWidget()
@@ -251,6 +263,7 @@ class ChangeView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._open_row(current.row()))
         self.new_button.clicked.connect(self.new_change)
         self.agenda_button.clicked.connect(self.open_agenda)
+        self.away_button.clicked.connect(self.ask_away)
         self.tabs.currentChanged.connect(lambda i: self.load_calendar() if i == 1 else None)
         QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
         QShortcut(QKeySequence("F5"), self, self.reload)
@@ -555,6 +568,19 @@ class ChangeView(QWidget):
             self.show_which.setCurrentIndex(1)  # a new change never awaits its requester's decision
         self._applied(applied)
 
+    def ask_away(self) -> QDialog | None:
+        if self.choices is None:
+            return None
+        dialog = AwayDialog(self.choices, self)
+        dialog.accepted.connect(lambda: self.set_away(*dialog.values()))
+        dialog.open()
+        return dialog
+
+    def set_away(self, delegate: uuid.UUID, until: datetime) -> None:
+        self.runner.op(away, self.workspace, self.actor, delegate, until, label="Setting your delegate…").success(
+            self.delegated.emit
+        ).failure(self._refuse).run()
+
     # -- calendar and agenda ---------------------------------------------------------------------------------
 
     def load_calendar(self) -> None:
@@ -763,6 +789,10 @@ class NewChangeDialog(QDialog):
         for kind in ChangeType:
             self.kind.addItem(kind.value.capitalize(), kind)
         self.kind.setCurrentIndex(list(ChangeType).index(ChangeType.NORMAL))
+        self.template = QComboBox()
+        self.template.setObjectName("new-change-template")
+        for template_id, name in choices.templates:
+            self.template.addItem(name, template_id)
         self.module = QComboBox()
         for module_id, name in choices.modules:
             self.module.addItem(name, module_id)
@@ -778,6 +808,7 @@ class NewChangeDialog(QDialog):
         self.hours.setSuffix(" h")
         form.addRow("Title", self.title)
         form.addRow("Type", self.kind)
+        form.addRow("Template", self.template)
         form.addRow("ERP module", self.module)
         form.addRow("Business unit", self.unit)
         form.addRow("Description", self.description)
@@ -789,14 +820,23 @@ class NewChangeDialog(QDialog):
         ok.setText("Request")
         ok.setEnabled(False)
         self.title.textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self.resize(560, 480)
 
+    def _kind_changed(self) -> None:
+        standard = self.kind.currentData() is ChangeType.STANDARD
+        self.template.setEnabled(standard)
+        self.template.setToolTip("" if standard else "Only a standard change comes from a template.")
+
     def values(self) -> dict[str, Any]:
         start = _from_edit(self.start)
+        standard = self.kind.currentData() is ChangeType.STANDARD
         return {
+            "template_id": self.template.currentData() if standard else None,
             "title": self.title.text(),
             "change_type": self.kind.currentData(),
             "modules": frozenset({self.module.currentData()}),
@@ -858,3 +898,28 @@ class AgendaDialog(QDialog):
         )
         if path:
             self.view.write_agenda(self.days.value(), path)
+
+
+class AwayDialog(QDialog):
+    """Whom your approvals go to while you are away, and until when."""
+
+    def __init__(self, choices: ChangeChoices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("away-dialog")
+        self.setWindowTitle("Away")
+        form = QFormLayout(self)
+        self.delegate = QComboBox()
+        for person, name in choices.people:
+            self.delegate.addItem(name, person)
+        self.until = _utc_edit(
+            (datetime.now(UTC) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
+        )
+        form.addRow("Who decides for you", self.delegate)
+        form.addRow("Until", self.until)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[uuid.UUID, datetime]:
+        return self.delegate.currentData(), _from_edit(self.until)

@@ -19,6 +19,7 @@ from console.workflow import Actor
 from console.workspace import Workspace
 from models import (
     ApprovalDecision,
+    ApproverDelegation,
     BusinessUnit,
     ChangeApproval,
     ChangeRequest,
@@ -29,7 +30,7 @@ from models import (
     change_business_units,
 )
 from tests.gui.drive import save_shot
-from views.change_view import ChangeView, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
+from views.change_view import AwayDialog, ChangeView, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
 from views.tasks import TaskRunner
 
 S = ChangeStage
@@ -316,3 +317,18 @@ def test_calendar_marks_freezes_and_windows_and_the_cab_agenda_exports(
     assert target.read_bytes().startswith(b"%PDF")
     save_shot(dialog, "cab-agenda")
     dialog.reject()
+
+    # Going away: the chosen colleague decides in the manager's name until then.
+    away = view.ask_away()
+    assert isinstance(away, AwayDialog)
+    away.delegate.setCurrentIndex(2)
+    delegate_id, until = away.values()
+    with qtbot.waitSignal(view.delegated, timeout=20_000):
+        away.accept()
+    with connect(gui_workspace.cache()) as conn:
+        rows = conn.execute(
+            select(ApproverDelegation.delegate_id, ApproverDelegation.ends_at).where(
+                ApproverDelegation.approver_id == manager.id
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(delegate_id, until)]

@@ -24,7 +24,9 @@ from console.changes import (
     MoveStage,
     NewChange,
     Planner,
+    end_delegation,
     execute_change,
+    set_delegation,
     set_freeze_policy,
 )
 from console.tickets import load_actor
@@ -32,12 +34,12 @@ from console.workflow import Actor, Refused
 from console.workspace import Workspace
 from models import (
     ApprovalDecision,
-    ApproverDelegation,
     AuditEvent,
     BusinessUnit,
     ChangeApproval,
     ChangeRequest,
     ChangeStage,
+    ChangeTemplate,
     ChangeType,
     EntityType,
     ErpModule,
@@ -286,11 +288,25 @@ def test_a_delegate_decides_while_the_approver_is_away_and_a_rejection_stops_the
         )
         away = approvers[0]
         delegate = person(conn, Role.FUNCTIONAL_CONSULTANT, not_in=(requester.id, *approvers))
-        conn.execute(
-            table_of(ApproverDelegation).insert(),
-            [{"id": new_id(), "approver_id": away, "delegate_id": delegate.id,
-              "starts_at": NOW - timedelta(days=1), "ends_at": NOW + timedelta(days=1)}],
-        )  # fmt: skip
+        absent = load_actor(conn, conn.execute(select(User.login).where(User.id == away)).scalar_one())
+        end_delegation(conn, absent, NOW - timedelta(days=1))  # whatever the demo had set is over
+        set_delegation(conn, absent, delegate.id, NOW - timedelta(hours=1), NOW + timedelta(days=1), NOW)
+        for wrong, why in (
+            ((absent.id, NOW, NOW + timedelta(days=1)), "someone else"),
+            ((delegate.id, NOW, NOW + timedelta(days=2)), "already have a delegate"),
+            ((delegate.id, NOW + timedelta(days=5), NOW + timedelta(days=200)), "at most 90 days"),
+            ((delegate.id, NOW - timedelta(days=9), NOW - timedelta(days=8)), "already over"),
+        ):
+            with pytest.raises(Refused, match=why):
+                set_delegation(conn, absent, *wrong, NOW)
+        trail = (
+            conn.execute(
+                select(AuditEvent.new_value).where(AuditEvent.entity_id == away, AuditEvent.field == "delegate")
+            )
+            .scalars()
+            .all()
+        )
+        assert delegate.login in trail
     # Outside the delegation's period the delegate may not decide.
     later = NOW + timedelta(days=3)
     refused(
@@ -477,3 +493,77 @@ def test_demo_changes_follow_their_approval_rules(engine: Engine) -> None:
                 assert facts.rejected, row.number
             elif facts.was_approved and row.change_type != ChangeType.STANDARD:
                 assert facts.approved, row.number
+
+
+def test_a_standard_change_comes_from_a_template_and_is_pre_approved(engine: Engine, workspace: Workspace) -> None:
+    with engine.connect() as conn:
+        requester = person(conn, Role.FUNCTIONAL_CONSULTANT)
+        template = conn.execute(select(table_of(ChangeTemplate)).order_by(ChangeTemplate.name)).first()
+        unit = conn.execute(select(Membership.business_unit_id).where(Membership.user_id == requester.id)).scalar_one()
+        number = changes.new_change_number(conn, workspace.client_id)
+    assert template is not None
+    modules, units = frozenset({template.module_id}), frozenset({unit})
+    start = quiet_window(engine, unit)
+    end = start + timedelta(hours=2)
+    with pytest.raises(Refused, match="choose a template"):
+        execute_change(
+            engine,
+            requester,
+            NewChange(
+                new_id(),
+                number,
+                "Mass update",
+                ChangeType.STANDARD,
+                modules,
+                units,
+                planned_start=start,
+                planned_end=end,
+            ),
+            NOW,
+        )
+    with pytest.raises(Refused, match="Only a standard change"):
+        execute_change(
+            engine,
+            requester,
+            NewChange(
+                new_id(),
+                number,
+                "Mass update",
+                ChangeType.NORMAL,
+                modules,
+                units,
+                template_id=template.id,
+                planned_start=start,
+                planned_end=end,
+            ),
+            NOW,
+        )
+    change_id = new_id()
+    title = "Mass update of vendor bank data"
+    intent = NewChange(change_id, number, title, ChangeType.STANDARD, modules, units, reason="Bank merger.",
+                       template_id=template.id, planned_start=start, planned_end=end)  # fmt: skip
+    execute_change(engine, requester, intent, NOW)
+    with engine.connect() as conn:
+        row = conn.execute(select(changes.CHANGES).where(ChangeRequest.id == change_id)).one()
+    assert (row.implementation_plan, row.backout_plan) == (template.implementation_plan, template.backout_plan)
+    execute_change(engine, requester, MoveStage(change_id, S.ASSESSMENT, S.DRAFT), NOW)
+    execute_change(engine, requester, EditChange(change_id, "test_plan", "Upload 10 rows in QA first.", ""), NOW)
+    execute_change(
+        engine,
+        requester,
+        AssessRisk(
+            change_id,
+            {
+                **HIGH_RISK,
+                "business_impact": "none",
+                "users_affected": "few",
+                "complexity": "config",
+                "backout": "tested",
+            },
+        ),
+        NOW,
+    )
+    # Pre-approved: straight from assessment to approved, nobody asked.
+    assert execute_change(engine, requester, MoveStage(change_id, S.APPROVED, S.ASSESSMENT), NOW).stage is S.APPROVED
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).where(ChangeApproval.change_id == change_id)).scalar_one() == 0

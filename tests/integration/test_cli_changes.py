@@ -4,6 +4,7 @@ different people (``--as``), with the window's gates, approval rules and conflic
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,12 @@ from console.cli import main
 from console.workspace import Workspace
 from models import (
     ApprovalDecision,
+    ApproverDelegation,
     BusinessUnit,
     ChangeApproval,
     ChangeRequest,
+    ChangeTemplate,
+    ErpModule,
     Membership,
     Role,
     User,
@@ -102,3 +106,49 @@ def test_freezes_and_the_agenda(demo_copy: Path, tmp_path: Path, capsys: pytest.
     assert out.read_bytes().startswith(b"%PDF")
     assert change(demo_copy, "--as", str(manager), "agenda", "--out", str(tmp_path / "agenda.txt")) == 1
     assert ".pdf or .csv" in capsys.readouterr().err
+
+
+def test_templates_and_time_away(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    consultants = query(
+        demo_copy, select(User.login).where(User.role == Role.FUNCTIONAL_CONSULTANT).order_by(User.login)
+    )
+    me, other = str(consultants[0][0]), str(consultants[1][0])
+    assert change(demo_copy, "--as", me, "templates") == 0
+    listed = capsys.readouterr().out
+    name = query(demo_copy, select(ChangeTemplate.name).order_by(ChangeTemplate.name))[0][0]
+    assert str(name) in listed
+    unit = query(demo_copy, select(BusinessUnit.code).join(Membership).join(User).where(User.login == me))[0][0]
+    module = str(name).split(": ")[1].split(" master-data")[0]
+    code = query(demo_copy, select(ErpModule.code).where(ErpModule.name == module))[0][0]
+    assert change(demo_copy, "--as", me, "new", "--type", "standard", "--title", "Bank data", "--module", str(code),
+                  "--unit", str(unit), "--template", "no such template") == 1  # fmt: skip
+    assert "change templates" in capsys.readouterr().err
+    assert change(demo_copy, "--as", me, "new", "--type", "standard", "--title", "Bank data", "--module", str(code),
+                  "--unit", str(unit), "--template", str(name)) == 0  # fmt: skip
+    assert "Requested CHG-" in capsys.readouterr().out
+
+    assert change(demo_copy, "--as", me, "away", "--to", me, "--until", "2099-01-01") == 1
+    assert "someone else" in capsys.readouterr().err
+    assert (
+        change(
+            demo_copy,
+            "--as",
+            me,
+            "away",
+            "--to",
+            other,
+            "--until",
+            (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        )
+        == 0
+    )
+    assert f"{other} decides your approvals" in capsys.readouterr().out
+    mine = query(
+        demo_copy,
+        select(ApproverDelegation.delegate_id)
+        .join(User, User.id == ApproverDelegation.approver_id)
+        .where(User.login == me),
+    )
+    assert len(mine) == 1
+    assert change(demo_copy, "--as", me, "back") == 0
+    assert "1 delegation(s) ended" in capsys.readouterr().out
