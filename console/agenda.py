@@ -47,6 +47,10 @@ def _item_block(row: ChangeRow) -> Block:
     return (f"{row.number} · {row.window or 'no window planned'}", lines)
 
 
+def counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def agenda_title(now: datetime, days: int) -> str:
     return f"CAB agenda: changes awaiting the board, windows before {now:%Y-%m-%d} + {days} days"
 
@@ -61,7 +65,7 @@ def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int
     title = agenda_title(now, days)
 
     def write_pdf(target: Path) -> None:
-        footer = f"Support Console · {len(rows)} changes · printed {now:%Y-%m-%d %H:%M} UTC"
+        footer = f"Support Console · {counted(len(rows), 'change')} · printed {now:%Y-%m-%d %H:%M} UTC"
         blocks: list[Block] = [("Changes on the agenda", overview_rows(rows))]
         blocks += [_item_block(r) for r in rows]
         with PdfPages(target, metadata={"Title": title, "Creator": "Support Console"}) as pdf:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from console.agenda import overview_rows, write_agenda
+from console.agenda import counted, overview_rows, write_agenda
 from console.change_lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
 from console.change_rules import DEFAULT_RULES
 from console.changes import (
@@ -148,7 +148,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             rows = cab_agenda(conn, actor, now, args.days)
             if args.out:
                 path = write_agenda(rows, Path(args.out).expanduser(), now, args.days)
-                print(f"Wrote {path}: {len(rows)} changes awaiting the board in the next {args.days} days")
+                print(f"Wrote {path}: {counted(len(rows), 'change')} awaiting the board in the next {args.days} days")
             else:
                 write_rows(sys.stdout, "table", {"agenda": overview_rows(rows)})
             return 0

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.agenda import write_agenda
+from console.agenda import counted, write_agenda
 from console.change_lists import (
     Calendar,
     ChangeChoices,
@@ -868,6 +868,9 @@ class AgendaDialog(QDialog):
         layout.addLayout(row)
         self.rows = RowsModel(["change", "window (UTC)", "risk", "approvals", "conflicts", "title"], self)
         layout.addWidget(rows_table(self.rows, "agenda-table"), 1)
+        self.summary = QLabel("Reading…")
+        self.summary.setObjectName("agenda-summary")
+        layout.addWidget(self.summary)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export = buttons.addButton("Export PDF…", QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -888,6 +891,11 @@ class AgendaDialog(QDialog):
         show_error(self, error)
 
     def _show(self, rows: list[ChangeRow]) -> None:
+        self.summary.setText(
+            f"Awaiting the board: {counted(len(rows), 'change')}; conflicts are shown for each."
+            if rows
+            else "No change awaits the board with a window in that period."
+        )
         self.rows.set_rows(
             [[r.number, r.window, r.risk, r.approvals, str(len(r.conflicts) or ""), r.title] for r in rows]
         )
