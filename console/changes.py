@@ -549,6 +549,8 @@ def _create(conn: Connection, actor: Actor, intent: NewChange, now: datetime) ->
     if actor.scoped and not intent.units <= actor.units:
         raise Refused("A super-user requests changes for their own business units only.")
     start, end = _window(intent.planned_start, intent.planned_end)
+    if end is not None and end <= now:
+        raise Refused("The planned window is over already; plan one ahead.")
     plans = _from_template(conn, intent)
     values: dict[str, Any] = {
         "id": intent.change_id,

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -480,6 +481,18 @@ class ChangeView(QWidget):
         ).run()
 
     def _applied(self, applied: ChangeApplied) -> None:
+        if applied.conflicts:  # planned, re-planned, submitted or approved into a conflict: say so at once
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                f"{applied.number}: conflicts",
+                f"{applied.number} is {LABELS[applied.stage].lower()}; its window has conflicts:\n"
+                + "\n".join(f"• {c.explanation}" for c in applied.conflicts),
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.setObjectName("change-conflicts")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
         self.applied.emit(applied)
         self._edited = applied.change_id
         self.reload()

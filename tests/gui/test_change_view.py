@@ -292,6 +292,23 @@ def test_calendar_marks_freezes_and_windows_and_the_cab_agenda_exports(
         assert background.name() == "#fde2e1"
     save_shot(view, "change-view-calendar")
 
+    # A change planned into that freeze is flagged the moment it is requested, offline.
+    freeze = next(f for f in cal.freezes if f.ends_at > datetime.now(UTC) + timedelta(days=2))
+    code = freeze.name.split("(")[-1].split(",")[0].rstrip(")")
+    dialog = view.new_change()
+    assert isinstance(dialog, NewChangeDialog)
+    qtbot.keyClicks(dialog.title, "Closing-cockpit task list")
+    dialog.unit.setCurrentIndex(next(i for i in range(dialog.unit.count()) if dialog.unit.itemText(i).startswith(code)))
+    inside = max(freeze.starts_at, datetime.now(UTC)) + timedelta(hours=30)
+    dialog.start.setDateTime(dialog.start.dateTime().fromSecsSinceEpoch(int(inside.timestamp())))
+    with qtbot.waitSignal(view.applied, timeout=20_000) as done:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert [c.kind for c in done.args[0].conflicts] == ["freeze"]
+    flagged = view.findChild(QMessageBox, "change-conflicts")
+    assert flagged is not None
+    assert "inside the freeze" in flagged.text()
+    flagged.accept()
+
     # Back a few months: the demo's windows are there too.
     with connect(gui_workspace.cache()) as conn:
         planned = (
