@@ -27,12 +27,23 @@ from models.knowledge import ArticleStatus, KnowledgeArticle, ticket_articles
 from models.org import BusinessUnit, ErpModule, Membership, Role, SupportGroup, User, group_members
 from models.problems import Problem, ProblemStatus
 from models.sla import BusinessCalendar, BusinessHours, Holiday, SlaPauseStatus, SlaPolicy, SlaTarget
+from models.sync import (
+    GLOBAL_SPACE,
+    ChangeIndexEntry,
+    ClientMutation,
+    OutboxEntry,
+    SyncConflict,
+    SyncCursor,
+    SyncNotice,
+    SyncSpace,
+)
 from models.system import DeploymentInfo, NumberBlock
 from models.tickets import Attachment, AuditAction, AuditEvent, Comment, EntityType, Ticket
 
 metadata = Base.metadata
 
 __all__ = [
+    "GLOBAL_SPACE",
     "ApprovalDecision",
     "ApprovalPolicy",
     "ApproverDelegation",
@@ -46,10 +57,12 @@ __all__ = [
     "BusinessHours",
     "BusinessUnit",
     "ChangeApproval",
+    "ChangeIndexEntry",
     "ChangeRequest",
     "ChangeStage",
     "ChangeTemplate",
     "ChangeType",
+    "ClientMutation",
     "Comment",
     "DeploymentInfo",
     "EntityType",
@@ -60,6 +73,7 @@ __all__ = [
     "KnowledgeArticle",
     "Membership",
     "NumberBlock",
+    "OutboxEntry",
     "Priority",
     "Problem",
     "ProblemStatus",
@@ -71,6 +85,10 @@ __all__ = [
     "SlaState",
     "SlaTarget",
     "SupportGroup",
+    "SyncConflict",
+    "SyncCursor",
+    "SyncNotice",
+    "SyncSpace",
     "Ticket",
     "TicketKind",
     "TicketStatus",
