@@ -48,10 +48,11 @@ from console.change_rules import (
     deciding_for,
     period_end_freezes,
 )
-from console.history import audit, encode, snapshot
+from console.history import audit, encode, ids_of, next_id, snapshot
 from console.numbering import take_or_reserve
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
+from console.sync import outbox
 from console.workflow import Actor, Refused
 from models import (
     ApprovalDecision,
@@ -493,6 +494,11 @@ def _window(start: datetime | None, end: datetime | None) -> tuple[datetime | No
 
 def apply_change(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) -> ChangeApplied:
     """Validate and apply one change intent in the caller's transaction, or refuse and write nothing."""
+    with ids_of(intent.mutation_id):
+        return _apply(conn, actor, intent, now)
+
+
+def _apply(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) -> ChangeApplied:
     if isinstance(intent, NewChange):
         return _create(conn, actor, intent, now)
     change = _change(conn, intent.change_id)
@@ -779,7 +785,7 @@ def _ask_approvers(
         insert(APPROVALS),
         [
             {
-                "id": new_id(),
+                "id": next_id(),
                 "change_id": change["id"],
                 "policy_id": policy["id"],
                 "approver_id": person,
@@ -862,9 +868,16 @@ def _decide(
 
 
 def execute_change(engine: Engine, actor: Actor, intent: ChangeIntent, now: datetime | None = None) -> ChangeApplied:
-    """Apply one change intent in its own transaction."""
+    """Apply one change intent to the local cache in its own transaction, with its outbox entry."""
     with engine.begin() as conn:
-        return apply_change(conn, actor, intent, now or datetime.now(UTC))
+        return submit_change(conn, actor, intent, now or datetime.now(UTC))
+
+
+def submit_change(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) -> ChangeApplied:
+    """Apply one change intent here and keep it in the outbox, in the caller's (cache) transaction."""
+    applied = apply_change(conn, actor, intent, now)
+    outbox.record(conn, actor.login, intent, now)
+    return applied
 
 
 def new_change_number(conn: Connection, client_id: str, reserve: Callable[[str], Any] | None = None) -> str:

@@ -24,7 +24,6 @@ from console.changes import (
     EditChange,
     MoveStage,
     NewChange,
-    apply_change,
     change_id_by_number,
     end_delegation,
     freeze_policy,
@@ -33,6 +32,7 @@ from console.changes import (
     parse_freeze_policy,
     set_delegation,
     set_freeze_policy,
+    submit_change,
 )
 from console.cli_tickets import FORMATS, acting
 from console.errors import ConsoleError
@@ -178,10 +178,10 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         if verb == "new":
             number = new_change_number(conn, workspace.client_id)
-            applied = apply_change(conn, actor, _new(conn, args, number), now)
+            applied = submit_change(conn, actor, _new(conn, args, number), now)
         else:
             change_id = change_id_by_number(conn, args.number)
-            applied = apply_change(conn, actor, _intent(conn, args, change_id), now)
+            applied = submit_change(conn, actor, _intent(conn, args, change_id), now)
     _report(applied, verb)
     return 0
 

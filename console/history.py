@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count
 from typing import Any
 
 from sqlalchemy import Connection, insert
@@ -52,6 +55,25 @@ def decode(field: str, text: str | None) -> Any:
     return text
 
 
+_IDS: ContextVar[Iterator[uuid.UUID] | None] = ContextVar("intent_ids", default=None)
+
+
+@contextmanager
+def ids_of(mutation_id: uuid.UUID) -> Iterator[None]:
+    """Inside one intent every row it creates gets an id derived from the intent's mutation id, so the
+    cache and the shared database, applying the same intent, create the same rows."""
+    token = _IDS.set(uuid.uuid5(mutation_id, str(n)) for n in count())
+    try:
+        yield
+    finally:
+        _IDS.reset(token)
+
+
+def next_id() -> uuid.UUID:
+    ids = _IDS.get()
+    return next(ids) if ids is not None else new_id()
+
+
 def audit(
     conn: Connection,
     *,
@@ -69,7 +91,7 @@ def audit(
     """Append one event to the audit trail (never updated or deleted)."""
     conn.execute(
         insert(table_of(AuditEvent)),
-        [{"id": new_id(), "occurred_at": at, "actor_id": actor_id, "entity_type": entity_type,
+        [{"id": next_id(), "occurred_at": at, "actor_id": actor_id, "entity_type": entity_type,
           "entity_id": entity_id, "business_unit_id": unit_id, "action": action, "field": field,
           "old_value": encode(old), "new_value": encode(new), "reason": reason}],
     )  # fmt: skip

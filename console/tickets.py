@@ -22,10 +22,11 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from console import workflow
 from console.errors import ConsoleError
-from console.history import audit, encode, snapshot, status_side_effects
+from console.history import audit, encode, ids_of, snapshot, status_side_effects
 from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
 from console.sla.store import ticket_sla
+from console.sync import outbox
 from console.workflow import Actor, Can, Refused, require
 from models import (
     Attachment,
@@ -230,6 +231,11 @@ def _event(
 
 def apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
     """Validate and apply one intent in the caller's transaction; raise ``Refused`` and write nothing if it fails."""
+    with ids_of(intent.mutation_id):
+        return _apply(conn, actor, intent, now)
+
+
+def _apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
     if isinstance(intent, CreateTicket):
         return _create(conn, actor, intent, now)
     ticket = _ticket(conn, intent.ticket_id)
@@ -544,13 +550,21 @@ def attach(ticket_id: uuid.UUID, filename: str, content: bytes, media_type: str 
 
 
 def execute(engine: Engine, actor: Actor, intents: Sequence[Intent], now: datetime) -> list[Applied]:
-    """Apply intents in one transaction: all of them, or (the first refusal raised) none.
+    """Apply intents to the local cache in one transaction — all of them, or (the first refusal
+    raised) none — each with its outbox entry, for sync to push.
 
     Each intent is stamped a millisecond after the one before, so their audit events keep
     the order they were made in.
     """
     with engine.begin() as conn:
-        return [apply(conn, actor, intent, now + index * STEP) for index, intent in enumerate(intents)]
+        return [submit(conn, actor, intent, now + index * STEP) for index, intent in enumerate(intents)]
+
+
+def submit(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
+    """Apply one intent here and keep it in the outbox, in the caller's (cache) transaction."""
+    applied = apply(conn, actor, intent, now)
+    outbox.record(conn, actor.login, intent, now)
+    return applied
 
 
 @dataclass(frozen=True)

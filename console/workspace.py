@@ -22,6 +22,7 @@ from console.home import resolve_home
 from console.numbering import reserve_block
 from console.secrets import SecretStore
 from console.settings import Settings
+from console.sync import replica
 from models import NumberBlock
 
 
@@ -88,6 +89,8 @@ class Workspace:
         try:
             result = upgrade(engine, backup_dir=self.backups_dir)
             derived.ensure(engine)
+            with engine.begin() as conn:
+                replica.ensure_cache(conn)
             return engine, result
         except BaseException:
             engine.dispose()

@@ -65,10 +65,10 @@ from console.changes import (
     EditChange,
     MoveStage,
     NewChange,
-    apply_change,
     execute_change,
     new_change_number,
     set_delegation,
+    submit_change,
 )
 from console.database import connect
 from console.workflow import Actor
@@ -145,7 +145,7 @@ def create_change(workspace: Workspace, actor: Actor, values: dict[str, Any]) ->
     engine = workspace.cache()
     with engine.begin() as conn:  # the number is taken only if the change is written
         number = new_change_number(conn, workspace.client_id)
-        return apply_change(conn, actor, NewChange(new_id(), number, **values), datetime.now(UTC))
+        return submit_change(conn, actor, NewChange(new_id(), number, **values), datetime.now(UTC))
 
 
 def export_agenda(workspace: Workspace, actor: Actor, days: int, path: str) -> str:

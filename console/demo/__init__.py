@@ -28,6 +28,7 @@ from console.errors import ConsoleError
 from console.numbering import reserve_block
 from console.sla.recompute import recompute
 from console.snapshot import copy_all
+from console.sync import server as sync_server
 from console.workspace import Workspace
 from models import DeploymentInfo, NumberBlock, Role, User, table_of
 
@@ -92,6 +93,8 @@ def create_demo(
             for series in ("INC", "REQ", "CHG"):
                 reserve_block(conn, series, workspace.client_id)
         recompute(shared, spec.end, report)
+        with shared.begin() as conn:  # from here on every write to the shared database is versioned for sync
+            sync_server.install(conn)
         cache_path = _download(workspace, shared, report)
     finally:
         shared.dispose()
@@ -264,6 +267,8 @@ def _download(workspace: Workspace, shared: Engine, report: Progress) -> Path:
     cache = make_engine(sqlite_url(partial))
     try:
         copy_all(shared, cache, report)
+        with cache.begin() as conn:
+            sync_server.become_cache(conn)
         derived.ensure(cache, report)
         with cache.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

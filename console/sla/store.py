@@ -157,10 +157,11 @@ def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None
     query = select(*FACT_COLUMNS).order_by(Ticket.id)
     if ticket_ids is not None:
         query = query.where(Ticket.id.in_(list(ticket_ids)))
-    for ticket_id, unit_id, policy_id, created_at, priority, status in conn.execute(
-        query.execution_options(yield_per=5000)
-    ):
-        yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status))
+    else:
+        query = query.execution_options(yield_per=5000)  # every ticket: streamed (a server-side cursor)
+    with conn.execute(query) as result:  # closed even when the caller stops early
+        for ticket_id, unit_id, policy_id, created_at, priority, status in result:
+            yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status))
 
 
 def changes_by_ticket(
@@ -176,9 +177,11 @@ def changes_by_ticket(
     )
     if ticket_ids is not None:
         query = query.where(AuditEvent.entity_id.in_(ticket_ids))
-    rows = conn.execute(query.execution_options(yield_per=20000))
-    for ticket_id, group in groupby(rows, key=lambda r: r[0]):
-        yield ticket_id, [Change(at, str(field), str(new), old) for _, at, field, old, new in group]
+    else:
+        query = query.execution_options(yield_per=20000)
+    with conn.execute(query) as rows:
+        for ticket_id, group in groupby(rows, key=lambda r: r[0]):
+            yield ticket_id, [Change(at, str(field), str(new), old) for _, at, field, old, new in group]
 
 
 def ticket_sla(conn: Connection, ticket_id: uuid.UUID, now: datetime, context: SlaContext | None = None) -> SlaResult:

@@ -1,0 +1,381 @@
+"""The client's side of sync: the outbox, push, pull by cursor, and one whole pass.
+
+- ``record`` appends an intent to the outbox in the transaction that applied it to the cache.
+- ``push`` sends the outbox in order. Each intent is applied on the shared database in its own
+  transaction (``push.apply_remote``); only then is its outbox entry deleted, in the cache
+  transaction that takes in the answer. A crash in between re-sends it, and the shared database
+  answers from ``client_mutations``: nothing is applied twice. A rejected or conflicting intent is
+  kept as a notice for the person and the entity is read back from the shared database, so the
+  cache holds what the shared database holds; the next intent goes on.
+- ``pull`` asks each space the person may see for the change-index entries after the cache's
+  cursor, page by page; each page's rows are written and the cursor moved in one cache
+  transaction. A space never pulled before is downloaded whole, from one consistent snapshot.
+  Spaces the person may no longer see are removed from the cache.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from console.database import describe
+from console.errors import ConsoleError
+from console.sync import codec, push, server
+from console.sync.outbox import OUTBOX
+from console.sync.replica import replica_writes
+from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
+from console.tickets import load_actor
+from console.workflow import Actor
+from console.workspace import Workspace
+from models import (
+    GLOBAL_SPACE,
+    AuditEvent,
+    BusinessUnit,
+    ChangeIndexEntry,
+    SyncCursor,
+    SyncNotice,
+    Ticket,
+    metadata,
+    new_id,
+    table_of,
+)
+
+PAGE = 2_000  # change-index entries per pulled page
+CHUNK = 500  # keys per IN (...) list
+ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents before children
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    conflicts: int = 0
+    rejected: list[str] = field(default_factory=list)
+    pulled: int = 0  # rows written or removed in the cache
+    downloaded: list[str] = field(default_factory=list)  # spaces read whole
+    removed: list[str] = field(default_factory=list)  # spaces no longer visible
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"pushed {self.pushed}", f"pulled {self.pulled:,} rows"]
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflicts to resolve")
+        if self.rejected:
+            parts.append(f"{len(self.rejected)} rejected")
+        if self.downloaded:
+            parts.append(f"downloaded {len(self.downloaded)} spaces")
+        if self.removed:
+            parts.append(f"removed {len(self.removed)} spaces no longer yours")
+        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+# ---- push ---------------------------------------------------------------------------------------------------
+
+
+def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncReport) -> None:
+    """Send the outbox in order; stop at the first connection failure (the rest waits for the next pass)."""
+    actors: dict[str, Actor] = {}
+    while True:
+        with cache.connect() as conn:
+            entry = conn.execute(select(OUTBOX).order_by(OUTBOX.c.seq).limit(1)).first()
+        if entry is None:
+            return
+        intent = codec.loads(entry.kind, entry.payload)
+        with shared.begin() as sconn:
+            if entry.login not in actors:
+                actors[entry.login] = load_actor(sconn, entry.login)
+            outcome = push.apply_remote(sconn, actors[entry.login], client_id, intent, entry.created_at)
+        with cache.begin() as conn:
+            conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == entry.seq))
+            if outcome.outcome != push.APPLIED:
+                conn.execute(
+                    insert(table_of(SyncNotice)),
+                    [{"id": new_id(), "mutation_id": intent.mutation_id, "kind": outcome.outcome,
+                      "summary": outcome.reason or outcome.outcome, "created_at": datetime.now(UTC), "seen_at": None}],
+                )  # fmt: skip
+        if outcome.entity is not None and not outcome.repeated:
+            read_back(cache, shared, *outcome.entity)
+        report.pushed += 1
+        if outcome.outcome == push.CONFLICT:
+            report.conflicts += 1
+        elif outcome.outcome == push.REJECTED:
+            report.rejected.append(outcome.reason or "rejected")
+
+
+# ---- writing rows into the cache -------------------------------------------------------------------------------
+
+
+def _upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    statement = sqlite_insert(table)
+    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    statement = (
+        statement.on_conflict_do_update(index_elements=keys, set_=others)
+        if others
+        else statement.on_conflict_do_nothing(index_elements=keys)
+    )
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(statement, list(rows[start : start + CHUNK]))
+
+
+def _key_values(synced: Synced, key: str) -> tuple[Any, ...]:
+    table = metadata.tables[synced.table]
+    out = []
+    for column, text in zip(synced.key, key.split("|"), strict=True):
+        out.append(uuid.UUID(hex=text) if table.columns[column].type.python_type is uuid.UUID else text)
+    return tuple(out)
+
+
+def _where_keys(table: Table, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> Any:
+    if len(columns) == 1:
+        return table.columns[columns[0]].in_([k[0] for k in keys])
+    return tuple_(*(table.columns[c] for c in columns)).in_(keys)
+
+
+def _rows(sconn: Connection, table: Table, where: Any) -> list[dict[str, Any]]:
+    return [dict(r._mapping) for r in sconn.execute(select(table).where(where))]
+
+
+def _remove_tickets(conn: Connection, ids: Sequence[uuid.UUID]) -> int:
+    """Tickets leave the cache with everything that belongs to them."""
+    removed = 0
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start : start + CHUNK])
+        for name, column in TICKET_CHILDREN:
+            table = metadata.tables[name]
+            removed += conn.execute(delete(table).where(table.columns[column].in_(part))).rowcount or 0
+        removed += conn.execute(delete(table_of(Ticket)).where(Ticket.id.in_(part))).rowcount or 0
+    return removed
+
+
+def _ticket_children(sconn: Connection, ticket_ids: Sequence[uuid.UUID]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(ticket_ids), CHUNK):
+        part = list(ticket_ids[start : start + CHUNK])
+        for name, column in TICKET_CHILDREN:
+            table = metadata.tables[name]
+            found.setdefault(name, []).extend(_rows(sconn, table, table.columns[column].in_(part)))
+    return found
+
+
+def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UUID) -> None:
+    """Make the cache hold exactly what the shared database holds for one ticket or change (and its rows)."""
+    with shared.connect() as sconn, cache.begin() as conn, replica_writes(conn):
+        if table_name == "tickets":
+            row = _rows(sconn, table_of(Ticket), Ticket.id == entity_id)
+            _remove_tickets(conn, [entity_id])
+            if row:
+                _upsert(conn, table_of(Ticket), row)
+                for name, rows in _ticket_children(sconn, [entity_id]).items():
+                    _upsert(conn, metadata.tables[name], rows)
+            return
+        linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
+        table = metadata.tables[table_name]
+        events = table_of(AuditEvent)
+        for name in linked:
+            child = metadata.tables[name]
+            conn.execute(delete(child).where(child.c.change_id == entity_id))
+        conn.execute(delete(events).where(events.c.entity_id == entity_id))
+        conn.execute(delete(table).where(table.c.id == entity_id))
+        _upsert(conn, table, _rows(sconn, table, table.c.id == entity_id))
+        for name in linked:
+            child = metadata.tables[name]
+            _upsert(conn, child, _rows(sconn, child, child.c.change_id == entity_id))
+        _upsert(conn, events, _rows(sconn, events, events.c.entity_id == entity_id))
+
+
+# ---- pull -------------------------------------------------------------------------------------------------------
+
+
+def spaces_for(sconn: Connection, actor: Actor) -> list[str]:
+    """The spaces a person's cache holds: everything global, and their units (a super-user) or all units."""
+    units = actor.units if actor.scoped else set(sconn.execute(select(BusinessUnit.id)).scalars())
+    return [GLOBAL_SPACE, *sorted(u.hex for u in units)]
+
+
+def _in_space(synced: Synced, table: Table, space: str) -> Any:
+    """Rows of ``table`` that live in ``space`` (a unit space; every row of a global table is global)."""
+    kind, _, column = synced.space.partition(":")
+    unit = uuid.UUID(hex=space)
+    if kind == "column":
+        return table.columns[column] == unit
+    if kind == "ticket":
+        return table.columns[column].in_(select(Ticket.id).where(Ticket.business_unit_id == unit))
+    return (table.c.entity_type == "ticket") & (table.c.business_unit_id == unit)
+
+
+def download(cache: Engine, shared: Engine, space: str) -> int:
+    """Read one space whole, from one snapshot, and set its cursor to that snapshot's version."""
+    tables = GLOBAL_TABLES if space == GLOBAL_SPACE else UNIT_TABLES
+    written = 0
+    options = {"isolation_level": "REPEATABLE READ"} if shared.dialect.name == "postgresql" else {}
+    with (
+        shared.connect().execution_options(**options) as sconn,
+        sconn.begin(),
+        cache.begin() as conn,
+        replica_writes(conn),
+    ):
+        version = space_versions(sconn, [space]).get(space, 0)
+        for synced in sorted(tables, key=lambda s: ORDER[s.table]):
+            table = metadata.tables[synced.table]
+            query = select(table) if space == GLOBAL_SPACE else select(table).where(_in_space(synced, table, space))
+            with sconn.execute(query.execution_options(yield_per=CHUNK)) as result:
+                for part in result.partitions():
+                    _upsert(conn, table, [dict(r._mapping) for r in part])
+                    written += len(part)
+        _set_cursor(conn, space, version)
+    return written
+
+
+def _set_cursor(conn: Connection, space: str, version: int) -> None:
+    cursors = table_of(SyncCursor)
+    conn.execute(delete(cursors).where(cursors.c.space == space))
+    conn.execute(insert(cursors), [{"space": space, "version": version}])
+
+
+def remove_space(cache: Engine, space: str) -> int:
+    """A unit the person may no longer see leaves their cache (tickets with all their rows)."""
+    with cache.begin() as conn, replica_writes(conn):
+        unit = uuid.UUID(hex=space)
+        ids = list(conn.execute(select(Ticket.id).where(Ticket.business_unit_id == unit)).scalars())
+        removed = _remove_tickets(conn, ids)
+        events = table_of(AuditEvent)
+        ticket_events = (events.c.business_unit_id == unit) & (events.c.entity_type == "ticket")
+        removed += conn.execute(delete(events).where(ticket_events)).rowcount or 0
+        conn.execute(delete(table_of(SyncCursor)).where(SyncCursor.space == space))
+    return removed
+
+
+def pull_space(cache: Engine, shared: Engine, space: str, after: int) -> int:
+    """Apply a space's change-index entries after ``after``, a page per cache transaction."""
+    written = 0
+    while True:
+        with shared.connect() as sconn:
+            entries = sconn.execute(
+                select(ChangeIndexEntry.version, ChangeIndexEntry.table_name, ChangeIndexEntry.entity_key,
+                       ChangeIndexEntry.op)
+                .where(ChangeIndexEntry.space == space, ChangeIndexEntry.version > after)
+                .order_by(ChangeIndexEntry.version)
+                .limit(PAGE)
+            ).all()  # fmt: skip
+            if not entries:
+                return written
+            latest: dict[tuple[str, str], str] = {}
+            for entry in entries:  # the last word on each row in this page
+                latest.pop((entry.table_name, entry.entity_key), None)
+                latest[(entry.table_name, entry.entity_key)] = entry.op
+            upserts: dict[str, list[tuple[Any, ...]]] = {}
+            deletes: dict[str, list[tuple[Any, ...]]] = {}
+            for (name, key), op in latest.items():
+                if name in BY_TABLE:
+                    (upserts if op == "upsert" else deletes).setdefault(name, []).append(
+                        _key_values(BY_TABLE[name], key)
+                    )
+            fetched: dict[str, list[dict[str, Any]]] = {}
+            for name, keys in upserts.items():
+                synced, table = BY_TABLE[name], metadata.tables[name]
+                rows: list[dict[str, Any]] = []
+                for start in range(0, len(keys), CHUNK):
+                    where = _where_keys(table, synced.key, keys[start : start + CHUNK])
+                    if space != GLOBAL_SPACE:
+                        where = where & _in_space(synced, table, space)  # moved on meanwhile: not ours any more
+                    rows += _rows(sconn, table, where)
+                fetched[name] = rows
+            arriving = [r["id"] for r in fetched.get("tickets", [])]
+            with cache.connect() as conn:
+                known = _existing(conn, arriving)
+            children = _ticket_children(sconn, [i for i in arriving if i not in known])
+        with cache.begin() as conn, replica_writes(conn):
+            for name in sorted(deletes, key=ORDER.__getitem__, reverse=True):
+                keys = deletes[name]
+                if name == "tickets":
+                    written += _remove_tickets(conn, [k[0] for k in keys])
+                    continue
+                table = metadata.tables[name]
+                for start in range(0, len(keys), CHUNK):
+                    where = _where_keys(table, BY_TABLE[name].key, keys[start : start + CHUNK])
+                    written += conn.execute(delete(table).where(where)).rowcount or 0
+            for name in sorted(set(fetched) | set(children), key=ORDER.__getitem__):
+                rows = fetched.get(name, []) + children.get(name, [])
+                if space != GLOBAL_SPACE and name in CHILD_COLUMN:  # a ticket's rows stay only with their ticket
+                    rows = _with_their_ticket(conn, name, rows)
+                _upsert(conn, metadata.tables[name], rows)
+                written += len(rows)
+            after = int(entries[-1].version)
+            _set_cursor(conn, space, after)
+
+
+CHILD_COLUMN = dict(TICKET_CHILDREN)
+
+
+def _with_their_ticket(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose ticket is in this cache (one that moved out of the space takes its rows along)."""
+    column = CHILD_COLUMN[name]
+    present = _existing(conn, {r[column] for r in rows})
+    return [r for r in rows if r[column] in present]
+
+
+def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        found |= set(conn.execute(select(Ticket.id).where(Ticket.id.in_(ids[start : start + CHUNK]))).scalars())
+    return found
+
+
+def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> None:
+    with shared.connect() as sconn:
+        spaces = spaces_for(sconn, actor)
+    with cache.connect() as conn:
+        cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+    for space in sorted(set(cursors) - set(spaces)):
+        report.pulled += remove_space(cache, space)
+        report.removed.append(space)
+    for space in spaces:  # global first: the people and units the rest refers to
+        if space not in cursors:
+            report.pulled += download(cache, shared, space)
+            report.downloaded.append(space)
+        else:
+            report.pulled += pull_space(cache, shared, space, cursors[space])
+
+
+def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
+              progress: Callable[[str], None] | None = None) -> SyncReport:  # fmt: skip
+    """Push the outbox, then pull every space this person may see."""
+    started = time.perf_counter()
+    report = SyncReport()
+    say = progress or (lambda _what: None)
+    say("Pushing…")
+    push_outbox(cache, shared, client_id, report)
+    with shared.connect() as sconn:
+        actor = load_actor(sconn, login)
+    say("Pulling…")
+    pull(cache, shared, actor, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def sync_workspace(workspace: Workspace, progress: Callable[[str], None] | None = None) -> SyncReport:
+    """One sync pass of a workspace with its shared database (password from the keyring)."""
+    login = workspace.settings.get("user")
+    if not login:
+        raise ConsoleError("This workspace has no user yet; `support-console connect` sets one.")
+    shared, _ = workspace.open_shared()
+    try:
+        with shared.connect() as conn:
+            if not server.installed(conn):
+                raise ConsoleError(
+                    f"{describe(shared.url)} is not prepared for sync yet; an administrator runs "
+                    "`support-console admin prepare` once."
+                )
+        return sync_once(workspace.cache(), shared, str(login), workspace.client_id, progress)
+    finally:
+        shared.dispose()

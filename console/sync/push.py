@@ -1,0 +1,173 @@
+"""Pushing the outbox: each intent applied on the shared database in one transaction, once.
+
+The shared database runs the very services the cache ran (``tickets.apply``, ``changes.apply_change``)
+with the same validation, as the person who made the edit. Before applying, the intent's base
+values are compared with what the shared database holds now:
+
+- comments, notes, attachments, links and new tickets or changes are appended: they never conflict;
+- a status (or a change's stage) that moved meanwhile goes through the state machine from where it
+  is now: applied when that move is allowed, rejected with the reason when not;
+- a priority raised above the current one wins (escalation); one lowered meets a conflict;
+- any other field (assignee, texts, the planned window…) whose value changed meanwhile is not
+  overwritten: a ``sync_conflicts`` row keeps base, mine and theirs for a person to resolve.
+
+The outcome is recorded in ``client_mutations`` in the same transaction, keyed by the mutation id,
+so a retry after a crash or a cut connection answers from there and applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from console import changes, tickets
+from console.history import encode
+from console.workflow import Actor, Refused
+from models import ChangeRequest, ChangeStage, ClientMutation, Priority, SyncConflict, Ticket, new_id, table_of
+
+APPLIED, CONFLICT, REJECTED = "applied", "conflict", "rejected"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mutation_id: uuid.UUID
+    outcome: str  # applied, conflict, rejected
+    reason: str | None = None
+    entity: tuple[str, uuid.UUID] | None = None  # what to read back when the cache's optimistic edit did not stand
+    repeated: bool = False  # answered from client_mutations: applied before
+
+
+def answered(shared: Connection, mutation_id: uuid.UUID) -> Outcome | None:
+    row = shared.execute(
+        select(ClientMutation.outcome, ClientMutation.reason).where(ClientMutation.mutation_id == mutation_id)
+    ).first()
+    return Outcome(mutation_id, row.outcome, row.reason, repeated=True) if row else None
+
+
+def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, at: datetime) -> Outcome:
+    """Apply one intent on the shared database (in the caller's transaction) and record its outcome."""
+    before = answered(shared, intent.mutation_id)
+    if before is not None:
+        return before
+    now = min(at, datetime.now(UTC))
+    entity = _entity(intent)
+    try:
+        if isinstance(intent, changes.ChangeIntent):
+            outcome = _change(shared, actor, intent, now)
+        else:
+            outcome = _ticket(shared, actor, intent, now)
+    except Refused as refused:
+        outcome = Outcome(intent.mutation_id, REJECTED, str(refused))
+    if outcome.outcome != APPLIED:
+        outcome = dataclasses.replace(outcome, entity=entity)
+    shared.execute(
+        insert(table_of(ClientMutation)),
+        [{"mutation_id": intent.mutation_id, "client_id": client_id, "user_id": actor.id, "outcome": outcome.outcome,
+          "reason": outcome.reason, "applied_at": datetime.now(UTC)}],
+    )  # fmt: skip
+    return outcome
+
+
+def _entity(intent: Any) -> tuple[str, uuid.UUID]:
+    if isinstance(intent, changes.ChangeIntent):
+        return "change_requests", intent.change_id
+    return "tickets", intent.ticket_id
+
+
+def _conflict(
+    shared: Connection, actor: Actor, intent: Any, table: str, row: dict[str, Any], field: str, mine: Any, now: datetime
+) -> Outcome:
+    theirs = (row["planned_start"], row["planned_end"]) if field == "window" else row[field]
+    shared.execute(
+        insert(table_of(SyncConflict)),
+        [
+            {
+                "id": new_id(),
+                "entity_table": table,
+                "entity_id": row["id"],
+                "business_unit_id": row.get("business_unit_id"),
+                "number": row["number"],
+                "field": field,
+                "base_value": _text(intent.base),
+                "mine_value": _text(mine),
+                "theirs_value": _text(theirs),
+                "user_id": actor.id,
+                "mutation_id": intent.mutation_id,
+                "created_at": now,
+                "resolved_at": None,
+                "resolved_by_id": None,
+                "resolution": None,
+            }
+        ],
+    )
+    what = field.removesuffix("_id").replace("_", " ")
+    return Outcome(
+        intent.mutation_id,
+        CONFLICT,
+        f"{row['number']}: its {what} was changed by someone else meanwhile ({_text(theirs) or 'empty'}); "
+        f"yours ({_text(mine) or 'empty'}) is kept in a conflict to resolve.",
+    )
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, tuple):
+        return " – ".join(encode(v) or "" for v in value)
+    if isinstance(value, frozenset | set):
+        return ",".join(sorted(str(v) for v in value))
+    return encode(value)
+
+
+def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Outcome:
+    done = Outcome(intent.mutation_id, APPLIED)
+    if isinstance(intent, tickets.SetField | tickets.SetStatus):
+        found = shared.execute(select(table_of(Ticket)).where(Ticket.id == intent.ticket_id)).first()
+        if found is None:
+            raise Refused("This ticket no longer exists on the shared database (deleted).")
+        row = dict(found._mapping)
+        field = intent.field if isinstance(intent, tickets.SetField) else "status"
+        wanted = intent.value if isinstance(intent, tickets.SetField) else intent.status
+        current = row[field]
+        if encode(current) != encode(intent.base):
+            if encode(current) == encode(wanted):
+                return done  # someone else made the same change: nothing to do
+            if isinstance(intent, tickets.SetStatus):
+                intent = dataclasses.replace(intent, base=current)  # through the state machine from here
+            elif field == "priority" and Priority(wanted).rank < Priority(current).rank:
+                intent = dataclasses.replace(intent, base=current)  # escalation wins
+            else:
+                return _conflict(shared, actor, intent, "tickets", row, field, wanted, now)
+    tickets.apply(shared, actor, intent, now)
+    return done
+
+
+def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now: datetime) -> Outcome:
+    done = Outcome(intent.mutation_id, APPLIED)
+    if isinstance(intent, changes.EditChange | changes.MoveStage):
+        found = shared.execute(select(changes.CHANGES).where(ChangeRequest.id == intent.change_id)).first()
+        if found is None:
+            raise Refused("This change request no longer exists on the shared database.")
+        row = dict(found._mapping)
+        if isinstance(intent, changes.MoveStage):
+            if row["stage"] != intent.base:
+                if row["stage"] == intent.to:
+                    return done
+                intent = dataclasses.replace(intent, base=ChangeStage(row["stage"]))
+        elif intent.field in ("modules", "units"):
+            modules, units = changes.scope(shared, intent.change_id)
+            linked = modules if intent.field == "modules" else units
+            if _text(linked) != _text(frozenset(intent.base)):
+                return _conflict(shared, actor, intent, "change_requests", row | {intent.field: linked},
+                                 intent.field, intent.value, now)  # fmt: skip
+        else:
+            current = (row["planned_start"], row["planned_end"]) if intent.field == "window" else row.get(intent.field)
+            if _text(current) != _text(intent.base):
+                if _text(current) == _text(intent.value):
+                    return done
+                return _conflict(shared, actor, intent, "change_requests", row, intent.field, intent.value, now)
+    changes.apply_change(shared, actor, intent, now)
+    return done

@@ -1,0 +1,242 @@
+"""The shared database's side of sync: which tables travel, in which space, and the triggers that
+version every write.
+
+Every synced table has a trigger (SQLite and PostgreSQL alike) that, in the writing transaction,
+bumps its space's counter row in ``sync_spaces`` and writes a ``change_index`` entry with that
+version: ``upsert`` for a row written, ``delete`` (a tombstone) for a row removed or moved out of
+the space. Updating the counter row locks it until commit, so within a space versions are handed
+out in commit order: a client that pulls after version v can never miss a change committed later
+with a smaller version. Writes by any SQL client (an ERP integration, ``psql``) are versioned the
+same way, because the database does it.
+
+The triggers are installed by ``install`` on the shared database only; a local cache has the same
+tables but no triggers (its own writes travel as intents in the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, text
+
+from console.sync import replica
+from models import (
+    GLOBAL_SPACE,
+    BusinessUnit,
+    ChangeIndexEntry,
+    ClientMutation,
+    DeploymentInfo,
+    SyncCursor,
+    SyncSpace,
+    metadata,
+    table_of,
+)
+
+TRIGGERS_VERSION = "1"
+TRIGGERS_KEY = "sync_triggers"
+
+
+@dataclass(frozen=True)
+class Synced:
+    """A table that travels: its key columns, and where its space comes from.
+
+    ``space`` is ``global``, ``column:NAME`` (a business unit id column; NULL means global),
+    ``ticket:NAME`` (the unit of the ticket the row belongs to) or ``audit`` (a ticket's events go
+    with the ticket's unit, every other entity's events are global).
+    """
+
+    table: str
+    space: str = GLOBAL_SPACE
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(c.name for c in metadata.tables[self.table].primary_key.columns)
+
+
+UNIT_TABLES: tuple[Synced, ...] = (
+    Synced("tickets", "column:business_unit_id"),
+    Synced("comments", "ticket:ticket_id"),
+    Synced("attachments", "ticket:ticket_id"),
+    Synced("ticket_articles", "ticket:ticket_id"),
+    Synced("audit_events", "audit"),
+    Synced("sync_conflicts", "column:business_unit_id"),
+)
+GLOBAL_TABLES: tuple[Synced, ...] = tuple(
+    Synced(name)
+    for name in (
+        "business_calendars", "business_hours", "holidays", "sla_policies", "sla_targets", "sla_pause_statuses",
+        "support_groups", "erp_modules", "business_units", "users", "memberships", "group_members",
+        "problems", "knowledge_articles", "change_templates", "change_requests", "change_modules",
+        "change_business_units", "change_problems", "approval_policies", "change_approvals",
+        "approver_delegations", "freeze_windows", "deployment_info",
+    )
+)  # fmt: skip
+SYNCED: tuple[Synced, ...] = GLOBAL_TABLES + UNIT_TABLES
+BY_TABLE = {s.table: s for s in SYNCED}
+# Rows that belong to one ticket: they move with it between units.
+TICKET_CHILDREN: tuple[tuple[str, str], ...] = (
+    ("comments", "ticket_id"),
+    ("attachments", "ticket_id"),
+    ("ticket_articles", "ticket_id"),
+    ("audit_events", "entity_id"),
+    ("sync_conflicts", "entity_id"),
+)
+
+
+def _hex(dialect: str, expr: str) -> str:
+    """A uuid column as the 32 hex digits a space or a key is written with."""
+    return expr if dialect == "sqlite" else f"replace(CAST({expr} AS text), '-', '')"
+
+
+def _text(dialect: str, table: str, column: str, row: str) -> str:
+    col = metadata.tables[table].columns[column]
+    expr = f"{row}.{column}"
+    return _hex(dialect, expr) if col.type.python_type.__name__ == "UUID" else f"CAST({expr} AS text)"
+
+
+def space_sql(dialect: str, synced: Synced, row: str) -> str:
+    """The space of ``row`` (NEW or OLD) as SQL."""
+    kind, _, column = synced.space.partition(":")
+    if kind == "column":
+        return f"COALESCE({_hex(dialect, f'{row}.{column}')}, '{GLOBAL_SPACE}')"
+    if kind == "ticket":
+        unit = _hex(dialect, "t.business_unit_id")
+        return f"COALESCE((SELECT {unit} FROM tickets t WHERE t.id = {row}.{column}), '{GLOBAL_SPACE}')"
+    if kind == "audit":
+        unit = _hex(dialect, f"{row}.business_unit_id")
+        ticket = f"{row}.entity_type = 'ticket' AND {row}.business_unit_id IS NOT NULL"
+        return f"CASE WHEN {ticket} THEN {unit} ELSE '{GLOBAL_SPACE}' END"
+    return f"'{GLOBAL_SPACE}'"
+
+
+def key_sql(dialect: str, synced: Synced, row: str) -> str:
+    parts = [_text(dialect, synced.table, c, row) for c in synced.key]
+    return " || '|' || ".join(parts)
+
+
+# ---- SQLite ------------------------------------------------------------------------------------------------
+
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+def _sqlite_bump(space: str, table: str, key: str, op: str) -> str:
+    return (
+        f"INSERT OR IGNORE INTO sync_spaces (space, version) VALUES ({space}, 0); "
+        f"UPDATE sync_spaces SET version = version + 1 WHERE space = {space}; "
+        f"INSERT INTO change_index (space, version, table_name, entity_key, op, at) "
+        f"SELECT space, version, '{table}', {key}, '{op}', {SQLITE_NOW} FROM sync_spaces WHERE space = {space};"
+    )
+
+
+def sqlite_triggers(synced: Synced) -> list[str]:
+    t = synced.table
+    new_space, old_space = space_sql("sqlite", synced, "NEW"), space_sql("sqlite", synced, "OLD")
+    new_key, old_key = key_sql("sqlite", synced, "NEW"), key_sql("sqlite", synced, "OLD")
+    return [
+        f"CREATE TRIGGER sc_sync_{t}_insert AFTER INSERT ON {t} BEGIN "
+        f"{_sqlite_bump(new_space, t, new_key, 'upsert')} END",
+        f"CREATE TRIGGER sc_sync_{t}_moved AFTER UPDATE ON {t} WHEN ({old_space}) IS NOT ({new_space}) BEGIN "
+        f"{_sqlite_bump(old_space, t, old_key, 'delete')} END",
+        f"CREATE TRIGGER sc_sync_{t}_update AFTER UPDATE ON {t} BEGIN "
+        f"{_sqlite_bump(new_space, t, new_key, 'upsert')} END",
+        f"CREATE TRIGGER sc_sync_{t}_delete AFTER DELETE ON {t} BEGIN "
+        f"{_sqlite_bump(old_space, t, old_key, 'delete')} END",
+    ]
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------------------------------
+
+PG_BUMP = """
+CREATE OR REPLACE FUNCTION sc_bump(p_space text, p_table text, p_key text, p_op text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE v bigint;
+BEGIN
+  INSERT INTO sync_spaces (space, version) VALUES (p_space, 0) ON CONFLICT (space) DO NOTHING;
+  UPDATE sync_spaces SET version = version + 1 WHERE space = p_space RETURNING version INTO v;
+  INSERT INTO change_index (space, version, table_name, entity_key, op, at)
+  VALUES (p_space, v, p_table, p_key, p_op, now());
+END $$
+"""
+
+
+def postgresql_trigger(synced: Synced) -> list[str]:
+    t = synced.table
+    body = f"""
+CREATE OR REPLACE FUNCTION sc_sync_{t}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE s_new text; s_old text;
+BEGIN
+  IF TG_OP <> 'DELETE' THEN s_new := {space_sql("postgresql", synced, "NEW")}; END IF;
+  IF TG_OP <> 'INSERT' THEN s_old := {space_sql("postgresql", synced, "OLD")}; END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND s_old IS DISTINCT FROM s_new) THEN
+    PERFORM sc_bump(s_old, '{t}', {key_sql("postgresql", synced, "OLD")}, 'delete');
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    PERFORM sc_bump(s_new, '{t}', {key_sql("postgresql", synced, "NEW")}, 'upsert');
+  END IF;
+  RETURN NULL;
+END $$"""
+    return [
+        body,
+        f"DROP TRIGGER IF EXISTS sc_sync_{t} ON {t}",
+        f"CREATE TRIGGER sc_sync_{t} AFTER INSERT OR UPDATE OR DELETE ON {t} "
+        f"FOR EACH ROW EXECUTE FUNCTION sc_sync_{t}()",
+    ]
+
+
+# ---- installing ----------------------------------------------------------------------------------------------
+
+
+def installed(conn: Connection) -> bool:
+    found = conn.execute(select(DeploymentInfo.value).where(DeploymentInfo.key == TRIGGERS_KEY)).scalar()
+    return found == TRIGGERS_VERSION
+
+
+def install(conn: Connection, tables: Sequence[Synced] = SYNCED) -> None:
+    """Install (or refresh) the versioning triggers and a counter row for every existing space."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text(PG_BUMP))
+        for synced in tables:
+            for statement in postgresql_trigger(synced):
+                conn.execute(text(statement))
+    else:
+        for synced in tables:
+            for suffix in ("insert", "moved", "update", "delete"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS sc_sync_{synced.table}_{suffix}"))
+            for statement in sqlite_triggers(synced):
+                conn.execute(text(statement))
+    spaces = [GLOBAL_SPACE, *(unit.hex for unit in conn.execute(select(BusinessUnit.id)).scalars())]
+    known = set(conn.execute(select(SyncSpace.space)).scalars())
+    fresh = [{"space": s, "version": 0} for s in spaces if s not in known]
+    if fresh:
+        conn.execute(table_of(SyncSpace).insert(), fresh)
+    info = table_of(DeploymentInfo)
+    conn.execute(info.delete().where(info.c.key == TRIGGERS_KEY))
+    conn.execute(info.insert(), [{"key": TRIGGERS_KEY, "value": TRIGGERS_VERSION}])
+
+
+def space_versions(conn: Connection, spaces: Iterable[str] | None = None) -> dict[str, int]:
+    query = select(SyncSpace.space, SyncSpace.version)
+    if spaces is not None:
+        query = query.where(SyncSpace.space.in_(list(spaces)))
+    return {space: int(version) for space, version in conn.execute(query)}
+
+
+def become_cache(conn: Connection) -> None:
+    """Turn a copy of the shared database into a local cache: no versioning triggers, its cursors
+    at the versions the copy was taken at, none of the shared database's own bookkeeping."""
+    if conn.dialect.name == "sqlite":
+        replica.ensure_cache(conn)
+        names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sc_sync_%'")
+        for (name,) in names.all():
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    versions = space_versions(conn)
+    cursors = table_of(SyncCursor)
+    conn.execute(cursors.delete())
+    if versions:
+        conn.execute(cursors.insert(), [{"space": s, "version": v} for s, v in versions.items()])
+    for model in (ChangeIndexEntry, ClientMutation, SyncSpace):
+        conn.execute(table_of(model).delete())
+    info = table_of(DeploymentInfo)
+    conn.execute(info.delete().where(info.c.key == TRIGGERS_KEY))

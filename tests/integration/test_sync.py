@@ -1,0 +1,279 @@
+"""Sync between several workspaces and one shared database, on SQLite and on the real PostgreSQL server:
+push once, pull by cursor, conflicts as data, unit moves, writes by other SQL clients."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, text, update
+
+from console import tickets
+from console.database import make_engine
+from console.secrets import SecretStore
+from console.sync import client, outbox, push
+from console.tickets import load_actor
+from console.workflow import Actor
+from console.workspace import Workspace
+from models import (
+    AuditEvent,
+    BusinessUnit,
+    ClientMutation,
+    Comment,
+    ErpModule,
+    Impact,
+    Membership,
+    OutboxEntry,
+    Role,
+    SyncConflict,
+    SyncNotice,
+    Ticket,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+    User,
+    table_of,
+)
+from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, copy_workspace
+
+TICKETS = table_of(Ticket)
+
+
+@dataclass
+class Team:
+    """One shared database and the workspaces of the people syncing with it."""
+
+    url: str
+    root: Path
+    shared: Engine
+    members: list[Workspace] = field(default_factory=list)
+
+    def desk(self, name: str, role: Role, *, nth: int = 0) -> Workspace:
+        """A new workspace for the nth person of a role, with its first sync done."""
+        with self.shared.connect() as conn:
+            login = conn.execute(select(User.login).where(User.role == role).order_by(User.login)).scalars().all()[nth]
+        workspace = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
+        workspace.settings.set("shared_url", self.url)
+        workspace.settings.set("user", login)
+        self.members.append(workspace)
+        client.sync_workspace(workspace)
+        return workspace
+
+    def actor(self, workspace: Workspace) -> Actor:
+        with workspace.cache().connect() as conn:
+            return load_actor(conn, str(workspace.settings.get("user")))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
+    if request.param == "sqlite":
+        seed = copy_workspace(demo_home, tmp_path / "seed")
+        url = f"sqlite:///{seed / 'shared.sqlite3'}"
+    else:
+        from console.demo import DemoSpec, create_demo
+
+        url = request.getfixturevalue("pg_url")
+        seeding = Workspace.open(tmp_path / "seed", secrets=SecretStore(MemoryKeyring()))
+        create_demo(seeding, DemoSpec(tickets=300, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=url)
+        seeding.close()
+    shared = make_engine(url)
+    team = Team(url, tmp_path, shared)
+    yield team
+    for workspace in team.members:
+        workspace.close()
+    shared.dispose()
+
+
+def rows(engine: Engine, table: Any, *where: Any) -> set[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(select(table).where(*where))}
+
+
+def open_ticket(team: Team, unit: uuid.UUID | None = None, *where: Any) -> tuple[uuid.UUID, dict[str, Any]]:
+    with team.shared.connect() as conn:
+        query = select(TICKETS).where(Ticket.status == TicketStatus.IN_PROGRESS, *where).order_by(Ticket.number)
+        if unit is not None:
+            query = query.where(Ticket.business_unit_id == unit)
+        row = conn.execute(query).first()
+    assert row is not None
+    return row.id, dict(row._mapping)
+
+
+def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) -> None:
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
+    bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
+    ticket_id, _row = open_ticket(team)
+    note = tickets.add_note(ticket_id, "Checked the posting log: period 11 was closed early.", internal=True)
+    tickets.execute(alice.cache(), team.actor(alice), [note], datetime.now(UTC))
+    with alice.cache().connect() as conn:
+        assert outbox.pending(conn) == 1
+    report = client.sync_workspace(alice)
+    assert report.pushed == 1
+    with alice.cache().connect() as conn:
+        assert outbox.pending(conn) == 0
+    # The shared database has the note and its audit event, with the ids the cache gave them.
+    where = (AuditEvent.entity_id == ticket_id,)
+    assert rows(team.shared, table_of(AuditEvent), *where) == rows(alice.cache(), table_of(AuditEvent), *where)
+    assert rows(team.shared, table_of(Comment), Comment.id == note.comment_id)
+    client.sync_workspace(bob)
+    assert rows(bob.cache(), table_of(Comment), Comment.id == note.comment_id) == rows(
+        team.shared, table_of(Comment), Comment.id == note.comment_id
+    )
+    assert rows(bob.cache(), TICKETS, Ticket.id == ticket_id) == rows(team.shared, TICKETS, Ticket.id == ticket_id)
+
+    # A retry of the same intent (the answer was lost) applies nothing twice.
+    with team.shared.begin() as conn:
+        again = push.apply_remote(conn, load_actor(conn, alice.settings.get("user")), "alice", note, datetime.now(UTC))
+    assert again.repeated
+    assert len(rows(team.shared, table_of(Comment), Comment.id == note.comment_id)) == 1
+    with team.shared.connect() as conn:
+        assert (
+            conn.execute(select(func.count()).where(ClientMutation.mutation_id == note.mutation_id)).scalar_one() == 1
+        )
+
+
+def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team: Team) -> None:
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
+    bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
+    ticket_id, row = open_ticket(team)
+    a, b = team.actor(alice), team.actor(bob)
+    now = datetime.now(UTC)
+    # Both offline, both from the same base: Alice takes it, Bob gives it to himself.
+    tickets.execute(alice.cache(), a, [tickets.assign(ticket_id, a.id, base=row["assignee_id"])], now)
+    tickets.execute(bob.cache(), b, [tickets.assign(ticket_id, b.id, base=row["assignee_id"])], now)
+    # Bob also raises the priority; Alice lowers it: the escalation wins whatever the order.
+    client.sync_workspace(alice)
+    report = client.sync_workspace(bob)
+    assert report.conflicts == 1
+    with team.shared.connect() as conn:
+        assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == ticket_id)).scalar_one() == a.id
+        conflict = conn.execute(select(table_of(SyncConflict)).where(SyncConflict.entity_id == ticket_id)).one()
+    assert (conflict.field, conflict.mine_value, conflict.theirs_value) == ("assignee_id", str(b.id), str(a.id))
+    # Bob's cache holds what the shared database holds, his notice says why, and both caches see the conflict.
+    assert rows(bob.cache(), TICKETS, Ticket.id == ticket_id) == rows(team.shared, TICKETS, Ticket.id == ticket_id)
+    with bob.cache().connect() as conn:
+        notice = conn.execute(select(SyncNotice.kind, SyncNotice.summary)).one()
+    assert notice.kind == "conflict"
+    assert "changed by someone else" in notice.summary
+    client.sync_workspace(alice)
+    for desk in (alice, bob):
+        assert rows(desk.cache(), table_of(SyncConflict)) == rows(team.shared, table_of(SyncConflict))
+
+
+def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -> None:
+    ticket_id, _ = open_ticket(team)
+    with team.shared.begin() as conn:  # a Medium ticket, whatever the demo made it
+        conn.execute(update(TICKETS).where(Ticket.id == ticket_id).values(priority=tickets.Priority.MEDIUM))
+    ticket_id, row = open_ticket(team, None, Ticket.id == ticket_id)
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
+    bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
+    a, b = team.actor(alice), team.actor(bob)
+    now = datetime.now(UTC)
+    base = TicketStatus(row["status"])
+    tickets.execute(alice.cache(), a, [tickets.set_status(ticket_id, TicketStatus.PENDING_VENDOR, base=base,
+                                                          reason="Waiting for the vendor's note.")], now)  # fmt: skip
+    tickets.execute(bob.cache(), b, [tickets.set_status(ticket_id, TicketStatus.RESOLVED, base=base,
+                                                        reason="Fixed by the new posting rule.")], now)  # fmt: skip
+    lower = tickets.set_priority(ticket_id, tickets.Priority.LOW, base=row["priority"], reason="Workaround in place.")
+    tickets.execute(alice.cache(), a, [lower], now + timedelta(seconds=1))
+    raise_it = tickets.set_priority(ticket_id, tickets.Priority.CRITICAL, base=row["priority"], reason="Payroll stops.")
+    tickets.execute(bob.cache(), b, [raise_it], now + timedelta(seconds=1))
+    client.sync_workspace(alice)
+    report = client.sync_workspace(bob)
+    with team.shared.connect() as conn:
+        status, priority = conn.execute(select(Ticket.status, Ticket.priority).where(Ticket.id == ticket_id)).one()
+    # Pending vendor → Resolved is a move the workflow allows: Bob's resolve applies on top of Alice's pend.
+    assert status == TicketStatus.RESOLVED
+    assert priority == tickets.Priority.CRITICAL  # raised above what Alice set: escalation wins
+    assert report.rejected == []
+
+
+def test_a_ticket_moved_to_another_unit_leaves_the_super_users_cache(team: Team) -> None:
+    with team.shared.connect() as conn:
+        login, unit = conn.execute(
+            select(User.login, Membership.business_unit_id)
+            .join(Membership)
+            .where(User.role == Role.SUPER_USER)
+            .order_by(User.login)
+        ).first()  # type: ignore[misc]
+        other = conn.execute(select(BusinessUnit.id).where(BusinessUnit.id != unit)).scalars().first()
+    nth = 0
+    with team.shared.connect() as conn:
+        logins = (
+            conn.execute(select(User.login).where(User.role == Role.SUPER_USER).order_by(User.login)).scalars().all()
+        )
+        nth = logins.index(login)
+    sue = team.desk("sue", Role.SUPER_USER, nth=nth)
+    manager = team.desk("max", Role.SUPPORT_MANAGER)
+    with sue.cache().connect() as conn:
+        units = set(conn.execute(select(Ticket.business_unit_id).distinct()).scalars())
+    assert units == {unit}  # only her unit, downloaded
+    boss = team.actor(manager)
+    with manager.cache().begin() as conn:  # a new ticket in Sue's unit, logged by the manager
+        number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, manager.client_id, manager.reserve_numbers)
+        module = conn.execute(select(ErpModule.id).order_by(ErpModule.code)).scalars().first()
+    ticket_id = uuid.uuid4()
+    logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Goods receipt blocked", "GR for PO 4711 fails.",
+                                  Impact.MEDIUM, Urgency.MEDIUM, unit, module, boss.id, number)  # fmt: skip
+    tickets.execute(manager.cache(), boss, [logged], datetime.now(UTC))
+    note = tickets.add_note(ticket_id, "Asked the warehouse for the delivery note.", internal=False)
+    tickets.execute(manager.cache(), boss, [note], datetime.now(UTC))
+    client.sync_workspace(manager)
+    client.sync_workspace(sue)
+    assert rows(sue.cache(), TICKETS, Ticket.id == ticket_id)
+    move = tickets.SetField(ticket_id, "business_unit_id", other, unit)
+    tickets.execute(manager.cache(), team.actor(manager), [move], datetime.now(UTC))
+    client.sync_workspace(manager)
+    client.sync_workspace(sue)
+    assert rows(sue.cache(), TICKETS, Ticket.id == ticket_id) == set()
+    assert rows(sue.cache(), table_of(Comment), Comment.ticket_id == ticket_id) == set()
+    assert rows(sue.cache(), table_of(AuditEvent), AuditEvent.entity_id == ticket_id) == set()
+    with sue.cache().connect() as conn:
+        assert set(conn.execute(select(Ticket.business_unit_id).distinct()).scalars()) == {unit}
+
+
+def test_a_write_by_another_sql_client_is_picked_up(team: Team) -> None:
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT)
+    ticket_id, _ = open_ticket(team)
+    with team.shared.begin() as conn:  # an ERP integration writing straight to the table
+        conn.execute(update(TICKETS).where(Ticket.id == ticket_id).values(vendor_reference="ERP-INT-77"))
+    client.sync_workspace(alice)
+    with alice.cache().connect() as conn:
+        assert conn.execute(select(Ticket.vendor_reference).where(Ticket.id == ticket_id)).scalar_one() == "ERP-INT-77"
+    with team.shared.begin() as conn:
+        conn.execute(
+            text("DELETE FROM comments WHERE ticket_id = :t"),
+            {"t": ticket_id if team.shared.dialect.name == "postgresql" else ticket_id.hex},
+        )
+    client.sync_workspace(alice)
+    assert rows(alice.cache(), table_of(Comment), Comment.ticket_id == ticket_id) == set()
+
+
+def test_a_rejected_intent_comes_back_with_its_reason_and_does_not_block_the_rest(team: Team) -> None:
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
+    ticket_id, row = open_ticket(team)
+    a = team.actor(alice)
+    now = datetime.now(UTC)
+    tickets.execute(alice.cache(), a, [tickets.add_note(ticket_id, "first", internal=True)], now)
+    with team.shared.begin() as conn:  # meanwhile an administrator deactivates Alice's chosen assignee
+        other = conn.execute(select(User.id).where(User.role == Role.TECHNICAL).order_by(User.login)).scalars().first()
+    tickets.execute(
+        alice.cache(), a, [tickets.assign(ticket_id, other, base=row["assignee_id"])], now + timedelta(seconds=1)
+    )
+    with team.shared.begin() as conn:
+        conn.execute(update(table_of(User)).where(User.id == other).values(active=False))
+    last = tickets.add_note(ticket_id, "second", internal=True)
+    tickets.execute(alice.cache(), a, [last], now + timedelta(seconds=2))
+    report = client.sync_workspace(alice)
+    assert report.pushed == 3
+    assert len(report.rejected) == 1
+    assert "deactivated" in report.rejected[0]
+    assert rows(team.shared, table_of(Comment), Comment.id == last.comment_id)
+    assert rows(alice.cache(), TICKETS, Ticket.id == ticket_id) == rows(team.shared, TICKETS, Ticket.id == ticket_id)
+    with alice.cache().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(OutboxEntry)).scalar_one() == 0
