@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TextIO
 
 import console
-from console import cli_changes, cli_tickets
+from console import cli_changes, cli_sync, cli_tickets
 from console.errors import ConsoleError
 from console.home import HOME_ENV
 from console.workspace import Workspace
@@ -115,12 +115,13 @@ def build_parser() -> Parser:
 
     ticket = cli_tickets.add_parser(verbs, Parser, _positive)
     change = cli_changes.add_parser(verbs, Parser, _positive)
+    connect, sync, admin = cli_sync.add_parsers(verbs, Parser)
 
     settings = verbs.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
     # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
-    for verb in (demo, info, report, settings, ticket, change, verbs.choices["gui"]):
+    for verb in (demo, info, report, settings, ticket, change, connect, sync, admin, verbs.choices["gui"]):
         verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
 
@@ -292,6 +293,9 @@ VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "report": run_report,
     "ticket": cli_tickets.run,
     "change": cli_changes.run,
+    "connect": cli_sync.run_connect,
+    "sync": cli_sync.run_sync,
+    "admin": cli_sync.run_admin,
     "sla": run_sla,
     "gui": run_gui,
     "demo": run_demo,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -24,6 +25,8 @@ from console.secrets import SecretStore
 from console.settings import Settings
 from console.sync import replica
 from models import NumberBlock
+
+PASSWORD_ENV = "SUPPORT_CONSOLE_PASSWORD"
 
 
 @dataclass
@@ -78,10 +81,22 @@ class Workspace:
         return parse_url(configured) if configured else sqlite_url(self.default_shared_path)
 
     def shared_password(self) -> str | None:
+        """The shared database's password: ``SUPPORT_CONSOLE_PASSWORD`` (scripts), else the OS keyring."""
         url = self.shared_url()
         if url.get_backend_name() == "sqlite":
             return None
-        return self.secrets.get_password(secret_account(url))
+        return os.environ.get(PASSWORD_ENV) or self.secrets.get_password(secret_account(url))
+
+    def set_cache_aside(self, label: str) -> Path:
+        """Move the local cache into ``backups/`` (a fresh one is made on next use) and say where."""
+        self.close()
+        self.backups_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = self.backups_dir / f"cache-{label}-{stamp}.sqlite3"
+        self.cache_path.rename(target)
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.cache_path) + suffix).unlink(missing_ok=True)
+        return target
 
     def open_cache(self) -> tuple[Engine, MigrationResult]:
         """The local cache, migrated to this version (backed up first if it held an older schema)."""

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from console import changes, tickets
 from console.history import encode
@@ -56,13 +57,20 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
         return before
     now = min(at, datetime.now(UTC))
     entity = _entity(intent)
+    savepoint = shared.begin_nested()  # a refusal, by the rules or by the database, undoes only this intent
     try:
         if isinstance(intent, changes.ChangeIntent):
             outcome = _change(shared, actor, intent, now)
         else:
             outcome = _ticket(shared, actor, intent, now)
+        savepoint.commit()
     except Refused as refused:
+        savepoint.rollback()
         outcome = Outcome(intent.mutation_id, REJECTED, str(refused))
+    except (IntegrityError, ProgrammingError) as refused_by_database:  # row-level security: not your unit
+        savepoint.rollback()
+        reason = str(refused_by_database.orig).strip().splitlines()[0]
+        outcome = Outcome(intent.mutation_id, REJECTED, f"The shared database refused it: {reason}")
     if outcome.outcome != APPLIED:
         outcome = dataclasses.replace(outcome, entity=entity)
     shared.execute(

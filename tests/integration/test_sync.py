@@ -29,6 +29,7 @@ from models import (
     Impact,
     Membership,
     OutboxEntry,
+    Priority,
     Role,
     SyncConflict,
     SyncNotice,
@@ -168,7 +169,7 @@ def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team
 def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -> None:
     ticket_id, _ = open_ticket(team)
     with team.shared.begin() as conn:  # a Medium ticket, whatever the demo made it
-        conn.execute(update(TICKETS).where(Ticket.id == ticket_id).values(priority=tickets.Priority.MEDIUM))
+        conn.execute(update(TICKETS).where(Ticket.id == ticket_id).values(priority=Priority.MEDIUM))
     ticket_id, row = open_ticket(team, None, Ticket.id == ticket_id)
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
     bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
@@ -179,9 +180,9 @@ def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -
                                                           reason="Waiting for the vendor's note.")], now)  # fmt: skip
     tickets.execute(bob.cache(), b, [tickets.set_status(ticket_id, TicketStatus.RESOLVED, base=base,
                                                         reason="Fixed by the new posting rule.")], now)  # fmt: skip
-    lower = tickets.set_priority(ticket_id, tickets.Priority.LOW, base=row["priority"], reason="Workaround in place.")
+    lower = tickets.set_priority(ticket_id, Priority.LOW, base=row["priority"], reason="Workaround in place.")
     tickets.execute(alice.cache(), a, [lower], now + timedelta(seconds=1))
-    raise_it = tickets.set_priority(ticket_id, tickets.Priority.CRITICAL, base=row["priority"], reason="Payroll stops.")
+    raise_it = tickets.set_priority(ticket_id, Priority.CRITICAL, base=row["priority"], reason="Payroll stops.")
     tickets.execute(bob.cache(), b, [raise_it], now + timedelta(seconds=1))
     client.sync_workspace(alice)
     report = client.sync_workspace(bob)
@@ -189,7 +190,7 @@ def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -
         status, priority = conn.execute(select(Ticket.status, Ticket.priority).where(Ticket.id == ticket_id)).one()
     # Pending vendor → Resolved is a move the workflow allows: Bob's resolve applies on top of Alice's pend.
     assert status == TicketStatus.RESOLVED
-    assert priority == tickets.Priority.CRITICAL  # raised above what Alice set: escalation wins
+    assert priority == Priority.CRITICAL  # raised above what Alice set: escalation wins
     assert report.rejected == []
 
 
@@ -216,7 +217,7 @@ def test_a_ticket_moved_to_another_unit_leaves_the_super_users_cache(team: Team)
     boss = team.actor(manager)
     with manager.cache().begin() as conn:  # a new ticket in Sue's unit, logged by the manager
         number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, manager.client_id, manager.reserve_numbers)
-        module = conn.execute(select(ErpModule.id).order_by(ErpModule.code)).scalars().first()
+        module = conn.execute(select(ErpModule.id).order_by(ErpModule.code).limit(1)).scalar_one()
     ticket_id = uuid.uuid4()
     logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Goods receipt blocked", "GR for PO 4711 fails.",
                                   Impact.MEDIUM, Urgency.MEDIUM, unit, module, boss.id, number)  # fmt: skip

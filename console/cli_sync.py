@@ -1,0 +1,209 @@
+"""`support-console connect | sync | admin …`: the shared database from the command line.
+
+- ``connect --shared URL --user LOGIN`` checks the server and the person, keeps the password in the
+  OS keyring (from a prompt, or ``SUPPORT_CONSOLE_PASSWORD`` for scripts) and sets the workspace's
+  shared database; a cache that belonged to another shared database is set aside, not mixed.
+- ``sync --once`` pushes and pulls once and says what it did; ``sync`` keeps syncing. Both exit
+  non-zero with a clear message when the server cannot be reached or the password is wrong.
+- ``admin prepare`` installs the versioning triggers; ``admin add-user`` and ``admin set-units``
+  manage people and their business units (and, on PostgreSQL, their database roles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from console.database import describe, make_engine, parse_url, unavailable_message, upgrade
+from console.errors import ConsoleError
+from console.sync import client, outbox, roles, server
+from console.tickets import load_actor
+from console.workspace import PASSWORD_ENV, Workspace, secret_account
+from models import BusinessUnit, Membership, Role, User, new_id, table_of
+
+
+def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list[argparse.ArgumentParser]:
+    connect = verbs.add_parser("connect", help="set the shared database and your login (password to the keyring)")
+    connect.add_argument("--shared", required=True, metavar="URL", help="postgresql://HOST/DB or sqlite:///PATH")
+    connect.add_argument("--user", required=True, metavar="LOGIN")
+    sync = verbs.add_parser("sync", help="push your edits and pull everyone else's (keeps syncing without --once)")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit")
+    sync.add_argument("--every", type=float, metavar="SECONDS", help="the period (default: the setting)")
+    admin = verbs.add_parser("admin", help="prepare the shared database; add users; set their units")
+    actions = admin.add_subparsers(dest="admin_verb", metavar="ACTION", required=True, parser_class=parser_class)
+    actions.add_parser("prepare", help="install sync's versioning (and, on PostgreSQL, row-level security)")
+    add_user = actions.add_parser("add-user", help="a person, their role and units (and their database role)")
+    add_user.add_argument("login")
+    add_user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add_user.add_argument("--unit", action="append", default=[], metavar="CODE")
+    add_user.add_argument("--name", help="display name (default: the login)")
+    set_units = actions.add_parser("set-units", help="the business units a person belongs to")
+    set_units.add_argument("login")
+    set_units.add_argument("units", nargs="+", metavar="CODE")
+    return [connect, sync, admin]
+
+
+def _password(url_text: str) -> str | None:
+    url = parse_url(url_text)
+    if url.get_backend_name() == "sqlite":
+        return None
+    if url.password:
+        raise ConsoleError("Put no password in the URL; it is asked for and kept in the OS keyring.")
+    given = os.environ.get(PASSWORD_ENV)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise ConsoleError(f"No terminal to ask the password on; set {PASSWORD_ENV} for scripts.")
+    return getpass.getpass(f"Password for {url.username or 'you'} at {describe(url)}: ")
+
+
+def _reach(engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except OperationalError as exc:
+        raise ConsoleError(unavailable_message(engine, exc)) from exc
+
+
+def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:
+    url = parse_url(args.shared)
+    password = _password(args.shared)
+    engine = make_engine(url, password=password)
+    try:
+        with _reach(engine) as conn:
+            upgrade_needed = server.installed(conn) is False
+            load_actor(conn, args.user)  # refuses an unknown or deactivated login, with the reason
+    finally:
+        engine.dispose()
+    if upgrade_needed:
+        raise ConsoleError(
+            f"{describe(url)} is not prepared for sync; an administrator runs `support-console admin prepare`."
+        )
+    previous = workspace.settings.get("shared_url") or ""
+    target = url.render_as_string(hide_password=False)
+    if workspace.has_cache and previous != target:
+        with workspace.cache().connect() as conn:
+            waiting = outbox.pending(conn)
+        if waiting:
+            raise ConsoleError(f"{waiting} edits here are not synced with the current shared database yet; "
+                               "run `support-console sync --once` first.")  # fmt: skip
+        aside = workspace.set_cache_aside("before-connect")
+        print(f"The cache of the previous shared database is kept as {aside}.")
+    workspace.settings.set("shared_url", target)
+    workspace.settings.set("user", args.user)
+    workspace.settings.save()
+    if password is not None:
+        try:
+            workspace.secrets.set_password(secret_account(url), password)
+        except ConsoleError as no_keyring:
+            print(f"{no_keyring} Set {PASSWORD_ENV} for each run meanwhile.", file=sys.stderr)
+    print(f"Connected to {describe(url)} as {args.user}. `support-console sync --once` downloads your data.")
+    return 0
+
+
+def run_sync(workspace: Workspace, args: argparse.Namespace) -> int:
+    every = args.every or float(workspace.settings.get("sync_interval_seconds"))
+    while True:
+        try:
+            report = client.sync_workspace(workspace)
+        except OperationalError as exc:
+            message = unavailable_message(make_engine(workspace.shared_url()), exc)
+            if args.once:
+                raise ConsoleError(message) from exc
+            print(f"{datetime.now(UTC):%H:%M:%S} offline: {message}", file=sys.stderr)
+        except DBAPIError as exc:
+            raise ConsoleError(f"The shared database refused: {str(exc.orig).strip().splitlines()[0]}") from exc
+        else:
+            print(f"{datetime.now(UTC):%H:%M:%S} {report.summary()}")
+            for reason in report.rejected:
+                print(f"  rejected: {reason}", file=sys.stderr)
+        if args.once:
+            return 0
+        time.sleep(every)
+
+
+# ---- admin ------------------------------------------------------------------------------------------------------
+
+
+def _admin(workspace: Workspace) -> Engine:
+    return make_engine(workspace.shared_url(), password=workspace.shared_password())
+
+
+def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
+    engine = _admin(workspace)
+    try:
+        if args.admin_verb == "prepare":
+            upgrade(engine)
+            with engine.begin() as conn:
+                server.install(conn)
+                if conn.dialect.name == "postgresql":
+                    roles.install_row_security(conn)
+            print(f"{describe(engine.url)} is ready for sync.")
+            return 0
+        with engine.begin() as conn:
+            if args.admin_verb == "add-user":
+                password = _new_password(conn, args.login)
+                _add_user(conn, args, password)
+                print(f"Added {args.login} ({args.role}) with units {', '.join(args.unit) or 'none'}.")
+            else:
+                _set_units(conn, args.login, args.units)
+                print(f"{args.login} now belongs to {', '.join(u.upper() for u in args.units)}.")
+        return 0
+    except OperationalError as exc:
+        raise ConsoleError(unavailable_message(engine, exc)) from exc
+    finally:
+        engine.dispose()
+
+
+def _new_password(conn: Connection, login: str) -> str | None:
+    if conn.dialect.name != "postgresql":
+        return None
+    given = os.environ.get(PASSWORD_ENV)
+    if given is None and sys.stdin.isatty():
+        given = getpass.getpass(f"Database password for {login}: ")
+    if not given:
+        raise ConsoleError(f"{login} needs a database password: type it, or set {PASSWORD_ENV}.")
+    return given
+
+
+def _unit_ids(conn: Connection, codes: list[str]) -> list[Any]:
+    wanted = {c.upper() for c in codes}
+    found = dict(conn.execute(select(BusinessUnit.code, BusinessUnit.id).where(BusinessUnit.code.in_(wanted))).all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise ConsoleError(f"No business unit {', '.join(missing)}.")
+    return list(found.values())
+
+
+def _add_user(conn: Connection, args: argparse.Namespace, password: str | None) -> None:
+    if conn.execute(select(User.id).where(User.login == args.login)).first() is not None:
+        raise ConsoleError(f"{args.login} exists already; `admin set-units` changes their units.")
+    role = Role(args.role)
+    if role is Role.SUPER_USER and not args.unit:
+        raise ConsoleError("A super-user sees only their business units: name at least one with --unit.")
+    units = _unit_ids(conn, args.unit)
+    user_id = new_id()
+    conn.execute(insert(table_of(User)), [{"id": user_id, "login": args.login, "display_name": args.name or args.login,
+                                          "email": None, "role": role, "active": True, "locale": "en",
+                                          "created_at": datetime.now(UTC)}])  # fmt: skip
+    if units:
+        conn.execute(insert(table_of(Membership)), [{"user_id": user_id, "business_unit_id": u} for u in units])
+    if password is not None:
+        roles.create_login(conn, args.login, password)
+
+
+def _set_units(conn: Connection, login: str, codes: list[str]) -> None:
+    user_id = conn.execute(select(User.id).where(User.login == login)).scalar()
+    if user_id is None:
+        raise ConsoleError(f"No user {login!r}.")
+    units = _unit_ids(conn, codes)
+    conn.execute(delete(table_of(Membership)).where(Membership.user_id == user_id))
+    conn.execute(insert(table_of(Membership)), [{"user_id": user_id, "business_unit_id": u} for u in units])
+    conn.execute(update(table_of(User)).where(User.id == user_id).values(active=True))

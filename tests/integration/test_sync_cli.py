@@ -1,0 +1,106 @@
+"""`connect`, `sync --once` and `admin` from a shell, and PostgreSQL's row-level security tried with raw SQL
+as a super-user's own database role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from console.cli import main
+from console.database import make_engine
+from console.demo import DemoSpec, create_demo
+from console.secrets import SecretStore
+from console.workspace import Workspace
+from models import BusinessUnit, Ticket, User
+from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, copy_workspace
+
+
+def cli(home: Path, *args: str) -> int:
+    return main(["--home", str(home), *args])
+
+
+def test_connect_and_sync_once_with_a_shared_file(
+    tmp_path: Path, demo_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = copy_workspace(demo_home, tmp_path / "seed")
+    url = f"sqlite:///{seed / 'shared.sqlite3'}"
+    login = Workspace.open(seed).settings.get("user")
+    desk = tmp_path / "desk"
+    assert cli(desk, "connect", "--shared", url, "--user", "nobody") == 1
+    assert "No user 'nobody'" in capsys.readouterr().err
+    assert cli(desk, "connect", "--shared", url, "--user", str(login)) == 0
+    assert cli(desk, "sync", "--once") == 0
+    out = capsys.readouterr().out
+    assert "downloaded 7 spaces" in out
+    with make_engine(url).connect() as shared, Workspace.open(desk).cache().connect() as cache:
+        count = select(func.count()).select_from(Ticket)
+        assert cache.execute(count).scalar_one() == shared.execute(count).scalar_one()
+    assert cli(desk, "sync", "--once") == 0
+    assert "pulled 0 rows" in capsys.readouterr().out
+
+
+def test_sync_says_so_when_the_server_cannot_be_reached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    desk = Workspace.open(tmp_path / "desk")
+    desk.settings.set("shared_url", "postgresql://nobody@127.0.0.1:1/support")
+    desk.settings.set("user", "nobody")
+    desk.settings.save()
+    assert cli(desk.home, "sync", "--once") == 1
+    assert "Cannot reach postgresql://nobody@127.0.0.1:1/support" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_super_users_database_role_sees_only_their_units(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin = Workspace.open(tmp_path / "admin", secrets=SecretStore(MemoryKeyring()))
+    create_demo(admin, DemoSpec(tickets=300, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=pg_url)
+    admin.close()
+    assert cli(admin.home, "admin", "prepare") == 0
+    monkeypatch.setenv("SUPPORT_CONSOLE_PASSWORD", "s3cret-sue")
+    with make_engine(pg_url).connect() as conn:
+        mine, other = conn.execute(select(BusinessUnit.code, BusinessUnit.id).order_by(BusinessUnit.code)).all()[:2]
+        in_mine = conn.execute(select(func.count()).where(Ticket.business_unit_id == mine.id)).scalar_one()
+    login = f"sue_{tmp_path.name[-6:]}".lower()
+    assert cli(admin.home, "admin", "add-user", login, "--role", "super_user", "--unit", mine.code) == 0
+    assert cli(admin.home, "admin", "add-user", login, "--role", "super_user", "--unit", mine.code) == 1
+    assert "exists already" in capsys.readouterr().err
+
+    # Raw SQL with Sue's own role: her unit's rows and nothing else, whatever the query says.
+    url = make_url(pg_url)
+    raw = psycopg.connect(host=url.host, port=url.port, dbname=url.database, user=login, password="s3cret-sue")
+    try:
+        assert raw.execute("SELECT count(*) FROM tickets").fetchone() == (in_mine,)
+        assert raw.execute("SELECT count(*) FROM tickets WHERE business_unit_id = %s", (other.id,)).fetchone() == (0,)
+        spaces = {row[0] for row in raw.execute("SELECT DISTINCT space FROM change_index")}
+        assert other.id.hex not in spaces
+        comments = raw.execute(
+            "SELECT count(*) FROM comments c JOIN tickets t ON t.id = c.ticket_id WHERE t.business_unit_id <> %s",
+            (mine.id,),
+        ).fetchone()
+        assert comments == (0,)
+        events = raw.execute(
+            "SELECT count(*) FROM audit_events WHERE entity_type = 'ticket' AND business_unit_id = %s", (other.id,)
+        ).fetchone()
+        assert events == (0,)
+        changed = raw.execute("UPDATE tickets SET title = 'mine now' WHERE business_unit_id = %s", (other.id,))
+        assert changed.rowcount == 0
+        raw.rollback()
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            raw.execute("UPDATE tickets SET business_unit_id = %s WHERE business_unit_id = %s", (other.id, mine.id))
+        raw.rollback()
+    finally:
+        raw.close()
+
+    # The same role through the app: connect, sync, and a cache with her unit only.
+    desk = tmp_path / "sue"
+    sue_url = url.set(username=login, password=None).render_as_string(hide_password=False)
+    assert cli(desk, "connect", "--shared", sue_url, "--user", login) == 0
+    assert cli(desk, "sync", "--once") == 0
+    with Workspace.open(desk).cache().connect() as cache:
+        assert set(cache.execute(select(Ticket.business_unit_id).distinct()).scalars()) == {mine.id}
+        assert cache.execute(select(func.count()).select_from(Ticket)).scalar_one() == in_mine
+        assert cache.execute(select(User.login).where(User.login == login)).scalar_one() == login
