@@ -3,10 +3,12 @@ as a super-user's own database role."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -16,7 +18,7 @@ from console.demo import DemoSpec, create_demo
 from console.secrets import SecretStore
 from console.workspace import Workspace
 from models import BusinessUnit, Ticket, User
-from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, copy_workspace
+from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, PgServer, copy_workspace
 
 
 def cli(home: Path, *args: str) -> int:
@@ -36,9 +38,11 @@ def test_connect_and_sync_once_with_a_shared_file(
     assert cli(desk, "sync", "--once") == 0
     out = capsys.readouterr().out
     assert "downloaded 7 spaces" in out
-    with make_engine(url).connect() as shared, Workspace.open(desk).cache().connect() as cache:
+    engine = make_engine(url)
+    with engine.connect() as shared, Workspace.open(desk).cache().connect() as cache:
         count = select(func.count()).select_from(Ticket)
         assert cache.execute(count).scalar_one() == shared.execute(count).scalar_one()
+    engine.dispose()
     assert cli(desk, "sync", "--once") == 0
     assert "pulled 0 rows" in capsys.readouterr().out
 
@@ -52,19 +56,32 @@ def test_sync_says_so_when_the_server_cannot_be_reached(tmp_path: Path, capsys: 
     assert "Cannot reach postgresql://nobody@127.0.0.1:1/support" in capsys.readouterr().err
 
 
+def drop_role(server: PgServer, login: str) -> None:
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
+
+
 @pytest.mark.postgres
 def test_a_super_users_database_role_sees_only_their_units(
-    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    pg_url: str,
+    pg_server: PgServer,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     admin = Workspace.open(tmp_path / "admin", secrets=SecretStore(MemoryKeyring()))
     create_demo(admin, DemoSpec(tickets=300, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=pg_url)
     admin.close()
     assert cli(admin.home, "admin", "prepare") == 0
     monkeypatch.setenv("SUPPORT_CONSOLE_PASSWORD", "s3cret-sue")
-    with make_engine(pg_url).connect() as conn:
+    engine = make_engine(pg_url)
+    with engine.connect() as conn:
         mine, other = conn.execute(select(BusinessUnit.code, BusinessUnit.id).order_by(BusinessUnit.code)).all()[:2]
         in_mine = conn.execute(select(func.count()).where(Ticket.business_unit_id == mine.id)).scalar_one()
-    login = f"sue_{tmp_path.name[-6:]}".lower()
+    engine.dispose()
+    login = f"sue_{secrets.token_hex(4)}"  # database roles belong to the whole server: one of her own
+    request.addfinalizer(lambda: drop_role(pg_server, login))
     assert cli(admin.home, "admin", "add-user", login, "--role", "super_user", "--unit", mine.code) == 0
     assert cli(admin.home, "admin", "add-user", login, "--role", "super_user", "--unit", mine.code) == 1
     assert "exists already" in capsys.readouterr().err
