@@ -99,7 +99,7 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
                     [{"id": new_id(), "mutation_id": intent.mutation_id, "kind": outcome.outcome,
                       "summary": outcome.reason or outcome.outcome, "created_at": datetime.now(UTC), "seen_at": None}],
                 )  # fmt: skip
-        if outcome.entity is not None and not outcome.repeated:
+        if outcome.entity is not None:
             read_back(cache, shared, *outcome.entity)
         report.pushed += 1
         if outcome.outcome == push.CONFLICT:
@@ -201,15 +201,17 @@ def spaces_for(sconn: Connection, actor: Actor) -> list[str]:
     return [GLOBAL_SPACE, *sorted(u.hex for u in units)]
 
 
-def _in_space(synced: Synced, table: Table, space: str) -> Any:
-    """Rows of ``table`` that live in ``space`` (a unit space; every row of a global table is global)."""
+def _in_units(synced: Synced, table: Table, spaces: Iterable[str]) -> Any:
+    """Rows of ``table`` that belong to these unit spaces now. A ticket's rows (its history included)
+    belong where the ticket is now, whichever unit they were written in."""
+    units = [uuid.UUID(hex=space) for space in spaces if space != GLOBAL_SPACE]
     kind, _, column = synced.space.partition(":")
-    unit = uuid.UUID(hex=space)
+    tickets_there = select(Ticket.id).where(Ticket.business_unit_id.in_(units))
     if kind == "column":
-        return table.columns[column] == unit
+        return table.columns[column].in_(units)
     if kind == "ticket":
-        return table.columns[column].in_(select(Ticket.id).where(Ticket.business_unit_id == unit))
-    return (table.c.entity_type == "ticket") & (table.c.business_unit_id == unit)
+        return table.columns[column].in_(tickets_there)
+    return (table.c.entity_type == "ticket") & table.c.entity_id.in_(tickets_there)
 
 
 def download(cache: Engine, shared: Engine, space: str) -> int:
@@ -226,7 +228,7 @@ def download(cache: Engine, shared: Engine, space: str) -> int:
         version = space_versions(sconn, [space]).get(space, 0)
         for synced in sorted(tables, key=lambda s: ORDER[s.table]):
             table = metadata.tables[synced.table]
-            query = select(table) if space == GLOBAL_SPACE else select(table).where(_in_space(synced, table, space))
+            query = select(table) if space == GLOBAL_SPACE else select(table).where(_in_units(synced, table, [space]))
             with sconn.execute(query.execution_options(yield_per=CHUNK)) as result:
                 for part in result.partitions():
                     _upsert(conn, table, [dict(r._mapping) for r in part])
@@ -246,15 +248,22 @@ def remove_space(cache: Engine, space: str) -> int:
     with cache.begin() as conn, replica_writes(conn):
         unit = uuid.UUID(hex=space)
         ids = list(conn.execute(select(Ticket.id).where(Ticket.business_unit_id == unit)).scalars())
-        removed = _remove_tickets(conn, ids)
-        events = table_of(AuditEvent)
-        ticket_events = (events.c.business_unit_id == unit) & (events.c.entity_type == "ticket")
-        removed += conn.execute(delete(events).where(ticket_events)).rowcount or 0
+        removed = _remove_tickets(conn, ids)  # with their history, wherever it was written
         conn.execute(delete(table_of(SyncCursor)).where(SyncCursor.space == space))
     return removed
 
 
-def pull_space(cache: Engine, shared: Engine, space: str, after: int) -> int:
+def _still_visible(sconn: Connection, ids: Sequence[uuid.UUID], visible: set[str]) -> set[uuid.UUID]:
+    staying: set[uuid.UUID] = set()
+    for start in range(0, len(ids), CHUNK):
+        found = sconn.execute(
+            select(Ticket.id, Ticket.business_unit_id).where(Ticket.id.in_(list(ids[start : start + CHUNK])))
+        )
+        staying |= {ticket for ticket, unit in found if unit.hex in visible}
+    return staying
+
+
+def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: set[str] | None = None) -> int:
     """Apply a space's change-index entries after ``after``, a page per cache transaction."""
     written = 0
     while True:
@@ -279,14 +288,17 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int) -> int:
                     (upserts if op == "upsert" else deletes).setdefault(name, []).append(
                         _key_values(BY_TABLE[name], key)
                     )
+            if deletes.get("tickets") and visible:  # moved to another unit this cache also holds: it stays
+                staying = _still_visible(sconn, [k[0] for k in deletes["tickets"]], visible)
+                deletes["tickets"] = [k for k in deletes["tickets"] if k[0] not in staying]
             fetched: dict[str, list[dict[str, Any]]] = {}
             for name, keys in upserts.items():
                 synced, table = BY_TABLE[name], metadata.tables[name]
                 rows: list[dict[str, Any]] = []
                 for start in range(0, len(keys), CHUNK):
                     where = _where_keys(table, synced.key, keys[start : start + CHUNK])
-                    if space != GLOBAL_SPACE:
-                        where = where & _in_space(synced, table, space)  # moved on meanwhile: not ours any more
+                    if space != GLOBAL_SPACE:  # moved meanwhile to a unit this cache does not hold: not ours
+                        where = where & _in_units(synced, table, visible or {space})
                     rows += _rows(sconn, table, where)
                 fetched[name] = rows
             arriving = [r["id"] for r in fetched.get("tickets", [])]
@@ -306,7 +318,7 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int) -> int:
             for name in sorted(set(fetched) | set(children), key=ORDER.__getitem__):
                 rows = fetched.get(name, []) + children.get(name, [])
                 if space != GLOBAL_SPACE and name in CHILD_COLUMN:  # a ticket's rows stay only with their ticket
-                    rows = _with_their_ticket(conn, name, rows)
+                    rows = _with_their_ticket(conn, name, rows, set(arriving))
                 _upsert(conn, metadata.tables[name], rows)
                 written += len(rows)
             after = int(entries[-1].version)
@@ -316,10 +328,12 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int) -> int:
 CHILD_COLUMN = dict(TICKET_CHILDREN)
 
 
-def _with_their_ticket(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows whose ticket is in this cache (one that moved out of the space takes its rows along)."""
+def _with_their_ticket(
+    conn: Connection, name: str, rows: list[dict[str, Any]], arriving: set[uuid.UUID]
+) -> list[dict[str, Any]]:
+    """The rows whose ticket is in this cache or arriving with them (one that moved out takes its rows along)."""
     column = CHILD_COLUMN[name]
-    present = _existing(conn, {r[column] for r in rows})
+    present = _existing(conn, {r[column] for r in rows}) | arriving
     return [r for r in rows if r[column] in present]
 
 
@@ -344,7 +358,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
             report.pulled += download(cache, shared, space)
             report.downloaded.append(space)
         else:
-            report.pulled += pull_space(cache, shared, space, cursors[space])
+            report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
 
 
 def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,

@@ -53,8 +53,8 @@ def answered(shared: Connection, mutation_id: uuid.UUID) -> Outcome | None:
 def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, at: datetime) -> Outcome:
     """Apply one intent on the shared database (in the caller's transaction) and record its outcome."""
     before = answered(shared, intent.mutation_id)
-    if before is not None:
-        return before
+    if before is not None:  # answered before: whatever it was, the cache reads the entity back
+        return dataclasses.replace(before, entity=_entity(intent))
     now = min(at, datetime.now(UTC))
     entity = _entity(intent)
     savepoint = shared.begin_nested()  # a refusal, by the rules or by the database, undoes only this intent
@@ -71,7 +71,7 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
         savepoint.rollback()
         reason = str(refused_by_database.orig).strip().splitlines()[0]
         outcome = Outcome(intent.mutation_id, REJECTED, f"The shared database refused it: {reason}")
-    if outcome.outcome != APPLIED:
+    if outcome.outcome != APPLIED:  # the cache's optimistic edit did not stand: it reads the entity back
         outcome = dataclasses.replace(outcome, entity=entity)
     shared.execute(
         insert(table_of(ClientMutation)),
@@ -141,8 +141,8 @@ def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Out
         wanted = intent.value if isinstance(intent, tickets.SetField) else intent.status
         current = row[field]
         if encode(current) != encode(intent.base):
-            if encode(current) == encode(wanted):
-                return done  # someone else made the same change: nothing to do
+            if encode(current) == encode(wanted):  # someone else made the same change: nothing to do
+                return dataclasses.replace(done, entity=_entity(intent))
             if isinstance(intent, tickets.SetStatus):
                 intent = dataclasses.replace(intent, base=current)  # through the state machine from here
             elif field == "priority" and Priority(wanted).rank < Priority(current).rank:
@@ -163,7 +163,7 @@ def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now:
         if isinstance(intent, changes.MoveStage):
             if row["stage"] != intent.base:
                 if row["stage"] == intent.to:
-                    return done
+                    return dataclasses.replace(done, entity=_entity(intent))
                 intent = dataclasses.replace(intent, base=ChangeStage(row["stage"]))
         elif intent.field in ("modules", "units"):
             modules, units = changes.scope(shared, intent.change_id)
@@ -175,7 +175,7 @@ def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now:
             current = (row["planned_start"], row["planned_end"]) if intent.field == "window" else row.get(intent.field)
             if _text(current) != _text(intent.base):
                 if _text(current) == _text(intent.value):
-                    return done
+                    return dataclasses.replace(done, entity=_entity(intent))
                 return _conflict(shared, actor, intent, "change_requests", row, intent.field, intent.value, now)
     changes.apply_change(shared, actor, intent, now)
     return done

@@ -36,7 +36,8 @@ POLICIES = {
     "comments": "EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id)",
     "attachments": "EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id)",
     "ticket_articles": "EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id)",
-    "audit_events": "entity_type <> 'ticket' OR business_unit_id IS NULL OR sc_visible_unit(business_unit_id)",
+    # A ticket's whole history goes with the ticket: visible exactly when the ticket is.
+    "audit_events": "entity_type <> 'ticket' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = entity_id)",
     "sync_conflicts": "business_unit_id IS NULL OR sc_visible_unit(business_unit_id)",
     "change_index": "space = 'global' OR sc_visible_unit(CAST(space AS uuid))",
 }
