@@ -24,9 +24,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from console.database import describe, make_engine, parse_url, unavailable_message, upgrade
 from console.errors import ConsoleError
-from console.sync import client, outbox, roles, server
-from console.tickets import load_actor
-from console.workspace import PASSWORD_ENV, Workspace, secret_account
+from console.secrets import INSTALL_HINT
+from console.sync import client, roles, server
+from console.sync.connection import connect_workspace
+from console.workspace import PASSWORD_ENV, Workspace
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
 
 
@@ -65,46 +66,13 @@ def _password(url_text: str) -> str | None:
     return getpass.getpass(f"Password for {url.username or 'you'} at {describe(url)}: ")
 
 
-def _reach(engine: Engine) -> Connection:
-    try:
-        return engine.connect()
-    except OperationalError as exc:
-        raise ConsoleError(unavailable_message(engine, exc)) from exc
-
-
 def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:
-    url = parse_url(args.shared)
-    password = _password(args.shared)
-    engine = make_engine(url, password=password)
-    try:
-        with _reach(engine) as conn:
-            upgrade_needed = server.installed(conn) is False
-            load_actor(conn, args.user)  # refuses an unknown or deactivated login, with the reason
-    finally:
-        engine.dispose()
-    if upgrade_needed:
-        raise ConsoleError(
-            f"{describe(url)} is not prepared for sync; an administrator runs `support-console admin prepare`."
-        )
-    previous = workspace.settings.get("shared_url") or ""
-    target = url.render_as_string(hide_password=False)
-    if workspace.has_cache and previous != target:
-        with workspace.cache().connect() as conn:
-            waiting = outbox.pending(conn)
-        if waiting:
-            raise ConsoleError(f"{waiting} edits here are not synced with the current shared database yet; "
-                               "run `support-console sync --once` first.")  # fmt: skip
-        aside = workspace.set_cache_aside("before-connect")
-        print(f"The cache of the previous shared database is kept as {aside}.")
-    workspace.settings.set("shared_url", target)
-    workspace.settings.set("user", args.user)
-    workspace.settings.save()
-    if password is not None:
-        try:
-            workspace.secrets.set_password(secret_account(url), password)
-        except ConsoleError as no_keyring:
-            print(f"{no_keyring} Set {PASSWORD_ENV} for each run meanwhile.", file=sys.stderr)
-    print(f"Connected to {describe(url)} as {args.user}. `support-console sync --once` downloads your data.")
+    done = connect_workspace(workspace, args.shared, args.user, _password(args.shared))
+    if done.set_aside is not None:
+        print(f"The cache of the previous shared database is kept as {done.set_aside}.")
+    if not done.password_kept:
+        print(f"{INSTALL_HINT} Set {PASSWORD_ENV} for each run meanwhile.", file=sys.stderr)
+    print(f"Connected to {done.where} as {args.user}. `support-console sync --once` downloads your data.")
     return 0
 
 

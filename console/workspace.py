@@ -35,6 +35,7 @@ class Workspace:
     settings: Settings
     secrets: SecretStore
     _cache: Engine | None = field(default=None, init=False, repr=False)
+    session_password: str | None = field(default=None, init=False, repr=False)  # when no keyring can keep it
     _migration: MigrationResult | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -85,7 +86,7 @@ class Workspace:
         url = self.shared_url()
         if url.get_backend_name() == "sqlite":
             return None
-        return os.environ.get(PASSWORD_ENV) or self.secrets.get_password(secret_account(url))
+        return os.environ.get(PASSWORD_ENV) or self.session_password or self.secrets.get_password(secret_account(url))
 
     def set_cache_aside(self, label: str) -> Path:
         """Move the local cache into ``backups/`` (a fresh one is made on next use) and say where."""

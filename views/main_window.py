@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +26,7 @@ from console.database import connect, describe
 from console.errors import ConsoleError
 from console.queue import QueueFilter
 from console.summary import WorkspaceSummary, summarize_workspace
+from console.sync.client import SyncState
 from console.tickets import load_actor
 from console.workflow import Actor, Can
 from console.workspace import Workspace
@@ -34,6 +35,7 @@ from views.about import AboutDialog
 from views.errors import show_error
 from views.pages import PAGES
 from views.queue_view import QueueView
+from views.sync_view import SyncController, describe_state
 from views.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
     load_failed = Signal(object)
     desk_ready = Signal(object)  # the Actor: the queue and ticket views exist
     first_screen = Signal()  # the queue's first page is read and shown
+    synced = Signal(object)  # a SyncState, after each sync pass
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
         self.queue_view: QueueView | None = None
         self.ticket_view: TicketView | None = None
         self.change_view: ChangeView | None = None
+        self.sync: SyncController | None = None
         self.actor: Actor | None = None
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
             view = View(self.workspace, self.runner, self.actor)
             self._put_page("changes", view)
             self.change_view = view
+            self._push_edits_of(view.applied)
             view.start()
         return self.change_view
 
@@ -161,6 +166,12 @@ class MainWindow(QMainWindow):
         self.new_ticket_action.triggered.connect(self.open_new_ticket)
         self.new_ticket_action.setEnabled(False)  # until the user and the cache are known
         file_menu.addAction(self.new_ticket_action)
+        self.sync_action = QAction("S&ync now", self, shortcut=QKeySequence("F9"))
+        self.sync_action.setEnabled(False)
+        file_menu.addAction(self.sync_action)
+        self.connection_action = QAction("Shared &database…", self)
+        self.connection_action.triggered.connect(self.open_connection)
+        file_menu.addAction(self.connection_action)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
@@ -193,7 +204,8 @@ class MainWindow(QMainWindow):
         self.status_shared = QLabel(f"Shared: {where}")
         self.status_shared.setToolTip(describe(shared))
         self.status_sync = QLabel("Not synced yet")
-        self.status_sync.setToolTip("Sync with the shared database is not part of this version yet.")
+        self.status_sync.setObjectName("status-sync")
+        self.status_sync.setToolTip("Sync starts once the queue is on screen.")
         bar.addWidget(self.busy)
         for label in (self.status_user, self.status_cache, self.status_shared, self.status_sync):
             bar.addPermanentWidget(label)
@@ -235,12 +247,64 @@ class MainWindow(QMainWindow):
         dialog = NewTicketDialog(self.workspace, self.runner, self.actor, self.queue_view.choices, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(self.queue_view.model.reload)
+        self._push_edits_of(dialog.created)
         dialog.created.connect(self.open_ticket)
         dialog.open()
         return dialog
 
     def _first_screen(self, _total: int) -> None:
         self.first_screen.emit()
+        self.start_sync()
+
+    def start_sync(self) -> None:
+        """Sync in the background from now on: the first pass at once, then on a timer and after edits."""
+        if self.sync is not None:
+            return
+        interval = int(self.workspace.settings.get("sync_interval_seconds"))
+        self.sync = SyncController(self.workspace, self.runner, interval, self)
+        self.sync.started.connect(
+            lambda: self.status_sync.setText(self.status_sync.text().split(" ·")[0] + " · syncing…")
+        )
+        self.sync.changed.connect(self._synced)
+        self.sync_action.triggered.connect(self.sync.sync_now)
+        self.sync_action.setEnabled(True)
+        for signal in self._edit_signals():
+            signal.connect(self.sync.edited)
+        self.sync.start()
+
+    def _edit_signals(self) -> list[SignalInstance]:
+        """The views' "something was edited here" signals, for the views built so far."""
+        signals: list[SignalInstance] = []
+        if self.queue_view is not None:
+            signals.append(self.queue_view.triaged)
+        if self.ticket_view is not None:
+            signals.append(self.ticket_view.edited)
+        if self.change_view is not None:
+            signals.append(self.change_view.applied)
+        return signals
+
+    def _push_edits_of(self, signal: SignalInstance) -> None:
+        if self.sync is not None:
+            signal.connect(self.sync.edited)
+
+    def _synced(self, state: SyncState) -> None:
+        text, tip = describe_state(state)
+        self.status_sync.setText(text)
+        self.status_sync.setToolTip(tip)
+        if state.pulled and self.queue_view is not None:  # others' edits arrived: show them
+            self.queue_view.model.reload()
+        if state.pulled and self.change_view is not None:
+            self.change_view.reload()
+        self.synced.emit(state)
+
+    def open_connection(self) -> QDialog:
+        from views.sync_view import ConnectionDialog
+
+        dialog = ConnectionDialog(self.workspace, self.runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.connected.connect(lambda _done: self.sync.sync_now() if self.sync is not None else None)
+        dialog.open()
+        return dialog
 
     def ticket_page(self) -> TicketView | None:
         """The ticket detail, built the first time it is wanted (after the queue's first screen)."""
@@ -254,6 +318,7 @@ class MainWindow(QMainWindow):
             view.edited.connect(self.queue_view.model.reload)
             self._put_page("ticket", view)
             self.ticket_view = view
+            self._push_edits_of(view.edited)
         return self.ticket_view
 
     def open_ticket(self, number: str) -> None:

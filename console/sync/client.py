@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 
-from console.database import describe
+from console.database import describe, make_engine, unavailable_message
 from console.errors import ConsoleError
-from console.sync import codec, push, server
+from console.sync import codec, outbox, push, server
 from console.sync.outbox import OUTBOX
 from console.sync.replica import replica_writes
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
@@ -39,6 +40,7 @@ from models import (
     AuditEvent,
     BusinessUnit,
     ChangeIndexEntry,
+    SyncConflict,
     SyncCursor,
     SyncNotice,
     Ticket,
@@ -393,3 +395,36 @@ def sync_workspace(workspace: Workspace, progress: Callable[[str], None] | None 
         return sync_once(workspace.cache(), shared, str(login), workspace.client_id, progress)
     finally:
         shared.dispose()
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the window's status bar shows after a sync attempt."""
+
+    at: datetime
+    online: bool
+    message: str  # what sync did, or why it could not reach the shared database
+    pending: int  # intents not yet answered
+    conflicts: int  # open conflicts in this cache
+    rejected: tuple[str, ...] = ()
+    pulled: int = 0  # rows the pull wrote or removed: the views read again when there were any
+
+
+def sync_and_tell(workspace: Workspace) -> SyncState:
+    """One sync pass for the window: an unreachable server is a state to show, not an error."""
+    online, pulled = True, 0
+    rejected: tuple[str, ...] = ()
+    try:
+        report = sync_workspace(workspace)
+        message, pulled = report.summary(), report.pulled
+        rejected = tuple(report.rejected)
+    except OperationalError as exc:
+        online, message = False, unavailable_message(make_engine(workspace.shared_url()), exc)
+    except ConsoleError as exc:
+        online, message = False, str(exc)
+    with workspace.cache().connect() as conn:
+        waiting = outbox.pending(conn)
+        open_conflicts = conn.execute(
+            select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved_at.is_(None))
+        ).scalar_one()
+    return SyncState(datetime.now(UTC), online, message, waiting, int(open_conflicts), rejected, pulled)

@@ -1,0 +1,154 @@
+"""Sync in the window: in the background on start, on a timer, shortly after an edit and on demand
+(F9); the status bar says online or offline, syncing, last synced, pending edits and open conflicts.
+Losing the server is a state shown there, never an error dialog. The connection dialog sets the
+shared database, the login and the password (to the OS keyring), with "Test connection".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from console.sync.client import SyncState, sync_and_tell
+from console.sync.connection import Connected, connect_workspace, test_connection
+from console.workspace import Workspace
+from views.errors import show_error
+from views.tasks import TaskRunner
+
+AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
+
+
+def describe_state(state: SyncState) -> tuple[str, str]:
+    """The status bar's text and its tooltip."""
+    parts = [f"Online · synced {state.at:%H:%M}" if state.online else f"Offline (tried {state.at:%H:%M})"]
+    if state.pending:
+        parts.append(f"{state.pending} pending")
+    if state.conflicts:
+        parts.append(f"{state.conflicts} conflict{'s' if state.conflicts != 1 else ''}")
+    tip = state.message
+    if state.rejected:
+        tip += "\nRejected: " + "\n".join(state.rejected)
+    return " · ".join(parts), tip
+
+
+class SyncController(QObject):
+    """Runs sync off the UI thread, one pass at a time; a request during a pass runs right after it."""
+
+    changed = Signal(object)  # SyncState
+    started = Signal()
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner, interval_s: int, parent: QObject | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.runner = runner
+        self.state: SyncState | None = None
+        self.running = False
+        self._again = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_s * 1000)
+        self.timer.timeout.connect(self.sync_now)
+        self.soon = QTimer(self)
+        self.soon.setSingleShot(True)
+        self.soon.setInterval(AFTER_EDIT_MS)
+        self.soon.timeout.connect(self.sync_now)
+
+    def start(self) -> None:
+        self.timer.start()
+        self.sync_now()
+
+    def edited(self, *_args: object) -> None:
+        """Something was edited here: push it shortly (edits in a burst go together)."""
+        self.soon.start()
+
+    def sync_now(self) -> None:
+        if self.running:
+            self._again = True
+            return
+        self.running = True
+        self.started.emit()
+        self.runner.op(sync_and_tell, self.workspace, label="Syncing…").success(self._done).failure(
+            self._failed
+        ).run_io()
+
+    def _done(self, state: SyncState) -> None:
+        self.running = False
+        self.state = state
+        self.changed.emit(state)
+        if self._again:
+            self._again = False
+            self.sync_now()
+
+    def _failed(self, error: BaseException) -> None:
+        self.running = False
+        self.runner.unhandled_failure.emit(error)  # a bug, not a lost connection: the crash report says so
+
+
+class ConnectionDialog(QDialog):
+    """Shared database URL, login and password; "Test connection" before saving."""
+
+    connected = Signal(object)  # Connected
+    tested = Signal(str)  # the outcome of a test, in words
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connection-dialog")
+        self.setWindowTitle("Shared database")
+        self.workspace = workspace
+        self.runner = runner
+        form = QFormLayout(self)
+        self.url = QLineEdit(str(workspace.settings.get("shared_url") or ""))
+        self.url.setPlaceholderText("postgresql://alice@db.example.com/support  (empty: this computer only)")
+        self.login = QLineEdit(str(workspace.settings.get("user") or ""))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("kept in the OS keyring")
+        self.outcome = QLabel(" ")
+        self.outcome.setObjectName("connection-result")
+        self.outcome.setWordWrap(True)
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.clicked.connect(self.test)
+        form.addRow("Shared database URL", self.url)
+        form.addRow("Login", self.login)
+        form.addRow("Password", self.password)
+        form.addRow(self.test_button, self.outcome)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.resize(620, 220)
+
+    def _values(self) -> tuple[str, str, str | None]:
+        url = self.url.text().strip() or f"sqlite:///{self.workspace.default_shared_path}"
+        return url, self.login.text().strip(), self.password.text() or None
+
+    def test(self) -> None:
+        self.outcome.setText("Trying…")
+        self.runner.op(test_connection, *self._values(), label="Testing the connection…").success(
+            lambda where: self._tested(f"Connected to {where}.")
+        ).failure(lambda error: self._tested(str(error))).run_io()
+
+    def _tested(self, text: str) -> None:
+        self.outcome.setText(text)
+        self.tested.emit(text)
+
+    def save(self) -> None:
+        self.outcome.setText("Connecting…")
+        self.runner.op(connect_workspace, self.workspace, *self._values(), label="Connecting…").success(
+            self._saved
+        ).failure(self._failed).run_io()
+
+    def _saved(self, done: Connected) -> None:
+        self.connected.emit(done)
+        self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.outcome.setText(str(error))
+        show_error(self, error)
