@@ -61,6 +61,21 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -
             cursor.execute(pragma)
     finally:
         cursor.close()
+    # The driver's own transaction handling starts a transaction only at the first write and lets a
+    # SAVEPOINT begin (and its RELEASE commit) a transaction of its own: a savepoint inside
+    # ``engine.begin()`` would commit on release, before the rest. SQLAlchemy emits BEGIN instead.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def sqlite_pragma(conn: Connection, pragma: str) -> Any:
+    """Run a PRAGMA that must not be inside a transaction (journal mode, foreign keys, checkpoints) on the
+    driver connection directly, outside SQLAlchemy's transaction; its first value."""
+    row = conn.connection.dbapi_connection.execute(pragma).fetchone()  # type: ignore[union-attr]
+    return row[0] if row else None
 
 
 def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
@@ -73,6 +88,7 @@ def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed)
         event.listen(engine, "connect", _apply_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
@@ -165,8 +181,9 @@ def upgrade(engine: Engine, *, backup_dir: Path | None = None) -> MigrationResul
     """Bring a database to this app's schema, backing a SQLite file up first when it has data."""
     with connect(engine) as conn:
         before = check_schema(conn)
-        if conn.dialect.name == "sqlite" and conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        if conn.dialect.name == "sqlite" and sqlite_pragma(conn, "PRAGMA journal_mode") != "wal":
+            conn.rollback()
+            sqlite_pragma(conn, "PRAGMA journal_mode=WAL")
     if before == APP_HEAD:
         return MigrationResult(before, APP_HEAD, None)
     from alembic import command

@@ -41,6 +41,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("user", str, "", "User", "Login the console acts as in this workspace."),
     Setting("sync_interval_seconds", int, 120, "Sync every (s)", "Background sync period while online.", minimum=10),
     Setting(
+        "sync_automatically",
+        bool,
+        True,
+        "Sync automatically",
+        "Sync in the background while the window is open: on start, on a timer and after edits. F9 syncs now.",
+    ),
+    Setting(
         "max_offline_days",
         int,
         30,
@@ -70,6 +77,10 @@ BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
 
 
 def _validate(setting: Setting, value: Any) -> Any:
+    if setting.type is bool and isinstance(value, str):
+        if value.lower() not in ("true", "false", "yes", "no", "on", "off"):
+            raise SettingError(f"{setting.label}: {value!r} is not true or false.")
+        value = value.lower() in ("true", "yes", "on")
     if setting.type is int and isinstance(value, str):
         try:
             value = int(value)

@@ -254,10 +254,10 @@ class MainWindow(QMainWindow):
 
     def _first_screen(self, _total: int) -> None:
         self.first_screen.emit()
-        self.start_sync()
+        self.start_sync(automatic=bool(self.workspace.settings.get("sync_automatically")))
 
-    def start_sync(self) -> None:
-        """Sync in the background from now on: the first pass at once, then on a timer and after edits."""
+    def start_sync(self, *, automatic: bool = True) -> None:
+        """Sync from now on: on F9, and (automatic) at once, then on a timer and after edits."""
         if self.sync is not None:
             return
         interval = int(self.workspace.settings.get("sync_interval_seconds"))
@@ -268,6 +268,9 @@ class MainWindow(QMainWindow):
         self.sync.changed.connect(self._synced)
         self.sync_action.triggered.connect(self.sync.sync_now)
         self.sync_action.setEnabled(True)
+        if not automatic:
+            self.status_sync.setText("Sync on demand (F9)")
+            return
         for signal in self._edit_signals():
             signal.connect(self.sync.edited)
         self.sync.start()
@@ -284,7 +287,7 @@ class MainWindow(QMainWindow):
         return signals
 
     def _push_edits_of(self, signal: SignalInstance) -> None:
-        if self.sync is not None:
+        if self.sync is not None and self.sync.timer.isActive():
             signal.connect(self.sync.edited)
 
     def _synced(self, state: SyncState) -> None:

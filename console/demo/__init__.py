@@ -19,7 +19,7 @@ import console
 import models
 from console import derived
 from console.bulk import indexes_deferred, insert_rows
-from console.database import check_schema, connect, describe, make_engine, sqlite_url, upgrade
+from console.database import check_schema, connect, describe, make_engine, sqlite_pragma, sqlite_url, upgrade
 from console.demo.reference import build_reference
 from console.demo.rows import Dice, Row, Rows
 from console.demo.tickets import TicketFactory
@@ -189,9 +189,9 @@ def _generate(engine: Engine, spec: DemoSpec, report: Progress) -> tuple[str, di
     with engine.connect() as conn:
         if engine.url.get_backend_name() == "sqlite":
             # A fresh .partial file: if this crashes it is thrown away, so skip the fsyncs.
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # checked once at the end instead
-            conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: random-UUID indexes stay in memory
+            sqlite_pragma(conn, "PRAGMA synchronous=OFF")
+            sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")  # checked once at the end instead
+            sqlite_pragma(conn, "PRAGMA cache_size=-262144")  # 256 MiB: random-UUID indexes stay in memory
         _insert(conn, dict(iter(rows)), counts)
         conn.commit()
         done = 0
@@ -271,7 +271,7 @@ def _download(workspace: Workspace, shared: Engine, report: Progress) -> Path:
             sync_server.become_cache(conn)
         derived.ensure(cache, report)
         with cache.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            sqlite_pragma(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         cache.dispose()
     _discard_sqlite(workspace.cache_path)

@@ -24,5 +24,6 @@ def app_look(qapp: QApplication) -> None:
 @pytest.fixture
 def gui_workspace(demo_copy: Path) -> Iterator[Workspace]:
     workspace = Workspace.open(demo_copy)
+    workspace.settings.set("sync_automatically", False)  # a test that wants background sync turns it on
     yield workspace
     workspace.close()

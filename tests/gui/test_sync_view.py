@@ -34,6 +34,7 @@ def next_sync(qtbot: QtBot, window: object, act: object = None) -> SyncState:
 def test_an_edit_is_pushed_in_the_background_and_offline_is_only_a_state(
     qtbot: QtBot, gui_workspace: Workspace
 ) -> None:
+    gui_workspace.settings.set("sync_automatically", True)
     window, _view, _first, ticket = open_first_ticket(qtbot, gui_workspace)
     state = window.sync.state if window.sync is not None and window.sync.state else next_sync(qtbot, window)
     assert state.online, state.message

@@ -338,6 +338,7 @@ def test_settings_defaults(tmp_path: Path) -> None:
         "shared_url": "",
         "user": "",
         "sync_interval_seconds": 120,
+        "sync_automatically": True,
         "max_offline_days": 30,
         "compliance_target_percent": 90,
         "breach_horizon_hours": 24,
