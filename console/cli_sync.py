@@ -39,6 +39,7 @@ def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list
     sync.add_argument("--once", action="store_true", help="one pass, then exit")
     sync.add_argument("--every", type=float, metavar="SECONDS", help="the period (default: the setting)")
     admin = verbs.add_parser("admin", help="prepare the shared database; add users; set their units")
+    admin.add_argument("--shared", metavar="URL", help="this database (default: the workspace's shared database)")
     actions = admin.add_subparsers(dest="admin_verb", metavar="ACTION", required=True, parser_class=parser_class)
     actions.add_parser("prepare", help="install sync's versioning (and, on PostgreSQL, row-level security)")
     add_user = actions.add_parser("add-user", help="a person, their role and units (and their database role)")
@@ -100,12 +101,14 @@ def run_sync(workspace: Workspace, args: argparse.Namespace) -> int:
 # ---- admin ------------------------------------------------------------------------------------------------------
 
 
-def _admin(workspace: Workspace) -> Engine:
+def _admin(workspace: Workspace, shared: str | None) -> Engine:
+    if shared:
+        return make_engine(shared, password=_password(shared))
     return make_engine(workspace.shared_url(), password=workspace.shared_password())
 
 
 def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
-    engine = _admin(workspace)
+    engine = _admin(workspace, args.shared)
     try:
         if args.admin_verb == "prepare":
             upgrade(engine)
