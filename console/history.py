@@ -55,6 +55,10 @@ def decode(field: str, text: str | None) -> Any:
     return text
 
 
+# Events that record a decision about the record rather than a field of it: a replay skips them.
+CONFLICT_RESOLVED = "conflict_resolved"
+BOOKKEEPING_FIELDS = frozenset({CONFLICT_RESOLVED})
+
 _IDS: ContextVar[Iterator[uuid.UUID] | None] = ContextVar("intent_ids", default=None)
 
 
@@ -121,7 +125,7 @@ def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
         state.setdefault("created_at", at)
     elif action in (AuditAction.FIELD_CHANGED, AuditAction.ESCALATED, AuditAction.LINKED, AuditAction.UNLINKED):
         field = event["field"]
-        if field not in LINK_TABLE_FIELDS:
+        if field not in LINK_TABLE_FIELDS and field not in BOOKKEEPING_FIELDS:
             new = decode(field, event["new_value"])
             old = state.get(field)
             state[field] = new

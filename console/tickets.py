@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from console import workflow
+from console import history, workflow
 from console.errors import ConsoleError
 from console.history import audit, encode, ids_of, snapshot, status_side_effects
 from console.numbering import take_or_reserve
@@ -43,6 +43,7 @@ from models import (
     Priority,
     Problem,
     SupportGroup,
+    SyncConflict,
     Ticket,
     TicketKind,
     TicketStatus,
@@ -165,6 +166,18 @@ class CreateTicket(Intent):
 
 
 @dataclass(frozen=True)
+class ResolveConflict(Intent):
+    """Settle a sync conflict on a ticket field: keep mine, take theirs (as it stands), or set an edited value."""
+
+    conflict_id: uuid.UUID
+    resolution: str  # mine, theirs, edited
+    value: Any = None  # the edited value
+
+
+RESOLUTIONS = ("mine", "theirs", "edited")
+
+
+@dataclass(frozen=True)
 class Applied:
     """What an intent did: the ticket's number and the audit events it wrote."""
 
@@ -273,6 +286,8 @@ def _apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> App
     elif isinstance(intent, AddAttachment):
         require(actor, Can.NOTE, unit_id=unit)
         events = _attach(conn, actor, ticket, intent, now)
+    elif isinstance(intent, ResolveConflict):
+        events = _resolve(conn, actor, ticket, intent, now)
     else:  # pragma: no cover - every intent type is handled above
         raise TypeError(intent)
     last = now + (events - 1) * TICK
@@ -385,6 +400,34 @@ def _set_field(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: S
         _event(conn, actor, ticket, at, action, field=field_name, old=old, new=new, reason=reason)
         action = AuditAction.FIELD_CHANGED
     return len(events)
+
+
+def _resolve(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: ResolveConflict, now: datetime) -> int:
+    conflicts = table_of(SyncConflict)
+    row = conn.execute(
+        select(conflicts).where(conflicts.c.id == intent.conflict_id, conflicts.c.entity_id == ticket["id"])
+    ).first()
+    if row is None:
+        raise Refused("This conflict is not here (resolved and removed, or not about this ticket).")
+    if row.resolved_at is not None:
+        raise Refused(f"This conflict on {ticket['number']} was already resolved ({row.resolution}).")
+    if intent.resolution not in RESOLUTIONS:
+        raise Refused(f"A conflict is resolved as {', '.join(RESOLUTIONS)}.")
+    events = 0
+    if intent.resolution != "theirs":
+        wanted = history.decode(row.field, row.mine_value) if intent.resolution == "mine" else intent.value
+        if encode(wanted) != encode(ticket[row.field]):
+            change = SetField(ticket["id"], row.field, wanted, ticket[row.field], "Resolving a sync conflict")
+            require(actor, EDITABLE.get(row.field, Can.WORK), unit_id=ticket["business_unit_id"], tier=ticket["tier"])
+            events = _set_field(conn, actor, ticket, change, now)
+    conn.execute(
+        update(conflicts)
+        .where(conflicts.c.id == row.id)
+        .values(resolved_at=now, resolved_by_id=actor.id, resolution=intent.resolution)
+    )
+    _event(conn, actor, ticket, now + events * TICK, AuditAction.FIELD_CHANGED, field=history.CONFLICT_RESOLVED,
+           old=row.field, new=intent.resolution)  # fmt: skip
+    return events + 1
 
 
 def _link_article(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: LinkArticle, now: datetime) -> int:

@@ -169,6 +169,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction("S&ync now", self, shortcut=QKeySequence("F9"))
         self.sync_action.setEnabled(False)
         file_menu.addAction(self.sync_action)
+        self.conflicts_action = QAction("Sync &conflicts…", self, shortcut=QKeySequence("Ctrl+Shift+K"))
+        self.conflicts_action.triggered.connect(self.open_conflicts)
+        file_menu.addAction(self.conflicts_action)
         self.connection_action = QAction("Shared &database…", self)
         self.connection_action.triggered.connect(self.open_connection)
         file_menu.addAction(self.connection_action)
@@ -207,7 +210,7 @@ class MainWindow(QMainWindow):
         self.status_sync.setObjectName("status-sync")
         self.status_sync.setToolTip("Sync starts once the queue is on screen.")
         bar.addWidget(self.busy)
-        for label in (self.status_user, self.status_cache, self.status_shared, self.status_sync):
+        for label in (self.status_sync, self.status_shared, self.status_cache, self.status_user):
             bar.addPermanentWidget(label)
 
     def load(self) -> None:
@@ -294,11 +297,25 @@ class MainWindow(QMainWindow):
         text, tip = describe_state(state)
         self.status_sync.setText(text)
         self.status_sync.setToolTip(tip)
+        self.status_sync.setMinimumWidth(self.status_sync.sizeHint().width())  # laid out now, never clipped
         if state.pulled and self.queue_view is not None:  # others' edits arrived: show them
             self.queue_view.model.reload()
         if state.pulled and self.change_view is not None:
             self.change_view.reload()
         self.synced.emit(state)
+
+    def open_conflicts(self) -> QDialog | None:
+        if self.actor is None:
+            return None
+        from views.sync_view import ConflictsDialog
+
+        dialog = ConflictsDialog(self.workspace, self.runner, self.actor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._push_edits_of(dialog.resolved)
+        if self.queue_view is not None:
+            dialog.resolved.connect(lambda _number: self.queue_view.model.reload() if self.queue_view else None)
+        dialog.open()
+        return dialog
 
     def open_connection(self) -> QDialog:
         from views.sync_view import ConnectionDialog

@@ -6,20 +6,31 @@ shared database, the login and the password (to the OS keyring), with "Test conn
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from console import tickets
+from console.database import connect
+from console.errors import ConsoleError
 from console.sync.client import SyncState, sync_and_tell
+from console.sync.conflicts import OpenConflict, open_conflicts
 from console.sync.connection import Connected, connect_workspace, test_connection
+from console.workflow import Actor
 from console.workspace import Workspace
+from views.drill import RowsModel, rows_table
 from views.errors import show_error
 from views.tasks import TaskRunner
 
@@ -152,3 +163,103 @@ class ConnectionDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.outcome.setText(str(error))
         show_error(self, error)
+
+
+def read_conflicts(workspace: Workspace, actor: Actor) -> list[OpenConflict]:
+    with connect(workspace.cache()) as conn:
+        return open_conflicts(conn, actor)
+
+
+def resolve_conflict(workspace: Workspace, actor: Actor, conflict: OpenConflict, resolution: str, value: object) -> str:
+    intent = tickets.ResolveConflict(conflict.ticket_id, conflict.id, resolution, value)
+    tickets.execute(workspace.cache(), actor, [intent], datetime.now(UTC))
+    return conflict.number
+
+
+class ConflictsDialog(QDialog):
+    """Open conflicts: what you saw, what you wanted, what the shared database holds; keep yours, take
+    theirs, or write the value both should have. The resolution syncs like any edit."""
+
+    resolved = Signal(str)  # the ticket's number
+    listed = Signal(int)
+
+    def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("conflicts-dialog")
+        self.setWindowTitle("Sync conflicts")
+        self.workspace, self.runner, self.actor = workspace, runner, actor
+        self.conflicts: list[OpenConflict] = []
+        layout = QVBoxLayout(self)
+        lead = QLabel(
+            "Someone changed these fields on the shared database before your edit arrived. Nothing was "
+            "overwritten: choose what stays."
+        )
+        lead.setWordWrap(True)
+        layout.addWidget(lead)
+        self.rows = RowsModel(["ticket", "field", "you saw", "yours", "theirs (now)", "when", "by"], self)
+        self.table = rows_table(self.rows, "conflicts-table")
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.mine_button = QPushButton("Keep &mine")
+        self.theirs_button = QPushButton("Take &theirs")
+        self.edit_button = QPushButton("&Edit…")
+        for button in (self.mine_button, self.theirs_button, self.edit_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.mine_button.clicked.connect(lambda: self.resolve("mine"))
+        self.theirs_button.clicked.connect(lambda: self.resolve("theirs"))
+        self.edit_button.clicked.connect(self.ask_edit)
+        self.resize(900, 380)
+        self.reload()
+
+    def reload(self) -> None:
+        self.runner.op(read_conflicts, self.workspace, self.actor, label="Reading conflicts…").success(
+            self._show
+        ).failure(self._failed).run()
+
+    def _failed(self, error: BaseException) -> None:
+        show_error(self, error)
+
+    def _show(self, conflicts: list[OpenConflict]) -> None:
+        self.conflicts = conflicts
+        self.rows.set_rows(
+            [[c.number, c.field.removesuffix("_id").replace("_", " "), c.base, c.mine, c.theirs,
+              f"{c.created_at:%Y-%m-%d %H:%M}", c.author] for c in conflicts]
+        )  # fmt: skip
+        if conflicts:
+            self.table.selectRow(0)
+        for button in (self.mine_button, self.theirs_button, self.edit_button):
+            button.setEnabled(bool(conflicts))
+        self.listed.emit(len(conflicts))
+
+    def selected(self) -> OpenConflict | None:
+        row = self.table.currentIndex().row()
+        return self.conflicts[row] if 0 <= row < len(self.conflicts) else None
+
+    def resolve(self, resolution: str, value: object = None) -> None:
+        conflict = self.selected()
+        if conflict is None:
+            return
+        self.runner.op(
+            resolve_conflict, self.workspace, self.actor, conflict, resolution, value, label="Resolving…"
+        ).success(self._resolved).failure(self._failed).run()
+
+    def _resolved(self, number: str) -> None:
+        self.resolved.emit(number)
+        self.reload()
+
+    def ask_edit(self) -> None:
+        conflict = self.selected()
+        if conflict is None:
+            return
+        if not conflict.editable:
+            show_error(self, ConsoleError("A person is chosen, not typed: keep yours or take theirs."))
+            return
+        text, ok = QInputDialog.getText(self, conflict.number, f"The {conflict.field.replace('_', ' ')} to keep:",
+                                        text=conflict.theirs)  # fmt: skip
+        if ok:
+            self.resolve("edited", text)

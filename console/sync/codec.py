@@ -17,7 +17,7 @@ from models import enums as model_enums
 from models import org as model_org
 
 INTENT_KINDS = frozenset(
-    {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket",
+    {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
      "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide"}
 )  # fmt: skip
 

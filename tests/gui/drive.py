@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from console.workspace import Workspace
@@ -25,6 +25,7 @@ def save_shot(widget: QWidget, name: str) -> None:
     """Keep a screenshot when SUPPORT_CONSOLE_SHOTS names a folder, to look at what we built."""
     folder = os.environ.get("SUPPORT_CONSOLE_SHOTS")
     if folder:
+        QApplication.processEvents()  # pending layout requests first, so the picture is what a person would see
         Path(folder).mkdir(parents=True, exist_ok=True)
         widget.grab().save(str(Path(folder) / f"{name}.png"))
 

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from console import tickets
 from console.database import make_engine
 from console.sync.client import SyncState
 from console.workspace import Workspace
-from models import Comment
+from models import Comment, Role, SyncConflict, Ticket, User, table_of
 from tests.gui.drive import open_window, save_shot
 from tests.gui.test_queue_view import open_first_ticket
 from views.errors import CrashDialog
-from views.sync_view import ConnectionDialog
+from views.sync_view import ConflictsDialog, ConnectionDialog
 from views.ticket_view import TicketView
 
 
@@ -81,4 +84,45 @@ def test_the_connection_dialog_tests_before_it_saves(qtbot: QtBot, gui_workspace
         dialog.test_button.click()
     assert "Cannot reach" in tested.args[0]
     save_shot(dialog, "connection-dialog")
+    dialog.reject()
+
+
+def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    window, _view, first, _ticket = open_first_ticket(qtbot, gui_workspace)
+    me = window.actor
+    assert me is not None
+    shared = make_engine(gui_workspace.shared_url())
+    with shared.connect() as conn:
+        row = conn.execute(select(table_of(Ticket)).where(Ticket.id == first.id)).one()
+        someone = (
+            conn.execute(select(User.id).where(User.id != me.id, User.role == Role.FUNCTIONAL_CONSULTANT, User.active))
+            .scalars()
+            .first()
+        )
+    # I take the ticket here while, on the shared database, it is given to someone else.
+    tickets.execute(
+        gui_workspace.cache(), me, [tickets.assign(first.id, me.id, base=row.assignee_id)], datetime.now(UTC)
+    )
+    with shared.begin() as conn:
+        conn.execute(update(table_of(Ticket)).where(Ticket.id == first.id).values(assignee_id=someone))
+    assert window.sync is not None
+    state = next_sync(qtbot, window, window.sync.sync_now)
+    assert state.conflicts == 1
+    assert "1 conflict" in window.status_sync.text()
+
+    dialog = window.open_conflicts()
+    assert isinstance(dialog, ConflictsDialog)
+    qtbot.waitUntil(lambda: len(dialog.conflicts) == 1, timeout=20_000)
+    assert dialog.rows.rows[0][:2] == [first.number, "assignee"]
+    assert dialog.rows.rows[0][3] == me.display_name
+    save_shot(dialog, "conflicts")
+    with qtbot.waitSignal(dialog.listed, timeout=20_000) as listed:
+        dialog.mine_button.click()
+    assert listed.args == [0]
+    state = next_sync(qtbot, window, window.sync.sync_now)
+    assert state.conflicts == 0
+    with shared.connect() as conn:
+        assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == first.id)).scalar_one() == me.id
+        assert conn.execute(select(SyncConflict.resolution)).scalars().all() == ["mine"]
+    shared.dispose()
     dialog.reject()

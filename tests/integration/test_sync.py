@@ -17,8 +17,9 @@ from console import tickets
 from console.database import make_engine
 from console.secrets import SecretStore
 from console.sync import client, outbox, push
+from console.sync.conflicts import open_conflicts
 from console.tickets import load_actor
-from console.workflow import Actor
+from console.workflow import Actor, Refused
 from console.workspace import Workspace
 from models import (
     AuditEvent,
@@ -164,6 +165,26 @@ def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team
     client.sync_workspace(alice)
     for desk in (alice, bob):
         assert rows(desk.cache(), table_of(SyncConflict)) == rows(team.shared, table_of(SyncConflict))
+
+    # Bob resolves it his way: "keep mine" sets his value over theirs, and both sides see it resolved.
+    with bob.cache().connect() as conn:
+        [open_one] = open_conflicts(conn, b)
+    assert (open_one.field, open_one.mine) == ("assignee_id", b.display_name)
+    resolve = tickets.ResolveConflict(ticket_id, open_one.id, "mine")
+    tickets.execute(bob.cache(), b, [resolve], datetime.now(UTC))
+    with pytest.raises(Refused, match="already resolved"):
+        tickets.execute(bob.cache(), b, [tickets.ResolveConflict(ticket_id, open_one.id, "theirs")], datetime.now(UTC))
+    assert client.sync_workspace(bob).rejected == []
+    client.sync_workspace(alice)
+    with team.shared.connect() as conn:
+        assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == ticket_id)).scalar_one() == b.id
+        assert (
+            conn.execute(select(SyncConflict.resolution).where(SyncConflict.id == open_one.id)).scalar_one() == "mine"
+        )
+    for desk in (alice, bob):
+        with desk.cache().connect() as conn:
+            assert open_conflicts(conn, team.actor(desk)) == []
+        assert rows(desk.cache(), TICKETS, Ticket.id == ticket_id) == rows(team.shared, TICKETS, Ticket.id == ticket_id)
 
 
 def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -> None:
