@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,8 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from console import derived
+from console.bulk import indexes_deferred, insert_rows
 from console.database import describe, make_engine, unavailable_message
 from console.errors import ConsoleError
 from console.sync import codec, outbox, push, server
@@ -50,6 +53,7 @@ from models import (
 )
 
 PAGE = 2_000  # change-index entries per pulled page
+BULK_PAGE = 20_000  # rows per insert of a first download
 CHUNK = 500  # keys per IN (...) list
 ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents before children
 
@@ -216,8 +220,11 @@ def _in_units(synced: Synced, table: Table, spaces: Iterable[str]) -> Any:
     return (table.c.entity_type == "ticket") & table.c.entity_id.in_(tickets_there)
 
 
-def download(cache: Engine, shared: Engine, space: str) -> int:
-    """Read one space whole, from one snapshot, and set its cursor to that snapshot's version."""
+def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False) -> int:
+    """Read one space whole, from one snapshot, and set its cursor to that snapshot's version.
+
+    ``bulk``: the cache holds none of these rows yet (its first sync), so they are inserted plainly,
+    with the tables' secondary indexes built once at the end rather than row by row."""
     tables = GLOBAL_TABLES if space == GLOBAL_SPACE else UNIT_TABLES
     written = 0
     options = {"isolation_level": "REPEATABLE READ"} if shared.dialect.name == "postgresql" else {}
@@ -228,13 +235,18 @@ def download(cache: Engine, shared: Engine, space: str) -> int:
         replica_writes(conn),
     ):
         version = space_versions(sconn, [space]).get(space, 0)
-        for synced in sorted(tables, key=lambda s: ORDER[s.table]):
-            table = metadata.tables[synced.table]
-            query = select(table) if space == GLOBAL_SPACE else select(table).where(_in_units(synced, table, [space]))
-            with sconn.execute(query.execution_options(yield_per=CHUNK)) as result:
-                for part in result.partitions():
-                    _upsert(conn, table, [dict(r._mapping) for r in part])
-                    written += len(part)
+        ordered = sorted(tables, key=lambda s: ORDER[s.table])
+        write = insert_rows if bulk else _upsert
+        with indexes_deferred(conn, [metadata.tables[s.table] for s in ordered]) if bulk else nullcontext():
+            for synced in ordered:
+                table = metadata.tables[synced.table]
+                query = select(table)
+                if space != GLOBAL_SPACE:
+                    query = query.where(_in_units(synced, table, [space]))
+                with sconn.execute(query.execution_options(yield_per=BULK_PAGE if bulk else CHUNK)) as result:
+                    for part in result.partitions():
+                        write(conn, table, [dict(r._mapping) for r in part])
+                        written += len(part)
         _set_cursor(conn, space, version)
     return written
 
@@ -355,12 +367,21 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
     for space in sorted(set(cursors) - set(spaces)):
         report.pulled += remove_space(cache, space)
         report.removed.append(space)
+    with cache.connect() as conn:
+        first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
+    if first:  # an empty cache: derived structures (rollups, search) are built once, after the download
+        with cache.begin() as conn:
+            derived.drop(conn)
+            conn.exec_driver_sql("PRAGMA user_version = 0")  # cut short, the next start rebuilds them
     for space in spaces:  # global first: the people and units the rest refers to
         if space not in cursors:
-            report.pulled += download(cache, shared, space)
+            report.pulled += download(cache, shared, space, bulk=first)
             report.downloaded.append(space)
         else:
             report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
+    if first:
+        with cache.begin() as conn:
+            derived.build(conn)
 
 
 def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
