@@ -302,6 +302,7 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
                     (upserts if op == "upsert" else deletes).setdefault(name, []).append(
                         _key_values(BY_TABLE[name], key)
                     )
+            staying: set[uuid.UUID] = set()
             if deletes.get("tickets") and visible:  # moved to another unit this cache also holds: it stays
                 staying = _still_visible(sconn, [k[0] for k in deletes["tickets"]], visible)
                 deletes["tickets"] = [k for k in deletes["tickets"] if k[0] not in staying]
@@ -318,7 +319,15 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
             arriving = [r["id"] for r in fetched.get("tickets", [])]
             with cache.connect() as conn:
                 known = _existing(conn, arriving)
-            children = _ticket_children(sconn, [i for i in arriving if i not in known])
+            # A ticket that left this unit and came back between two pulls missed what was written
+            # about it elsewhere meanwhile: like a newcomer, its rows are read whole.
+            away = {
+                _key_values(BY_TABLE["tickets"], e.entity_key)[0]
+                for e in entries
+                if e.table_name == "tickets" and e.op == "delete"
+            }
+            returned = [i for i in arriving if i in known and i in away] + sorted(staying)
+            children = _ticket_children(sconn, [i for i in arriving if i not in known] + returned)
         with cache.begin() as conn, replica_writes(conn):
             for name in sorted(deletes, key=ORDER.__getitem__, reverse=True):
                 keys = deletes[name]
