@@ -53,7 +53,7 @@ from console.numbering import take_or_reserve
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
 from console.sync import outbox
-from console.workflow import Actor, Refused
+from console.workflow import Actor, Refused, clean_text
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -443,10 +443,7 @@ def change_conflicts(conn: Connection, change_id: uuid.UUID, planner: Planner | 
 
 
 def _text(value: str, what: str, limit: int = TEXT_MAX) -> str:
-    text = "".join(ch for ch in value if ch in "\t\n" or ch.isprintable() or ch in "\u200c\u200d\u200f\u200e").strip()
-    if len(text) > limit:
-        raise Refused(f"The {what} is {len(text):,} characters long; the limit is {limit:,}.")
-    return text
+    return clean_text(value, what, limit, required=False)
 
 
 def _event(

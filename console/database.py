@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from console.errors import DatabaseUnavailable, SchemaError
@@ -91,6 +91,25 @@ def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+# PostgreSQL aborts one of two transactions that wait for each other (a deadlock) or that a
+# serializable snapshot cannot order; running it again is the documented answer.
+RETRYABLE = {"40P01", "40001"}
+T = TypeVar("T")
+
+
+def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 5) -> T:
+    """Run ``work`` in a transaction of its own, again when the database aborted it for a deadlock or a
+    serialization failure (nothing of an aborted attempt remains)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in RETRYABLE or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def describe(url: str | URL) -> str:

@@ -27,7 +27,7 @@ from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
 from console.sla.store import ticket_sla
 from console.sync import outbox
-from console.workflow import Actor, Can, Refused, require
+from console.workflow import Actor, Can, Refused, clean_text, require
 from models import (
     Attachment,
     AuditAction,
@@ -204,19 +204,8 @@ def load_actor(conn: Connection, login: str) -> Actor:
 # ---- applying --------------------------------------------------------------------------------------------
 
 
-def _clean_text(value: str, what: str, limit: int, *, required: bool = True) -> str:
-    """Text as stored: no NUL or other control characters but tab and newline, within ``limit``."""
-    text = "".join(ch for ch in value if ch in "\t\n" or ch.isprintable() or ch in "\u200c\u200d\u200f\u200e")
-    text = text.strip()
-    if required and not text:
-        raise Refused(f"The {what} is empty.")
-    if len(text) > limit:
-        raise Refused(f"The {what} is {len(text):,} characters long; the limit is {limit:,}.")
-    return text
-
-
 def _reason(reason: str | None) -> str | None:
-    return _clean_text(reason, "reason", REASON_MAX, required=False) or None if reason else None
+    return clean_text(reason, "reason", REASON_MAX, required=False) or None if reason else None
 
 
 def _ticket(conn: Connection, ticket_id: uuid.UUID) -> dict[str, Any]:
@@ -264,7 +253,7 @@ def _apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> App
         events = _set_field(conn, actor, ticket, intent, now)
     elif isinstance(intent, AddComment):
         require(actor, Can.NOTE, unit_id=unit)
-        body = _clean_text(intent.body, "note", NOTE_MAX)
+        body = clean_text(intent.body, "note", NOTE_MAX)
         conn.execute(
             insert(table_of(Comment)),
             [
@@ -363,7 +352,7 @@ def _validated_value(conn: Connection, name: str, value: Any) -> Any:
     limits = {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "category": 80, "vendor": 120}
     limits |= {"vendor_reference": 64, "planned_release": 32}
     required = name == "title"
-    text = _clean_text(str(value or ""), name.replace("_", " "), limits[name], required=required)
+    text = clean_text(str(value or ""), name.replace("_", " "), limits[name], required=required)
     return text if text or name == "description" else None
 
 
@@ -455,7 +444,7 @@ def _link_article(conn: Connection, actor: Actor, ticket: dict[str, Any], intent
 
 
 def _attach(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: AddAttachment, now: datetime) -> int:
-    name = _clean_text(intent.filename.replace("/", "_").replace("\\", "_"), "file name", 255)
+    name = clean_text(intent.filename.replace("/", "_").replace("\\", "_"), "file name", 255)
     if len(intent.content) > ATTACHMENT_MAX_BYTES:
         raise Refused(
             f"{name} is {len(intent.content) / 2**20:.1f} MB; attachments are limited to "
@@ -484,8 +473,8 @@ def _attach(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: AddA
 
 def _create(conn: Connection, actor: Actor, intent: CreateTicket, now: datetime) -> Applied:
     require(actor, Can.LOG, unit_id=intent.business_unit_id)
-    title = _clean_text(intent.title, "title", TITLE_MAX)
-    description = _clean_text(intent.description, "description", DESCRIPTION_MAX, required=False)
+    title = clean_text(intent.title, "title", TITLE_MAX)
+    description = clean_text(intent.description, "description", DESCRIPTION_MAX, required=False)
     for name in ("business_unit_id", "module_id"):
         _validated_value(conn, name, getattr(intent, name))
     if conn.execute(select(User.id).where(User.id == intent.reporter_id)).first() is None:

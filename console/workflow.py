@@ -133,3 +133,17 @@ def check_transition(old: TicketStatus, new: TicketStatus, *, reason: str | None
 
 def allowed_moves(old: TicketStatus) -> Collection[TicketStatus]:
     return TRANSITIONS[old]
+
+
+# Zero-width (non-)joiners and direction marks are part of Persian and Arabic text.
+_KEPT_FORMAT = "\u200c\u200d\u200f\u200e"
+
+
+def clean_text(value: str, what: str, limit: int, *, required: bool = True) -> str:
+    """Text as stored: no NUL or other control characters but tab and newline, within ``limit``."""
+    text = "".join(ch for ch in value if ch in "\t\n" or ch.isprintable() or ch in _KEPT_FORMAT).strip()
+    if required and not text:
+        raise Refused(f"The {what} is empty.")
+    if len(text) > limit:
+        raise Refused(f"The {what} is {len(text):,} characters long; the limit is {limit:,}.")
+    return text

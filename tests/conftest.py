@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ PG_ENV = "SUPPORT_CONSOLE_TEST_PG"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 DEMO_TICKETS = 600
+PG_DEMO_TICKETS = 300
 DEMO_SEED = 7
 DEMO_UNTIL = date(2026, 11, 23)
 
@@ -169,29 +171,67 @@ def _require(server: PgServer) -> None:
     pytest.skip(f"PostgreSQL not reachable at {where}: {server.problem}")
 
 
-@pytest.fixture
-def pg_database(pg_server: PgServer) -> Iterator[Callable[[], str]]:
-    """A factory of fresh, empty PostgreSQL databases (URLs), all dropped after the test."""
-    _require(pg_server)
+@contextmanager
+def _databases(server: PgServer, template: str | None = None) -> Iterator[Callable[[], str]]:
+    """A factory of fresh PostgreSQL databases (URLs), empty or copies of ``template``; all dropped at exit."""
     created: list[str] = []
 
     def make() -> str:
         name = f"sc_test_{secrets.token_hex(6)}"
-        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            conn.execute(statement)
         created.append(name)
-        return pg_server.database_url(name)
+        return server.database_url(name)
 
-    yield make
-    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
-        for name in created:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    try:
+        yield make
+    finally:
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            for name in created:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_database(pg_server: PgServer) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty PostgreSQL databases (URLs), all dropped after the test."""
+    _require(pg_server)
+    with _databases(pg_server) as make:
+        yield make
 
 
 @pytest.fixture
 def pg_url(pg_database: Callable[[], str]) -> str:
     """A fresh, empty PostgreSQL database for this test: postgresql://USER@HOST:PORT/sc_test_<hex>."""
     return pg_database()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database holding the small demo, built once per session: the template of ``pg_demo``."""
+    from console.demo import DemoSpec, create_demo
+    from console.secrets import SecretStore
+    from console.workspace import Workspace
+
+    _require(pg_server)
+    with _databases(pg_server) as make:
+        url = make()
+        seeding = Workspace.open(tmp_path_factory.mktemp("pg-demo"), secrets=SecretStore(MemoryKeyring()))
+        create_demo(seeding, DemoSpec(tickets=PG_DEMO_TICKETS, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=url)
+        seeding.close()
+        name = make_url(url).database
+        assert name is not None
+        yield name
+
+
+@pytest.fixture
+def pg_demo(pg_server: PgServer, pg_demo_template: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh PostgreSQL shared databases holding the small demo, prepared for sync
+    (copies of the session's template), all dropped after the test."""
+    with _databases(pg_server, pg_demo_template) as make:
+        yield make
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -29,7 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from console import derived
 from console.bulk import indexes_deferred, insert_rows
-from console.database import describe, make_engine, unavailable_message
+from console.database import describe, in_transaction, make_engine, unavailable_message
 from console.errors import ConsoleError
 from console.sync import codec, outbox, push, server
 from console.sync.outbox import OUTBOX
@@ -93,10 +93,13 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
         if entry is None:
             return
         intent = codec.loads(entry.kind, entry.payload)
-        with shared.begin() as sconn:
+
+        def apply(sconn: Connection, entry: Any = entry, intent: Any = intent) -> push.Outcome:
             if entry.login not in actors:
                 actors[entry.login] = load_actor(sconn, entry.login)
-            outcome = push.apply_remote(sconn, actors[entry.login], client_id, intent, entry.created_at)
+            return push.apply_remote(sconn, actors[entry.login], client_id, intent, entry.created_at)
+
+        outcome = in_transaction(shared, apply)
         with cache.begin() as conn:
             conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == entry.seq))
             if outcome.outcome != push.APPLIED:

@@ -33,7 +33,7 @@ from models import (
     table_of,
 )
 
-TRIGGERS_VERSION = "1"
+TRIGGERS_VERSION = "2"
 TRIGGERS_KEY = "sync_triggers"
 
 
@@ -96,17 +96,27 @@ def _text(dialect: str, table: str, column: str, row: str) -> str:
 
 
 def space_sql(dialect: str, synced: Synced, row: str) -> str:
-    """The space of ``row`` (NEW or OLD) as SQL."""
+    """The space of ``row`` (NEW or OLD) as SQL.
+
+    A ticket's rows (its notes, attachments, articles and events) are in the ticket's unit as it is
+    now. On PostgreSQL the lookup locks the ticket as an update of it would, so a ticket cannot move
+    to another unit while a row written for it is uncommitted (the row would be versioned in the
+    unit the ticket left, and a cache of the unit it went to would never see it); SQLite has one
+    writer at a time."""
     kind, _, column = synced.space.partition(":")
     if kind == "column":
         return f"COALESCE({_hex(dialect, f'{row}.{column}')}, '{GLOBAL_SPACE}')"
+    lock = " FOR NO KEY UPDATE" if dialect == "postgresql" else ""
+    unit = _hex(dialect, "t.business_unit_id")
     if kind == "ticket":
-        unit = _hex(dialect, "t.business_unit_id")
-        return f"COALESCE((SELECT {unit} FROM tickets t WHERE t.id = {row}.{column}), '{GLOBAL_SPACE}')"
+        return f"COALESCE((SELECT {unit} FROM tickets t WHERE t.id = {row}.{column}{lock}), '{GLOBAL_SPACE}')"
     if kind == "audit":
-        unit = _hex(dialect, f"{row}.business_unit_id")
-        ticket = f"{row}.entity_type = 'ticket' AND {row}.business_unit_id IS NOT NULL"
-        return f"CASE WHEN {ticket} THEN {unit} ELSE '{GLOBAL_SPACE}' END"
+        ticket_unit = f"(SELECT {unit} FROM tickets t WHERE t.id = {row}.entity_id{lock})"
+        written_in = _hex(dialect, f"{row}.business_unit_id")
+        return (
+            f"CASE WHEN {row}.entity_type = 'ticket' "
+            f"THEN COALESCE({ticket_unit}, {written_in}, '{GLOBAL_SPACE}') ELSE '{GLOBAL_SPACE}' END"
+        )
     return f"'{GLOBAL_SPACE}'"
 
 

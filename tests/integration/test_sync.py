@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from console import tickets
-from console.database import make_engine
-from console.secrets import SecretStore
 from console.sync import client, outbox, push
 from console.sync.conflicts import open_conflicts
 from console.tickets import load_actor
-from console.workflow import Actor, Refused
-from console.workspace import Workspace
+from console.workflow import Refused
 from models import (
     AuditEvent,
     BusinessUnit,
@@ -41,69 +36,14 @@ from models import (
     User,
     table_of,
 )
-from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, copy_workspace
-
-TICKETS = table_of(Ticket)
-
-
-@dataclass
-class Team:
-    """One shared database and the workspaces of the people syncing with it."""
-
-    url: str
-    root: Path
-    shared: Engine
-    members: list[Workspace] = field(default_factory=list)
-
-    def desk(self, name: str, role: Role, *, nth: int = 0) -> Workspace:
-        """A new workspace for the nth person of a role, with its first sync done."""
-        with self.shared.connect() as conn:
-            login = conn.execute(select(User.login).where(User.role == role).order_by(User.login)).scalars().all()[nth]
-        workspace = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
-        workspace.settings.set("shared_url", self.url)
-        workspace.settings.set("user", login)
-        self.members.append(workspace)
-        client.sync_workspace(workspace)
-        return workspace
-
-    def actor(self, workspace: Workspace) -> Actor:
-        with workspace.cache().connect() as conn:
-            return load_actor(conn, str(workspace.settings.get("user")))
+from tests.sync_team import TICKETS, Team, open_ticket, rows, team_on
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
-    if request.param == "sqlite":
-        seed = copy_workspace(demo_home, tmp_path / "seed")
-        url = f"sqlite:///{seed / 'shared.sqlite3'}"
-    else:
-        from console.demo import DemoSpec, create_demo
-
-        url = request.getfixturevalue("pg_url")
-        seeding = Workspace.open(tmp_path / "seed", secrets=SecretStore(MemoryKeyring()))
-        create_demo(seeding, DemoSpec(tickets=300, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=url)
-        seeding.close()
-    shared = make_engine(url)
-    team = Team(url, tmp_path, shared)
-    yield team
-    for workspace in team.members:
-        workspace.close()
-    shared.dispose()
-
-
-def rows(engine: Engine, table: Any, *where: Any) -> set[tuple[Any, ...]]:
-    with engine.connect() as conn:
-        return {tuple(r) for r in conn.execute(select(table).where(*where))}
-
-
-def open_ticket(team: Team, unit: uuid.UUID | None = None, *where: Any) -> tuple[uuid.UUID, dict[str, Any]]:
-    with team.shared.connect() as conn:
-        query = select(TICKETS).where(Ticket.status == TicketStatus.IN_PROGRESS, *where).order_by(Ticket.number)
-        if unit is not None:
-            query = query.where(Ticket.business_unit_id == unit)
-        row = conn.execute(query).first()
-    assert row is not None
-    return row.id, dict(row._mapping)
+    pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
+    with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
+        yield team
 
 
 def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) -> None:

@@ -10,17 +10,20 @@ and writes by another SQL client. After everyone has synced, for every run:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from console import tickets
 from console.database import make_engine
+from console.errors import DatabaseUnavailable
 from console.secrets import SecretStore
 from console.sync import client, codec, push
 from console.sync.outbox import OUTBOX
@@ -46,6 +49,7 @@ from tests.conftest import MemoryKeyring, copy_workspace
 
 TICKETS = table_of(Ticket)
 PEOPLE = (("cora", Role.FUNCTIONAL_CONSULTANT, 0), ("dan", Role.FUNCTIONAL_CONSULTANT, 1), ("sue", Role.SUPER_USER, 0))
+UNREACHABLE = "postgresql://nobody@127.0.0.1:9/nowhere"  # nothing listens on the discard port
 MOVES = (TicketStatus.IN_PROGRESS, TicketStatus.PENDING_VENDOR, TicketStatus.RESOLVED, TicketStatus.ASSIGNED)
 
 
@@ -62,11 +66,10 @@ def snapshot(engine: Engine, ticket_ids: set[uuid.UUID]) -> dict[str, set[tuple[
 
 
 class Desks(RuleBasedStateMachine):
-    def __init__(self, template: Path, root: Path) -> None:
+    def __init__(self, shared_url: Callable[[Path], str], root: Path) -> None:
         super().__init__()
         run = root / uuid.uuid4().hex[:8]
-        seed = copy_workspace(template, run / "seed")
-        self.url = f"sqlite:///{seed / 'shared.sqlite3'}"
+        self.url = shared_url(run)
         self.shared = make_engine(self.url)
         with self.shared.connect() as conn:
             logins = {
@@ -191,11 +194,41 @@ class Desks(RuleBasedStateMachine):
             push.apply_remote(conn, load_actor(conn, entry.login), desk.client_id,
                               codec.loads(entry.kind, entry.payload), entry.created_at)  # fmt: skip
 
-    @rule(index=st.integers(0, 9), text=st.text(min_size=1, max_size=30))
+    # PostgreSQL text cannot hold NUL: the services strip it, and no SQL client can write it there.
+    @rule(index=st.integers(0, 9), text=st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=30))
     def another_sql_client(self, index: int, text: str) -> None:
         with self.shared.begin() as conn:
             ticket = self.tickets[index % len(self.tickets)]
             conn.execute(update(TICKETS).where(Ticket.id == ticket).values(vendor_reference=text.strip() or "x"))
+
+    @rule(index=st.integers(0, 9))
+    def another_sql_client_deletes_a_note(self, index: int) -> None:
+        """An administrator removes a ticket's oldest note straight from the table."""
+        ticket = self.tickets[index % len(self.tickets)]
+        comments = table_of(Comment)
+        with self.shared.begin() as conn:
+            first = conn.execute(
+                select(comments.c.id).where(comments.c.ticket_id == ticket).order_by(comments.c.created_at).limit(1)
+            ).scalar()
+            if first is not None:
+                conn.execute(delete(comments).where(comments.c.id == first))
+
+    @rule(name=st.sampled_from([p[0] for p in PEOPLE]))
+    def offline(self, name: str) -> None:
+        """A sync while the shared database cannot be reached fails and changes nothing on the desk."""
+        desk = self.desks[name]
+        before = snapshot(desk.cache(), set(self.tickets))
+        with desk.cache().connect() as conn:
+            waiting = conn.execute(select(OUTBOX.c.seq)).scalars().all()
+        desk.settings.set("shared_url", UNREACHABLE)
+        try:
+            with pytest.raises(DatabaseUnavailable, match="Cannot reach"):
+                client.sync_workspace(desk)
+        finally:
+            desk.settings.set("shared_url", self.url)
+        assert snapshot(desk.cache(), set(self.tickets)) == before
+        with desk.cache().connect() as conn:
+            assert conn.execute(select(OUTBOX.c.seq)).scalars().all() == waiting
 
     @invariant()
     def outbox_entries_are_readable(self) -> None:
@@ -245,10 +278,21 @@ class Desks(RuleBasedStateMachine):
         assert len(ids) == len(set(ids))
 
 
-def test_three_desks_converge(demo_home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_desks_converge(engine: str, request: pytest.FixtureRequest, demo_home: Path, tmp_path: Path) -> None:
+    if engine == "sqlite":
+
+        def shared_url(run: Path) -> str:
+            return f"sqlite:///{copy_workspace(demo_home, run / 'seed') / 'shared.sqlite3'}"
+    else:
+        pg_demo = request.getfixturevalue("pg_demo")
+
+        def shared_url(run: Path) -> str:
+            return str(pg_demo())
+
     class Machine(Desks):
         def __init__(self) -> None:
-            super().__init__(demo_home, tmp_path)
+            super().__init__(shared_url, tmp_path)
 
         def teardown(self) -> None:
             try:

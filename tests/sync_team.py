@@ -1,0 +1,82 @@
+"""A team syncing with one shared database: each person's workspace, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from console.database import make_engine
+from console.secrets import SecretStore
+from console.sync import client
+from console.tickets import load_actor
+from console.workflow import Actor
+from console.workspace import Workspace
+from models import Role, Ticket, TicketStatus, User, table_of
+from tests.conftest import MemoryKeyring, copy_workspace
+
+TICKETS = table_of(Ticket)
+
+
+@dataclass
+class Team:
+    """One shared database and the workspaces of the people syncing with it."""
+
+    url: str
+    root: Path
+    shared: Engine
+    members: list[Workspace] = field(default_factory=list)
+
+    def desk(self, name: str, role: Role, *, nth: int = 0) -> Workspace:
+        """A new workspace for the nth person of a role, with its first sync done."""
+        with self.shared.connect() as conn:
+            login = conn.execute(select(User.login).where(User.role == role).order_by(User.login)).scalars().all()[nth]
+        workspace = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
+        workspace.settings.set("shared_url", self.url)
+        workspace.settings.set("user", login)
+        self.members.append(workspace)
+        client.sync_workspace(workspace)
+        return workspace
+
+    def actor(self, workspace: Workspace) -> Actor:
+        with workspace.cache().connect() as conn:
+            return load_actor(conn, str(workspace.settings.get("user")))
+
+
+@contextmanager
+def team_on(engine: str, root: Path, demo_home: Path, pg_demo: Callable[[], str] | None) -> Iterator[Team]:
+    """A team on a copy of the small demo: a SQLite shared file, or a PostgreSQL database."""
+    if engine == "sqlite":
+        seed = copy_workspace(demo_home, root / "seed")
+        url = f"sqlite:///{seed / 'shared.sqlite3'}"
+    else:
+        assert pg_demo is not None
+        url = pg_demo()
+    shared = make_engine(url)
+    team = Team(url, root, shared)
+    try:
+        yield team
+    finally:
+        for workspace in team.members:
+            workspace.close()
+        shared.dispose()
+
+
+def rows(engine: Engine, table: Any, *where: Any) -> set[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return {tuple(r) for r in conn.execute(select(table).where(*where))}
+
+
+def open_ticket(team: Team, unit: uuid.UUID | None = None, *where: Any) -> tuple[uuid.UUID, dict[str, Any]]:
+    with team.shared.connect() as conn:
+        query = select(TICKETS).where(Ticket.status == TicketStatus.IN_PROGRESS, *where).order_by(Ticket.number)
+        if unit is not None:
+            query = query.where(Ticket.business_unit_id == unit)
+        row = conn.execute(query).first()
+    assert row is not None
+    return row.id, dict(row._mapping)
