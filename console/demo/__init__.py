@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
 import console
 import models
 from console import derived
-from console.bulk import indexes_deferred, insert_rows
+from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
 from console.database import check_schema, connect, describe, make_engine, sqlite_pragma, sqlite_url, upgrade
 from console.demo.reference import build_reference
 from console.demo.rows import Dice, Row, Rows
@@ -186,12 +186,10 @@ def _generate(engine: Engine, spec: DemoSpec, report: Progress) -> tuple[str, di
     links = build_work(dice, rows, cast, spec.end - (spec.until - spec.first_day), spec.end, spec.tickets)
     factory = TicketFactory(dice, cast, spec.first_day, spec.end, links)
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
+    with engine.connect() as conn, sqlite_bulk_load(conn):
         if engine.url.get_backend_name() == "sqlite":
             # A fresh .partial file: if this crashes it is thrown away, so skip the fsyncs.
             sqlite_pragma(conn, "PRAGMA synchronous=OFF")
-            sqlite_pragma(conn, "PRAGMA foreign_keys=OFF")  # checked once at the end instead
-            sqlite_pragma(conn, "PRAGMA cache_size=-262144")  # 256 MiB: random-UUID indexes stay in memory
         _insert(conn, dict(iter(rows)), counts)
         conn.commit()
         done = 0
@@ -214,10 +212,9 @@ def _generate(engine: Engine, spec: DemoSpec, report: Progress) -> tuple[str, di
         user = cast.login_of[cast.people(Role.FUNCTIONAL_CONSULTANT)[0]]
         _bookkeeping(conn, dice, spec, factory, counts)
         conn.commit()
-        if engine.url.get_backend_name() == "sqlite":
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise RuntimeError(f"demo data breaks foreign keys: {broken[:5]}")
+        broken = foreign_key_problems(conn)
+        if broken:
+            raise RuntimeError(f"demo data breaks foreign keys: {broken}")
     return user, counts
 
 

@@ -28,10 +28,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from console import derived
-from console.bulk import indexes_deferred, insert_rows
+from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
 from console.database import describe, in_transaction, make_engine, unavailable_message
 from console.errors import ConsoleError
-from console.sync import codec, outbox, push, server
+from console.sync import codec, copy_down, outbox, push, server
 from console.sync.outbox import OUTBOX
 from console.sync.replica import replica_writes
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
@@ -234,22 +234,27 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False) -
     with (
         shared.connect().execution_options(**options) as sconn,
         sconn.begin(),
-        cache.begin() as conn,
+        cache.connect() as conn,
+        sqlite_bulk_load(conn) if bulk else nullcontext(),
+        conn.begin(),
         replica_writes(conn),
     ):
         version = space_versions(sconn, [space]).get(space, 0)
         ordered = sorted(tables, key=lambda s: ORDER[s.table])
-        write = insert_rows if bulk else _upsert
-        with indexes_deferred(conn, [metadata.tables[s.table] for s in ordered]) if bulk else nullcontext():
-            for synced in ordered:
-                table = metadata.tables[synced.table]
-                query = select(table)
-                if space != GLOBAL_SPACE:
-                    query = query.where(_in_units(synced, table, [space]))
-                with sconn.execute(query.execution_options(yield_per=BULK_PAGE if bulk else CHUNK)) as result:
-                    for part in result.partitions():
-                        write(conn, table, [dict(r._mapping) for r in part])
-                        written += len(part)
+        tables_of = [(s, metadata.tables[s.table]) for s in ordered]
+        parts = [(t, None if space == GLOBAL_SPACE else _in_units(s, t, [space])) for s, t in tables_of]
+        with indexes_deferred(conn, [table for table, _ in parts]) if bulk else nullcontext():
+            if bulk and sconn.dialect.name == "postgresql":
+                written += copy_down.copy_tables(conn, sconn, parts)
+            else:
+                for table, where in parts:
+                    query = select(table) if where is None else select(table).where(where)
+                    with sconn.execute(query.execution_options(yield_per=BULK_PAGE if bulk else CHUNK)) as result:
+                        for part in result.partitions():
+                            (insert_rows if bulk else _upsert)(conn, table, [dict(r._mapping) for r in part])
+                            written += len(part)
+        if bulk and (broken := foreign_key_problems(conn)):  # loaded without a lookup per row
+            raise ConsoleError(f"The download of {space} refers to rows it does not hold: {broken}")
         _set_cursor(conn, space, version)
     return written
 
@@ -392,7 +397,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
         else:
             report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
     if first:
-        with cache.begin() as conn:
+        with cache.connect() as conn, sqlite_bulk_load(conn), conn.begin():
             derived.build(conn)
 
 

@@ -28,12 +28,10 @@ import psycopg
 from sqlalchemy import func, select
 
 from console.database import make_engine
-from console.secrets import SecretStore
 from console.sync import client, server
 from console.sync.server import GLOBAL_TABLES, TICKET_CHILDREN
 from console.workspace import Workspace
 from models import BusinessUnit, Membership, Role, Ticket, User
-from tests.conftest import MemoryKeyring
 
 
 def the_unit(url: str, code: str | None) -> tuple[str, uuid.UUID, str, int]:
@@ -82,7 +80,7 @@ def floor(url: str, unit_id: uuid.UUID) -> tuple[float, int]:
 
 def first_sync(url: str, login: str, home: Path) -> tuple[float, int]:
     shutil.rmtree(home, ignore_errors=True)
-    workspace = Workspace.open(home, secrets=SecretStore(MemoryKeyring()))
+    workspace = Workspace.open(home)
     workspace.settings.set("shared_url", url)
     workspace.settings.set("user", login)
     workspace.settings.save()
@@ -117,7 +115,7 @@ def change_tickets(url: str, unit_id: uuid.UUID, count: int, round_: int) -> Non
 
 def incremental(url: str, login: str, home: Path, unit_id: uuid.UUID, count: int, round_: int) -> tuple[float, int]:
     change_tickets(url, unit_id, count, round_)
-    workspace = Workspace.open(home, secrets=SecretStore(MemoryKeyring()))
+    workspace = Workspace.open(home)
     started = time.perf_counter()
     report = client.sync_workspace(workspace)
     seconds = time.perf_counter() - started
