@@ -16,7 +16,7 @@ import getpass
 import os
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -50,6 +50,12 @@ def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list
     set_units = actions.add_parser("set-units", help="the business units a person belongs to")
     set_units.add_argument("login")
     set_units.add_argument("units", nargs="+", metavar="CODE")
+    prune = actions.add_parser(
+        "prune", help="forget change-index entries and tombstones older than the longest offline period"
+    )
+    prune.add_argument(
+        "--days", type=int, metavar="N", help="keep N days (default: the max_offline_days setting); run it daily"
+    )
     return [connect, sync, admin]
 
 
@@ -118,6 +124,9 @@ def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
                     roles.install_row_security(conn)
             print(f"{describe(engine.url)} is ready for sync.")
             return 0
+        if args.admin_verb == "prune":
+            days = args.days if args.days is not None else int(workspace.settings.get("max_offline_days"))
+            return _prune(engine, days)
         with engine.begin() as conn:
             if args.admin_verb == "add-user":
                 password = _new_password(conn, args.login)
@@ -131,6 +140,18 @@ def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
         raise ConsoleError(unavailable_message(engine, exc)) from exc
     finally:
         engine.dispose()
+
+
+def _prune(engine: Engine, days: int) -> int:
+    if days < 1:
+        raise ConsoleError("Keep at least one day of changes: --days 1 or more.")
+    with engine.begin() as conn:
+        removed = server.prune(conn, datetime.now(UTC) - timedelta(days=days))
+    print(
+        f"Forgot {sum(removed.values()):,} change-index entries older than {days} days in {len(removed)} spaces; "
+        "a cache offline for longer downloads its data again."
+    )
+    return 0
 
 
 def _new_password(conn: Connection, login: str) -> str | None:

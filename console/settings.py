@@ -52,7 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         30,
         "Longest offline period (days)",
-        "A cache offline for longer re-downloads its business units after pushing its edits.",
+        "How long `admin prune` keeps the shared change index; a cache offline for longer pushes its edits, "
+        "then reads its data again.",
         minimum=1,
     ),
     Setting(

@@ -26,6 +26,9 @@ class SyncSpace(Base):
 
     space: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Change-index entries up to this version have been pruned: a cache whose cursor is older
+    # cannot catch up entry by entry and downloads the space again.
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ChangeIndexEntry(Base):

@@ -66,6 +66,7 @@ class SyncReport:
     pulled: int = 0  # rows written or removed in the cache
     downloaded: list[str] = field(default_factory=list)  # spaces read whole
     removed: list[str] = field(default_factory=list)  # spaces no longer visible
+    redownloaded: list[str] = field(default_factory=list)  # spaces read again: offline too long
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -76,6 +77,8 @@ class SyncReport:
             parts.append(f"{len(self.rejected)} rejected")
         if self.downloaded:
             parts.append(f"downloaded {len(self.downloaded)} spaces")
+        if self.redownloaded:
+            parts.append(f"read {len(self.redownloaded)} spaces again (offline longer than changes are kept)")
         if self.removed:
             parts.append(f"removed {len(self.removed)} spaces no longer yours")
         return ", ".join(parts) + f" in {self.seconds:.1f} s"
@@ -223,11 +226,12 @@ def _in_units(synced: Synced, table: Table, spaces: Iterable[str]) -> Any:
     return (table.c.entity_type == "ticket") & table.c.entity_id.in_(tickets_there)
 
 
-def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False) -> int:
+def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, replace: bool = False) -> int:
     """Read one space whole, from one snapshot, and set its cursor to that snapshot's version.
 
     ``bulk``: the cache holds none of these rows yet (its first sync), so they are inserted plainly,
-    with the tables' secondary indexes built once at the end rather than row by row."""
+    with the tables' secondary indexes built once at the end rather than row by row.
+    ``replace``: rows of the space the snapshot no longer holds leave the cache."""
     tables = GLOBAL_TABLES if space == GLOBAL_SPACE else UNIT_TABLES
     written = 0
     options = {"isolation_level": "REPEATABLE READ"} if shared.dialect.name == "postgresql" else {}
@@ -247,16 +251,35 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False) -
             if bulk and sconn.dialect.name == "postgresql":
                 written += copy_down.copy_tables(conn, sconn, parts)
             else:
+                kept: dict[Table, set[tuple[Any, ...]]] = {}
                 for table, where in parts:
                     query = select(table) if where is None else select(table).where(where)
+                    keys = [c.name for c in table.primary_key.columns]
                     with sconn.execute(query.execution_options(yield_per=BULK_PAGE if bulk else CHUNK)) as result:
                         for part in result.partitions():
-                            (insert_rows if bulk else _upsert)(conn, table, [dict(r._mapping) for r in part])
+                            rows = [dict(r._mapping) for r in part]
+                            (insert_rows if bulk else _upsert)(conn, table, rows)
+                            kept.setdefault(table, set()).update(tuple(r[k] for k in keys) for r in rows)
                             written += len(part)
+                if replace:
+                    written += _remove_all_but(conn, [t for t, where in parts if where is None], kept)
         if bulk and (broken := foreign_key_problems(conn)):  # loaded without a lookup per row
             raise ConsoleError(f"The download of {space} refers to rows it does not hold: {broken}")
         _set_cursor(conn, space, version)
     return written
+
+
+def _remove_all_but(conn: Connection, tables: Sequence[Table], kept: dict[Table, set[tuple[Any, ...]]]) -> int:
+    """Delete the rows of these (whole) tables whose keys are not kept, children first."""
+    removed = 0
+    for table in reversed(tables):
+        columns = [c.name for c in table.primary_key.columns]
+        local = {tuple(r) for r in conn.execute(select(*(table.columns[c] for c in columns)))}
+        gone = list(local - kept.get(table, set()))
+        for start in range(0, len(gone), CHUNK):
+            where = _where_keys(table, columns, gone[start : start + CHUNK])
+            removed += conn.execute(delete(table).where(where)).rowcount or 0
+    return removed
 
 
 def _set_cursor(conn: Connection, space: str, version: int) -> None:
@@ -379,11 +402,22 @@ def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
 def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> None:
     with shared.connect() as sconn:
         spaces = spaces_for(sconn, actor)
+        pruned = server.pruned_versions(sconn)
     with cache.connect() as conn:
         cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
     for space in sorted(set(cursors) - set(spaces)):
         report.pulled += remove_space(cache, space)
         report.removed.append(space)
+    # Offline for longer than the change index is kept: entries this cache has not seen (tombstones
+    # among them) are gone, so its spaces are read again whole. Its edits went out first (push).
+    behind = [s for s in spaces if s in cursors and cursors[s] < pruned.get(s, 0)]
+    for space in behind:
+        report.redownloaded.append(space)
+        if space != GLOBAL_SPACE:  # its tickets leave, then come again as in a first download
+            report.pulled += remove_space(cache, space)
+            del cursors[space]
+    if GLOBAL_SPACE in behind:
+        report.pulled += download(cache, shared, GLOBAL_SPACE, replace=True)
     with cache.connect() as conn:
         first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
     if first:  # an empty cache: derived structures (rollups, search) are built once, after the download
@@ -393,8 +427,9 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
     for space in spaces:  # global first: the people and units the rest refers to
         if space not in cursors:
             report.pulled += download(cache, shared, space, bulk=first)
-            report.downloaded.append(space)
-        else:
+            if space not in behind:
+                report.downloaded.append(space)
+        elif space not in behind:
             report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
     if first:
         with cache.connect() as conn, sqlite_bulk_load(conn), conn.begin():

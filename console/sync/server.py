@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, func, select, text, update
 
 from console.sync import replica
 from models import (
@@ -231,6 +232,29 @@ def space_versions(conn: Connection, spaces: Iterable[str] | None = None) -> dic
     if spaces is not None:
         query = query.where(SyncSpace.space.in_(list(spaces)))
     return {space: int(version) for space, version in conn.execute(query)}
+
+
+def pruned_versions(conn: Connection) -> dict[str, int]:
+    """Per space, the highest change-index version pruned (0: nothing yet)."""
+    return {space: int(v) for space, v in conn.execute(select(SyncSpace.space, SyncSpace.pruned_through))}
+
+
+def prune(conn: Connection, older_than: datetime) -> dict[str, int]:
+    """Remove the change-index entries (tombstones included) written before ``older_than``, and note per
+    space the highest version removed: a cache whose cursor is older downloads the space again.
+    Returns the entries removed per space."""
+    index, spaces = table_of(ChangeIndexEntry), table_of(SyncSpace)
+    old = conn.execute(
+        select(index.c.space, func.max(index.c.version)).where(index.c.at < older_than).group_by(index.c.space)
+    ).all()
+    removed: dict[str, int] = {}
+    for space, top in old:
+        gone = conn.execute(delete(index).where(index.c.space == space, index.c.version <= top))
+        removed[space] = gone.rowcount or 0
+        conn.execute(
+            update(spaces).where(spaces.c.space == space, spaces.c.pruned_through < top).values(pruned_through=top)
+        )
+    return removed
 
 
 def become_cache(conn: Connection) -> None:

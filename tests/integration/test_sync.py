@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
 from console import tickets
-from console.sync import client, outbox, push
+from console.sync import client, outbox, push, server
 from console.sync.conflicts import open_conflicts
 from console.tickets import load_actor
 from console.workflow import Refused
@@ -22,6 +22,7 @@ from models import (
     ClientMutation,
     Comment,
     ErpModule,
+    Holiday,
     Impact,
     Membership,
     OutboxEntry,
@@ -239,3 +240,44 @@ def test_a_rejected_intent_comes_back_with_its_reason_and_does_not_block_the_res
     assert rows(alice.cache(), TICKETS, Ticket.id == ticket_id) == rows(team.shared, TICKETS, Ticket.id == ticket_id)
     with alice.cache().connect() as conn:
         assert conn.execute(select(func.count()).select_from(OutboxEntry)).scalar_one() == 0
+
+
+def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spaces_again(team: Team) -> None:
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT)
+    sue = team.desk("sue", Role.SUPER_USER)
+    ticket_id, _ = open_ticket(team)
+    note = tickets.add_note(ticket_id, "Written on the plane, synced a month later.", internal=True)
+    tickets.execute(alice.cache(), team.actor(alice), [note], datetime.now(UTC))
+    # While Alice is away: a ticket deleted (a tombstone), a person renamed, a holiday removed.
+    with team.shared.connect() as conn:
+        doomed = conn.execute(
+            select(Ticket.id).where(Ticket.id != ticket_id).order_by(Ticket.number.desc()).limit(1)
+        ).scalar_one()
+        holiday = conn.execute(select(Holiday.id).limit(1)).scalar_one()
+    with team.shared.begin() as conn:
+        conn.execute(delete(TICKETS).where(Ticket.id == doomed))
+        conn.execute(delete(table_of(Holiday)).where(Holiday.id == holiday))
+        conn.execute(update(table_of(User)).where(User.role == Role.TECHNICAL).values(display_name="Renamed"))
+    client.sync_workspace(sue)  # Sue kept up: she is never read again
+    with team.shared.begin() as conn:  # the administrator's daily prune, a while later
+        removed = server.prune(conn, datetime.now(UTC) + timedelta(days=1))
+    assert sum(removed.values()) > 0
+
+    report = client.sync_workspace(alice)
+    assert report.pushed == 1
+    with team.shared.connect() as conn:  # read again: the spaces that lost entries she had not seen
+        assert set(report.redownloaded) == set(removed) & set(client.spaces_for(conn, team.actor(alice)))
+    assert "global" in report.redownloaded
+    assert "again" in report.summary()
+    everything = rows(team.shared, TICKETS)
+    assert rows(alice.cache(), TICKETS) == everything
+    assert not rows(alice.cache(), TICKETS, Ticket.id == doomed)
+    assert rows(alice.cache(), table_of(Comment), Comment.id == note.comment_id)
+    assert rows(alice.cache(), table_of(Holiday)) == rows(team.shared, table_of(Holiday))
+    assert rows(alice.cache(), table_of(User)) == rows(team.shared, table_of(User))
+    with alice.cache().connect() as conn:
+        assert outbox.pending(conn) == 0
+    assert client.sync_workspace(alice).redownloaded == []  # caught up: entry by entry again
+    report = client.sync_workspace(sue)
+    assert report.redownloaded == []
+    assert rows(sue.cache(), TICKETS) == rows(team.shared, TICKETS, Ticket.business_unit_id.in_(team.actor(sue).units))

@@ -4,12 +4,13 @@ as a super-user's own database role."""
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 from console.cli import main
@@ -17,7 +18,7 @@ from console.database import make_engine
 from console.demo import DemoSpec, create_demo
 from console.secrets import SecretStore
 from console.workspace import Workspace
-from models import BusinessUnit, Ticket, User
+from models import BusinessUnit, ChangeIndexEntry, Ticket, User, table_of
 from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, PgServer, copy_workspace
 
 
@@ -42,9 +43,26 @@ def test_connect_and_sync_once_with_a_shared_file(
     with engine.connect() as shared, Workspace.open(desk).cache().connect() as cache:
         count = select(func.count()).select_from(Ticket)
         assert cache.execute(count).scalar_one() == shared.execute(count).scalar_one()
-    engine.dispose()
     assert cli(desk, "sync", "--once") == 0
     assert "pulled 0 rows" in capsys.readouterr().out
+
+    # A month later: the daily prune forgets what is older than the longest offline period.
+    with engine.begin() as shared:
+        shared.execute(update(table_of(Ticket)).values(vendor_reference="ERP-9"))
+        shared.execute(update(table_of(ChangeIndexEntry)).values(at=datetime.now(UTC) - timedelta(days=40)))
+    assert cli(desk, "admin", "prune", "--days", "0") == 1
+    assert "at least one day" in capsys.readouterr().err
+    assert cli(desk, "admin", "prune") == 0  # max_offline_days: 30
+    assert "older than 30 days in 7 spaces" in capsys.readouterr().out
+    with engine.connect() as shared:
+        assert shared.execute(select(func.count()).select_from(ChangeIndexEntry)).scalar_one() == 0
+    assert cli(desk, "sync", "--once") == 0
+    out = capsys.readouterr().out
+    assert "read 6 spaces again" in out  # every unit; nothing global changed since her last sync
+    assert "downloaded" not in out
+    with Workspace.open(desk).cache().connect() as cache:
+        assert set(cache.execute(select(Ticket.vendor_reference)).scalars()) == {"ERP-9"}
+    engine.dispose()
 
 
 def test_sync_says_so_when_the_server_cannot_be_reached(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
