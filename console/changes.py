@@ -888,8 +888,9 @@ DELEGATION_MAX = timedelta(days=90)
 
 def set_delegation(
     conn: Connection, actor: Actor, delegate_id: uuid.UUID, starts_at: datetime, ends_at: datetime, now: datetime
-) -> None:
-    """While ``actor`` is away, ``delegate_id`` decides their approvals; audited. One period at a time."""
+) -> str:
+    """While ``actor`` is away, ``delegate_id`` decides their approvals; audited. One period at a time.
+    Returns the delegate's login."""
     if delegate_id == actor.id:
         raise Refused("Choose someone else to decide while you are away.")
     delegate = conn.execute(select(User.login, User.active).where(User.id == delegate_id)).first()
@@ -912,10 +913,11 @@ def set_delegation(
         raise Refused("You already have a delegate for part of that time; end it first.")
     conn.execute(
         insert(table_of(ApproverDelegation)),
-        [{"id": new_id(), "approver_id": actor.id, "delegate_id": delegate_id, "starts_at": starts_at,
+        [{"id": next_id(), "approver_id": actor.id, "delegate_id": delegate_id, "starts_at": starts_at,
           "ends_at": ends_at}],
     )  # fmt: skip
     _user_event(conn, actor, now, delegate.login, f"away {starts_at:%Y-%m-%d %H:%M} to {ends_at:%Y-%m-%d %H:%M} UTC")
+    return str(delegate.login)
 
 
 def end_delegation(conn: Connection, actor: Actor, now: datetime) -> int:
@@ -929,6 +931,60 @@ def end_delegation(conn: Connection, actor: Actor, now: datetime) -> int:
     if count:
         _user_event(conn, actor, now, None, "back: delegation ended")
     return count
+
+
+# ---- a person's own settings, as intents that sync ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Away:
+    """While I am away, ``delegate_id`` decides my approvals."""
+
+    delegate_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True)
+class Back:
+    """Back early: my current and future delegations end."""
+
+    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True)
+class SetFreezes:
+    """The period-end freeze lengths, as ``month=3,2 quarter=5,3 year=7,5`` (administrators, managers)."""
+
+    policy: str
+    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+SettingIntent = Away | Back | SetFreezes
+FREEZE_SETTERS = (Role.ADMIN, Role.SUPPORT_MANAGER)
+
+
+def apply_setting(conn: Connection, actor: Actor, intent: SettingIntent, now: datetime) -> str:
+    """Validate and apply one setting intent in the caller's transaction; what was done, in words."""
+    with ids_of(intent.mutation_id):
+        if isinstance(intent, Away):
+            login = set_delegation(conn, actor, intent.delegate_id, intent.starts_at, intent.ends_at, now)
+            return f"Until {intent.ends_at:%Y-%m-%d %H:%M} UTC, {login} decides your approvals."
+        if isinstance(intent, Back):
+            return f"Back: {end_delegation(conn, actor, now)} delegation(s) ended."
+        if actor.role not in FREEZE_SETTERS:
+            raise Refused("Only an administrator or a support manager sets the freeze windows.")
+        policy = parse_freeze_policy(intent.policy)
+        set_freeze_policy(conn, policy)
+        return f"Freeze windows set: {freeze_text(policy)}"
+
+
+def submit_setting(conn: Connection, actor: Actor, intent: SettingIntent, now: datetime) -> str:
+    """Apply one setting intent here and keep it in the outbox, in the caller's (cache) transaction."""
+    done = apply_setting(conn, actor, intent, now)
+    outbox.record(conn, actor.login, intent, now)
+    return done
 
 
 def _user_event(conn: Connection, actor: Actor, now: datetime, delegate: str | None, reason: str) -> None:

@@ -18,21 +18,22 @@ from console.changes import (
     CHANGES,
     LABELS,
     AssessRisk,
+    Away,
+    Back,
     ChangeApplied,
     ChangeIntent,
     Decide,
     EditChange,
     MoveStage,
     NewChange,
+    SetFreezes,
+    SettingIntent,
     change_id_by_number,
-    end_delegation,
     freeze_policy,
     freeze_text,
     new_change_number,
-    parse_freeze_policy,
-    set_delegation,
-    set_freeze_policy,
     submit_change,
+    submit_setting,
 )
 from console.cli_tickets import FORMATS, acting
 from console.errors import ConsoleError
@@ -158,22 +159,16 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
         if verb == "freezes" and not args.policy:
             print(f"{freeze_text(freeze_policy(conn))} (working days frozen before,after each period end)")
             return 0
-    if verb in ("away", "back"):
+    if verb in ("away", "back", "freezes"):
         with engine.begin() as conn:
+            setting: SettingIntent
             if verb == "back":
-                print(f"Back: {end_delegation(conn, actor, now)} delegation(s) ended.")
-                return 0
-            delegate = load_actor(conn, args.to)
-            set_delegation(conn, actor, delegate.id, args.since or now, args.until, now)
-        print(f"Until {args.until:%Y-%m-%d %H:%M} UTC, {delegate.login} decides your approvals.")
-        return 0
-    if verb == "freezes":
-        if actor.role.value not in ("admin", "support_manager"):
-            raise ConsoleError("Only an administrator or a support manager sets the freeze windows.")
-        policy = parse_freeze_policy(args.policy)
-        with engine.begin() as conn:
-            set_freeze_policy(conn, policy)
-        print(f"Freeze windows set: {freeze_text(policy)}")
+                setting = Back()
+            elif verb == "freezes":
+                setting = SetFreezes(args.policy)
+            else:
+                setting = Away(load_actor(conn, args.to).id, args.since or now, args.until)
+            print(submit_setting(conn, actor, setting, now))
         return 0
     with engine.begin() as conn:
         if verb == "new":

@@ -59,6 +59,7 @@ from console.changes import (
     EDITABLE,
     LABELS,
     AssessRisk,
+    Away,
     ChangeApplied,
     ChangeIntent,
     Decide,
@@ -67,8 +68,8 @@ from console.changes import (
     NewChange,
     execute_change,
     new_change_number,
-    set_delegation,
     submit_change,
+    submit_setting,
 )
 from console.database import connect
 from console.workflow import Actor
@@ -158,8 +159,7 @@ def export_agenda(workspace: Workspace, actor: Actor, days: int, path: str) -> s
 def away(workspace: Workspace, actor: Actor, delegate: uuid.UUID, until: datetime) -> str:
     now = datetime.now(UTC)
     with workspace.cache().begin() as conn:
-        set_delegation(conn, actor, delegate, now, until, now)
-    return f"Until {until:%Y-%m-%d %H:%M} UTC your delegate decides your approvals."
+        return submit_setting(conn, actor, Away(delegate, now, until), now)
 
 
 def read_agenda(workspace: Workspace, actor: Actor, days: int) -> list[ChangeRow]:

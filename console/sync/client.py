@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from console import derived
 from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
+from console.changes import FREEZE_KEY
 from console.database import describe, in_transaction, make_engine, unavailable_message
 from console.errors import ConsoleError
 from console.sync import codec, copy_down, outbox, push, server
@@ -40,9 +41,11 @@ from console.workflow import Actor
 from console.workspace import Workspace
 from models import (
     GLOBAL_SPACE,
+    ApproverDelegation,
     AuditEvent,
     BusinessUnit,
     ChangeIndexEntry,
+    DeploymentInfo,
     SyncConflict,
     SyncCursor,
     SyncNotice,
@@ -189,9 +192,19 @@ def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UU
                 for name, rows in _ticket_children(sconn, [entity_id]).items():
                     _upsert(conn, metadata.tables[name], rows)
             return
+        events = table_of(AuditEvent)
+        if table_name == "users":  # a person's settings: their delegations, the freeze lengths, their events
+            delegations, info = table_of(ApproverDelegation), table_of(DeploymentInfo)
+            for table, where in (
+                (delegations, delegations.c.approver_id == entity_id),
+                (info, info.c.key == FREEZE_KEY),
+                (events, events.c.entity_id == entity_id),
+            ):
+                conn.execute(delete(table).where(where))
+                _upsert(conn, table, _rows(sconn, table, where))
+            return
         linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
         table = metadata.tables[table_name]
-        events = table_of(AuditEvent)
         for name in linked:
             child = metadata.tables[name]
             conn.execute(delete(child).where(child.c.change_id == entity_id))

@@ -18,7 +18,7 @@ from models import org as model_org
 
 INTENT_KINDS = frozenset(
     {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
-     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide"}
+     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "Away", "Back", "SetFreezes"}
 )  # fmt: skip
 
 

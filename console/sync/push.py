@@ -54,13 +54,16 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
     """Apply one intent on the shared database (in the caller's transaction) and record its outcome."""
     before = answered(shared, intent.mutation_id)
     if before is not None:  # answered before: whatever it was, the cache reads the entity back
-        return dataclasses.replace(before, entity=_entity(intent))
+        return dataclasses.replace(before, entity=_entity(intent, actor))
     now = min(at, datetime.now(UTC))
-    entity = _entity(intent)
+    entity = _entity(intent, actor)
     savepoint = shared.begin_nested()  # a refusal, by the rules or by the database, undoes only this intent
     try:
         if isinstance(intent, changes.ChangeIntent):
             outcome = _change(shared, actor, intent, now)
+        elif isinstance(intent, changes.SettingIntent):
+            changes.apply_setting(shared, actor, intent, now)
+            outcome = Outcome(intent.mutation_id, APPLIED)
         else:
             outcome = _ticket(shared, actor, intent, now)
         savepoint.commit()
@@ -81,9 +84,12 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
     return outcome
 
 
-def _entity(intent: Any) -> tuple[str, uuid.UUID]:
+def _entity(intent: Any, actor: Actor) -> tuple[str, uuid.UUID]:
+    """What the cache reads back when the intent did not stand: a ticket, a change, a person's settings."""
     if isinstance(intent, changes.ChangeIntent):
         return "change_requests", intent.change_id
+    if isinstance(intent, changes.SettingIntent):
+        return "users", actor.id
     return "tickets", intent.ticket_id
 
 
@@ -142,7 +148,7 @@ def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Out
         current = row[field]
         if encode(current) != encode(intent.base):
             if encode(current) == encode(wanted):  # someone else made the same change: nothing to do
-                return dataclasses.replace(done, entity=_entity(intent))
+                return dataclasses.replace(done, entity=_entity(intent, actor))
             if isinstance(intent, tickets.SetStatus):
                 intent = dataclasses.replace(intent, base=current)  # through the state machine from here
             elif field == "priority" and Priority(wanted).rank < Priority(current).rank:
@@ -163,7 +169,7 @@ def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now:
         if isinstance(intent, changes.MoveStage):
             if row["stage"] != intent.base:
                 if row["stage"] == intent.to:
-                    return dataclasses.replace(done, entity=_entity(intent))
+                    return dataclasses.replace(done, entity=_entity(intent, actor))
                 intent = dataclasses.replace(intent, base=ChangeStage(row["stage"]))
         elif intent.field in ("modules", "units"):
             modules, units = changes.scope(shared, intent.change_id)
@@ -175,7 +181,7 @@ def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now:
             current = (row["planned_start"], row["planned_end"]) if intent.field == "window" else row.get(intent.field)
             if _text(current) != _text(intent.base):
                 if _text(current) == _text(intent.value):
-                    return dataclasses.replace(done, entity=_entity(intent))
+                    return dataclasses.replace(done, entity=_entity(intent, actor))
                 return _conflict(shared, actor, intent, "change_requests", row, intent.field, intent.value, now)
     changes.apply_change(shared, actor, intent, now)
     return done

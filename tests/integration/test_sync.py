@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from console import tickets
+from console import changes, tickets
 from console.sync import client, outbox, push, server
 from console.sync.conflicts import open_conflicts
 from console.tickets import load_actor
 from console.workflow import Refused
 from models import (
+    ApproverDelegation,
     AuditEvent,
     BusinessUnit,
     ClientMutation,
@@ -281,3 +282,49 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
     report = client.sync_workspace(sue)
     assert report.redownloaded == []
     assert rows(sue.cache(), TICKETS) == rows(team.shared, TICKETS, Ticket.business_unit_id.in_(team.actor(sue).units))
+
+
+def test_time_away_and_freeze_lengths_sync_as_intents(team: Team) -> None:
+    max_ = team.desk("max", Role.SUPPORT_MANAGER)
+    alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT)
+    now = datetime.now(UTC)
+    with team.shared.connect() as conn:
+        helper, gone = (
+            conn.execute(
+                select(User.id)
+                .where(User.role == Role.FUNCTIONAL_CONSULTANT, User.active)
+                .order_by(User.login)
+                .offset(2)
+            )
+            .scalars()
+            .all()[:2]
+        )
+    a = team.actor(alice)
+    with alice.cache().begin() as conn:
+        changes.submit_setting(conn, a, changes.Back(), now)  # whatever the demo had set ends
+        changes.submit_setting(conn, a, changes.Away(helper, now, now + timedelta(days=5)), now)
+    with max_.cache().begin() as conn:
+        changes.submit_setting(conn, team.actor(max_), changes.SetFreezes("month=4,1 quarter=6,2 year=8,3"), now)
+    with alice.cache().begin() as conn, pytest.raises(Refused, match="administrator or a support manager"):
+        changes.submit_setting(conn, a, changes.SetFreezes("month=0,0"), now)
+    assert client.sync_workspace(max_).rejected == []
+    assert client.sync_workspace(alice).rejected == []
+    client.sync_workspace(max_)
+    delegations = table_of(ApproverDelegation)
+    mine = (ApproverDelegation.approver_id == a.id,)
+    assert rows(team.shared, delegations, *mine) == rows(alice.cache(), delegations, *mine)
+    assert rows(max_.cache(), delegations, *mine) == rows(team.shared, delegations, *mine)
+    with alice.cache().connect() as conn:
+        assert changes.freeze_text(changes.freeze_policy(conn)) == "month=4,1 quarter=6,2 year=8,3"
+
+    # Away with someone an administrator deactivates meanwhile: refused there, and undone here.
+    with alice.cache().begin() as conn:
+        changes.submit_setting(conn, a, changes.Back(), now + timedelta(minutes=1))
+        changes.submit_setting(conn, a, changes.Away(gone, now + timedelta(days=9), now + timedelta(days=12)), now)
+    with team.shared.begin() as conn:
+        conn.execute(update(table_of(User)).where(User.id == gone).values(active=False))
+    report = client.sync_workspace(alice)
+    assert len(report.rejected) == 1
+    assert "not an active user" in report.rejected[0]
+    assert rows(alice.cache(), delegations, *mine) == rows(team.shared, delegations, *mine)
+    assert not rows(alice.cache(), delegations, ApproverDelegation.delegate_id == gone)
