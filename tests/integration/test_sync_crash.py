@@ -13,14 +13,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from console import tickets
 from console.database import make_engine
+from console.sync import client
 from console.sync.outbox import OUTBOX
 from console.tickets import load_actor
 from console.workspace import Workspace
-from models import AuditEvent, ClientMutation, Comment, Ticket, TicketStatus
+from models import AuditEvent, ClientMutation, Comment, Role, Ticket, TicketStatus, User
 
 ROUNDS = 8
 NOTES_PER_ROUND = 40
@@ -38,9 +40,33 @@ def wait_for(condition: object, limit_s: float = 60.0) -> None:
         time.sleep(0.01)
 
 
-def test_sync_killed_at_random_points_loses_and_doubles_nothing(demo_copy: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def desk_home(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A consultant's workspace, synced, with a SQLite shared file or a PostgreSQL shared database."""
+    if request.param == "sqlite":
+        home: Path = request.getfixturevalue("demo_copy")
+        return home
+    url = request.getfixturevalue("pg_demo")()
+    desk = Workspace.open(tmp_path / "desk")
+    shared = make_engine(url)
+    with shared.connect() as conn:
+        login = (
+            conn.execute(select(User.login).where(User.role == Role.FUNCTIONAL_CONSULTANT).order_by(User.login))
+            .scalars()
+            .first()
+        )
+    shared.dispose()
+    desk.settings.set("shared_url", url)
+    desk.settings.set("user", str(login))
+    desk.settings.save()
+    client.sync_workspace(desk)
+    desk.close()
+    return desk.home
+
+
+def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path) -> None:
     dice = random.Random(int(os.environ.get("SUPPORT_CONSOLE_CRASH_SEED", "4711")))
-    desk = Workspace.open(demo_copy)
+    desk = Workspace.open(desk_home)
     cache = desk.cache()
     shared = make_engine(desk.shared_url())
     with cache.connect() as conn:
@@ -67,7 +93,7 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(demo_copy: Path)
         mutations += [n.mutation_id for n in notes]
         target = count_of(shared, written) + dice.randint(1, NOTES_PER_ROUND - 1)
         child = subprocess.Popen(
-            [str(gui), "--home", str(demo_copy), "sync", "--every", "0.05"],
+            [str(gui), "--home", str(desk_home), "sync", "--every", "0.05"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -82,13 +108,14 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(demo_copy: Path)
         assert conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one() > 0  # work left for the clean run
     desk.close()
 
-    clean = subprocess.run([str(gui), "--home", str(demo_copy), "sync", "--once"], capture_output=True, text=True)
+    clean = subprocess.run([str(gui), "--home", str(desk_home), "sync", "--once"], capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
-    desk = Workspace.open(demo_copy)
+    desk = Workspace.open(desk_home)
     cache = desk.cache()
     with shared.connect() as conn:
         on_shared = conn.execute(select(Comment.id).where(Comment.id.in_(written))).scalars().all()
-        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     with cache.connect() as conn:
         in_cache = conn.execute(select(Comment.id).where(Comment.id.in_(written))).scalars().all()
         assert conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one() == 0
