@@ -48,10 +48,11 @@ from console.change_rules import (
     deciding_for,
     period_end_freezes,
 )
-from console.history import audit, encode, ids_of, next_id, snapshot
+from console.history import CONFLICT_RESOLVED, audit, encode, ids_of, next_id, snapshot
 from console.numbering import take_or_reserve
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
+from console.sync import conflicts as sync_conflicts
 from console.sync import outbox
 from console.workflow import Actor, Refused, clean_text
 from models import (
@@ -151,6 +152,15 @@ class EditChange(ChangeIntent):
     field: str
     value: Any
     base: Any
+
+
+@dataclass(frozen=True)
+class ResolveChangeConflict(ChangeIntent):
+    """Settle a sync conflict on a change field: keep mine, take theirs (as it stands), or an edited text."""
+
+    conflict_id: uuid.UUID
+    resolution: str  # mine, theirs, edited
+    value: Any = None  # the edited text
 
 
 @dataclass(frozen=True)
@@ -508,9 +518,17 @@ def _apply(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) 
     stage = ChangeStage(change["stage"])
     found: list[Conflict] = []
     risk: RiskResult | None = None
-    if isinstance(intent, EditChange):
-        events = _edit(conn, actor, change, modules, units, intent, now)
-        if intent.field in ("window", "modules", "units"):
+    if isinstance(intent, EditChange | ResolveChangeConflict):
+        edit = (
+            _resolution(conn, change, modules, units, intent) if isinstance(intent, ResolveChangeConflict) else intent
+        )
+        events = _edit(conn, actor, change, modules, units, edit, now) if edit else 0
+        if isinstance(intent, ResolveChangeConflict):
+            sync_conflicts.mark_resolved(conn, intent.conflict_id, actor, intent.resolution, now)
+            _event(conn, actor, change, unit, now + events * timedelta(microseconds=1), AuditAction.FIELD_CHANGED,
+                   field=CONFLICT_RESOLVED, old=edit.field if edit else None, new=intent.resolution)  # fmt: skip
+            events += 1
+        if edit and edit.field in ("window", "modules", "units"):
             found = change_conflicts(conn, change["id"])
     elif isinstance(intent, AssessRisk):
         if stage not in PLANNING:
@@ -619,6 +637,42 @@ def _put_scope(
     if units is not None:
         conn.execute(delete(change_business_units).where(change_business_units.c.change_id == change_id))
         conn.execute(insert(change_business_units), [{"change_id": change_id, "business_unit_id": u} for u in units])
+
+
+def _resolution(
+    conn: Connection,
+    change: Mapping[str, Any],
+    modules: frozenset[uuid.UUID],
+    units: frozenset[uuid.UUID],
+    intent: ResolveChangeConflict,
+) -> EditChange | None:
+    """The edit a resolution makes (none for "theirs", or when the change already holds the value wanted)."""
+    row = sync_conflicts.conflict_to_resolve(conn, intent.conflict_id, change["id"], intent.resolution)
+    if intent.resolution == "theirs":
+        return None
+    if intent.resolution == "edited" and row.field in sync_conflicts.CHOSEN_NOT_TYPED:
+        raise Refused(f"The {row.field} of a change is chosen, not typed: keep yours or take theirs.")
+    current: Any
+    if row.field == "window":
+        current = (change["planned_start"], change["planned_end"])
+        wanted: Any = tuple(datetime.fromisoformat(t) for t in (row.mine_value or "").split(" – ")) or None
+    elif row.field in ("modules", "units"):
+        current = modules if row.field == "modules" else units
+        wanted = frozenset(uuid.UUID(t) for t in (row.mine_value or "").split(",") if t)
+    else:
+        current = change[row.field]
+        wanted = row.mine_value if intent.resolution == "mine" else intent.value
+    if _shown(current) == _shown(wanted):
+        return None
+    return EditChange(change["id"], row.field, wanted, current, mutation_id=intent.mutation_id)
+
+
+def _shown(value: Any) -> str | None:
+    if isinstance(value, frozenset):
+        return _ids(value)
+    if isinstance(value, tuple):
+        return " – ".join(encode(v) or "" for v in value)
+    return encode(value)
 
 
 def _ids(value: Iterable[uuid.UUID]) -> str:

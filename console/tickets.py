@@ -26,7 +26,7 @@ from console.history import audit, encode, ids_of, snapshot, status_side_effects
 from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
 from console.sla.store import ticket_sla
-from console.sync import outbox
+from console.sync import conflicts, outbox
 from console.workflow import Actor, Can, Refused, clean_text, require
 from models import (
     Attachment,
@@ -43,7 +43,6 @@ from models import (
     Priority,
     Problem,
     SupportGroup,
-    SyncConflict,
     Ticket,
     TicketKind,
     TicketStatus,
@@ -172,9 +171,6 @@ class ResolveConflict(Intent):
     conflict_id: uuid.UUID
     resolution: str  # mine, theirs, edited
     value: Any = None  # the edited value
-
-
-RESOLUTIONS = ("mine", "theirs", "edited")
 
 
 @dataclass(frozen=True)
@@ -392,16 +388,7 @@ def _set_field(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: S
 
 
 def _resolve(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: ResolveConflict, now: datetime) -> int:
-    conflicts = table_of(SyncConflict)
-    row = conn.execute(
-        select(conflicts).where(conflicts.c.id == intent.conflict_id, conflicts.c.entity_id == ticket["id"])
-    ).first()
-    if row is None:
-        raise Refused("This conflict is not here (resolved and removed, or not about this ticket).")
-    if row.resolved_at is not None:
-        raise Refused(f"This conflict on {ticket['number']} was already resolved ({row.resolution}).")
-    if intent.resolution not in RESOLUTIONS:
-        raise Refused(f"A conflict is resolved as {', '.join(RESOLUTIONS)}.")
+    row = conflicts.conflict_to_resolve(conn, intent.conflict_id, ticket["id"], intent.resolution)
     events = 0
     if intent.resolution != "theirs":
         wanted = history.decode(row.field, row.mine_value) if intent.resolution == "mine" else intent.value
@@ -409,11 +396,7 @@ def _resolve(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: Res
             change = SetField(ticket["id"], row.field, wanted, ticket[row.field], "Resolving a sync conflict")
             require(actor, EDITABLE.get(row.field, Can.WORK), unit_id=ticket["business_unit_id"], tier=ticket["tier"])
             events = _set_field(conn, actor, ticket, change, now)
-    conn.execute(
-        update(conflicts)
-        .where(conflicts.c.id == row.id)
-        .values(resolved_at=now, resolved_by_id=actor.id, resolution=intent.resolution)
-    )
+    conflicts.mark_resolved(conn, row.id, actor, intent.resolution, now)
     _event(conn, actor, ticket, now + events * TICK, AuditAction.FIELD_CHANGED, field=history.CONFLICT_RESOLVED,
            old=row.field, new=intent.resolution)  # fmt: skip
     return events + 1

@@ -6,8 +6,6 @@ shared database, the login and the password (to the OS keyring), with "Test conn
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,11 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console import tickets
 from console.database import connect
 from console.errors import ConsoleError
 from console.sync.client import SyncState, sync_and_tell
-from console.sync.conflicts import OpenConflict, open_conflicts
+from console.sync.conflicts import OpenConflict, open_conflicts, resolve
 from console.sync.connection import Connected, connect_workspace, test_connection
 from console.workflow import Actor
 from console.workspace import Workspace
@@ -171,9 +168,7 @@ def read_conflicts(workspace: Workspace, actor: Actor) -> list[OpenConflict]:
 
 
 def resolve_conflict(workspace: Workspace, actor: Actor, conflict: OpenConflict, resolution: str, value: object) -> str:
-    intent = tickets.ResolveConflict(conflict.ticket_id, conflict.id, resolution, value)
-    tickets.execute(workspace.cache(), actor, [intent], datetime.now(UTC))
-    return conflict.number
+    return resolve(workspace.cache(), actor, conflict, resolution, value)
 
 
 class ConflictsDialog(QDialog):
@@ -196,7 +191,7 @@ class ConflictsDialog(QDialog):
         )
         lead.setWordWrap(True)
         layout.addWidget(lead)
-        self.rows = RowsModel(["ticket", "field", "you saw", "yours", "theirs (now)", "when", "by"], self)
+        self.rows = RowsModel(["ticket or change", "field", "you saw", "yours", "theirs (now)", "when", "by"], self)
         self.table = rows_table(self.rows, "conflicts-table")
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()

@@ -18,7 +18,8 @@ from models import org as model_org
 
 INTENT_KINDS = frozenset(
     {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
-     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "Away", "Back", "SetFreezes"}
+     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "ResolveChangeConflict",
+     "Away", "Back", "SetFreezes"}
 )  # fmt: skip
 
 

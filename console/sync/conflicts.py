@@ -1,23 +1,30 @@
-"""Open sync conflicts as a person resolves them: which ticket, which field, the value they saw,
-theirs and the one now on the shared database, with names instead of ids."""
+"""Open sync conflicts as a person resolves them: which ticket or change, which field, the value they
+saw, theirs and the one now on the shared database, with names instead of ids; and the bookkeeping
+both resolutions share (a ticket's in ``tickets``, a change's in ``changes``)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.engine import Row
 
 from console.history import decode
-from console.workflow import Actor
-from models import SyncConflict, Ticket, User, table_of
+from console.workflow import Actor, Refused
+from models import ChangeRequest, SyncConflict, Ticket, User, table_of
+
+RESOLUTIONS = ("mine", "theirs", "edited")
+CHOSEN_NOT_TYPED = ("window", "modules", "units")  # a change's window and scope: keep one side
 
 
 @dataclass(frozen=True)
 class OpenConflict:
     id: uuid.UUID
-    ticket_id: uuid.UUID
+    entity_table: str  # tickets or change_requests
+    entity_id: uuid.UUID
     number: str
     field: str
     base: str
@@ -28,18 +35,22 @@ class OpenConflict:
 
     @property
     def editable(self) -> bool:
-        """A text field can be resolved with a value of one's own; a reference (a person) cannot be typed."""
-        return not self.field.endswith("_id")
+        """A text field can be resolved with a value of one's own; a person, a window or a scope cannot be typed."""
+        return not self.field.endswith("_id") and self.field not in CHOSEN_NOT_TYPED
 
 
 def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
-    """Unresolved conflicts on tickets this person may see, oldest first."""
+    """Unresolved conflicts on tickets this person may see, and on change requests, oldest first."""
     conflicts = table_of(SyncConflict)
-    rows = conn.execute(
-        select(conflicts, Ticket.business_unit_id)
+    on_tickets = conn.execute(
+        select(conflicts, Ticket.business_unit_id.label("unit"))
         .join(Ticket, Ticket.id == conflicts.c.entity_id)
         .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "tickets")
-        .order_by(conflicts.c.created_at)
+    ).all()
+    on_changes = conn.execute(
+        select(conflicts)
+        .join(ChangeRequest, ChangeRequest.id == conflicts.c.entity_id)
+        .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "change_requests")
     ).all()
     names = dict(conn.execute(select(User.id, User.display_name)).all())
 
@@ -48,9 +59,11 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
             return "(empty)"
         return str(names.get(decode(field, text), text)) if field.endswith("_id") else text
 
+    rows = [r for r in on_tickets if actor.sees(r.unit)] + list(on_changes)
     return [
         OpenConflict(
             r.id,
+            r.entity_table,
             r.entity_id,
             r.number,
             r.field,
@@ -60,6 +73,44 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
             r.created_at,
             names.get(r.user_id, "?"),
         )
-        for r in rows
-        if actor.sees(r.business_unit_id)
+        for r in sorted(rows, key=lambda r: r.created_at)
     ]
+
+
+def conflict_to_resolve(conn: Connection, conflict_id: uuid.UUID, entity_id: uuid.UUID, resolution: str) -> Row[Any]:
+    """The open conflict on this entity, or a refusal saying why it cannot be resolved."""
+    conflicts = table_of(SyncConflict)
+    row = conn.execute(
+        select(conflicts).where(conflicts.c.id == conflict_id, conflicts.c.entity_id == entity_id)
+    ).first()
+    if row is None:
+        raise Refused("This conflict is not here (resolved and removed, or about something else).")
+    if row.resolved_at is not None:
+        raise Refused(f"This conflict on {row.number} was already resolved ({row.resolution}).")
+    if resolution not in RESOLUTIONS:
+        raise Refused(f"A conflict is resolved as {', '.join(RESOLUTIONS)}.")
+    return row
+
+
+def mark_resolved(conn: Connection, conflict_id: uuid.UUID, actor: Actor, resolution: str, now: datetime) -> None:
+    conflicts = table_of(SyncConflict)
+    conn.execute(
+        update(conflicts)
+        .where(conflicts.c.id == conflict_id)
+        .values(resolved_at=now, resolved_by_id=actor.id, resolution=resolution)
+    )
+
+
+def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: str, value: object = None) -> str:
+    """Resolve one conflict in the cache, as an intent that syncs; the ticket's or change's number."""
+    from console import changes, tickets  # they use this module's bookkeeping
+
+    now = datetime.now(UTC)
+    if conflict.entity_table == "tickets":
+        tickets.execute(
+            engine, actor, [tickets.ResolveConflict(conflict.entity_id, conflict.id, resolution, value)], now
+        )
+    else:
+        intent = changes.ResolveChangeConflict(conflict.entity_id, conflict.id, resolution, value)
+        changes.execute_change(engine, actor, intent, now)
+    return conflict.number

@@ -9,11 +9,23 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
-from console import tickets
+from console import changes, tickets
 from console.database import make_engine
 from console.sync.client import SyncState
 from console.workspace import Workspace
-from models import Comment, Role, SyncConflict, Ticket, User, table_of
+from models import (
+    BusinessUnit,
+    ChangeRequest,
+    ChangeType,
+    Comment,
+    ErpModule,
+    Role,
+    SyncConflict,
+    Ticket,
+    User,
+    new_id,
+    table_of,
+)
 from tests.gui.drive import open_window, save_shot
 from tests.gui.test_queue_view import open_first_ticket
 from views.errors import CrashDialog
@@ -99,30 +111,58 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
             .scalars()
             .first()
         )
+        module = conn.execute(select(ErpModule.id).limit(1)).scalar_one()
+        unit = conn.execute(select(BusinessUnit.id).limit(1)).scalar_one()
+    # A change I requested, synced; then I retitle it here while, on the shared database, it is retitled too.
+    with gui_workspace.cache().begin() as conn:
+        number = changes.new_change_number(conn, gui_workspace.client_id)
+    request = changes.NewChange(
+        new_id(),
+        number,
+        "Bank file format",
+        ChangeType.NORMAL,
+        frozenset({module}),
+        frozenset({unit}),
+        reason="New bank",
+    )
+    changes.execute_change(gui_workspace.cache(), me, request)
+    assert window.sync is not None
+    next_sync(qtbot, window, window.sync.sync_now)
+    retitle = changes.EditChange(request.change_id, "title", "Bank file format v2", "Bank file format")
+    changes.execute_change(gui_workspace.cache(), me, retitle)
     # I take the ticket here while, on the shared database, it is given to someone else.
     tickets.execute(
         gui_workspace.cache(), me, [tickets.assign(first.id, me.id, base=row.assignee_id)], datetime.now(UTC)
     )
     with shared.begin() as conn:
         conn.execute(update(table_of(Ticket)).where(Ticket.id == first.id).values(assignee_id=someone))
-    assert window.sync is not None
+        conn.execute(
+            update(table_of(ChangeRequest)).where(ChangeRequest.id == request.change_id).values(title="Bank format")
+        )
     state = next_sync(qtbot, window, window.sync.sync_now)
-    assert state.conflicts == 1
-    assert "1 conflict" in window.status_sync.text()
+    assert state.conflicts == 2
+    assert "2 conflicts" in window.status_sync.text()
 
     dialog = window.open_conflicts()
     assert isinstance(dialog, ConflictsDialog)
-    qtbot.waitUntil(lambda: len(dialog.conflicts) == 1, timeout=20_000)
-    assert dialog.rows.rows[0][:2] == [first.number, "assignee"]
-    assert dialog.rows.rows[0][3] == me.display_name
+    qtbot.waitUntil(lambda: len(dialog.conflicts) == 2, timeout=20_000)
+    assert [r[:2] for r in dialog.rows.rows] == [[number, "title"], [first.number, "assignee"]]
+    assert dialog.rows.rows[0][3:5] == ["Bank file format v2", "Bank format"]
+    assert dialog.rows.rows[1][3] == me.display_name
     save_shot(dialog, "conflicts")
     with qtbot.waitSignal(dialog.listed, timeout=20_000) as listed:
-        dialog.mine_button.click()
+        dialog.theirs_button.click()  # the change: theirs
+    assert listed.args == [1]
+    with qtbot.waitSignal(dialog.listed, timeout=20_000) as listed:
+        dialog.mine_button.click()  # the ticket: mine
     assert listed.args == [0]
     state = next_sync(qtbot, window, window.sync.sync_now)
     assert state.conflicts == 0
     with shared.connect() as conn:
         assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == first.id)).scalar_one() == me.id
-        assert conn.execute(select(SyncConflict.resolution)).scalars().all() == ["mine"]
+        title = select(ChangeRequest.title).where(ChangeRequest.id == request.change_id)
+        assert conn.execute(title).scalar_one() == "Bank format"
+        resolutions = select(SyncConflict.entity_table, SyncConflict.resolution).order_by(SyncConflict.created_at)
+        assert conn.execute(resolutions).all() == [("change_requests", "theirs"), ("tickets", "mine")]
     shared.dispose()
     dialog.reject()

@@ -13,13 +13,15 @@ from sqlalchemy import delete, func, select, text, update
 
 from console import changes, tickets
 from console.sync import client, outbox, push, server
-from console.sync.conflicts import open_conflicts
+from console.sync.conflicts import open_conflicts, resolve
 from console.tickets import load_actor
 from console.workflow import Refused
 from models import (
     ApproverDelegation,
     AuditEvent,
     BusinessUnit,
+    ChangeRequest,
+    ChangeStage,
     ClientMutation,
     Comment,
     ErpModule,
@@ -328,3 +330,66 @@ def test_time_away_and_freeze_lengths_sync_as_intents(team: Team) -> None:
     assert "not an active user" in report.rejected[0]
     assert rows(alice.cache(), delegations, *mine) == rows(team.shared, delegations, *mine)
     assert not rows(alice.cache(), delegations, ApproverDelegation.delegate_id == gone)
+
+
+def test_a_conflict_on_a_change_request_is_resolved_from_the_same_list(team: Team) -> None:
+    max_ = team.desk("max", Role.SUPPORT_MANAGER, nth=0)
+    meg = team.desk("meg", Role.SUPPORT_MANAGER, nth=1)
+    with team.shared.connect() as conn:
+        change = conn.execute(
+            select(ChangeRequest.id, ChangeRequest.title, ChangeRequest.planned_start, ChangeRequest.planned_end)
+            .where(ChangeRequest.stage.in_([ChangeStage.DRAFT, ChangeStage.ASSESSMENT]))
+            .order_by(ChangeRequest.number)
+            .limit(1)
+        ).one()
+    now = datetime.now(UTC)
+    for desk, title in ((max_, "Patch the VAT return layout (Max)"), (meg, "Patch the VAT return layout (Meg)")):
+        edit = changes.EditChange(change.id, "title", title, change.title)
+        changes.execute_change(desk.cache(), team.actor(desk), edit, now)
+    client.sync_workspace(max_)
+    report = client.sync_workspace(meg)
+    assert report.conflicts == 1
+    with meg.cache().connect() as conn:
+        [conflict] = open_conflicts(conn, team.actor(meg))
+        assert conn.execute(select(ChangeRequest.title).where(ChangeRequest.id == change.id)).scalar_one() == (
+            "Patch the VAT return layout (Max)"  # read back: nothing overwritten
+        )
+    assert (conflict.entity_table, conflict.field) == ("change_requests", "title")
+    assert (conflict.mine, conflict.theirs) == (
+        "Patch the VAT return layout (Meg)",
+        "Patch the VAT return layout (Max)",
+    )
+    assert conflict.editable
+
+    assert resolve(meg.cache(), team.actor(meg), conflict, "edited", "Patch the VAT return layout") == conflict.number
+    client.sync_workspace(meg)
+    client.sync_workspace(max_)
+    for engine in (max_.cache(), meg.cache(), team.shared):
+        with engine.connect() as conn:
+            title_now = select(ChangeRequest.title).where(ChangeRequest.id == change.id)
+            assert conn.execute(title_now).scalar_one() == "Patch the VAT return layout"
+            resolution = select(SyncConflict.resolution).where(SyncConflict.id == conflict.id)
+            assert conn.execute(resolution).scalar_one() == "edited"
+    for desk in (max_, meg):
+        with desk.cache().connect() as conn:
+            assert open_conflicts(conn, team.actor(desk)) == []
+    # A change's window is chosen, not typed.
+    window = (now + timedelta(days=3), now + timedelta(days=3, hours=2))
+    for desk, hours in ((max_, 0), (meg, 1)):
+        seen = (change.planned_start, change.planned_end)
+        moved = (window[0] + timedelta(hours=hours), window[1] + timedelta(hours=hours))
+        changes.execute_change(
+            desk.cache(), team.actor(desk), changes.EditChange(change.id, "window", moved, seen), now
+        )
+    client.sync_workspace(max_)
+    client.sync_workspace(meg)
+    with meg.cache().connect() as conn:
+        [conflict] = open_conflicts(conn, team.actor(meg))
+    assert not conflict.editable
+    with pytest.raises(Refused, match="chosen, not typed"):
+        resolve(meg.cache(), team.actor(meg), conflict, "edited", "tomorrow")
+    resolve(meg.cache(), team.actor(meg), conflict, "mine")
+    client.sync_workspace(meg)
+    with team.shared.connect() as conn:
+        start = conn.execute(select(ChangeRequest.planned_start).where(ChangeRequest.id == change.id)).scalar_one()
+    assert start == window[0] + timedelta(hours=1)
