@@ -48,7 +48,7 @@ from console.change_rules import (
     deciding_for,
     period_end_freezes,
 )
-from console.history import CONFLICT_RESOLVED, audit, encode, ids_of, next_id, snapshot
+from console.history import CONFLICT_RESOLVED, as_text, audit, encode, ids_of, next_id, snapshot
 from console.numbering import take_or_reserve
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
@@ -662,17 +662,9 @@ def _resolution(
     else:
         current = change[row.field]
         wanted = row.mine_value if intent.resolution == "mine" else intent.value
-    if _shown(current) == _shown(wanted):
+    if as_text(current) == as_text(wanted):
         return None
     return EditChange(change["id"], row.field, wanted, current, mutation_id=intent.mutation_id)
-
-
-def _shown(value: Any) -> str | None:
-    if isinstance(value, frozenset):
-        return _ids(value)
-    if isinstance(value, tuple):
-        return " – ".join(encode(v) or "" for v in value)
-    return encode(value)
 
 
 def _ids(value: Iterable[uuid.UUID]) -> str:

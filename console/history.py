@@ -43,6 +43,15 @@ def encode(value: Any) -> str | None:
     return str(value)
 
 
+def as_text(value: Any) -> str | None:
+    """A value as a conflict record shows it: a window as "start – end", a set of ids sorted, else ``encode``."""
+    if isinstance(value, tuple):
+        return " – ".join(encode(v) or "" for v in value)
+    if isinstance(value, frozenset | set):
+        return ",".join(sorted(str(v) for v in value))
+    return encode(value)
+
+
 def decode(field: str, text: str | None) -> Any:
     if text is None:
         return None

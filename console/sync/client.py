@@ -272,7 +272,8 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, r
                         for part in result.partitions():
                             rows = [dict(r._mapping) for r in part]
                             (insert_rows if bulk else _upsert)(conn, table, rows)
-                            kept.setdefault(table, set()).update(tuple(r[k] for k in keys) for r in rows)
+                            if replace:
+                                kept.setdefault(table, set()).update(tuple(r[k] for k in keys) for r in rows)
                             written += len(part)
                 if replace:
                     written += _remove_all_but(conn, [t for t, where in parts if where is None], kept)
@@ -473,11 +474,7 @@ def sync_workspace(workspace: Workspace, progress: Callable[[str], None] | None 
     shared, _ = workspace.open_shared()
     try:
         with shared.connect() as conn:
-            if not server.installed(conn):
-                raise ConsoleError(
-                    f"{describe(shared.url)} is not prepared for sync yet; an administrator runs "
-                    "`support-console admin prepare` once."
-                )
+            server.require_installed(conn, describe(shared.url))
         return sync_once(workspace.cache(), shared, str(login), workspace.client_id, progress)
     finally:
         shared.dispose()

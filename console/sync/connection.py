@@ -39,10 +39,7 @@ def test_connection(url_text: str, login: str, password: str | None) -> str:
             raise ConsoleError(unavailable_message(engine, exc)) from exc
         with conn:
             load_actor(conn, login)  # an unknown or deactivated login is refused here, with the reason
-            if not server.installed(conn):
-                raise ConsoleError(
-                    f"{describe(url)} is not prepared for sync; an administrator runs `support-console admin prepare`."
-                )
+            server.require_installed(conn, describe(url))
     finally:
         engine.dispose()
     return describe(url)

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from console import changes, tickets
-from console.history import encode
+from console.history import as_text, encode
 from console.workflow import Actor, Refused
 from models import ChangeRequest, ChangeStage, ClientMutation, Priority, SyncConflict, Ticket, new_id, table_of
 
@@ -107,9 +107,9 @@ def _conflict(
                 "business_unit_id": row.get("business_unit_id"),
                 "number": row["number"],
                 "field": field,
-                "base_value": _text(intent.base),
-                "mine_value": _text(mine),
-                "theirs_value": _text(theirs),
+                "base_value": as_text(intent.base),
+                "mine_value": as_text(mine),
+                "theirs_value": as_text(theirs),
                 "user_id": actor.id,
                 "mutation_id": intent.mutation_id,
                 "created_at": now,
@@ -123,17 +123,9 @@ def _conflict(
     return Outcome(
         intent.mutation_id,
         CONFLICT,
-        f"{row['number']}: its {what} was changed by someone else meanwhile ({_text(theirs) or 'empty'}); "
-        f"yours ({_text(mine) or 'empty'}) is kept in a conflict to resolve.",
+        f"{row['number']}: its {what} was changed by someone else meanwhile ({as_text(theirs) or 'empty'}); "
+        f"yours ({as_text(mine) or 'empty'}) is kept in a conflict to resolve.",
     )
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, tuple):
-        return " – ".join(encode(v) or "" for v in value)
-    if isinstance(value, frozenset | set):
-        return ",".join(sorted(str(v) for v in value))
-    return encode(value)
 
 
 def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Outcome:
@@ -174,13 +166,13 @@ def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now:
         elif intent.field in ("modules", "units"):
             modules, units = changes.scope(shared, intent.change_id)
             linked = modules if intent.field == "modules" else units
-            if _text(linked) != _text(frozenset(intent.base)):
+            if as_text(linked) != as_text(frozenset(intent.base)):
                 return _conflict(shared, actor, intent, "change_requests", row | {intent.field: linked},
                                  intent.field, intent.value, now)  # fmt: skip
         else:
             current = (row["planned_start"], row["planned_end"]) if intent.field == "window" else row.get(intent.field)
-            if _text(current) != _text(intent.base):
-                if _text(current) == _text(intent.value):
+            if as_text(current) != as_text(intent.base):
+                if as_text(current) == as_text(intent.value):
                     return dataclasses.replace(done, entity=_entity(intent, actor))
                 return _conflict(shared, actor, intent, "change_requests", row, intent.field, intent.value, now)
     changes.apply_change(shared, actor, intent, now)

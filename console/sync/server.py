@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, select, text, update
 
+from console.errors import ConsoleError
 from console.sync import replica
 from models import (
     GLOBAL_SPACE,
@@ -201,6 +202,15 @@ END $$"""
 def installed(conn: Connection) -> bool:
     found = conn.execute(select(DeploymentInfo.value).where(DeploymentInfo.key == TRIGGERS_KEY)).scalar()
     return found == TRIGGERS_VERSION
+
+
+def require_installed(conn: Connection, where: str) -> None:
+    """Refuse to sync with a shared database whose versioning is missing or from another version of the app."""
+    if not installed(conn):
+        raise ConsoleError(
+            f"{where} is not prepared for sync by this version of Support Console; an administrator runs "
+            "`support-console admin prepare` (once, and again after each upgrade)."
+        )
 
 
 def install(conn: Connection, tables: Sequence[Synced] = SYNCED) -> None:

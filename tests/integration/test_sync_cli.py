@@ -18,7 +18,7 @@ from console.database import make_engine
 from console.demo import DemoSpec, create_demo
 from console.secrets import SecretStore
 from console.workspace import Workspace
-from models import BusinessUnit, ChangeIndexEntry, Ticket, User, table_of
+from models import BusinessUnit, ChangeIndexEntry, DeploymentInfo, Ticket, User, table_of
 from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, PgServer, copy_workspace
 
 
@@ -60,6 +60,14 @@ def test_connect_and_sync_once_with_a_shared_file(
     out = capsys.readouterr().out
     assert "read 6 spaces again" in out  # every unit; nothing global changed since her last sync
     assert "downloaded" not in out
+
+    # A shared database versioned by an earlier release: refused until an administrator prepares it again.
+    with engine.begin() as shared:
+        shared.execute(update(table_of(DeploymentInfo)).where(DeploymentInfo.key == "sync_triggers").values(value="1"))
+    assert cli(desk, "sync", "--once") == 1
+    assert "not prepared for sync by this version" in capsys.readouterr().err
+    assert cli(desk, "admin", "prepare") == 0
+    assert cli(desk, "sync", "--once") == 0
     with Workspace.open(desk).cache().connect() as cache:
         assert set(cache.execute(select(Ticket.vendor_reference)).scalars()) == {"ERP-9"}
     engine.dispose()
