@@ -169,7 +169,9 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction("S&ync now", self, shortcut=QKeySequence("F9"))
         self.sync_action.setEnabled(False)
         file_menu.addAction(self.sync_action)
-        self.conflicts_action = QAction("Sync &conflicts…", self, shortcut=QKeySequence("Ctrl+Shift+K"))
+        self.conflicts_action = QAction(
+            "Sync &conflicts and refused edits…", self, shortcut=QKeySequence("Ctrl+Shift+K")
+        )
         self.conflicts_action.triggered.connect(self.open_conflicts)
         file_menu.addAction(self.conflicts_action)
         self.connection_action = QAction("Shared &database…", self)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from console.database import connect
 from console.errors import ConsoleError
 from console.sync.client import SyncState, sync_and_tell
-from console.sync.conflicts import OpenConflict, open_conflicts, resolve
+from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
 from console.sync.connection import Connected, connect_workspace, test_connection
 from console.workflow import Actor
 from console.workspace import Workspace
@@ -41,6 +41,8 @@ def describe_state(state: SyncState) -> tuple[str, str]:
         parts.append(f"{state.pending} pending")
     if state.conflicts:
         parts.append(f"{state.conflicts} conflict{'s' if state.conflicts != 1 else ''}")
+    if state.refused:
+        parts.append(f"{state.refused} refused")
     tip = state.message
     if state.rejected:
         tip += "\nRejected: " + "\n".join(state.rejected)
@@ -162,9 +164,13 @@ class ConnectionDialog(QDialog):
         show_error(self, error)
 
 
-def read_conflicts(workspace: Workspace, actor: Actor) -> list[OpenConflict]:
+def read_conflicts(workspace: Workspace, actor: Actor) -> tuple[list[OpenConflict], list[Notice]]:
     with connect(workspace.cache()) as conn:
-        return open_conflicts(conn, actor)
+        return open_conflicts(conn, actor), unseen_notices(conn)
+
+
+def dismiss(workspace: Workspace, notices: list[Notice]) -> int:
+    return dismiss_notices(workspace.cache(), [n.id for n in notices])
 
 
 def resolve_conflict(workspace: Workspace, actor: Actor, conflict: OpenConflict, resolution: str, value: object) -> str:
@@ -173,17 +179,20 @@ def resolve_conflict(workspace: Workspace, actor: Actor, conflict: OpenConflict,
 
 class ConflictsDialog(QDialog):
     """Open conflicts: what you saw, what you wanted, what the shared database holds; keep yours, take
-    theirs, or write the value both should have. The resolution syncs like any edit."""
+    theirs, or write the value both should have. The resolution syncs like any edit. Below, the edits
+    the shared database refused, with its reasons, until dismissed."""
 
     resolved = Signal(str)  # the ticket's number
-    listed = Signal(int)
+    listed = Signal(int)  # conflicts listed
+    refusals_listed = Signal(int)
 
     def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conflicts-dialog")
-        self.setWindowTitle("Sync conflicts")
+        self.setWindowTitle("Sync conflicts and refused edits")
         self.workspace, self.runner, self.actor = workspace, runner, actor
         self.conflicts: list[OpenConflict] = []
+        self.notices: list[Notice] = []
         layout = QVBoxLayout(self)
         lead = QLabel(
             "Someone changed these fields on the shared database before your edit arrived. Nothing was "
@@ -201,14 +210,26 @@ class ConflictsDialog(QDialog):
         for button in (self.mine_button, self.theirs_button, self.edit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        layout.addLayout(buttons)
+        refused = QLabel("Edits the shared database refused (the ticket or change now shows what it holds):")
+        refused.setWordWrap(True)
+        layout.addWidget(refused)
+        self.refusals = RowsModel(["when", "why"], self)
+        self.refusals_table = rows_table(self.refusals, "refusals-table")
+        layout.addWidget(self.refusals_table, 1)
+        closing = QHBoxLayout()
+        self.dismiss_button = QPushButton("&Dismiss these")
+        self.dismiss_button.clicked.connect(self.dismiss)
+        closing.addWidget(self.dismiss_button)
+        closing.addStretch(1)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
-        buttons.addWidget(close)
-        layout.addLayout(buttons)
+        closing.addWidget(close)
+        layout.addLayout(closing)
         self.mine_button.clicked.connect(lambda: self.resolve("mine"))
         self.theirs_button.clicked.connect(lambda: self.resolve("theirs"))
         self.edit_button.clicked.connect(self.ask_edit)
-        self.resize(900, 380)
+        self.resize(900, 520)
         self.reload()
 
     def reload(self) -> None:
@@ -219,7 +240,11 @@ class ConflictsDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         show_error(self, error)
 
-    def _show(self, conflicts: list[OpenConflict]) -> None:
+    def _show(self, found: tuple[list[OpenConflict], list[Notice]]) -> None:
+        conflicts, self.notices = found
+        self.refusals.set_rows([[f"{n.created_at:%Y-%m-%d %H:%M}", n.summary] for n in self.notices])
+        self.dismiss_button.setEnabled(bool(self.notices))
+        self.refusals_listed.emit(len(self.notices))
         self.conflicts = conflicts
         self.rows.set_rows(
             [[c.number, c.field.removesuffix("_id").replace("_", " "), c.base, c.mine, c.theirs,
@@ -247,12 +272,18 @@ class ConflictsDialog(QDialog):
         self.resolved.emit(number)
         self.reload()
 
+    def dismiss(self) -> None:
+        if self.notices:
+            self.runner.op(dismiss, self.workspace, list(self.notices), label="Dismissing…").success(
+                lambda _done: self.reload()
+            ).failure(self._failed).run()
+
     def ask_edit(self) -> None:
         conflict = self.selected()
         if conflict is None:
             return
         if not conflict.editable:
-            show_error(self, ConsoleError("A person is chosen, not typed: keep yours or take theirs."))
+            show_error(self, ConsoleError("A person, a window or a scope is chosen, not typed: keep one side."))
             return
         text, ok = QInputDialog.getText(self, conflict.number, f"The {conflict.field.replace('_', ' ')} to keep:",
                                         text=conflict.theirs)  # fmt: skip

@@ -33,6 +33,7 @@ from console.changes import FREEZE_KEY
 from console.database import describe, in_transaction, make_engine, unavailable_message
 from console.errors import ConsoleError
 from console.sync import codec, copy_down, outbox, push, server
+from console.sync.conflicts import unseen_notices
 from console.sync.outbox import OUTBOX
 from console.sync.replica import replica_writes
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
@@ -491,6 +492,7 @@ class SyncState:
     conflicts: int  # open conflicts in this cache
     rejected: tuple[str, ...] = ()
     pulled: int = 0  # rows the pull wrote or removed: the views read again when there were any
+    refused: int = 0  # edits the shared database refused, not yet dismissed by the person
 
 
 def sync_and_tell(workspace: Workspace) -> SyncState:
@@ -510,4 +512,5 @@ def sync_and_tell(workspace: Workspace) -> SyncState:
         open_conflicts = conn.execute(
             select(func.count()).select_from(SyncConflict).where(SyncConflict.resolved_at.is_(None))
         ).scalar_one()
-    return SyncState(datetime.now(UTC), online, message, waiting, int(open_conflicts), rejected, pulled)
+        refused = len(unseen_notices(conn))
+    return SyncState(datetime.now(UTC), online, message, waiting, int(open_conflicts), rejected, pulled, refused)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Row
 
 from console.history import decode
 from console.workflow import Actor, Refused
-from models import ChangeRequest, SyncConflict, Ticket, User, table_of
+from models import ChangeRequest, SyncConflict, SyncNotice, Ticket, User, table_of
 
 RESOLUTIONS = ("mine", "theirs", "edited")
 CHOSEN_NOT_TYPED = ("window", "modules", "units")  # a change's window and scope: keep one side
@@ -114,3 +114,31 @@ def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: st
         intent = changes.ResolveChangeConflict(conflict.entity_id, conflict.id, resolution, value)
         changes.execute_change(engine, actor, intent, now)
     return conflict.number
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An edit of this cache the shared database refused, with its reason, not yet dismissed."""
+
+    id: uuid.UUID
+    summary: str
+    created_at: datetime
+
+
+def unseen_notices(conn: Connection) -> list[Notice]:
+    """Refused edits not yet dismissed, newest first (conflicts are listed as conflicts)."""
+    notices = table_of(SyncNotice)
+    rows = conn.execute(
+        select(notices.c.id, notices.c.summary, notices.c.created_at)
+        .where(notices.c.seen_at.is_(None), notices.c.kind == "rejected")
+        .order_by(notices.c.created_at.desc())
+    )
+    return [Notice(r.id, r.summary, r.created_at) for r in rows]
+
+
+def dismiss_notices(engine: Engine, ids: list[uuid.UUID]) -> int:
+    """The person has read these refusals: they leave the list and the status bar's count."""
+    notices = table_of(SyncNotice)
+    with engine.begin() as conn:
+        done = conn.execute(update(notices).where(notices.c.id.in_(ids)).values(seen_at=datetime.now(UTC)))
+    return int(done.rowcount or 0)

@@ -29,7 +29,17 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from console import changes, tickets
 from console.history import as_text, encode
 from console.workflow import Actor, Refused
-from models import ChangeRequest, ChangeStage, ClientMutation, Priority, SyncConflict, Ticket, new_id, table_of
+from models import (
+    ChangeRequest,
+    ChangeStage,
+    ClientMutation,
+    Priority,
+    SyncConflict,
+    Ticket,
+    metadata,
+    new_id,
+    table_of,
+)
 
 APPLIED, CONFLICT, REJECTED = "applied", "conflict", "rejected"
 
@@ -69,11 +79,13 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
         savepoint.commit()
     except Refused as refused:
         savepoint.rollback()
-        outcome = Outcome(intent.mutation_id, REJECTED, str(refused))
+        outcome = Outcome(intent.mutation_id, REJECTED, f"{_what(shared, intent, entity)}: {refused}")
     except (IntegrityError, ProgrammingError) as refused_by_database:  # row-level security: not your unit
         savepoint.rollback()
         reason = str(refused_by_database.orig).strip().splitlines()[0]
-        outcome = Outcome(intent.mutation_id, REJECTED, f"The shared database refused it: {reason}")
+        outcome = Outcome(
+            intent.mutation_id, REJECTED, f"{_what(shared, intent, entity)}: the shared database refused it: {reason}"
+        )
     if outcome.outcome != APPLIED:  # the cache's optimistic edit did not stand: it reads the entity back
         outcome = dataclasses.replace(outcome, entity=entity)
     shared.execute(
@@ -82,6 +94,27 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
           "reason": outcome.reason, "applied_at": datetime.now(UTC)}],
     )  # fmt: skip
     return outcome
+
+
+WHAT = {
+    "SetStatus": "status", "AddComment": "note", "AddAttachment": "attachment", "LinkArticle": "article link",
+    "CreateTicket": "new ticket", "ResolveConflict": "conflict resolution", "NewChange": "new change",
+    "AssessRisk": "risk assessment", "MoveStage": "stage", "Decide": "approval decision",
+    "ResolveChangeConflict": "conflict resolution", "Away": "time away", "Back": "back early",
+    "SetFreezes": "freeze lengths",
+}  # fmt: skip
+
+
+def _what(shared: Connection, intent: Any, entity: tuple[str, uuid.UUID]) -> str:
+    """Which edit of what, for a person reading why it was refused: "INC-0000464, assignee"."""
+    field = getattr(intent, "field", None)
+    what = field.removesuffix("_id").replace("_", " ") if field else WHAT.get(type(intent).__name__, "edit")
+    table, entity_id = entity
+    if table in ("tickets", "change_requests"):
+        numbers = metadata.tables[table]
+        number = shared.execute(select(numbers.c.number).where(numbers.c.id == entity_id)).scalar()
+        what = f"{number or getattr(intent, 'number', 'a new one')}, {what}"
+    return what
 
 
 def _entity(intent: Any, actor: Actor) -> tuple[str, uuid.UUID]:

@@ -164,5 +164,28 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
         assert conn.execute(title).scalar_one() == "Bank format"
         resolutions = select(SyncConflict.entity_table, SyncConflict.resolution).order_by(SyncConflict.created_at)
         assert conn.execute(resolutions).all() == [("change_requests", "theirs"), ("tickets", "mine")]
-    shared.dispose()
     dialog.reject()
+
+    # An edit the shared database refuses: counted in the status bar, listed with its reason until dismissed.
+    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, someone, base=me.id)], datetime.now(UTC))
+    with shared.begin() as conn:
+        conn.execute(update(table_of(User)).where(User.id == someone).values(active=False))
+    state = next_sync(qtbot, window, window.sync.sync_now)
+    assert state.refused == 1
+    assert "1 refused" in window.status_sync.text()
+    panel = window.open_conflicts()
+    assert isinstance(panel, ConflictsDialog)
+    qtbot.waitUntil(lambda: len(panel.notices) == 1, timeout=20_000)
+    assert first.number in panel.refusals.rows[0][1]
+    assert "deactivated" in panel.refusals.rows[0][1]
+    save_shot(panel, "refused")
+    with qtbot.waitSignal(panel.refusals_listed, timeout=20_000) as listed:
+        panel.dismiss_button.click()
+    assert listed.args == [0]
+    state = next_sync(qtbot, window, window.sync.sync_now)
+    assert state.refused == 0
+    assert "refused" not in window.status_sync.text()
+    with gui_workspace.cache().connect() as conn:  # the cache holds what the shared database holds
+        assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == first.id)).scalar_one() == me.id
+    shared.dispose()
+    panel.reject()
