@@ -90,6 +90,8 @@ def _read(sconn: Connection, parts: Sequence[Part], out: queue.Queue[Any], stop:
                     if len(batch) == BATCH:
                         put((table, True, batch))
                         batch = []
+                        if stop.is_set():  # the writer failed: the transaction is rolled back anyway
+                            return
                 if batch:
                     put((table, True, batch))
         put(_DONE)

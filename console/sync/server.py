@@ -11,6 +11,9 @@ same way, because the database does it.
 
 The triggers are installed by ``install`` on the shared database only; a local cache has the same
 tables but no triggers (its own writes travel as intents in the outbox).
+
+Tombstones and other entries are kept for the longest allowed offline period; ``prune`` forgets older
+ones and notes per space how far it went, so a cache that was away longer reads the space again.
 """
 
 from __future__ import annotations
