@@ -83,11 +83,17 @@ def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def _long_steps(step: str) -> None:
+    """Downloads and indexing take a while: say so on stderr (every pass pushes and pulls; not those)."""
+    if step not in ("Pushing…", "Pulling…"):
+        print(f"{datetime.now(UTC):%H:%M:%S} {step}", file=sys.stderr, flush=True)
+
+
 def run_sync(workspace: Workspace, args: argparse.Namespace) -> int:
     every = args.every or float(workspace.settings.get("sync_interval_seconds"))
     while True:
         try:
-            report = client.sync_workspace(workspace)
+            report = client.sync_workspace(workspace, _long_steps)
         except OperationalError as exc:
             message = unavailable_message(make_engine(workspace.shared_url()), exc)
             if args.once:

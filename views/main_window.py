@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from console.database import connect, describe
 from console.errors import ConsoleError
 from console.queue import QueueFilter
 from console.summary import WorkspaceSummary, summarize_workspace
-from console.sync.client import SyncState
+from console.sync.client import SyncState, download_if_empty
 from console.tickets import load_actor
 from console.workflow import Actor, Can
 from console.workspace import Workspace
@@ -48,14 +49,16 @@ def count_visible(workspace: Workspace, actor: Actor) -> int:
         return queue.count(conn, actor, QueueFilter(statuses=tuple(TicketStatus)), datetime.now(UTC))
 
 
-def open_desk(workspace: Workspace) -> Actor:
-    """The cache opened (migrated if needed) and the person this workspace works as."""
+def open_desk(workspace: Workspace, progress: Callable[[str], None] | None = None) -> Actor:
+    """The cache opened (migrated if needed), its first download done for a newly connected desk, and the
+    person this workspace works as."""
     user = workspace.settings.get("user")
     if not user:
         raise ConsoleError(
             "This workspace has no user yet: create a demo (support-console demo) or set one "
             "(support-console settings user LOGIN)."
         )
+    download_if_empty(workspace, progress)
     with connect(workspace.cache()) as conn:
         return load_actor(conn, str(user))
 
@@ -66,6 +69,7 @@ class MainWindow(QMainWindow):
     desk_ready = Signal(object)  # the Actor: the queue and ticket views exist
     first_screen = Signal()  # the queue's first page is read and shown
     synced = Signal(object)  # a SyncState, after each sync pass
+    first_download = Signal(str)  # what a new desk's first download is doing, from the worker thread
 
     def __init__(self, workspace: Workspace, runner: TaskRunner | None = None) -> None:
         super().__init__()
@@ -91,6 +95,8 @@ class MainWindow(QMainWindow):
             # Each view is built once the user is known: the queue at once, the others when first shown.
             waiting = QLabel("Opening the local cache…")
             waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            waiting.setWordWrap(True)  # a long reason (a server that cannot be reached) is read whole
+            waiting.setContentsMargins(48, 0, 48, 0)
             self.stack.addWidget(waiting)
         self.metrics_view: QWidget | None = None
         self.queue_view: QueueView | None = None
@@ -211,6 +217,7 @@ class MainWindow(QMainWindow):
         self.status_sync = QLabel("Not synced yet")
         self.status_sync.setObjectName("status-sync")
         self.status_sync.setToolTip("Sync starts once the queue is on screen.")
+        self.first_download.connect(self._first_download_step)
         bar.addWidget(self.busy)
         for label in (self.status_sync, self.status_shared, self.status_cache, self.status_user):
             bar.addPermanentWidget(label)
@@ -220,9 +227,9 @@ class MainWindow(QMainWindow):
 
         All of it off the UI thread, in that order on the database worker.
         """
-        self.runner.op(open_desk, self.workspace, label="Opening the local cache…").success(self._desk_ready).failure(
-            self._summary_failed
-        ).run()
+        self.runner.op(open_desk, self.workspace, self.first_download.emit, label="Opening the local cache…").success(
+            self._desk_ready
+        ).failure(self._summary_failed).run()
 
     def _desk_ready(self, actor: Actor) -> None:
         self.actor = actor
@@ -269,6 +276,9 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(self.workspace, self.runner, interval, self)
         self.sync.started.connect(
             lambda: self.status_sync.setText(self.status_sync.text().split(" ·")[0] + " · syncing…")
+        )
+        self.sync.step.connect(  # a long first download says what it is doing
+            lambda step: self.status_sync.setText(self.status_sync.text().split(" ·")[0] + f" · {step}")
         )
         self.sync.changed.connect(self._synced)
         self.sync_action.triggered.connect(self.sync.sync_now)
@@ -324,7 +334,7 @@ class MainWindow(QMainWindow):
 
         dialog = ConnectionDialog(self.workspace, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.connected.connect(lambda _done: self.sync.sync_now() if self.sync is not None else None)
+        dialog.connected.connect(self._connected)
         dialog.open()
         return dialog
 
@@ -369,12 +379,28 @@ class MainWindow(QMainWindow):
             self.status_cache.setText(f"Cache: {summary.tickets:,} tickets")
         self.summary_loaded.emit(summary)
 
-    def _summary_failed(self, error: BaseException) -> None:
-        message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
+    def _connected(self, _done: object) -> None:
+        """A new shared database or login: sync now, or (a desk that could not open yet) open it, downloading first."""
+        if self.sync is not None:
+            self.sync.sync_now()
+        elif self.actor is None:
+            self._waiting_text("Opening the local cache…")
+            self.load()
+
+    def _waiting_text(self, message: str) -> None:
+        """What the pages not built yet say: the cache opening, a first download's step, or why it failed."""
         for row in range(self.stack.count()):
             waiting = self.stack.widget(row)
             if isinstance(waiting, QLabel):
                 waiting.setText(message)
+
+    def _first_download_step(self, step: str) -> None:
+        self._waiting_text(f"First download from the shared database: {step}")
+        self.status_sync.setText(step)
+
+    def _summary_failed(self, error: BaseException) -> None:
+        message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
+        self._waiting_text(message)
         self.status_cache.setText("Cache: unavailable")
         self.report_error(error)
         self.load_failed.emit(error)

@@ -54,6 +54,7 @@ class SyncController(QObject):
 
     changed = Signal(object)  # SyncState
     started = Signal()
+    step = Signal(str)  # what a long pass is doing ("Downloading DXB-HQ…"), from the worker thread
 
     def __init__(self, workspace: Workspace, runner: TaskRunner, interval_s: int, parent: QObject | None = None):
         super().__init__(parent)
@@ -84,7 +85,7 @@ class SyncController(QObject):
             return
         self.running = True
         self.started.emit()
-        self.runner.op(sync_and_tell, self.workspace, label="Syncing…").success(self._done).failure(
+        self.runner.op(sync_and_tell, self.workspace, self.step.emit, label="Syncing…").success(self._done).failure(
             self._failed
         ).run_io()
 

@@ -31,7 +31,7 @@ from console import derived
 from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
 from console.changes import FREEZE_KEY
 from console.database import describe, in_transaction, make_engine, unavailable_message
-from console.errors import ConsoleError
+from console.errors import ConsoleError, DatabaseUnavailable
 from console.sync import codec, copy_down, outbox, push, server
 from console.sync.conflicts import unseen_notices
 from console.sync.outbox import OUTBOX
@@ -51,6 +51,7 @@ from models import (
     SyncCursor,
     SyncNotice,
     Ticket,
+    User,
     metadata,
     new_id,
     table_of,
@@ -414,10 +415,13 @@ def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     return found
 
 
-def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> None:
+def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
+         say: Callable[[str], None] = lambda _what: None) -> None:  # fmt: skip
     with shared.connect() as sconn:
         spaces = spaces_for(sconn, actor)
         pruned = server.pruned_versions(sconn)
+        codes = {unit.hex: code for unit, code in sconn.execute(select(BusinessUnit.id, BusinessUnit.code))}
+    codes[GLOBAL_SPACE] = "people, units, problems and changes"
     with cache.connect() as conn:
         cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
     for space in sorted(set(cursors) - set(spaces)):
@@ -432,6 +436,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
             report.pulled += remove_space(cache, space)
             del cursors[space]
     if GLOBAL_SPACE in behind:
+        say(f"Reading {codes[GLOBAL_SPACE]} again…")
         report.pulled += download(cache, shared, GLOBAL_SPACE, replace=True)
     with cache.connect() as conn:
         first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
@@ -441,12 +446,14 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport) -> Non
             conn.exec_driver_sql("PRAGMA user_version = 0")  # cut short, the next start rebuilds them
     for space in spaces:  # global first: the people and units the rest refers to
         if space not in cursors:
+            say(f"Downloading {codes.get(space, space)}…")
             report.pulled += download(cache, shared, space, bulk=first)
             if space not in behind:
                 report.downloaded.append(space)
         elif space not in behind:
             report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
     if first:
+        say("Indexing for search and metrics…")
         with cache.connect() as conn, sqlite_bulk_load(conn), conn.begin():
             derived.build(conn)
 
@@ -462,7 +469,7 @@ def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
     with shared.connect() as sconn:
         actor = load_actor(sconn, login)
     say("Pulling…")
-    pull(cache, shared, actor, report)
+    pull(cache, shared, actor, report, say)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -481,6 +488,28 @@ def sync_workspace(workspace: Workspace, progress: Callable[[str], None] | None 
         shared.dispose()
 
 
+def download_if_empty(workspace: Workspace, progress: Callable[[str], None] | None = None) -> SyncReport | None:
+    """A desk connected to a shared database whose cache holds nothing yet downloads its data first (the
+    window cannot open on a cache without its people). None when there is nothing to do."""
+    if not workspace.settings.get("shared_url") or not workspace.settings.get("user"):
+        return None
+    with workspace.cache().connect() as conn:
+        if conn.execute(select(User.id).limit(1)).first() is not None:
+            return None
+    try:
+        return sync_workspace(workspace, progress)
+    except (OperationalError, DatabaseUnavailable) as exc:
+        reason = (
+            str(exc)
+            if isinstance(exc, DatabaseUnavailable)
+            else unavailable_message(make_engine(workspace.shared_url()), exc)
+        )
+        raise ConsoleError(
+            f"This desk has not downloaded its data yet, and the shared database cannot be reached. "
+            f"{reason.rstrip('.')}. Check File → Shared database…; the download starts once it connects."
+        ) from exc
+
+
 @dataclass(frozen=True)
 class SyncState:
     """What the window's status bar shows after a sync attempt."""
@@ -495,12 +524,12 @@ class SyncState:
     refused: int = 0  # edits the shared database refused, not yet dismissed by the person
 
 
-def sync_and_tell(workspace: Workspace) -> SyncState:
+def sync_and_tell(workspace: Workspace, progress: Callable[[str], None] | None = None) -> SyncState:
     """One sync pass for the window: an unreachable server is a state to show, not an error."""
     online, pulled = True, 0
     rejected: tuple[str, ...] = ()
     try:
-        report = sync_workspace(workspace)
+        report = sync_workspace(workspace, progress)
         message, pulled = report.summary(), report.pulled
         rejected = tuple(report.rejected)
     except OperationalError as exc:

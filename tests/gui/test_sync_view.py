@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
@@ -29,6 +30,7 @@ from models import (
 from tests.gui.drive import open_window, save_shot
 from tests.gui.test_queue_view import open_first_ticket
 from views.errors import CrashDialog
+from views.main_window import MainWindow
 from views.sync_view import ConflictsDialog, ConnectionDialog
 from views.ticket_view import TicketView
 
@@ -189,3 +191,55 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
         assert conn.execute(select(Ticket.assignee_id).where(Ticket.id == first.id)).scalar_one() == me.id
     shared.dispose()
     panel.reject()
+
+
+def test_a_new_desk_downloads_its_data_when_the_window_opens(
+    qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path
+) -> None:
+    """A desk just connected: an empty cache and the team's shared database. The window downloads
+    first, saying what it is doing, then opens on the data."""
+    desk = Workspace.open(tmp_path / "new-desk")
+    desk.settings.set("shared_url", gui_workspace.shared_url().render_as_string(hide_password=False))
+    desk.settings.set("user", str(gui_workspace.settings.get("user")))
+    desk.settings.set("sync_automatically", False)
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.show()
+    steps: list[str] = []
+    window.first_download.connect(lambda step: steps.append(f"{step} | {window.status_sync.text()}"))
+    with qtbot.waitSignal(window.summary_loaded, timeout=60_000):
+        window.load()
+    assert any(s.startswith("Downloading DXB-HQ…") for s in steps), steps
+    assert any(s.startswith("Indexing for search and metrics…") for s in steps), steps
+    assert window.queue_view is not None
+    qtbot.waitUntil(lambda: window.queue_view is not None and window.queue_view.model.rowCount() > 0, timeout=20_000)
+    with desk.cache().connect() as conn, make_engine(desk.shared_url()).connect() as shared:
+        count = select(func.count()).select_from(Ticket)
+        assert conn.execute(count).scalar_one() == shared.execute(count).scalar_one() > 0
+    desk.close()
+
+
+def test_a_new_desk_that_cannot_reach_the_shared_database_says_so_then_connects(
+    qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path
+) -> None:
+    desk = Workspace.open(tmp_path / "offline-desk")
+    desk.settings.set("shared_url", "postgresql://nobody@127.0.0.1:1/support")
+    desk.settings.set("user", "nobody")
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.load_failed, timeout=30_000) as failed:
+        window.load()
+    assert "has not downloaded its data yet" in str(failed.args[0])
+    assert "Cannot reach postgresql://nobody@127.0.0.1:1/support" in str(failed.args[0])
+    save_shot(window, "new-desk-offline")
+    # File → Shared database…: the right server this time, and the desk opens, downloading first.
+    dialog = window.open_connection()
+    assert isinstance(dialog, ConnectionDialog)
+    dialog.url.setText(gui_workspace.shared_url().render_as_string(hide_password=False))
+    dialog.login.setText(str(gui_workspace.settings.get("user")))
+    with qtbot.waitSignal(window.summary_loaded, timeout=60_000):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert window.actor is not None
+    assert window.actor.login == gui_workspace.settings.get("user")
+    desk.close()

@@ -37,8 +37,10 @@ def test_connect_and_sync_once_with_a_shared_file(
     assert "No user 'nobody'" in capsys.readouterr().err
     assert cli(desk, "connect", "--shared", url, "--user", str(login)) == 0
     assert cli(desk, "sync", "--once") == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "downloaded 7 spaces" in out
+    assert "Downloading DXB-HQ…" in err  # a first download says what it is doing
+    assert "Indexing for search and metrics…" in err
     engine = make_engine(url)
     with engine.connect() as shared, Workspace.open(desk).cache().connect() as cache:
         count = select(func.count()).select_from(Ticket)
