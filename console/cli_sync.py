@@ -67,10 +67,11 @@ def _password(url_text: str) -> str | None:
         raise ConsoleError("Put no password in the URL; it is asked for and kept in the OS keyring.")
     given = os.environ.get(PASSWORD_ENV)
     if given is not None:
-        return given
-    if not sys.stdin.isatty():
-        raise ConsoleError(f"No terminal to ask the password on; set {PASSWORD_ENV} for scripts.")
-    return getpass.getpass(f"Password for {url.username or 'you'} at {describe(url)}: ")
+        return given or None
+    if not sys.stdin.isatty():  # a script: the server may let this login in without one (trust, certificate)
+        return None
+    typed = getpass.getpass(f"Password for {url.username or 'you'} at {describe(url)} (Enter for none): ")
+    return typed or None
 
 
 def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:

@@ -136,6 +136,11 @@ def unavailable_message(engine: Engine, exc: OperationalError) -> str:
     where = describe(engine.url)
     if "password authentication failed" in reason:
         return f"Wrong user name or password for {where}."
+    if "no password supplied" in reason:
+        return (
+            f"{where} asks for a password: give it when `support-console connect` asks, "
+            "or set SUPPORT_CONSOLE_PASSWORD for scripts."
+        )
     if "database is locked" in reason:
         return f"{where} is locked by another program; close it and try again."
     return f"Cannot reach {where}: {reason}"
