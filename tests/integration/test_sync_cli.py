@@ -13,12 +13,23 @@ from psycopg import sql
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from console import tickets
 from console.cli import main
 from console.database import make_engine
 from console.demo import DemoSpec, create_demo
 from console.secrets import SecretStore
+from console.tickets import load_actor
 from console.workspace import Workspace
-from models import BusinessUnit, ChangeIndexEntry, DeploymentInfo, Ticket, User, table_of
+from models import (
+    BusinessUnit,
+    ChangeIndexEntry,
+    Comment,
+    DeploymentInfo,
+    Ticket,
+    TicketStatus,
+    User,
+    table_of,
+)
 from tests.conftest import DEMO_SEED, DEMO_UNTIL, MemoryKeyring, PgServer, copy_workspace
 
 
@@ -149,3 +160,22 @@ def test_a_super_users_database_role_sees_only_their_units(
         assert set(cache.execute(select(Ticket.business_unit_id).distinct()).scalars()) == {mine.id}
         assert cache.execute(select(func.count()).select_from(Ticket)).scalar_one() == in_mine
         assert cache.execute(select(User.login).where(User.login == login)).scalar_one() == login
+        ticket_id = cache.execute(select(Ticket.id).where(Ticket.status == TicketStatus.IN_PROGRESS)).scalars().first()
+    assert ticket_id is not None
+    # Her edits go out as her role: the versioning triggers run under row-level security too.
+    sue = Workspace.open(desk)
+    with sue.cache().connect() as cache:
+        actor = load_actor(cache, login)
+    note = tickets.add_note(ticket_id, "Checked with the plant controller.", internal=True)
+    tickets.execute(sue.cache(), actor, [note], datetime.now(UTC))
+    sue.close()
+    assert cli(desk, "sync", "--once") == 0
+    assert "pushed 1" in capsys.readouterr().out
+    engine = make_engine(pg_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(Comment.body).where(Comment.id == note.comment_id)).scalar_one() == (
+            "Checked with the plant controller."
+        )
+        indexed = select(ChangeIndexEntry.space).where(ChangeIndexEntry.entity_key == note.comment_id.hex)
+        assert conn.execute(indexed).scalars().all() == [mine.id.hex]
+    engine.dispose()
