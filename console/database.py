@@ -7,7 +7,9 @@ database written by a newer version of the app is refused rather than damaged.
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,9 +101,10 @@ RETRYABLE = {"40P01", "40001"}
 T = TypeVar("T")
 
 
-def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 5) -> T:
+def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 10) -> T:
     """Run ``work`` in a transaction of its own, again when the database aborted it for a deadlock or a
-    serialization failure (nothing of an aborted attempt remains)."""
+    serialization failure (nothing of an aborted attempt remains). Each retry waits a random moment,
+    longer each time, so two transactions that collided do not collide again in step."""
     for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
@@ -109,6 +112,7 @@ def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: in
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) not in RETRYABLE or attempt == attempts:
                 raise
+        time.sleep(random.uniform(0, 0.01 * attempt))
     raise AssertionError("unreachable")
 
 
