@@ -668,7 +668,7 @@ def _resolution(
 
 
 def _ids(value: Iterable[uuid.UUID]) -> str:
-    return ",".join(sorted(str(v) for v in value))
+    return as_text(frozenset(value)) or ""
 
 
 def _edit(

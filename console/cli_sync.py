@@ -86,7 +86,7 @@ def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:
 
 def _long_steps(step: str) -> None:
     """Downloads and indexing take a while: say so on stderr (every pass pushes and pulls; not those)."""
-    if step not in ("Pushing…", "Pulling…"):
+    if step not in (client.PUSHING, client.PULLING):
         print(f"{datetime.now(UTC):%H:%M:%S} {step}", file=sys.stderr, flush=True)
 
 

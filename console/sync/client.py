@@ -57,6 +57,7 @@ from models import (
     table_of,
 )
 
+PUSHING, PULLING = "Pushing…", "Pulling…"  # the steps of every pass; downloads and indexing are the long ones
 PAGE = 2_000  # change-index entries per pulled page
 BULK_PAGE = 20_000  # rows per insert of a first download
 CHUNK = 500  # keys per IN (...) list
@@ -464,11 +465,11 @@ def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
     started = time.perf_counter()
     report = SyncReport()
     say = progress or (lambda _what: None)
-    say("Pushing…")
+    say(PUSHING)
     push_outbox(cache, shared, client_id, report)
     with shared.connect() as sconn:
         actor = load_actor(sconn, login)
-    say("Pulling…")
+    say(PULLING)
     pull(cache, shared, actor, report, say)
     report.seconds = time.perf_counter() - started
     return report
