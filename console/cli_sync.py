@@ -6,7 +6,8 @@
 - ``sync --once`` pushes and pulls once and says what it did; ``sync`` keeps syncing. Both exit
   non-zero with a clear message when the server cannot be reached or the password is wrong.
 - ``admin prepare`` installs the versioning triggers; ``admin add-user`` and ``admin set-units``
-  manage people and their business units (and, on PostgreSQL, their database roles).
+  manage people and their business units (and, on PostgreSQL, their database roles); ``admin prune``
+  forgets old change-index entries; ``admin seed`` builds each unit's ready-made cache.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import argparse
 import getpass
 import os
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -25,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from console.database import describe, make_engine, parse_url, unavailable_message, upgrade
 from console.errors import ConsoleError
 from console.secrets import INSTALL_HINT
-from console.sync import client, roles, server
+from console.sync import client, roles, seeds, server
 from console.sync.connection import connect_workspace
 from console.workspace import PASSWORD_ENV, Workspace
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
@@ -56,6 +59,10 @@ def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list
     prune.add_argument(
         "--days", type=int, metavar="N", help="keep N days (default: the max_offline_days setting); run it daily"
     )
+    seed = actions.add_parser(
+        "seed", help="build each unit's ready-made cache, which new desks download whole; run it daily after prune"
+    )
+    seed.add_argument("--unit", action="append", default=[], metavar="CODE", help="only these units (default: all)")
     return [connect, sync, admin]
 
 
@@ -126,14 +133,14 @@ def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
         if args.admin_verb == "prepare":
             upgrade(engine)
             with engine.begin() as conn:
-                server.install(conn)
-                if conn.dialect.name == "postgresql":
-                    roles.install_row_security(conn)
+                server.prepare(conn)
             print(f"{describe(engine.url)} is ready for sync.")
             return 0
         if args.admin_verb == "prune":
             days = args.days if args.days is not None else int(workspace.settings.get("max_offline_days"))
             return _prune(engine, days)
+        if args.admin_verb == "seed":
+            return _seed(workspace, engine, args.unit)
         with engine.begin() as conn:
             if args.admin_verb == "add-user":
                 password = _new_password(conn, args.login)
@@ -158,6 +165,21 @@ def _prune(engine: Engine, days: int) -> int:
         f"Forgot {sum(removed.values()):,} change-index entries older than {days} days in {len(removed)} spaces; "
         "a cache offline for longer downloads its data again."
     )
+    return 0
+
+
+def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
+    with engine.connect() as conn:
+        codes = [c.upper() for c in codes] or list(
+            conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars()
+        )
+    with tempfile.TemporaryDirectory(prefix="seeds-", dir=workspace.home) as work:
+        for code in codes:
+            built = seeds.build(engine, code, Path(work), _long_steps)
+            print(
+                f"{built.unit}: {built.tickets:,} tickets, a {built.size / 2**20:,.0f} MB cache stored as "
+                f"{built.stored / 2**20:,.0f} MB, in {built.seconds:.1f} s."
+            )
     return 0
 
 

@@ -101,16 +101,7 @@ class Workspace:
 
     def open_cache(self) -> tuple[Engine, MigrationResult]:
         """The local cache, migrated to this version (backed up first if it held an older schema)."""
-        engine = make_engine(sqlite_url(self.cache_path))
-        try:
-            result = upgrade(engine, backup_dir=self.backups_dir)
-            derived.ensure(engine)
-            with engine.begin() as conn:
-                replica.ensure_cache(conn)
-            return engine, result
-        except BaseException:
-            engine.dispose()
-            raise
+        return open_cache_file(self.cache_path, self.backups_dir)
 
     def cache(self) -> Engine:
         """The local cache engine, opened (and migrated) once on first use."""
@@ -144,6 +135,20 @@ class Workspace:
                 return reserve_block(conn, series, self.client_id)
         finally:
             engine.dispose()
+
+
+def open_cache_file(path: Path, backup_dir: Path | None = None) -> tuple[Engine, MigrationResult]:
+    """A SQLite cache file, made or migrated to this version, with its derived structures."""
+    engine = make_engine(sqlite_url(path))
+    try:
+        result = upgrade(engine, backup_dir=backup_dir)
+        derived.ensure(engine)
+        with engine.begin() as conn:
+            replica.ensure_cache(conn)
+        return engine, result
+    except BaseException:
+        engine.dispose()
+        raise
 
 
 def secret_account(url: URL) -> str:

@@ -29,6 +29,8 @@ from models.problems import Problem, ProblemStatus
 from models.sla import BusinessCalendar, BusinessHours, Holiday, SlaPauseStatus, SlaPolicy, SlaTarget
 from models.sync import (
     GLOBAL_SPACE,
+    CacheSeed,
+    CacheSeedChunk,
     ChangeIndexEntry,
     ClientMutation,
     OutboxEntry,
@@ -56,6 +58,8 @@ __all__ = [
     "BusinessCalendar",
     "BusinessHours",
     "BusinessUnit",
+    "CacheSeed",
+    "CacheSeedChunk",
     "ChangeApproval",
     "ChangeIndexEntry",
     "ChangeRequest",

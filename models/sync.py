@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, HasId
@@ -79,6 +79,34 @@ class SyncConflict(HasId, Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[uuid.UUID | None]
     resolution: Mapped[str | None] = mapped_column(String(16))  # mine, theirs, edited
+
+
+class CacheSeed(HasId, Base):
+    """A ready-made cache of one business unit and the global space (shared database): a new desk of that
+    unit downloads it whole instead of row by row, then pulls what changed since. Built by ``admin seed``."""
+
+    __tablename__ = "cache_seeds"
+
+    business_unit_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("business_units.id", ondelete="CASCADE"), unique=True
+    )
+    schema: Mapped[str] = mapped_column(String(32))  # the cache's schema revision and derived version
+    global_version: Mapped[int] = mapped_column(BigInteger)  # the cursors it holds
+    unit_version: Mapped[int] = mapped_column(BigInteger)
+    tickets: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes of the SQLite file
+    sha256: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime]
+
+
+class CacheSeedChunk(Base):
+    """One piece of a seed's SQLite file, in order."""
+
+    __tablename__ = "cache_seed_chunks"
+
+    seed_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cache_seeds.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class OutboxEntry(Base):

@@ -32,15 +32,22 @@ class Team:
     shared: Engine
     members: list[Workspace] = field(default_factory=list)
 
-    def desk(self, name: str, role: Role, *, nth: int = 0) -> Workspace:
-        """A new workspace for the nth person of a role, with its first sync done."""
-        with self.shared.connect() as conn:
-            login = conn.execute(select(User.login).where(User.role == role).order_by(User.login)).scalars().all()[nth]
+    def desk(self, name: str, role: Role, *, nth: int = 0, login: str | None = None) -> Workspace:
+        """A new workspace for the nth person of a role (or this login), with its first sync done."""
+        if login is None:
+            with self.shared.connect() as conn:
+                query = select(User.login).where(User.role == role).order_by(User.login)
+                login = conn.execute(query).scalars().all()[nth]
+        workspace = self.workspace(name, login)
+        client.sync_workspace(workspace)
+        return workspace
+
+    def workspace(self, name: str, login: str) -> Workspace:
+        """A new workspace of this login, connected to the shared database, not synced yet."""
         workspace = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
         workspace.settings.set("shared_url", self.url)
         workspace.settings.set("user", login)
         self.members.append(workspace)
-        client.sync_workspace(workspace)
         return workspace
 
     def actor(self, workspace: Workspace) -> Actor:
@@ -65,6 +72,15 @@ def team_on(engine: str, root: Path, demo_home: Path, pg_demo: Callable[[], str]
         for workspace in team.members:
             workspace.close()
         shared.dispose()
+
+
+def stored(cache: Engine, table: str) -> list[tuple[Any, ...]]:
+    """The table's rows as SQLite holds them: each value with its storage class."""
+    with cache.connect() as conn:
+        columns = [row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')]
+        assert columns, f"no table {table}"
+        select = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
+        return sorted(tuple(r) for r in conn.exec_driver_sql(f'SELECT {select} FROM "{table}"'))
 
 
 def rows(engine: Engine, table: Any, *where: Any) -> set[tuple[Any, ...]]:

@@ -94,7 +94,7 @@ def create_demo(
                 reserve_block(conn, series, workspace.client_id)
         recompute(shared, spec.end, report)
         with shared.begin() as conn:  # from here on every write to the shared database is versioned for sync
-            sync_server.install(conn)
+            sync_server.prepare(conn)
         cache_path = _download(workspace, shared, report)
     finally:
         shared.dispose()

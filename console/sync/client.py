@@ -36,6 +36,7 @@ from console.sync import codec, copy_down, outbox, push, server
 from console.sync.conflicts import unseen_notices
 from console.sync.outbox import OUTBOX
 from console.sync.replica import replica_writes
+from console.sync.seeds import SeedUnusable, cache_is_empty, take
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
 from console.tickets import load_actor
 from console.workflow import Actor
@@ -73,6 +74,8 @@ class SyncReport:
     downloaded: list[str] = field(default_factory=list)  # spaces read whole
     removed: list[str] = field(default_factory=list)  # spaces no longer visible
     redownloaded: list[str] = field(default_factory=list)  # spaces read again: offline too long
+    seeded: str | None = None  # the unit space whose ready-made cache an empty cache started from
+    notes: list[str] = field(default_factory=list)  # what a person should know (a ready-made cache unusable)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -81,13 +84,15 @@ class SyncReport:
             parts.append(f"{self.conflicts} conflicts to resolve")
         if self.rejected:
             parts.append(f"{len(self.rejected)} rejected")
+        if self.seeded:
+            parts.append("started from a ready-made cache")
         if self.downloaded:
             parts.append(f"downloaded {len(self.downloaded)} spaces")
         if self.redownloaded:
             parts.append(f"read {len(self.redownloaded)} spaces again (offline longer than changes are kept)")
         if self.removed:
             parts.append(f"removed {len(self.removed)} spaces no longer yours")
-        return ", ".join(parts) + f" in {self.seconds:.1f} s"
+        return ". ".join([", ".join(parts) + f" in {self.seconds:.1f} s", *self.notes])
 
 
 # ---- push ---------------------------------------------------------------------------------------------------
@@ -250,9 +255,8 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, r
     ``replace``: rows of the space the snapshot no longer holds leave the cache."""
     tables = GLOBAL_TABLES if space == GLOBAL_SPACE else UNIT_TABLES
     written = 0
-    options = {"isolation_level": "REPEATABLE READ"} if shared.dialect.name == "postgresql" else {}
     with (
-        shared.connect().execution_options(**options) as sconn,
+        server.snapshot(shared) as sconn,
         sconn.begin(),
         cache.connect() as conn,
         sqlite_bulk_load(conn) if bulk else nullcontext(),
@@ -417,7 +421,9 @@ def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
 
 
 def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
-         say: Callable[[str], None] = lambda _what: None) -> None:  # fmt: skip
+         say: Callable[[str], None] = lambda _what: None, *, seeds: bool = True) -> None:  # fmt: skip
+    """Pull every space ``actor`` may see. An empty cache starts from its unit's ready-made cache when there is
+    a usable one (``seeds``), and is otherwise downloaded row by row."""
     with shared.connect() as sconn:
         spaces = spaces_for(sconn, actor)
         pruned = server.pruned_versions(sconn)
@@ -441,6 +447,16 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
         report.pulled += download(cache, shared, GLOBAL_SPACE, replace=True)
     with cache.connect() as conn:
         first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
+        empty = first and seeds and cache_is_empty(conn)
+    if empty:
+        try:
+            report.seeded = take(cache, shared, spaces, say)
+        except SeedUnusable as exc:
+            report.notes.append(f"{exc} Downloaded row by row instead.")
+        if report.seeded:
+            with cache.connect() as conn:
+                cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+            first = any(space not in cursors for space in spaces)  # another unit still comes row by row
     if first:  # an empty cache: derived structures (rollups, search) are built once, after the download
         with cache.begin() as conn:
             derived.drop(conn)

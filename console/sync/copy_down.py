@@ -13,8 +13,6 @@ the ordinary way, in the same snapshot.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,6 +20,7 @@ from sqlalchemy import Boolean, Column, Connection, Date, Enum, Integer, String,
 from sqlalchemy.engine import Dialect
 
 from console.bulk import insert_rows
+from console.sync.ahead import read_ahead
 from models.base import UTCDateTime
 
 BATCH = 20_000
@@ -57,78 +56,44 @@ def copy_sql(dialect: Dialect, table: Table, where: Any) -> str | None:
     return query
 
 
-_DONE = object()
-
-
-def _read(sconn: Connection, parts: Sequence[Part], out: queue.Queue[Any], stop: threading.Event) -> None:
-    """In the reading thread: each table's rows in batches, then ``_DONE``; an error goes to the queue."""
-
-    def put(item: Any) -> None:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    try:
-        raw = sconn.connection.driver_connection
-        assert raw is not None
-        for table, where in parts:
-            if stop.is_set():
-                return
-            statement = copy_sql(sconn.dialect, table, where)
-            if statement is None:
-                query = select(table) if where is None else select(table).where(where)
-                for part in sconn.execute(query.execution_options(yield_per=BATCH)).partitions():
-                    put((table, False, [dict(r._mapping) for r in part]))
-                continue
-            with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT") as copy:
-                batch: list[tuple[Any, ...]] = []
-                for row in copy.rows():
-                    batch.append(row)
-                    if len(batch) == BATCH:
-                        put((table, True, batch))
-                        batch = []
-                        if stop.is_set():  # the writer failed: the transaction is rolled back anyway
-                            return
-                if batch:
-                    put((table, True, batch))
-        put(_DONE)
-    except BaseException as exc:  # handed to the writing thread, which raises it
-        put(exc)
-
-
-def _items(out: queue.Queue[Any]) -> Iterator[tuple[Table, bool, list[Any]]]:
-    while True:
-        item = out.get()
-        if item is _DONE:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+def _batches(sconn: Connection, parts: Sequence[Part]) -> Iterator[tuple[Table, bool, list[Any]]]:
+    """Each table's rows in batches: (table, True, rows as stored) read by COPY, or (table, False, rows
+    as mappings) read the ordinary way."""
+    raw = sconn.connection.driver_connection
+    assert raw is not None
+    for table, where in parts:
+        statement = copy_sql(sconn.dialect, table, where)
+        if statement is None:
+            query = select(table) if where is None else select(table).where(where)
+            for part in sconn.execute(query.execution_options(yield_per=BATCH)).partitions():
+                yield table, False, [dict(r._mapping) for r in part]
+            continue
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({statement}) TO STDOUT") as copy:
+            batch: list[tuple[Any, ...]] = []
+            for row in copy.rows():
+                batch.append(row)
+                if len(batch) == BATCH:
+                    yield table, True, batch
+                    batch = []
+            if batch:
+                yield table, True, batch
 
 
 def copy_tables(conn: Connection, sconn: Connection, parts: Sequence[Part]) -> int:
     """Copy the rows of ``parts`` (parents first) from the shared connection's snapshot into the cache's
     empty tables."""
-    out: queue.Queue[Any] = queue.Queue(maxsize=4)
-    stop = threading.Event()
-    reader = threading.Thread(target=_read, args=(sconn, parts, out, stop), name="copy-down", daemon=True)
-    reader.start()
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     written = 0
     try:
-        for table, stored, rows in _items(out):
-            if stored:
-                names = ", ".join(f'"{c.name}"' for c in table.columns)
-                marks = ", ".join("?" for _ in table.columns)
-                cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
-            else:
-                insert_rows(conn, table, rows)
-            written += len(rows)
+        with read_ahead(_batches(sconn, parts)) as batches:
+            for table, stored, rows in batches:
+                if stored:
+                    names = ", ".join(f'"{c.name}"' for c in table.columns)
+                    marks = ", ".join("?" for _ in table.columns)
+                    cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+                else:
+                    insert_rows(conn, table, rows)
+                written += len(rows)
     finally:
-        stop.set()
-        reader.join()
         cursor.close()
     return written

@@ -3,25 +3,19 @@
 Every person connects with their own role (a member of ``sc_users``). Policies on the tables that
 belong to a business unit let a super-user's role read and write only their units' rows, so even
 ``psql`` with that role's password cannot see another unit's tickets, notes, attachments, audit
-events, conflicts or change-index entries. Other roles see every unit; reference data (people,
-units, policies, changes) is readable by all. The sync bookkeeping function runs as its owner, so
-versioning a write never needs more than the write itself.
+events, conflicts, change-index entries or ready-made caches (which no person's role may write).
+Other roles see every unit; reference data (people, units, policies, changes) is readable by all.
+The sync bookkeeping function runs as its owner, so versioning a write never needs more than the
+write itself.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from console.errors import ConsoleError
+
 GROUP = "sc_users"
-UNIT_TABLES = (
-    "tickets",
-    "comments",
-    "attachments",
-    "ticket_articles",
-    "audit_events",
-    "sync_conflicts",
-    "change_index",
-)
 
 VISIBLE = """
 CREATE OR REPLACE FUNCTION sc_visible_unit(unit uuid) RETURNS boolean
@@ -40,7 +34,11 @@ POLICIES = {
     "audit_events": "entity_type <> 'ticket' OR EXISTS (SELECT 1 FROM tickets t WHERE t.id = entity_id)",
     "sync_conflicts": "business_unit_id IS NULL OR sc_visible_unit(business_unit_id)",
     "change_index": "space = 'global' OR sc_visible_unit(CAST(space AS uuid))",
+    "cache_seeds": "sc_visible_unit(business_unit_id)",
+    "cache_seed_chunks": "EXISTS (SELECT 1 FROM cache_seeds s WHERE s.id = seed_id)",
 }
+# Read-only for every person: a seed holds global rows that each desk of its unit takes as they are.
+ADMIN_WRITES = ("cache_seeds", "cache_seed_chunks")
 
 
 def install_row_security(conn: Connection) -> None:
@@ -50,12 +48,25 @@ def install_row_security(conn: Connection) -> None:
         conn.execute(text(f"CREATE ROLE {GROUP} NOLOGIN"))
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {GROUP}"))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {GROUP}"))
+    conn.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(ADMIN_WRITES)} FROM {GROUP}"))
     conn.execute(text(VISIBLE))
     conn.execute(text("ALTER FUNCTION sc_bump(text, text, text, text) SECURITY DEFINER"))
     for table, rule in POLICIES.items():
         conn.execute(text(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY"))
         conn.execute(text(f"DROP POLICY IF EXISTS sc_unit ON {table}"))
         conn.execute(text(f"CREATE POLICY sc_unit ON {table} USING ({rule}) WITH CHECK ({rule})"))
+
+
+def require_row_security(conn: Connection, table: str) -> None:
+    """On PostgreSQL, refuse to go on unless ``table`` is guarded by its unit policy."""
+    if conn.dialect.name != "postgresql":
+        return
+    guarded = conn.execute(text("SELECT relrowsecurity FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table})
+    if not guarded.scalar():
+        raise ConsoleError(
+            f"{table} is not yet guarded by row-level security on this database; run "
+            "`support-console admin prepare` first."
+        )
 
 
 def create_login(conn: Connection, login: str, password: str) -> None:

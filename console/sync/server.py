@@ -22,13 +22,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from console.errors import ConsoleError
-from console.sync import replica
+from console.sync import replica, roles
 from models import (
     GLOBAL_SPACE,
     BusinessUnit,
+    CacheSeed,
+    CacheSeedChunk,
     ChangeIndexEntry,
     ClientMutation,
     DeploymentInfo,
@@ -38,7 +40,7 @@ from models import (
     table_of,
 )
 
-TRIGGERS_VERSION = "2"
+TRIGGERS_VERSION = "3"  # 3: ready-made caches, guarded by their unit policy
 TRIGGERS_KEY = "sync_triggers"
 
 
@@ -240,6 +242,23 @@ def install(conn: Connection, tables: Sequence[Synced] = SYNCED) -> None:
     conn.execute(info.insert(), [{"key": TRIGGERS_KEY, "value": TRIGGERS_VERSION}])
 
 
+def prepare(conn: Connection) -> None:
+    """Make a shared database ready for sync: the versioning triggers and, on PostgreSQL, the group role
+    and the row-level security of business units (idempotent; again after each upgrade)."""
+    install(conn)
+    if conn.dialect.name == "postgresql":
+        roles.install_row_security(conn)
+
+
+def snapshot(shared: Engine) -> Connection:
+    """A connection whose transactions each read one consistent snapshot (REPEATABLE READ on PostgreSQL;
+    a SQLite transaction always does)."""
+    conn = shared.connect()
+    if shared.dialect.name == "postgresql":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
 def space_versions(conn: Connection, spaces: Iterable[str] | None = None) -> dict[str, int]:
     query = select(SyncSpace.space, SyncSpace.version)
     if spaces is not None:
@@ -283,7 +302,7 @@ def become_cache(conn: Connection) -> None:
     conn.execute(cursors.delete())
     if versions:
         conn.execute(cursors.insert(), [{"space": s, "version": v} for s, v in versions.items()])
-    for model in (ChangeIndexEntry, ClientMutation, SyncSpace):
+    for model in (ChangeIndexEntry, ClientMutation, SyncSpace, CacheSeedChunk, CacheSeed):
         conn.execute(table_of(model).delete())
     info = table_of(DeploymentInfo)
     conn.execute(info.delete().where(info.c.key == TRIGGERS_KEY))

@@ -40,7 +40,7 @@ def the_unit(url: str, code: str | None) -> tuple[str, uuid.UUID, str, int]:
     shared = make_engine(url)
     with shared.begin() as conn:
         if not server.installed(conn):
-            server.install(conn)  # versioning triggers of this version of the app
+            server.prepare(conn)  # versioning triggers and row security of this version of the app
         rows = conn.execute(
             select(BusinessUnit.code, BusinessUnit.id, func.count(Ticket.id))
             .join(Ticket, Ticket.business_unit_id == BusinessUnit.id)

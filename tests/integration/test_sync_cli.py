@@ -22,6 +22,7 @@ from console.tickets import load_actor
 from console.workspace import Workspace
 from models import (
     BusinessUnit,
+    CacheSeed,
     ChangeIndexEntry,
     Comment,
     DeploymentInfo,
@@ -118,7 +119,10 @@ def test_a_super_users_database_role_sees_only_their_units(
     with engine.connect() as conn:
         mine, other = conn.execute(select(BusinessUnit.code, BusinessUnit.id).order_by(BusinessUnit.code)).all()[:2]
         in_mine = conn.execute(select(func.count()).where(Ticket.business_unit_id == mine.id)).scalar_one()
+        assert cli(admin.home, "admin", "seed") == 0  # ready-made caches of every unit, before Sue exists
+        other_seed = conn.execute(select(CacheSeed.id).where(CacheSeed.business_unit_id == other.id)).scalar_one()
     engine.dispose()
+    assert f"{mine.code}: {in_mine:,} tickets" in capsys.readouterr().out
     login = f"sue_{secrets.token_hex(4)}"  # database roles belong to the whole server: one of her own
     request.addfinalizer(lambda: drop_role(pg_server, login))
     assert cli(admin.home, "admin", "add-user", login, "--role", "super_user", "--unit", mine.code) == 0
@@ -142,6 +146,14 @@ def test_a_super_users_database_role_sees_only_their_units(
             "SELECT count(*) FROM audit_events WHERE entity_type = 'ticket' AND business_unit_id = %s", (other.id,)
         ).fetchone()
         assert events == (0,)
+        # Ready-made caches: her unit's only, and no person's role may write one.
+        assert raw.execute("SELECT business_unit_id FROM cache_seeds").fetchall() == [(mine.id,)]
+        pieces = raw.execute("SELECT count(*) FROM cache_seed_chunks WHERE seed_id = %s", (other_seed,)).fetchone()
+        assert pieces == (0,)
+        for statement in ("DELETE FROM cache_seed_chunks", "UPDATE cache_seeds SET sha256 = ''"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                raw.execute(statement)
+            raw.rollback()
         changed = raw.execute("UPDATE tickets SET title = 'mine now' WHERE business_unit_id = %s", (other.id,))
         assert changed.rowcount == 0
         raw.rollback()
@@ -156,6 +168,7 @@ def test_a_super_users_database_role_sees_only_their_units(
     sue_url = url.set(username=login, password=None).render_as_string(hide_password=False)
     assert cli(desk, "connect", "--shared", sue_url, "--user", login) == 0
     assert cli(desk, "sync", "--once") == 0
+    assert "started from a ready-made cache" in capsys.readouterr().out  # then pulled her own user row
     with Workspace.open(desk).cache().connect() as cache:
         assert set(cache.execute(select(Ticket.business_unit_id).distinct()).scalars()) == {mine.id}
         assert cache.execute(select(func.count()).select_from(Ticket)).scalar_one() == in_mine

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 
 from console.sync import client, copy_down
 from console.sync.server import SYNCED
-from models import Role, Ticket, metadata, table_of
-from tests.sync_team import Team, open_ticket, team_on
+from models import Role, Ticket, table_of
+from tests.sync_team import Team, open_ticket, stored, team_on
 
 pytestmark = pytest.mark.postgres
 
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.postgres
 def team(tmp_path: Path, demo_home: Path, pg_demo: Callable[[], str]) -> Iterator[Team]:
     with team_on("postgresql", tmp_path, demo_home, pg_demo) as team:
         yield team
-
-
-def stored(cache: Engine, table: str) -> list[tuple[Any, ...]]:
-    """The table's rows as SQLite holds them: each value with its storage class."""
-    columns = [c.name for c in metadata.tables[table].columns]
-    select = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
-    with cache.connect() as conn:
-        return sorted(tuple(r) for r in conn.exec_driver_sql(f'SELECT {select} FROM "{table}"'))
 
 
 ODD = 'tab\there\nnew line \\N not a null, back\\slash, "quoted" گزارش‌ها 🧾 \r\n'

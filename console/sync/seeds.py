@@ -1,0 +1,239 @@
+"""Ready-made caches ("seeds"): a new desk takes its unit's cache whole, then pulls what changed since.
+
+A first sync row by row spends most of its time in SQLite, not on the wire: inserting a unit's
+hundred thousand tickets and their million-row history, building the indexes, the search index and
+the SLA rollups, all on one core. That work is the same for every desk of a unit, so it is done
+once: ``admin seed`` (daily, after ``admin prune``) builds for each business unit the cache a first
+sync by one of its super-users would leave (the same code writes it), checks it with
+``PRAGMA integrity_check``, and stores the SQLite file in the shared database in compressed pieces,
+with the versions it holds, its length and its SHA-256.
+
+A desk whose cache is empty takes the seed of its largest unit, if that seed is of this version's
+schema and its versions are not older than the change index still kept. The pieces arrive in one
+snapshot, are checked against the length and the hash, and the file is copied into the cache with
+SQLite's backup API; sync then pulls the entries after the seed's cursors like any other pass and
+downloads any other unit row by row. Without a usable seed the desk downloads row by row, and the
+reason is in the sync report.
+
+On PostgreSQL a super-user's role reads only the seeds of their own units (row-level security, the
+same rule as their tickets) and no person's role may write seeds: only an administrator builds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from console import derived
+from console.database import describe, sqlite_pragma
+from console.errors import ConsoleError
+from console.sync import roles, server
+from console.sync.ahead import read_ahead
+from console.workflow import Actor
+from models import GLOBAL_SPACE, BusinessUnit, CacheSeed, CacheSeedChunk, Role, SyncCursor, Ticket, table_of
+from models.migrations import HEAD
+
+SCHEMA = f"{HEAD}/{derived.VERSION}"  # a seed fits caches of exactly this schema and these derived structures
+PIECE = 8 << 20  # bytes of the file per stored piece
+LEVEL = 1  # zlib: a third of the size at a few hundred MB/s each way
+
+Say = Callable[[str], None]
+
+
+class SeedUnusable(ConsoleError):
+    """A seed that cannot be taken (damaged, or not what its record says); the desk downloads row by row."""
+
+
+@dataclass(frozen=True)
+class Built:
+    unit: str  # the unit's code
+    tickets: int
+    size: int  # bytes of the SQLite file
+    stored: int  # bytes stored, compressed
+    seconds: float
+
+
+# ---- building (an administrator) -------------------------------------------------------------------------------
+
+
+def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: None) -> Built:
+    """Build the seed of the unit ``code`` in ``workdir`` and store it in the shared database, in place of
+    the unit's previous seed (a desk downloading that one meanwhile still reads it whole)."""
+    from console.sync.client import SyncReport, pull  # the client's own first sync writes the seed
+    from console.workspace import open_cache_file
+
+    started = time.perf_counter()
+    with shared.connect() as sconn:
+        server.require_installed(sconn, describe(shared.url))
+        roles.require_row_security(sconn, "cache_seeds")
+        unit = sconn.execute(select(BusinessUnit.id).where(BusinessUnit.code == code.upper())).scalar()
+    if unit is None:
+        raise ConsoleError(f"No business unit {code.upper()} in {describe(shared.url)}.")
+    path = workdir / f"seed-{unit.hex}.sqlite3"
+    _remove(path)
+    cache, _ = open_cache_file(path)
+    try:
+        builder = Actor(uuid.UUID(int=0), "admin seed", "admin seed", Role.SUPER_USER, frozenset({unit}))
+        pull(cache, shared, builder, SyncReport(), say, seeds=False)
+        say(f"Checking the cache of {code.upper()}…")
+        with cache.connect() as conn:
+            check = sqlite_pragma(conn, "PRAGMA integrity_check")
+            if check != "ok":
+                raise ConsoleError(f"The cache built for {code.upper()} is damaged ({check}); nothing was stored.")
+            cursors = {s: int(v) for s, v in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+            tickets = int(conn.execute(select(func.count()).select_from(Ticket)).scalar_one())
+            conn.rollback()  # nothing was written; the pragmas below run outside any transaction
+            sqlite_pragma(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
+            sqlite_pragma(conn, "PRAGMA journal_mode=DELETE")  # one self-contained file
+    finally:
+        cache.dispose()
+    try:
+        say(f"Storing the cache of {code.upper()}…")
+        stored = _store(shared, unit, path, cursors, tickets)
+    finally:
+        _remove(path)
+    return Built(code.upper(), tickets, stored[0], stored[1], time.perf_counter() - started)
+
+
+def _store(shared: Engine, unit: uuid.UUID, path: Path, cursors: dict[str, int], tickets: int) -> tuple[int, int]:
+    seeds, pieces = table_of(CacheSeed), table_of(CacheSeedChunk)
+    seed_id, digest, size, stored = uuid.uuid4(), hashlib.sha256(), 0, 0
+    with shared.begin() as sconn, path.open("rb") as file:
+        sconn.execute(delete(seeds).where(seeds.c.business_unit_id == unit))  # its pieces go with it
+        record = {"global_version": cursors[GLOBAL_SPACE], "unit_version": cursors[unit.hex], "tickets": tickets}
+        sconn.execute(
+            insert(seeds),
+            [{"id": seed_id, "business_unit_id": unit, "schema": SCHEMA, "size": 0, "sha256": "",
+              "built_at": datetime.now(UTC), **record}],
+        )  # fmt: skip
+        seq = 0
+        while piece := file.read(PIECE):
+            digest.update(piece)
+            packed = zlib.compress(piece, LEVEL)
+            sconn.execute(insert(pieces), [{"seed_id": seed_id, "seq": seq, "data": packed}])
+            seq, size, stored = seq + 1, size + len(piece), stored + len(packed)
+        sconn.execute(update(seeds).where(seeds.c.id == seed_id).values(size=size, sha256=digest.hexdigest()))
+    return size, stored
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# ---- taking (a new desk) ---------------------------------------------------------------------------------------
+
+
+def cache_is_empty(conn: Connection) -> bool:
+    """True when the cache holds no row at all: nothing a seed could overwrite."""
+    from models import metadata
+
+    return all(conn.execute(select(1).select_from(t).limit(1)).first() is None for t in metadata.sorted_tables)
+
+
+def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda _what: None) -> str | None:
+    """Fill an empty cache from the seed of the largest of ``spaces``' units; the unit's space, or None
+    when there is no usable seed. Raises ``SeedUnusable`` (cache untouched) when the seed is damaged."""
+    units = [uuid.UUID(hex=space) for space in spaces if space != GLOBAL_SPACE]
+    with server.snapshot(shared) as sconn, sconn.begin():
+        pruned = server.pruned_versions(sconn)
+        seeds = table_of(CacheSeed)
+        found = sconn.execute(
+            select(seeds, BusinessUnit.code)
+            .join(BusinessUnit, BusinessUnit.id == seeds.c.business_unit_id)
+            .where(seeds.c.business_unit_id.in_(units), seeds.c.schema == SCHEMA)
+            .order_by(seeds.c.tickets.desc(), BusinessUnit.code)
+        ).all()
+        usable = [
+            seed
+            for seed in found
+            if seed.global_version >= pruned.get(GLOBAL_SPACE, 0)
+            and seed.unit_version >= pruned.get(seed.business_unit_id.hex, 0)
+        ]
+        if not usable:
+            return None
+        seed, code = usable[0], usable[0].code
+        say(f"Downloading the ready-made cache of {code} ({seed.size / 2**20:,.0f} MB)…")
+        part = Path(str(cache.url.database)).with_name("cache.seed-part")
+        try:
+            _fetch(sconn, seed, part)
+            _check(part, seed)
+            say(f"Installing the cache of {code}…")
+            _install(cache, part)
+        finally:
+            _remove(part)
+    return str(seed.business_unit_id.hex)
+
+
+def _pieces(sconn: Connection, seed_id: uuid.UUID) -> Iterator[bytes]:
+    """The seed's file, piece by piece, unpacked (in the reading thread)."""
+    count = sconn.execute(
+        select(func.count()).select_from(CacheSeedChunk).where(CacheSeedChunk.seed_id == seed_id)
+    ).scalar_one()
+    for seq in range(count):
+        packed = sconn.execute(
+            select(CacheSeedChunk.data).where(CacheSeedChunk.seed_id == seed_id, CacheSeedChunk.seq == seq)
+        ).scalar()
+        if packed is None:
+            raise SeedUnusable(f"The ready-made cache is missing its piece {seq + 1} of {count}.")
+        try:
+            yield zlib.decompress(packed)
+        except zlib.error as exc:
+            raise SeedUnusable(f"Piece {seq + 1} of the ready-made cache is damaged ({exc}).") from exc
+
+
+def _fetch(sconn: Connection, seed: Any, part: Path) -> None:
+    digest, size = hashlib.sha256(), 0
+    with part.open("wb") as file, read_ahead(_pieces(sconn, seed.id), depth=2) as pieces:
+        for piece in pieces:
+            digest.update(piece)
+            file.write(piece)
+            size += len(piece)
+    if size != seed.size or digest.hexdigest() != seed.sha256:
+        raise SeedUnusable(
+            f"The ready-made cache arrived as {size:,} bytes with SHA-256 {digest.hexdigest()[:12]}…, not the "
+            f"{seed.size:,} bytes and {seed.sha256[:12]}… it was stored with."
+        )
+
+
+def _check(part: Path, seed: Any) -> None:
+    """The file is a cache of this schema holding the versions its record names."""
+    db = sqlite3.connect(f"file:{part}?mode=ro", uri=True)
+    try:
+        revision = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        structures = db.execute("PRAGMA user_version").fetchone()
+        cursors = dict(db.execute("SELECT space, version FROM sync_cursors").fetchall())
+    except sqlite3.DatabaseError as exc:
+        raise SeedUnusable(f"The ready-made cache is not a cache this app can read ({exc}).") from exc
+    finally:
+        db.close()
+    expected = {GLOBAL_SPACE: seed.global_version, seed.business_unit_id.hex: seed.unit_version}
+    if f"{revision[0] if revision else None}/{structures[0]}" != SCHEMA or cursors != expected:
+        raise SeedUnusable("The ready-made cache does not hold what its record says (schema or versions).")
+
+
+def _install(cache: Engine, part: Path) -> None:
+    """Copy the file into the (empty) cache, page by page, in one step: all of it or nothing."""
+    source = sqlite3.connect(part)
+    try:
+        with cache.connect() as conn:
+            if not cache_is_empty(conn):
+                raise ConsoleError("The cache is no longer empty; the ready-made cache was not installed.")
+            conn.rollback()  # the backup writes through this connection, outside any transaction of its own
+            target = conn.connection.dbapi_connection
+            assert isinstance(target, sqlite3.Connection)
+            source.backup(target)
+            if sqlite_pragma(conn, "PRAGMA journal_mode") != "wal":
+                sqlite_pragma(conn, "PRAGMA journal_mode=WAL")
+    finally:
+        source.close()
