@@ -177,19 +177,28 @@ def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda
 
 def _pieces(sconn: Connection, seed_id: uuid.UUID) -> Iterator[bytes]:
     """The seed's file, piece by piece, unpacked (in the reading thread)."""
-    count = sconn.execute(
-        select(func.count()).select_from(CacheSeedChunk).where(CacheSeedChunk.seed_id == seed_id)
-    ).scalar_one()
+    where = (CacheSeedChunk.seed_id == seed_id,)
+    count = sconn.execute(select(func.count()).select_from(CacheSeedChunk).where(*where)).scalar_one()
     for seq in range(count):
-        packed = sconn.execute(
-            select(CacheSeedChunk.data).where(CacheSeedChunk.seed_id == seed_id, CacheSeedChunk.seq == seq)
-        ).scalar()
+        packed = _piece(sconn, seed_id, seq)
         if packed is None:
             raise SeedUnusable(f"The ready-made cache is missing its piece {seq + 1} of {count}.")
         try:
             yield zlib.decompress(packed)
         except zlib.error as exc:
             raise SeedUnusable(f"Piece {seq + 1} of the ready-made cache is damaged ({exc}).") from exc
+
+
+def _piece(sconn: Connection, seed_id: uuid.UUID, seq: int) -> bytes | None:
+    if sconn.dialect.name == "postgresql":  # in binary: the bytes as they are, not as hex digits to decode
+        raw = sconn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor(binary=True) as cursor:
+            cursor.execute("SELECT data FROM cache_seed_chunks WHERE seed_id = %s AND seq = %s", (seed_id, seq))
+            found = cursor.fetchone()
+            return bytes(found[0]) if found else None
+    query = select(CacheSeedChunk.data).where(CacheSeedChunk.seed_id == seed_id, CacheSeedChunk.seq == seq)
+    return sconn.execute(query).scalar()
 
 
 def _fetch(sconn: Connection, seed: Any, part: Path) -> None:
@@ -223,17 +232,23 @@ def _check(part: Path, seed: Any) -> None:
 
 
 def _install(cache: Engine, part: Path) -> None:
-    """Copy the file into the (empty) cache, page by page, in one step: all of it or nothing."""
+    """Copy the file into the (empty) cache, page by page, in one step: all of it or nothing.
+
+    Through a rollback journal rather than the cache's write-ahead log: the journal keeps the few pages of
+    the empty cache, where the log would take every page of the seed once more before copying it back."""
     source = sqlite3.connect(part)
+    cache.dispose()  # leaving WAL mode needs the only connection to the file
     try:
         with cache.connect() as conn:
             if not cache_is_empty(conn):
                 raise ConsoleError("The cache is no longer empty; the ready-made cache was not installed.")
             conn.rollback()  # the backup writes through this connection, outside any transaction of its own
-            target = conn.connection.dbapi_connection
-            assert isinstance(target, sqlite3.Connection)
-            source.backup(target)
-            if sqlite_pragma(conn, "PRAGMA journal_mode") != "wal":
+            sqlite_pragma(conn, "PRAGMA journal_mode=DELETE")
+            try:
+                target = conn.connection.dbapi_connection
+                assert isinstance(target, sqlite3.Connection)
+                source.backup(target)
+            finally:
                 sqlite_pragma(conn, "PRAGMA journal_mode=WAL")
     finally:
         source.close()
