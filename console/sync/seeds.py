@@ -241,13 +241,15 @@ def _install(cache: Engine, part: Path) -> None:
     try:
         with cache.connect() as conn:
             if not cache_is_empty(conn):
-                raise ConsoleError("The cache is no longer empty; the ready-made cache was not installed.")
+                raise SeedUnusable("The cache is no longer empty; the ready-made cache was not installed.")
             conn.rollback()  # the backup writes through this connection, outside any transaction of its own
             sqlite_pragma(conn, "PRAGMA journal_mode=DELETE")
             try:
                 target = conn.connection.dbapi_connection
                 assert isinstance(target, sqlite3.Connection)
                 source.backup(target)
+            except sqlite3.OperationalError as exc:  # another connection was reading the cache: nothing written
+                raise SeedUnusable(f"The cache was busy ({exc}); the ready-made cache was not installed.") from exc
             finally:
                 sqlite_pragma(conn, "PRAGMA journal_mode=WAL")
     finally:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
 from console import changes, tickets
 from console.database import make_engine
+from console.sync import seeds
 from console.sync.client import SyncState
 from console.workspace import Workspace
 from models import (
@@ -193,11 +195,17 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     panel.reject()
 
 
+@pytest.mark.parametrize("seeded", [False, True], ids=["row-by-row", "from-a-seed"])
 def test_a_new_desk_downloads_its_data_when_the_window_opens(
-    qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path
+    qtbot: QtBot, gui_workspace: Workspace, tmp_path: Path, seeded: bool
 ) -> None:
     """A desk just connected: an empty cache and the team's shared database. The window downloads
-    first, saying what it is doing, then opens on the data."""
+    first, saying what it is doing, then opens on the data; with a ready-made cache of one unit, that
+    unit arrives whole and the others row by row."""
+    if seeded:
+        team_db = make_engine(gui_workspace.shared_url())
+        seeds.build(team_db, "DXB-HQ", tmp_path)
+        team_db.dispose()
     desk = Workspace.open(tmp_path / "new-desk")
     desk.settings.set("shared_url", gui_workspace.shared_url().render_as_string(hide_password=False))
     desk.settings.set("user", str(gui_workspace.settings.get("user")))
@@ -207,9 +215,22 @@ def test_a_new_desk_downloads_its_data_when_the_window_opens(
     window.show()
     steps: list[str] = []
     window.first_download.connect(lambda step: steps.append(f"{step} | {window.status_sync.text()}"))
+    if seeded:
+
+        def shot(step: str) -> None:
+            if step.startswith("Installing"):
+                save_shot(window, "new-desk-seed")
+
+        window.first_download.connect(shot)
     with qtbot.waitSignal(window.summary_loaded, timeout=60_000):
         window.load()
-    assert any(s.startswith("Downloading DXB-HQ…") for s in steps), steps
+    if seeded:
+        assert any(s.startswith("Downloading the ready-made cache of DXB-HQ (") for s in steps), steps
+        assert any(s.startswith("Installing the cache of DXB-HQ…") for s in steps), steps
+        assert not any(s.startswith("Downloading DXB-HQ…") for s in steps), steps
+        assert any(s.startswith("Downloading ") and "ready-made" not in s for s in steps), steps  # other units
+    else:
+        assert any(s.startswith("Downloading DXB-HQ…") for s in steps), steps
     assert any(s.startswith("Indexing for search and metrics…") for s in steps), steps
     assert window.queue_view is not None
     qtbot.waitUntil(lambda: window.queue_view is not None and window.queue_view.model.rowCount() > 0, timeout=20_000)

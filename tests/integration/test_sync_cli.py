@@ -47,6 +47,8 @@ def test_connect_and_sync_once_with_a_shared_file(
     desk = tmp_path / "desk"
     assert cli(desk, "connect", "--shared", url, "--user", "nobody") == 1
     assert "No user 'nobody'" in capsys.readouterr().err
+    assert cli(desk, "admin", "--shared", url, "seed", "--unit", "NOPE") == 1
+    assert "No business unit NOPE" in capsys.readouterr().err
     assert cli(desk, "connect", "--shared", url, "--user", str(login)) == 0
     assert cli(desk, "sync", "--once") == 0
     out, err = capsys.readouterr()
