@@ -9,18 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
+from console import derived
 from console.database import make_engine
 from console.secrets import SecretStore
 from console.sync import client
+from console.sync.server import SYNCED
 from console.tickets import load_actor
 from console.workflow import Actor
 from console.workspace import Workspace
-from models import Role, Ticket, TicketStatus, User, table_of
+from models import BusinessUnit, Membership, Role, Ticket, TicketStatus, User, table_of
 from tests.conftest import MemoryKeyring, copy_workspace
 
 TICKETS = table_of(Ticket)
+DERIVED = [t.name for t in derived.metadata.sorted_tables]
 
 
 @dataclass
@@ -81,6 +84,31 @@ def stored(cache: Engine, table: str) -> list[tuple[Any, ...]]:
         assert columns, f"no table {table}"
         select = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
         return sorted(tuple(r) for r in conn.exec_driver_sql(f'SELECT {select} FROM "{table}"'))
+
+
+def single_unit_super_users(team: Team) -> list[tuple[str, uuid.UUID, str]]:
+    """(login, unit id, unit code) of every super-user who belongs to one unit only, largest unit first."""
+    with team.shared.connect() as conn:
+        singles = select(Membership.user_id).group_by(Membership.user_id).having(func.count() == 1)
+        found = conn.execute(
+            select(User.login, BusinessUnit.id, BusinessUnit.code)
+            .join(Membership, Membership.user_id == User.id)
+            .join(BusinessUnit, BusinessUnit.id == Membership.business_unit_id)
+            .where(User.role == Role.SUPER_USER, User.id.in_(singles))
+            .order_by(User.login)
+        ).all()
+        sizes = dict(
+            conn.execute(select(Ticket.business_unit_id, func.count()).group_by(Ticket.business_unit_id)).all()
+        )
+    return sorted(((r.login, r.id, r.code) for r in found), key=lambda r: -sizes.get(r[1], 0))
+
+
+def same_caches(one: Workspace, other: Workspace) -> None:
+    """Two caches hold the same synced rows and the same derived SLA rollups, value for value."""
+    for synced in SYNCED:
+        assert stored(one.cache(), synced.table) == stored(other.cache(), synced.table), synced.table
+    for table in DERIVED:  # the SLA rollups and histograms the metrics read
+        assert stored(one.cache(), table) == stored(other.cache(), table), table
 
 
 def rows(engine: Engine, table: Any, *where: Any) -> set[tuple[Any, ...]]:

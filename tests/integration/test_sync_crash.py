@@ -6,23 +6,26 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select, update
 
 from console import tickets
 from console.database import make_engine
-from console.sync import client
+from console.sync import client, seeds
 from console.sync.outbox import OUTBOX
 from console.tickets import load_actor
 from console.workspace import Workspace
-from models import AuditEvent, ClientMutation, Comment, Role, Ticket, TicketStatus, User
+from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
+from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users, team_on
 
 ROUNDS = 8
 NOTES_PER_ROUND = 40
@@ -136,3 +139,66 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
     assert [a.outcome for a in answers] == ["applied"] * len(written)
     desk.close()
     shared.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
+    pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
+    with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
+        yield team
+
+
+def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team, tmp_path: Path) -> None:
+    """kill -9 while the seed downloads, while it is copied into the cache, or while the changes after it
+    are pulled; each time the cache is sound (empty, or the seed with some of what came after), and a
+    clean sync ends with what a row-by-row first sync holds."""
+    dice = random.Random(int(os.environ.get("SUPPORT_CONSOLE_CRASH_SEED", "4711")))
+    login, unit, code = single_unit_super_users(team)[0]
+    seeds.build(team.shared, code, tmp_path)
+    with team.shared.begin() as conn:  # changes after the seed, for the pull that follows it
+        conn.execute(update(TICKETS).where(Ticket.business_unit_id == unit).values(vendor_reference="AFTER-SEED"))
+    desk = team.workspace("desk", login)
+    desk.settings.save()
+    home = desk.home
+    desk.close()
+    cache_file, part, journal = home / "cache.sqlite3", home / "cache.seed-part", home / "cache.sqlite3-journal"
+    moments = {
+        "downloading": part.exists,
+        "installing": journal.exists,  # the copy into the cache runs through a rollback journal
+        "pulling": lambda: cache_file.exists() and cache_file.stat().st_size > 1 << 20 and not part.exists(),
+    }
+    gui = Path(sys.executable).with_name("support-console")
+    killed: list[str] = []
+    for _round in range(ROUNDS):
+        moment = dice.choice(list(moments))
+        child = subprocess.Popen([str(gui), "--home", str(home), "sync", "--once"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)  # fmt: skip
+        wait_for(lambda c=child, m=moment: moments[m]() or c.poll() is not None)
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            killed.append(moment)
+        child.wait()
+        with sqlite3.connect(cache_file) as db:  # a hot journal is rolled back here: the copy is all or nothing
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            made = db.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('tickets', 'sync_cursors')").fetchone()
+            tickets_held, cursors = (0, 0)  # killed before the cache had its tables: as good as empty
+            if made == (2,):
+                tickets_held = db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+                cursors = db.execute("SELECT count(*) FROM sync_cursors").fetchone()[0]
+        db.close()
+        assert (tickets_held == 0) == (cursors == 0)  # empty, or the seed (its cursors with it)
+        if cursors and dice.random() < 0.5:  # start again as a new desk now and then
+            for name in ("cache.sqlite3", "cache.sqlite3-wal", "cache.sqlite3-shm"):
+                (home / name).unlink(missing_ok=True)
+    assert killed, "no run was killed before it finished"
+    print("killed while", ", ".join(killed))
+
+    clean = subprocess.run([str(gui), "--home", str(home), "sync", "--once"], capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
+    assert not part.exists()
+    with team.shared.begin() as conn:
+        conn.execute(delete(table_of(CacheSeed)))
+    by_rows = team.desk("rows", Role.SUPER_USER, login=login)
+    same_caches(Workspace.open(home), by_rows)
+    with by_rows.cache().connect() as conn:
+        assert set(conn.execute(select(Ticket.vendor_reference)).scalars()) == {"AFTER-SEED"}

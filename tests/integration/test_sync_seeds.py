@@ -9,19 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from console import derived
 from console.sync import client, seeds, server
-from console.sync.server import SYNCED
 from console.workspace import Workspace
 from models import (
     GLOBAL_SPACE,
-    BusinessUnit,
     CacheSeed,
     CacheSeedChunk,
     Comment,
-    Membership,
     Role,
     SyncCursor,
     Ticket,
@@ -29,9 +25,7 @@ from models import (
     Visibility,
     table_of,
 )
-from tests.sync_team import TICKETS, Team, stored, team_on
-
-DERIVED = [t.name for t in derived.metadata.sorted_tables]
+from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users, team_on
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -39,30 +33,6 @@ def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Ite
     pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
     with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
         yield team
-
-
-def single_unit_super_users(team: Team) -> list[tuple[str, uuid.UUID, str]]:
-    """(login, unit id, unit code) of every super-user who belongs to one unit only, largest unit first."""
-    with team.shared.connect() as conn:
-        singles = select(Membership.user_id).group_by(Membership.user_id).having(func.count() == 1)
-        found = conn.execute(
-            select(User.login, BusinessUnit.id, BusinessUnit.code)
-            .join(Membership, Membership.user_id == User.id)
-            .join(BusinessUnit, BusinessUnit.id == Membership.business_unit_id)
-            .where(User.role == Role.SUPER_USER, User.id.in_(singles))
-            .order_by(User.login)
-        ).all()
-        sizes = dict(
-            conn.execute(select(Ticket.business_unit_id, func.count()).group_by(Ticket.business_unit_id)).all()
-        )
-    return sorted(((r.login, r.id, r.code) for r in found), key=lambda r: -sizes.get(r[1], 0))
-
-
-def same_caches(one: Workspace, other: Workspace) -> None:
-    for synced in SYNCED:
-        assert stored(one.cache(), synced.table) == stored(other.cache(), synced.table), synced.table
-    for table in DERIVED:  # the SLA rollups and histograms the metrics read
-        assert stored(one.cache(), table) == stored(other.cache(), table), table
 
 
 def search(workspace: Workspace, words: str) -> list[str]:
