@@ -177,8 +177,8 @@ def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
         for code in codes:
             built = seeds.build(engine, code, Path(work), _long_steps)
             print(
-                f"{built.unit}: {built.tickets:,} tickets, a {built.size / 2**20:,.0f} MB cache stored as "
-                f"{built.stored / 2**20:,.0f} MB, in {built.seconds:.1f} s."
+                f"{built.unit}: {built.tickets:,} tickets, a {built.size / 2**20:,.0f} MiB cache stored as "
+                f"{built.stored / 2**20:,.0f} MiB, in {built.seconds:.1f} s."
             )
     return 0
 

@@ -9,7 +9,8 @@
   cache holds what the shared database holds; the next intent goes on.
 - ``pull`` asks each space the person may see for the change-index entries after the cache's
   cursor, page by page; each page's rows are written and the cursor moved in one cache
-  transaction. A space never pulled before is downloaded whole, from one consistent snapshot.
+  transaction. A space never pulled before is downloaded whole, from one consistent snapshot; an
+  empty cache starts from its unit's ready-made cache instead, when there is a usable one (``seeds``).
   Spaces the person may no longer see are removed from the cache.
 """
 

@@ -45,7 +45,7 @@ from models.migrations import HEAD
 
 SCHEMA = f"{HEAD}/{derived.VERSION}"  # a seed fits caches of exactly this schema and these derived structures
 PIECE = 8 << 20  # bytes of the file per stored piece
-LEVEL = 1  # zlib: a third of the size at a few hundred MB/s each way
+LEVEL = 1  # zlib: about a quarter of the size, at a few hundred MB/s each way
 
 Say = Callable[[str], None]
 
@@ -163,7 +163,7 @@ def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda
         if not usable:
             return None
         seed, code = usable[0], usable[0].code
-        say(f"Downloading the ready-made cache of {code} ({seed.size / 2**20:,.0f} MB)…")
+        say(f"Downloading the ready-made cache of {code} ({seed.size / 2**20:,.0f} MiB)…")
         part = Path(str(cache.url.database)).with_name("cache.seed-part")
         try:
             _fetch(sconn, seed, part)

@@ -4,9 +4,7 @@ push once, pull by cursor, conflicts as data, unit moves, writes by other SQL cl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -40,14 +38,7 @@ from models import (
     User,
     table_of,
 )
-from tests.sync_team import TICKETS, Team, open_ticket, rows, team_on
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
-    pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
-    with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
-        yield team
+from tests.sync_team import TICKETS, Team, open_ticket, rows
 
 
 def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) -> None:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from console.sync.outbox import OUTBOX
 from console.tickets import load_actor
 from console.workspace import Workspace
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
-from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users, team_on
+from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
 
 ROUNDS = 8
 NOTES_PER_ROUND = 40
@@ -139,13 +138,6 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
     assert [a.outcome for a in answers] == ["applied"] * len(written)
     desk.close()
     shared.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
-    pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
-    with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
-        yield team
 
 
 def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team, tmp_path: Path) -> None:

@@ -4,11 +4,9 @@ sync would, changes made after the seed included; a stale, damaged or foreign se
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
 from console.sync import client, seeds, server
@@ -25,14 +23,7 @@ from models import (
     Visibility,
     table_of,
 )
-from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users, team_on
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Iterator[Team]:
-    pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
-    with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
-        yield team
+from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
 
 
 def search(workspace: Workspace, words: str) -> list[str]:
