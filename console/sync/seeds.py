@@ -40,7 +40,17 @@ from console.errors import ConsoleError
 from console.sync import roles, server
 from console.sync.ahead import read_ahead
 from console.workflow import Actor
-from models import GLOBAL_SPACE, BusinessUnit, CacheSeed, CacheSeedChunk, Role, SyncCursor, Ticket, table_of
+from models import (
+    GLOBAL_SPACE,
+    BusinessUnit,
+    CacheSeed,
+    CacheSeedChunk,
+    Role,
+    SyncCursor,
+    Ticket,
+    metadata,
+    table_of,
+)
 from models.migrations import HEAD
 
 SCHEMA = f"{HEAD}/{derived.VERSION}"  # a seed fits caches of exactly this schema and these derived structures
@@ -136,8 +146,6 @@ def _remove(path: Path) -> None:
 
 def cache_is_empty(conn: Connection) -> bool:
     """True when the cache holds no row at all: nothing a seed could overwrite."""
-    from models import metadata
-
     return all(conn.execute(select(1).select_from(t).limit(1)).first() is None for t in metadata.sorted_tables)
 
 
@@ -177,8 +185,8 @@ def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda
 
 def _pieces(sconn: Connection, seed_id: uuid.UUID) -> Iterator[bytes]:
     """The seed's file, piece by piece, unpacked (in the reading thread)."""
-    where = (CacheSeedChunk.seed_id == seed_id,)
-    count = sconn.execute(select(func.count()).select_from(CacheSeedChunk).where(*where)).scalar_one()
+    pieces = select(func.count()).select_from(CacheSeedChunk).where(CacheSeedChunk.seed_id == seed_id)
+    count = sconn.execute(pieces).scalar_one()
     for seq in range(count):
         packed = _piece(sconn, seed_id, seq)
         if packed is None:
