@@ -421,6 +421,11 @@ def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     return found
 
 
+def cursors_of(conn: Connection) -> dict[str, int]:
+    """How far a cache has pulled each space."""
+    return {space: int(version) for space, version in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+
+
 def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
          say: Callable[[str], None] = lambda _what: None, *, seeds: bool = True) -> None:  # fmt: skip
     """Pull every space ``actor`` may see. An empty cache starts from its unit's ready-made cache when there is
@@ -431,7 +436,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
         codes = {unit.hex: code for unit, code in sconn.execute(select(BusinessUnit.id, BusinessUnit.code))}
     codes[GLOBAL_SPACE] = "people, units, problems and changes"
     with cache.connect() as conn:
-        cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+        cursors = cursors_of(conn)
     for space in sorted(set(cursors) - set(spaces)):
         report.pulled += remove_space(cache, space)
         report.removed.append(space)
@@ -456,7 +461,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
             report.notes.append(f"{exc} Downloaded row by row instead.")
         if report.seeded:
             with cache.connect() as conn:
-                cursors = {c.space: int(c.version) for c in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+                cursors = cursors_of(conn)
             first = any(space not in cursors for space in spaces)  # another unit still comes row by row
     if first:  # an empty cache: derived structures (rollups, search) are built once, after the download
         with cache.begin() as conn:

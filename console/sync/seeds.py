@@ -46,7 +46,6 @@ from models import (
     CacheSeed,
     CacheSeedChunk,
     Role,
-    SyncCursor,
     Ticket,
     metadata,
     table_of,
@@ -79,7 +78,7 @@ class Built:
 def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: None) -> Built:
     """Build the seed of the unit ``code`` in ``workdir`` and store it in the shared database, in place of
     the unit's previous seed (a desk downloading that one meanwhile still reads it whole)."""
-    from console.sync.client import SyncReport, pull  # the client's own first sync writes the seed
+    from console.sync.client import SyncReport, cursors_of, pull  # the client's own first sync writes the seed
     from console.workspace import open_cache_file
 
     started = time.perf_counter()
@@ -100,7 +99,7 @@ def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: Non
             check = sqlite_pragma(conn, "PRAGMA integrity_check")
             if check != "ok":
                 raise ConsoleError(f"The cache built for {code.upper()} is damaged ({check}); nothing was stored.")
-            cursors = {s: int(v) for s, v in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+            cursors = cursors_of(conn)
             tickets = int(conn.execute(select(func.count()).select_from(Ticket)).scalar_one())
             conn.rollback()  # nothing was written; the pragmas below run outside any transaction
             sqlite_pragma(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
