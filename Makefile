@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make run   set up .venv, create the demo workspace on first run, open the main window
 #   make test  set up .venv with the test extra, run ruff, mypy and the whole suite headless
+#   (make test-dates runs the date-sensitive tests again at other moments; .ci/run does both)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 DEMO_HOME ?= $(CURDIR)/demo-home
 DEMO_TICKETS ?= 20000
 
-.PHONY: run test lint typecheck pytest demo bundle benchmark clean
+.PHONY: run test test-dates lint typecheck pytest demo bundle benchmark clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Support Console needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -41,6 +42,18 @@ pytest: $(VENV)/.installed-test
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 test: lint typecheck pytest
+
+# The date-sensitive tests (marked `clock`) again at moments where calendars turn: the last day of a
+# month (already the next in Dubai and Tehran), New Year's Eve late in UTC, London's spring DST switch,
+# Nowruz in Tehran, a leap day, and a Friday (the Gulf's weekend day; Riyadh's working week is Sun-Thu).
+TEST_MOMENTS ?= 2027-08-31T21:00:00Z 2026-12-31T23:30:00Z 2027-03-28T00:30:00Z 2027-03-21T09:00:00Z \
+	2028-02-29T09:00:00Z 2027-01-15T07:00:00Z
+
+test-dates: $(VENV)/.installed-test
+	@set -e; for moment in $(TEST_MOMENTS); do \
+	  echo "== the date-sensitive tests at $$moment"; \
+	  SUPPORT_CONSOLE_TEST_NOW=$$moment QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m clock; \
+	done
 
 BENCH_HOME ?= /tmp/support-console-1m
 BENCH_TICKETS ?= 1000000

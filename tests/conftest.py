@@ -30,14 +30,31 @@ from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from console.database import copy_sqlite_file
+from tests import clock
 
 PG_ENV = "SUPPORT_CONSOLE_TEST_PG"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-DEMO_TICKETS = 600
+DEMO_TICKETS = 1500
+"""Enough that the demo has a standing backlog at any moment (600 left none on some days: Poisson luck)."""
 PG_DEMO_TICKETS = 300
 DEMO_SEED = 7
-DEMO_UNTIL = date(2026, 11, 23)
+
+clock.travel()  # here, on import, before any other module, fixture or test reads the time
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(clock.ROOT).as_posix() in clock.DATE_SENSITIVE:
+            item.add_marker(pytest.mark.clock)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    moved = clock.shift()
+    return f"clock: {clock.now():%Y-%m-%d %H:%M:%S} UTC" + (" (moved by SUPPORT_CONSOLE_TEST_NOW)" if moved else "")
+
+
+DEMO_UNTIL: date = clock.demo_until()
 
 
 # --- keyring ---------------------------------------------------------------------------------

@@ -334,6 +334,9 @@ class ChangeView(QWidget):
         self.month.setObjectName("change-calendar")
         self.month.setGridVisible(True)
         self.month.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        today = datetime.now(UTC).date()  # the application's clock, not Qt's, so both agree on "this month"
+        self.month.setSelectedDate(QDate(today.year, today.month, today.day))
+        self.month.setCurrentPage(today.year, today.month)
         self.month.currentPageChanged.connect(lambda _y, _m: self.load_calendar())
         left = QVBoxLayout()
         left.addWidget(self.month)

@@ -17,12 +17,13 @@ from console.database import connect
 from console.metrics import compliance
 from console.workspace import Workspace
 from models import SlaState, Ticket
+from tests import clock
 from tests.gui.drive import become_super_user, open_window, save_shot
 from views.drill import DrillDialog, SlaDialog
 from views.main_window import MainWindow
 from views.metrics_view import MetricsView
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
+NOW = clock.demo_now()
 
 
 def open_metrics(qtbot: QtBot, workspace: Workspace, window: MainWindow | None = None) -> MetricsView:
@@ -55,7 +56,7 @@ def test_charts_show_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -
     assert "data as of" in view.status.text()
     for index, chart in enumerate(view.charts.values()):
         view.tabs.setCurrentIndex(index)
-        assert chart.figure.get_suptitle().startswith("data as of 23 Nov 2026")
+        assert chart.figure.get_suptitle().startswith(f"data as of {NOW:%d %b %Y}")
 
 
 def test_a_unit_filter_narrows_every_chart(qtbot: QtBot, gui_workspace: Workspace) -> None:

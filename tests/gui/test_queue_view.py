@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -82,14 +81,19 @@ def test_filter_sort_and_search(qtbot: QtBot, gui_workspace: Workspace) -> None:
     save_shot(view, "queue-search")
 
 
+def first_in_progress(view: QueueView) -> tuple[int, QueueRow]:
+    """The queue's first ticket in progress (which row is first depends on the moment: breaching ones lead)."""
+    rows = ((i, view.model.row_at(i)) for i in range(view.model.rowCount()))
+    return next((i, row) for i, row in rows if row is not None and row.status is TicketStatus.IN_PROGRESS)
+
+
 def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspace) -> None:
     window, view = open_queue(qtbot, gui_workspace)
-    first = view.model.row_at(0)
-    assert first is not None
+    index, first = first_in_progress(view)
     ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     view.table.setFocus()
-    view.table.selectRow(0)
+    view.table.selectRow(index)
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):
         qtbot.keyClick(view.table, Qt.Key.Key_Return)
     assert window.current_view() == "ticket"
@@ -128,11 +132,11 @@ def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspac
 
 
 def test_bulk_assign(qtbot: QtBot, gui_workspace: Workspace) -> None:
-    _, view = open_queue(qtbot, gui_workspace)
-    reload_with(qtbot, view, lambda: view.status.setCurrentIndex(ALL))
+    _, view = open_queue(qtbot, gui_workspace)  # open tickets only, as the queue opens
     reload_with(qtbot, view, lambda: view.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.DescendingOrder))
     shown = [view.model.row_at(r) for r in range(min(view.model.rowCount(), 200))]
-    open_rows = [r for r, row in enumerate(shown) if row is not None and row.status.is_open][:3]  # the newest open
+    mine = view.actor.display_name
+    open_rows = [r for r, row in enumerate(shown) if row and row.status.is_open and row.assignee != mine][:3]
     assert len(open_rows) == 3
     selection = view.table.selectionModel()
     selection.clearSelection()
@@ -171,7 +175,6 @@ def test_a_super_user_sees_only_their_units(qtbot: QtBot, gui_workspace: Workspa
     ticket.open(other)
     qtbot.waitUntil(lambda: ticket.findChild(QMessageBox, "error-message") is not None, timeout=20_000)
     assert "that you can see" in ticket.findChild(QMessageBox, "error-message").text()  # type: ignore[union-attr]
-    assert datetime.now(UTC).year >= 2026
 
 
 def test_the_detail_shows_the_stored_assignee_and_module(qtbot: QtBot, gui_workspace: Workspace) -> None:
@@ -179,8 +182,7 @@ def test_the_detail_shows_the_stored_assignee_and_module(qtbot: QtBot, gui_works
     ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     qtbot.waitUntil(lambda: ticket.module.count() > 0, timeout=10_000)
-    first = view.model.row_at(0)
-    assert first is not None
+    _, first = first_in_progress(view)
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):
         window.open_ticket(first.number)
     assert ticket.module.currentText() == first.module

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
 from console.workspace import Workspace
+from tests import clock
 from tests.gui.drive import save_shot
 from views import snapshot
 from views.look import create_application
@@ -18,7 +18,7 @@ from views.look import create_application
 
 def launch(home: Path) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "views.launch", "--home", str(home)],
+        [*clock.python_module("views.launch"), "--home", str(home)],
         capture_output=True,
         text=True,
         timeout=120,

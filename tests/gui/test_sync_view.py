@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from models import (
     new_id,
     table_of,
 )
+from tests import clock
 from tests.gui.drive import open_window, save_shot
 from tests.gui.test_queue_view import open_first_ticket
 from views.errors import CrashDialog
@@ -135,9 +135,7 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     retitle = changes.EditChange(request.change_id, "title", "Bank file format v2", "Bank file format")
     changes.execute_change(gui_workspace.cache(), me, retitle)
     # I take the ticket here while, on the shared database, it is given to someone else.
-    tickets.execute(
-        gui_workspace.cache(), me, [tickets.assign(first.id, me.id, base=row.assignee_id)], datetime.now(UTC)
-    )
+    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, me.id, base=row.assignee_id)], clock.now())
     with shared.begin() as conn:
         conn.execute(update(table_of(Ticket)).where(Ticket.id == first.id).values(assignee_id=someone))
         conn.execute(
@@ -171,7 +169,7 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     dialog.reject()
 
     # An edit the shared database refuses: counted in the status bar, listed with its reason until dismissed.
-    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, someone, base=me.id)], datetime.now(UTC))
+    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, someone, base=me.id)], clock.now())
     with shared.begin() as conn:
         conn.execute(update(table_of(User)).where(User.id == someone).values(active=False))
     state = next_sync(qtbot, window, window.sync.sync_now)

@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,10 @@ from models import (
     TicketStatus,
     table_of,
 )
+from tests import clock
+from tests.conftest import DEMO_TICKETS
 
-UNTIL = date(2026, 11, 23)
+UNTIL = clock.demo_until()
 TICKETS = table_of(Ticket)
 AUDIT = table_of(AuditEvent)
 ARABIC_SCRIPT = re.compile("[\u0600-\u06ff]")
@@ -106,7 +108,7 @@ def cache(demo_home: Path) -> Iterator[Connection]:
 def test_cache_is_an_exact_copy_of_the_shared_database(demo_home: Path) -> None:
     with sqlite_db(demo_home / "shared.sqlite3") as shared, sqlite_db(demo_home / "cache.sqlite3") as cache:
         assert counts(cache) == counts(shared)
-        assert counts(cache)["tickets"] == 600
+        assert counts(cache)["tickets"] == DEMO_TICKETS
         for table in REPLICATED:
             assert table_rows(cache, table) == table_rows(shared, table), table.name
         assert current_revision(cache) == current_revision(shared) == head_revision()
@@ -124,8 +126,8 @@ def test_deployment_info_marks_the_demo(cache: Connection) -> None:
     info = dict(cache.execute(select(DeploymentInfo.key, DeploymentInfo.value)).all())
     assert info["kind"] == "demo"
     assert info["seed"] == "7"
-    assert info["tickets"] == "600"
-    assert info["until"] == "2026-11-23"
+    assert info["tickets"] == str(DEMO_TICKETS)
+    assert info["until"] == UNTIL.isoformat()
 
 
 def test_organisation_and_people(cache: Connection) -> None:
@@ -159,7 +161,7 @@ def test_tickets_cover_priorities_outcomes_and_escalations(cache: Connection) ->
     open_now = cache.execute(
         select(func.count()).where(t.status.not_in([TicketStatus.RESOLVED, TicketStatus.CLOSED]))
     ).scalar_one()
-    assert 0 < open_now < 600
+    assert 0 < open_now < DEMO_TICKETS
     assert cache.execute(select(func.count()).where(t.tier == 3)).scalar_one() > 0
     assert cache.execute(select(func.count()).where(t.vendor.is_not(None))).scalar_one() > 0
     assert cache.execute(select(func.count()).where(t.reopen_count > 0)).scalar_one() > 0
@@ -183,10 +185,10 @@ def test_audit_trail_holds_status_changes_and_escalations(cache: Connection) -> 
     status_changes = cache.execute(
         select(func.count()).where(a.action == AuditAction.FIELD_CHANGED, a.field == "status")
     ).scalar_one()
-    assert status_changes > 600
+    assert status_changes > DEMO_TICKETS
     assert cache.execute(select(func.count()).where(a.action == AuditAction.ESCALATED)).scalar_one() > 0
     created = Counter(cache.execute(select(a.entity_type).where(a.action == AuditAction.CREATED)).scalars())
-    assert created[EntityType.TICKET] == 600
+    assert created[EntityType.TICKET] == DEMO_TICKETS
     assert created[EntityType.CHANGE] == cache.execute(select(func.count()).select_from(ChangeRequest)).scalar_one()
 
 
@@ -236,8 +238,8 @@ def test_cache_is_sound(cache: Connection) -> None:
 
 def test_summary_of_the_demo(cache: Connection) -> None:
     summary = summarize(cache)
-    assert summary.tickets == 600
-    assert sum(summary.tickets_by_status.values()) == 600
+    assert summary.tickets == DEMO_TICKETS
+    assert sum(summary.tickets_by_status.values()) == DEMO_TICKETS
     assert summary.open_tickets == sum(n for s, n in summary.tickets_by_status.items() if TicketStatus(s).is_open)
     assert summary.users == 60
     assert len(summary.units) == 6
@@ -262,7 +264,7 @@ def events_by_entity(conn: Connection, entity_type: EntityType) -> dict[Any, lis
 def test_replaying_the_audit_trail_rebuilds_every_ticket(cache: Connection) -> None:
     events = events_by_entity(cache, EntityType.TICKET)
     tickets = cache.execute(select(TICKETS)).mappings().all()
-    assert len(tickets) == 600
+    assert len(tickets) == DEMO_TICKETS
     mismatches = []
     for ticket in tickets:
         trail = events[ticket["id"]]
@@ -312,7 +314,7 @@ def test_period_end_days_are_busier(cache: Connection) -> None:
     days = [first + timedelta(days=i) for i in range((UNTIL - first).days)]
     peak = [d for d in days if is_period_end(d)]
     other = [d for d in days if not is_period_end(d)]
-    assert sum(per_day.values()) == 600
+    assert sum(per_day.values()) == DEMO_TICKETS
     assert set(per_day) <= set(days)
     peak_mean = sum(per_day[d] for d in peak) / len(peak)
     other_mean = sum(per_day[d] for d in other) / len(other)

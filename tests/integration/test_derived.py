@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,9 @@ from console.sla.recompute import recompute
 from console.workspace import Workspace
 from models import BusinessUnit, Priority, SlaState, Ticket, TicketStatus
 from models.base import table_of
+from tests import clock
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
+NOW = clock.demo_now()
 TICKETS = table_of(Ticket)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,9 @@ from console import queue, tickets
 from console.queue import Column, QueueFilter, QueueRow, Sort
 from console.workspace import Workspace
 from models import TicketStatus
+from tests import clock
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
+NOW = clock.demo_now()
 EVERYTHING = QueueFilter(statuses=tuple(TicketStatus))
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,11 @@ from console.database import make_engine, sqlite_url
 from console.sla.recompute import recompute
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts
 from models import SlaState
+from tests import clock
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
-START, END = date(2026, 5, 1), date(2026, 10, 31)  # --from and --to, both included
+NOW = clock.demo_now()
+END = NOW.date().replace(day=1) - timedelta(days=1)  # the last whole month the demo holds
+START = date(END.year - (END.month <= 5), (END.month - 6) % 12 + 1, 1)  # six whole months, both ends included
 ARGS = ["--from", START.isoformat(), "--to", END.isoformat(), "--now", NOW.isoformat()]
 
 
@@ -99,7 +101,7 @@ def test_a_policy_change_changes_past_compliance_in_the_report(demo_copy: Path, 
     old, new = csv_section(before, "priority"), csv_section(after, "priority")
     assert new == expected
     assert int(new["high"][4]) > int(old["high"][4])  # more resolution breaches of High, in the past
-    assert new["critical"] == old["critical"]
+    assert {p: v for p, v in new.items() if p != "high"} == {p: v for p, v in old.items() if p != "high"}
 
 
 def csv_section(path: Path, first_column: str) -> dict[str, list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, func, select, update
@@ -12,8 +12,9 @@ from console.sla import Policy, Target
 from console.sla.recompute import recompute, what_if
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts, ticket_sla
 from models import Priority, SlaState, SlaTarget, Ticket
+from tests import clock
 
-NOW = datetime(2026, 11, 23, tzinfo=UTC)
+NOW = clock.demo_now()
 
 
 def evaluate_all(conn: Connection) -> dict[str, object]:
@@ -42,11 +43,16 @@ def test_clocks_stop_where_the_tickets_say(demo_home: Path) -> None:
 def test_a_policy_change_recomputes_past_tickets(demo_copy: Path) -> None:
     engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
     with engine.begin() as conn:
-        ticket_id = conn.execute(
-            select(Ticket.id).where(Ticket.priority == Priority.MEDIUM, Ticket.resolved_at.is_not(None)).limit(1)
-        ).scalar_one()
-        before = ticket_sla(conn, ticket_id, NOW)
-        assert before.resolution.state is SlaState.MET
+        resolved = conn.execute(
+            select(Ticket.id).where(Ticket.priority == Priority.MEDIUM, Ticket.resolved_at.is_not(None)).limit(50)
+        ).scalars()
+        # one met after some working time (one logged and solved within a holiday used none and meets any target)
+        ticket_id, before = next(
+            (t, sla)
+            for t in resolved
+            if (sla := ticket_sla(conn, t, NOW)).resolution.state is SlaState.MET
+            and sla.resolution.used > timedelta(minutes=1)
+        )
         conn.execute(update(SlaTarget).where(SlaTarget.priority == Priority.MEDIUM).values(resolution_minutes=1))
         after = ticket_sla(conn, ticket_id, NOW)
     engine.dispose()

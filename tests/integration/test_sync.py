@@ -4,7 +4,7 @@ push once, pull by cursor, conflicts as data, unit moves, writes by other SQL cl
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, func, select, text, update
@@ -38,6 +38,7 @@ from models import (
     User,
     table_of,
 )
+from tests import clock
 from tests.sync_team import TICKETS, Team, open_ticket, rows
 
 
@@ -46,7 +47,7 @@ def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) ->
     bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
     ticket_id, _row = open_ticket(team)
     note = tickets.add_note(ticket_id, "Checked the posting log: period 11 was closed early.", internal=True)
-    tickets.execute(alice.cache(), team.actor(alice), [note], datetime.now(UTC))
+    tickets.execute(alice.cache(), team.actor(alice), [note], clock.now())
     with alice.cache().connect() as conn:
         assert outbox.pending(conn) == 1
     report = client.sync_workspace(alice)
@@ -65,7 +66,7 @@ def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) ->
 
     # A retry of the same intent (the answer was lost) applies nothing twice.
     with team.shared.begin() as conn:
-        again = push.apply_remote(conn, load_actor(conn, alice.settings.get("user")), "alice", note, datetime.now(UTC))
+        again = push.apply_remote(conn, load_actor(conn, alice.settings.get("user")), "alice", note, clock.now())
     assert again.repeated
     assert len(rows(team.shared, table_of(Comment), Comment.id == note.comment_id)) == 1
     with team.shared.connect() as conn:
@@ -79,7 +80,7 @@ def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team
     bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
     ticket_id, row = open_ticket(team)
     a, b = team.actor(alice), team.actor(bob)
-    now = datetime.now(UTC)
+    now = clock.now()
     # Both offline, both from the same base: Alice takes it, Bob gives it to himself.
     tickets.execute(alice.cache(), a, [tickets.assign(ticket_id, a.id, base=row["assignee_id"])], now)
     tickets.execute(bob.cache(), b, [tickets.assign(ticket_id, b.id, base=row["assignee_id"])], now)
@@ -106,9 +107,9 @@ def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team
         [open_one] = open_conflicts(conn, b)
     assert (open_one.field, open_one.mine) == ("assignee_id", b.display_name)
     resolve = tickets.ResolveConflict(ticket_id, open_one.id, "mine")
-    tickets.execute(bob.cache(), b, [resolve], datetime.now(UTC))
+    tickets.execute(bob.cache(), b, [resolve], clock.now())
     with pytest.raises(Refused, match="already resolved"):
-        tickets.execute(bob.cache(), b, [tickets.ResolveConflict(ticket_id, open_one.id, "theirs")], datetime.now(UTC))
+        tickets.execute(bob.cache(), b, [tickets.ResolveConflict(ticket_id, open_one.id, "theirs")], clock.now())
     assert client.sync_workspace(bob).rejected == []
     client.sync_workspace(alice)
     with team.shared.connect() as conn:
@@ -130,7 +131,7 @@ def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
     bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
     a, b = team.actor(alice), team.actor(bob)
-    now = datetime.now(UTC)
+    now = clock.now()
     base = TicketStatus(row["status"])
     tickets.execute(alice.cache(), a, [tickets.set_status(ticket_id, TicketStatus.PENDING_VENDOR, base=base,
                                                           reason="Waiting for the vendor's note.")], now)  # fmt: skip
@@ -177,14 +178,14 @@ def test_a_ticket_moved_to_another_unit_leaves_the_super_users_cache(team: Team)
     ticket_id = uuid.uuid4()
     logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Goods receipt blocked", "GR for PO 4711 fails.",
                                   Impact.MEDIUM, Urgency.MEDIUM, unit, module, boss.id, number)  # fmt: skip
-    tickets.execute(manager.cache(), boss, [logged], datetime.now(UTC))
+    tickets.execute(manager.cache(), boss, [logged], clock.now())
     note = tickets.add_note(ticket_id, "Asked the warehouse for the delivery note.", internal=False)
-    tickets.execute(manager.cache(), boss, [note], datetime.now(UTC))
+    tickets.execute(manager.cache(), boss, [note], clock.now())
     client.sync_workspace(manager)
     client.sync_workspace(sue)
     assert rows(sue.cache(), TICKETS, Ticket.id == ticket_id)
     move = tickets.SetField(ticket_id, "business_unit_id", other, unit)
-    tickets.execute(manager.cache(), team.actor(manager), [move], datetime.now(UTC))
+    tickets.execute(manager.cache(), team.actor(manager), [move], clock.now())
     client.sync_workspace(manager)
     client.sync_workspace(sue)
     assert rows(sue.cache(), TICKETS, Ticket.id == ticket_id) == set()
@@ -215,7 +216,7 @@ def test_a_rejected_intent_comes_back_with_its_reason_and_does_not_block_the_res
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
     ticket_id, row = open_ticket(team)
     a = team.actor(alice)
-    now = datetime.now(UTC)
+    now = clock.now()
     tickets.execute(alice.cache(), a, [tickets.add_note(ticket_id, "first", internal=True)], now)
     with team.shared.begin() as conn:  # meanwhile an administrator deactivates Alice's chosen assignee
         other = conn.execute(select(User.id).where(User.role == Role.TECHNICAL).order_by(User.login)).scalars().first()
@@ -241,7 +242,7 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
     sue = team.desk("sue", Role.SUPER_USER)
     ticket_id, _ = open_ticket(team)
     note = tickets.add_note(ticket_id, "Written on the plane, synced a month later.", internal=True)
-    tickets.execute(alice.cache(), team.actor(alice), [note], datetime.now(UTC))
+    tickets.execute(alice.cache(), team.actor(alice), [note], clock.now())
     # While Alice is away: a ticket deleted (a tombstone), a person renamed, a holiday removed.
     with team.shared.connect() as conn:
         doomed = conn.execute(
@@ -254,7 +255,7 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
         conn.execute(update(table_of(User)).where(User.role == Role.TECHNICAL).values(display_name="Renamed"))
     client.sync_workspace(sue)  # Sue kept up: she is never read again
     with team.shared.begin() as conn:  # the administrator's daily prune, a while later
-        removed = server.prune(conn, datetime.now(UTC) + timedelta(days=1))
+        removed = server.prune(conn, clock.now() + timedelta(days=1))
     assert sum(removed.values()) > 0
 
     report = client.sync_workspace(alice)
@@ -280,7 +281,7 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
 def test_time_away_and_freeze_lengths_sync_as_intents(team: Team) -> None:
     max_ = team.desk("max", Role.SUPPORT_MANAGER)
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT)
-    now = datetime.now(UTC)
+    now = clock.now()
     with team.shared.connect() as conn:
         helper, gone = (
             conn.execute(
@@ -333,7 +334,7 @@ def test_a_conflict_on_a_change_request_is_resolved_from_the_same_list(team: Tea
             .order_by(ChangeRequest.number)
             .limit(1)
         ).one()
-    now = datetime.now(UTC)
+    now = clock.now()
     for desk, title in ((max_, "Patch the VAT return layout (Max)"), (meg, "Patch the VAT return layout (Meg)")):
         edit = changes.EditChange(change.id, "title", title, change.title)
         changes.execute_change(desk.cache(), team.actor(desk), edit, now)

@@ -14,7 +14,6 @@ import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from models import (
     Visibility,
     table_of,
 )
+from tests import clock
 from tests.integration.test_sync_model import snapshot
 from tests.sync_team import TICKETS, Team, team_on
 
@@ -63,7 +63,7 @@ def super_unit(team: Team, desk: Workspace) -> uuid.UUID:
 def note(conn: Connection, ticket_id: uuid.UUID, author: uuid.UUID, body: str) -> uuid.UUID:
     """What an ERP integration writes for a ticket: a note and its audit event, with the unit it read."""
     comment_id = uuid.uuid4()
-    now = datetime.now(UTC)
+    now = clock.now()
     unit = conn.execute(select(Ticket.business_unit_id).where(Ticket.id == ticket_id)).scalar_one()
     conn.execute(
         table_of(Comment).insert(),

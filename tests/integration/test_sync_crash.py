@@ -8,10 +8,9 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from console.sync.outbox import OUTBOX
 from console.tickets import load_actor
 from console.workspace import Workspace
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
+from tests import clock
 from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
 
 ROUNDS = 8
@@ -78,10 +78,10 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
             .scalars()
             .all()
         )
-    gui = Path(sys.executable).with_name("support-console")
+    cli = clock.python_module("console")
     written: list[uuid.UUID] = []
     mutations: list[uuid.UUID] = []
-    clock = datetime.now(UTC)
+    moment = clock.now()
     kills = 0
     for round_ in range(ROUNDS):
         notes = [
@@ -89,13 +89,13 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
             for n in range(NOTES_PER_ROUND)
         ]
         for note in notes:
-            clock += timedelta(milliseconds=5)
-            tickets.execute(cache, actor, [note], clock)
+            moment += timedelta(milliseconds=5)
+            tickets.execute(cache, actor, [note], moment)
         written += [n.comment_id for n in notes]
         mutations += [n.mutation_id for n in notes]
         target = count_of(shared, written) + dice.randint(1, NOTES_PER_ROUND - 1)
         child = subprocess.Popen(
-            [str(gui), "--home", str(desk_home), "sync", "--every", "0.05"],
+            [*cli, "--home", str(desk_home), "sync", "--every", "0.05"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -110,7 +110,7 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
         assert conn.execute(select(func.count()).select_from(OUTBOX)).scalar_one() > 0  # work left for the clean run
     desk.close()
 
-    clean = subprocess.run([str(gui), "--home", str(desk_home), "sync", "--once"], capture_output=True, text=True)
+    clean = subprocess.run([*cli, "--home", str(desk_home), "sync", "--once"], capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     desk = Workspace.open(desk_home)
     cache = desk.cache()
@@ -159,11 +159,11 @@ def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team,
         "installing": journal.exists,  # the copy into the cache runs through a rollback journal
         "pulling": lambda: cache_file.exists() and cache_file.stat().st_size > 1 << 20 and not part.exists(),
     }
-    gui = Path(sys.executable).with_name("support-console")
+    cli = clock.python_module("console")
     killed: list[str] = []
     for _round in range(ROUNDS):
         moment = dice.choice(list(moments))
-        child = subprocess.Popen([str(gui), "--home", str(home), "sync", "--once"], stdout=subprocess.DEVNULL,
+        child = subprocess.Popen([*cli, "--home", str(home), "sync", "--once"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)  # fmt: skip
         wait_for(lambda c=child, m=moment: moments[m]() or c.poll() is not None)
         if child.poll() is None:
@@ -185,7 +185,7 @@ def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team,
     assert killed, "no run was killed before it finished"
     print("killed while", ", ".join(killed))
 
-    clean = subprocess.run([str(gui), "--home", str(home), "sync", "--once"], capture_output=True, text=True)
+    clean = subprocess.run([*cli, "--home", str(home), "sync", "--once"], capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     assert not part.exists()
     with team.shared.begin() as conn:

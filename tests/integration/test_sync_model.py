@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from models import (
     metadata,
     table_of,
 )
+from tests import clock
 from tests.conftest import MemoryKeyring, copy_workspace
 
 TICKETS = table_of(Ticket)
@@ -95,7 +96,7 @@ class Desks(RuleBasedStateMachine):
             desk.settings.set("user", logins[role][nth])
             client.sync_workspace(desk)
             self.desks[name] = desk
-        self.clock = datetime.now(UTC)
+        self.clock = clock.now()
 
     def teardown(self) -> None:
         for desk in self.desks.values():

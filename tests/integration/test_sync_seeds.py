@@ -4,7 +4,7 @@ sync would, changes made after the seed included; a stale, damaged or foreign se
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from models import (
     Visibility,
     table_of,
 )
+from tests import clock
 from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
 
 
@@ -49,7 +50,7 @@ def test_a_new_desk_starts_from_its_units_seed_and_pulls_what_changed_since(team
         conn.execute(update(TICKETS).where(Ticket.id == first).values(title="Seeded, then renamed Zanzibarian"))
         author = conn.execute(select(User.id).where(User.login == login)).scalar_one()
         note = {"id": uuid.uuid4(), "ticket_id": second, "author_id": author, "body": "Written after the seed",
-                "visibility": Visibility.INTERNAL, "created_at": datetime.now(UTC)}  # fmt: skip
+                "visibility": Visibility.INTERNAL, "created_at": clock.now()}  # fmt: skip
         conn.execute(table_of(Comment).insert(), [note])
 
     seeded = team.desk("seeded", Role.SUPER_USER, login=login)
@@ -93,7 +94,7 @@ def test_a_seed_older_than_the_kept_changes_or_of_another_schema_is_not_taken(te
     seeds.build(team.shared, code, tmp_path)
     with team.shared.begin() as conn:  # a later write, then every entry up to it pruned
         conn.execute(update(TICKETS).where(Ticket.business_unit_id == unit).values(title="Renamed after the seed"))
-        server.prune(conn, datetime.now(UTC) + timedelta(seconds=1))
+        server.prune(conn, clock.now() + timedelta(seconds=1))
     stale = team.desk("stale", Role.SUPER_USER, login=login)
     with stale.cache().connect() as conn:
         titles = set(conn.execute(select(Ticket.title)).scalars())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from models import (
     User,
     table_of,
 )
+from tests import clock
 
-NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+NOW = clock.demo_now() + timedelta(hours=9, minutes=30)
 TICKETS = table_of(Ticket)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,10 @@ import pytest
 import console
 from console.cli import main
 from console.settings import SETTINGS
+from tests import clock
+from tests.conftest import DEMO_TICKETS
+
+DEMO_END = clock.demo_now().strftime("%Y-%m-%dT%H:%M")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ Cli = Callable[[Sequence[str]], Run]
 
 def in_subprocess(argv: Sequence[str], cwd: Path) -> Run:
     done = subprocess.run(
-        [sys.executable, "-m", "console", *argv],
+        [*clock.python_module("console"), *argv],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -200,7 +203,7 @@ def test_a_damaged_settings_file_is_reported_not_raised(run_cli: Cli, tmp_path: 
 
 def test_sla_show_gives_the_clocks_and_timeline_as_evidence(run_cli: Cli, demo_copy: Path) -> None:
     home = str(demo_copy)
-    run = run_cli(["--home", home, "sla", "show", "inc-0000001", "--format", "json", "--now", "2026-11-23T00:00"])
+    run = run_cli(["--home", home, "sla", "show", "inc-0000001", "--format", "json", "--now", DEMO_END])
     assert run.code == 0, run.err
     evidence = json.loads(run.out)
     assert [c["clock"] for c in evidence["clocks"]] == ["response", "resolution"]
@@ -208,7 +211,7 @@ def test_sla_show_gives_the_clocks_and_timeline_as_evidence(run_cli: Cli, demo_c
     kinds = [(e["clock"], e["event"]) for e in evidence["timeline"]]
     assert kinds[:2] == [("response", "start"), ("resolution", "start")]
     assert ("response", "stop") in kinds
-    csv_run = run_cli(["--home", home, "sla", "show", "INC-0000001", "--format", "csv", "--now", "2026-11-23T00:00"])
+    csv_run = run_cli(["--home", home, "sla", "show", "INC-0000001", "--format", "csv", "--now", DEMO_END])
     assert csv_run.out.splitlines()[0] == "ticket,clock,state,target,used,paused,left,due_at,breached_at,stopped_at"
 
 
@@ -219,8 +222,8 @@ def test_sla_show_of_an_unknown_ticket_is_a_clear_error(run_cli: Cli, demo_copy:
 
 
 def test_sla_recompute_reports_the_states(run_cli: Cli, demo_copy: Path) -> None:
-    run = run_cli(["--home", str(demo_copy), "sla", "recompute", "--now", "2026-11-23T00:00:00+00:00"])
+    run = run_cli(["--home", str(demo_copy), "sla", "recompute", "--now", clock.demo_now().isoformat()])
     assert run.code == 0, run.err
-    assert "Recomputed 600 tickets" in run.out
+    assert f"Recomputed {DEMO_TICKETS:,} tickets" in run.out
     assert "resolution" in run.out
     assert "not_timed" in run.out
