@@ -13,13 +13,20 @@ Two clocks run per ticket:
 Both stop counting while the ticket is in one of the policy's pause statuses, and count
 only working time of the calendar (every second for a target kept around the clock).
 The target is the one of the ticket's priority at the end, applied to the whole history.
+
+Histories come from real audit trails, so the engine says what it does with their flaws:
+changes are replayed in ``(at, seq)`` order, whatever order the rows arrive in; a change
+dated before the ticket was created (a skewed clock, an import) counts as made at creation;
+and a value it cannot judge by (an unknown status or priority, a naive datetime, a policy
+without the ticket's priority) raises ``HistoryError`` or ``PolicyError`` naming it, rather
+than giving a wrong clock.
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from console.sla.calendar import WorkingCalendar
@@ -27,6 +34,16 @@ from models import Priority, SlaState, TicketStatus
 
 DONE = frozenset({TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value})
 NEW = TicketStatus.NEW.value
+STATUSES = tuple(s.value for s in TicketStatus)  # in workflow order, for messages
+PRIORITIES = tuple(p.value for p in Priority)
+
+
+class HistoryError(ValueError):
+    """A history the engine cannot replay; ``str(error)`` names the value and what was expected."""
+
+
+class PolicyError(ValueError):
+    """A policy with no target for the ticket's priority, so there is nothing to judge it by."""
 
 
 class Clock(enum.StrEnum):
@@ -63,12 +80,17 @@ class Policy:
 
 @dataclass(frozen=True)
 class Change:
-    """One change of status or priority, from the audit trail."""
+    """One change of status or priority, from the audit trail.
+
+    ``seq`` is the audit event's sequence number within its ticket: it orders changes made
+    at the same instant, which a timestamp alone cannot.
+    """
 
     at: datetime
     field: str
     value: str
     old: str | None = None
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,14 +218,72 @@ class _Run:
         )
 
 
+def _unknown(kind: str, value: str, where: str, known: tuple[str, ...]) -> HistoryError:
+    hint = " (values are lower-case)" if value.casefold() in known else ""
+    return HistoryError(f"unknown {kind} {value!r} {where}{hint}; a ticket's {kind} is one of: {', '.join(known)}")
+
+
+def _check(history: History, now: datetime) -> None:
+    """Refuse, with a readable message, what the replay would get wrong or crash on."""
+    naive = [name for name, value in (("created_at", history.created_at), ("now", now)) if value.utcoffset() is None]
+    changes = [c for c in history.changes if c.at.utcoffset() is None]
+    if changes:
+        first = changes[0]
+        naive.append(
+            f"{len(changes)} of {len(history.changes)} changes (the first: {first.field} to {first.value!r} "
+            f"at {first.at.isoformat(sep=' ')})"
+        )
+    if naive:
+        raise HistoryError(
+            f"naive datetime in {', '.join(naive)}: the SLA engine needs time-zone aware datetimes (any zone)"
+        )
+    if history.status not in STATUSES:
+        raise _unknown("status", history.status, "as the first status", STATUSES)
+    if history.priority not in PRIORITIES:
+        raise _unknown("priority", history.priority, "as the first priority", PRIORITIES)
+    for change in history.changes:
+        where = f"in the {change.field} change at {change.at.isoformat(sep=' ')} (seq {change.seq})"
+        if change.field == "status" and change.value not in STATUSES:
+            raise _unknown("status", change.value, where, STATUSES)
+        if change.field == "priority" and change.value not in PRIORITIES:
+            raise _unknown("priority", change.value, where, PRIORITIES)
+
+
+def _target(policy: Policy, priority: str) -> Target:
+    found = policy.targets.get(Priority(priority))
+    if found is None:
+        raise PolicyError(
+            f"SLA policy {policy.name!r} has no target for priority {priority!r}; "
+            f"it has targets for: {', '.join(p.value for p in Priority if p in policy.targets) or 'none'}"
+        )
+    return found
+
+
 def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: datetime) -> SlaResult:
-    """The ticket's SLA as of ``now``; changes after ``now`` are ignored."""
-    changes = sorted((c for c in history.changes if c.at <= now), key=lambda c: c.at)
+    """The ticket's SLA as of ``now``; changes after ``now`` are ignored.
+
+    Every datetime must be time-zone aware, in any zone. A change dated before ``created_at``
+    is clamped to it, so no clock runs, or pauses, before the ticket exists; its skewed date
+    is not trusted, so among changes at creation ``seq`` alone gives the order. Changes are
+    then applied in ``(at, seq)`` order. A ``now`` before ``created_at`` is judged as at
+    creation: the ticket as logged, with nothing used yet.
+
+    Raises:
+        HistoryError: a naive datetime, or a status or priority that is not one of ours,
+            anywhere in the history (whatever ``now``, so the same rows never pass one day
+            and fail the next).
+        PolicyError: the policy has no target for the ticket's priority.
+    """
+    _check(history, now)
+    created = history.created_at
+    clamped = (c if c.at >= created else replace(c, at=created) for c in history.changes)
+    changes = sorted((c for c in clamped if c.at <= now), key=lambda c: (c.at, c.seq))
+    as_of = max(now, created)
     priority = history.priority
     for change in changes:
         if change.field == "priority":
             priority = change.value
-    target = policy.targets[Priority(priority)]
+    target = _target(policy, priority)
     clock_calendar = calendar.with_around_the_clock() if target.around_the_clock else calendar
     runs = [
         _Run(Clock.RESPONSE, clock_calendar, target.response, policy.pause_statuses),
@@ -211,7 +291,7 @@ def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: d
     ]
     status = history.status
     for run in runs:
-        run.enter(history.created_at, status, first=True)
+        run.enter(created, status, first=True)
     for change in changes:
         if change.field != "status" or change.value == status:
             continue
@@ -220,7 +300,7 @@ def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: d
             run.count_until(change.at)
             run.enter(change.at, status)
     for run in runs:
-        run.count_until(now)
-    response, resolution = (run.result(policy.warning_threshold, now) for run in runs)
+        run.count_until(as_of)
+    response, resolution = (run.result(policy.warning_threshold, as_of) for run in runs)
     timeline = sorted(runs[0].events + runs[1].events, key=lambda e: (e.at, e.clock is Clock.RESOLUTION))
     return SlaResult(priority, response, resolution, timeline)
