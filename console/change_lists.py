@@ -36,6 +36,7 @@ from console.changes import (
     scopes,
     sees,
 )
+from console.history import REPLAY_ORDER
 from console.workflow import Actor, Refused
 from models import (
     ApprovalDecision,
@@ -259,7 +260,7 @@ def load_change(conn: Connection, actor: Actor, change_id: uuid.UUID, now: datet
         for e in conn.execute(
             select(table_of(AuditEvent))
             .where(AuditEvent.entity_type == EntityType.CHANGE, AuditEvent.entity_id == change_id)
-            .order_by(AuditEvent.occurred_at)
+            .order_by(*REPLAY_ORDER)
         )
     ]
     current = facts(conn, dict(change._mapping))

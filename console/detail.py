@@ -118,7 +118,7 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         for e in conn.execute(
             select(table_of(AuditEvent))
             .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id == row["id"])
-            .order_by(AuditEvent.occurred_at, AuditEvent.id)
+            .order_by(*history.REPLAY_ORDER)
         )
     ]
     files = conn.execute(

@@ -17,9 +17,9 @@ from datetime import datetime
 from itertools import count
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, func, insert, select
 
-from models import AuditAction, AuditEvent, EntityType, TicketStatus, new_id, table_of
+from models import AuditAction, AuditEvent, EntityType, Ticket, TicketStatus, new_id, table_of
 
 # Ticket fields whose history the audit trail carries (the rest are computed, e.g. due times).
 TICKET_FIELDS: tuple[str, ...] = (
@@ -87,6 +87,37 @@ def next_id() -> uuid.UUID:
     return next(ids) if ids is not None else new_id()
 
 
+# The order an entity's history replays in: by time, and events of one instant in the order they were written.
+REPLAY_ORDER = (AuditEvent.occurred_at, AuditEvent.seq)
+
+
+def replay_key(event: Mapping[str, Any]) -> tuple[datetime, int]:
+    """``REPLAY_ORDER`` for an event already read (an event written by hand, with no ``seq``, counts as 0)."""
+    return event["occurred_at"], event.get("seq") or 0
+
+
+def next_seq(conn: Connection, entity_type: EntityType, entity_id: uuid.UUID) -> int:
+    """The ``seq`` of the entity's next audit event: one more than its highest so far (1 for its first).
+
+    Inside the writing transaction. On PostgreSQL the entity is locked first, until commit, so two
+    writers cannot both read the same highest ``seq``; the one that waited reads it again after the
+    other committed (each statement at READ COMMITTED sees what was committed before it began). A
+    ticket is locked as the sync triggers lock it for every row written about it (``FOR NO KEY
+    UPDATE``, ``console.sync.server.space_sql``) and as the intent's update of ``updated_at`` would:
+    the lock the transaction takes anyway, only taken before the highest ``seq`` is read. Other
+    entities take a transaction-scoped advisory lock of their own. SQLite has one writer at a time."""
+    if conn.dialect.name == "postgresql":
+        if entity_type == EntityType.TICKET:
+            conn.execute(select(Ticket.id).where(Ticket.id == entity_id).with_for_update(key_share=True))
+        else:
+            key = f"audit_events:{entity_type}:{entity_id.hex}"
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+    highest = conn.execute(
+        select(func.max(AuditEvent.seq)).where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
+    ).scalar()
+    return int(highest or 0) + 1
+
+
 def audit(
     conn: Connection,
     *,
@@ -101,10 +132,11 @@ def audit(
     new: Any = None,
     reason: str | None = None,
 ) -> None:
-    """Append one event to the audit trail (never updated or deleted)."""
+    """Append one event to the audit trail (never updated or deleted), numbered after the entity's last."""
+    seq = next_seq(conn, entity_type, entity_id)
     conn.execute(
         insert(table_of(AuditEvent)),
-        [{"id": next_id(), "occurred_at": at, "actor_id": actor_id, "entity_type": entity_type,
+        [{"id": next_id(), "occurred_at": at, "seq": seq, "actor_id": actor_id, "entity_type": entity_type,
           "entity_id": entity_id, "business_unit_id": unit_id, "action": action, "field": field,
           "old_value": encode(old), "new_value": encode(new), "reason": reason}],
     )  # fmt: skip
@@ -161,18 +193,19 @@ def status_side_effects(state: dict[str, Any], old: str | None, new: str, at: da
 
 
 def rebuild(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The entity's current state from its events, given in ``occurred_at`` order."""
+    """The entity's current state from its events, replayed in ``(occurred_at, seq)`` order whatever
+    order they come in."""
     state: dict[str, Any] = {}
-    for event in events:
+    for event in sorted(events, key=replay_key):
         apply_event(state, event)
     return state
 
 
 def field_history(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
-    """Every change of every field, oldest first, with who made it and why."""
+    """Every change of every field, oldest first (in ``(occurred_at, seq)`` order), with who made it and why."""
     state: dict[str, Any] = {}
     changes: list[FieldChange] = []
-    for event in events:
+    for event in sorted(events, key=replay_key):
         before = dict(state)
         apply_event(state, event)
         if AuditAction(event["action"]) is AuditAction.CREATED:

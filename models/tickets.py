@@ -145,14 +145,21 @@ class AuditEvent(HasId, Base):
 
     A ``created`` event carries the entity's first values as a JSON object in
     ``new_value``; each later ``field_changed`` event carries one field's old and new
-    value as text. Replaying an entity's events in ``occurred_at`` order rebuilds any entity's state and the
-    history of every field.
+    value as text. Replaying an entity's events in ``(occurred_at, seq)`` order rebuilds any
+    entity's state and the history of every field.
+
+    ``seq`` numbers the events of one entity (``entity_type``, ``entity_id``) 1, 2, 3… in the
+    order they were written: each writer takes one more than the entity's highest so far
+    (``console.history.next_seq``). It orders events at the same instant, which a timestamp
+    alone cannot, so every database and every desk replays them alike.
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id", "occurred_at"),)
+    # The replay of one entity's history: its events come in (occurred_at, seq) order from the index, unsorted.
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id", "occurred_at", "seq"),)
 
     occurred_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(Integer)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     entity_type: Mapped[EntityType] = mapped_column(str_enum(EntityType, "entity_type"))
     entity_id: Mapped[uuid.UUID]

@@ -69,6 +69,7 @@ def audit_row(
     entity_type: EntityType,
     entity_id: uuid.UUID,
     at: datetime,
+    seq: int,
     actor_id: uuid.UUID | None,
     unit_id: uuid.UUID | None,
     action: AuditAction = AuditAction.FIELD_CHANGED,
@@ -77,9 +78,11 @@ def audit_row(
     new: str | None = None,
     reason: str | None = None,
 ) -> Row:
+    """One audit event; ``seq`` is its place in the entity's history (1 for the first, as ``history.next_seq``)."""
     return {
         "id": dice.uid(),
         "occurred_at": at,
+        "seq": seq,
         "actor_id": actor_id,
         "entity_type": entity_type,
         "entity_id": entity_id,
@@ -100,12 +103,13 @@ def created_row(
     actor_id: uuid.UUID | None,
     unit_id: uuid.UUID | None,
 ) -> Row:
-    """The ``created`` audit event for an entity, carrying its first values."""
+    """The ``created`` audit event for an entity, carrying its first values: the entity's first (``seq`` 1)."""
     return audit_row(
         dice,
         entity_type=entity_type,
         entity_id=values["id"],
         at=at,
+        seq=1,
         actor_id=actor_id,
         unit_id=unit_id,
         action=AuditAction.CREATED,

@@ -228,6 +228,7 @@ class Life:
                 entity_type=TICKET_ENTITY,
                 entity_id=self.values["id"],
                 at=self.now,
+                seq=len(self.events) + 1,  # the ticket's events, in the order they happen
                 actor_id=actor,
                 unit_id=self.unit_id,
                 action=ESCALATED if escalation else FIELD_CHANGED,

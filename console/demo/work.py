@@ -349,6 +349,7 @@ def _change(
                 entity_type=EntityType.CHANGE,
                 entity_id=change_id,
                 at=now,
+                seq=len(events) + 1,  # the change's events, in the order they happen
                 actor_id=requester,
                 unit_id=unit_id,
                 field="stage",

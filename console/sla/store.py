@@ -16,6 +16,7 @@ from itertools import groupby
 from sqlalchemy import Connection, select
 
 from console.errors import ConsoleError
+from console.history import REPLAY_ORDER
 from console.sla.calendar import WorkingCalendar
 from console.sla.engine import Change, History, Policy, SlaResult, Target, evaluate
 from models import (
@@ -167,13 +168,18 @@ def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None
 def changes_by_ticket(
     conn: Connection, ticket_ids: list[uuid.UUID] | None = None
 ) -> Iterator[tuple[uuid.UUID, list[Change]]]:
-    """Status and priority changes per ticket, in time order, streamed ticket by ticket."""
+    """Status and priority changes per ticket, in ``(occurred_at, seq)`` order, streamed ticket by ticket."""
     query = (
         select(
-            AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.field, AuditEvent.old_value, AuditEvent.new_value
+            AuditEvent.entity_id,
+            AuditEvent.occurred_at,
+            AuditEvent.seq,
+            AuditEvent.field,
+            AuditEvent.old_value,
+            AuditEvent.new_value,
         )
         .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.field.in_(HISTORY_FIELDS))
-        .order_by(AuditEvent.entity_id, AuditEvent.occurred_at)
+        .order_by(AuditEvent.entity_id, *REPLAY_ORDER)
     )
     if ticket_ids is not None:
         query = query.where(AuditEvent.entity_id.in_(ticket_ids))
@@ -181,7 +187,7 @@ def changes_by_ticket(
         query = query.execution_options(yield_per=20000)
     with conn.execute(query) as rows:
         for ticket_id, group in groupby(rows, key=lambda r: r[0]):
-            yield ticket_id, [Change(at, str(field), str(new), old) for _, at, field, old, new in group]
+            yield ticket_id, [Change(at, str(field), str(new), old, seq=seq) for _, at, seq, field, old, new in group]
 
 
 def ticket_sla(conn: Connection, ticket_id: uuid.UUID, now: datetime, context: SlaContext | None = None) -> SlaResult:

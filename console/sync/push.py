@@ -13,6 +13,11 @@ values are compared with what the shared database holds now:
 
 The outcome is recorded in ``client_mutations`` in the same transaction, keyed by the mutation id,
 so a retry after a crash or a cut connection answers from there and applies nothing twice.
+
+The audit events an intent writes are numbered here again (``seq``, ``history.next_seq``), after the
+entity's events on the shared database, under a lock of the entity; the numbers the cache gave them
+offline are replaced by these when it pulls the events back (the same rows: their ids come from the
+mutation id).
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ def test_a_change_goes_through_every_stage_by_different_people(engine: Engine, w
                     AuditEvent.entity_id == change_id,
                     AuditEvent.field == "stage",
                 )
-                .order_by(AuditEvent.occurred_at)
+                .order_by(AuditEvent.occurred_at, AuditEvent.seq)
             )
             .scalars()
             .all()

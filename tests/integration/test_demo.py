@@ -255,7 +255,7 @@ def test_summary_of_the_demo(cache: Connection) -> None:
 
 def events_by_entity(conn: Connection, entity_type: EntityType) -> dict[Any, list[Any]]:
     by_entity: dict[Any, list[Any]] = defaultdict(list)
-    query = select(AUDIT).where(AUDIT.c.entity_type == entity_type).order_by(AUDIT.c.occurred_at, AUDIT.c.id)
+    query = select(AUDIT).where(AUDIT.c.entity_type == entity_type).order_by(AUDIT.c.occurred_at, AUDIT.c.seq)
     for event in conn.execute(query).mappings():
         by_entity[event["entity_id"]].append(event)
     return by_entity
@@ -272,6 +272,8 @@ def test_replaying_the_audit_trail_rebuilds_every_ticket(cache: Connection) -> N
         assert trail[0]["action"] == AuditAction.CREATED
         # No two events of a ticket share a moment, so the order of replay is unambiguous.
         assert len({e["occurred_at"] for e in trail}) == len(trail)
+        # And their sequence numbers count them 1, 2, 3… in that same order.
+        assert [e["seq"] for e in trail] == list(range(1, len(trail) + 1))
         state = history.rebuild(trail)
         for field in history.TICKET_FIELDS:
             if field not in state or plain(state[field]) != plain(ticket[field]):
@@ -301,6 +303,7 @@ def test_replaying_the_audit_trail_rebuilds_every_change_stage(cache: Connection
     changes = cache.execute(select(ChangeRequest.id, ChangeRequest.stage, ChangeRequest.updated_at)).all()
     assert changes
     for change_id, stage, updated_at in changes:
+        assert [e["seq"] for e in events[change_id]] == list(range(1, len(events[change_id]) + 1))
         state = history.rebuild(events[change_id])
         assert (state["stage"], state["updated_at"]) == (stage.value, updated_at)
 

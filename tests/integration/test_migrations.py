@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 import models
 from console.database import alembic_config, current_revision, head_revision, make_engine, upgrade
+from console.sync import server
 from models import AuditAction, AuditEvent, EntityType, table_of
 from models.migrations import HEAD
 
@@ -110,6 +111,7 @@ def _audit_row() -> dict[str, object]:
     return {
         "id": uuid.uuid4(),
         "occurred_at": datetime(2026, 3, 31, 17, 45, 12, 345678, tzinfo=UTC),
+        "seq": 1,
         "actor_id": None,
         "entity_type": EntityType.TICKET,
         "entity_id": uuid.uuid4(),
@@ -153,3 +155,104 @@ def test_audit_events_refuse_update_and_delete(engine: Engine) -> None:
 def test_the_app_knows_its_newest_revision_without_alembic() -> None:
     """``models.migrations.HEAD`` lets an up-to-date database open without importing Alembic."""
     assert head_revision() == HEAD
+
+
+# --- 0006: audit events numbered per entity ---------------------------------------------------------
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+T1 = datetime(2026, 3, 2, 9, 20, 30, tzinfo=UTC)  # several events at this one instant
+ENTITY = uuid.UUID("7f3c2a10-0000-4000-8000-000000000000")
+LONE = uuid.UUID("0a000000-0000-4000-8000-000000000000")
+
+
+def _event_id(label: int) -> uuid.UUID:
+    """Ids whose order is known: the first byte decides (a uuid sorts alike on both engines)."""
+    return uuid.UUID(f"{label:02x}000000-0000-4000-8000-{label:012x}")
+
+
+# (id label, when, action, field): one entity's history as 0005 stored it, and the number each
+# event must get: by time, at one instant ``created`` first, then by id.
+HISTORY = [
+    (0x50, T0, AuditAction.CREATED, None, 1),
+    (0x10, T0, AuditAction.FIELD_CHANGED, "status", 2),  # same instant as created, smaller id: after it
+    (0x90, T1, AuditAction.FIELD_CHANGED, "priority", 5),
+    (0x30, T1, AuditAction.FIELD_CHANGED, "assignee_id", 3),
+    (0x70, T1, AuditAction.ESCALATED, "tier", 4),
+    (0x20, T1 + timedelta(seconds=1), AuditAction.COMMENTED, "internal", 6),
+]
+
+
+def _old_event(event_id: uuid.UUID, at: datetime, action: AuditAction, field: str | None,
+               entity_type: EntityType, entity_id: uuid.UUID) -> dict[str, object]:  # fmt: skip
+    return {"id": event_id, "occurred_at": at, "actor_id": None, "entity_type": entity_type, "entity_id": entity_id,
+            "business_unit_id": None, "action": action, "field": field, "old_value": None,
+            "new_value": "{}" if action is AuditAction.CREATED else "x", "reason": None}  # fmt: skip
+
+
+def _triggers(engine: Engine) -> dict[str, str]:
+    """The triggers on audit_events: each one's SQL (SQLite), or whether it is enabled (PostgreSQL)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        else:
+            sql = "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass"
+            sql += " AND NOT tgisinternal"
+        return {name: str(state) for name, state in conn.exec_driver_sql(sql)}
+
+
+def _versioned(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(models.ChangeIndexEntry)).scalar_one())
+
+
+def test_upgrading_numbers_every_entitys_events_by_time_then_created_then_id(engine: Engine) -> None:
+    migrate(engine, "upgrade", "0005")
+    with engine.begin() as conn:
+        server.install(conn)  # a shared database, prepared for sync: its versioning triggers too
+    triggers = _triggers(engine)
+    assert len(triggers) == (2 if engine.dialect.name == "postgresql" else 6)
+    # The same history for a ticket and for a change with the same id (each is numbered on its own),
+    # written in opposite orders, and a lone event of another entity.
+    ticket = [_old_event(_event_id(n), at, act, f, EntityType.TICKET, ENTITY) for n, at, act, f, _ in HISTORY]
+    change = [_old_event(_event_id(n + 1), at, act, f, EntityType.CHANGE, ENTITY) for n, at, act, f, _ in HISTORY]
+    lone = _old_event(_event_id(0x0A), T1, AuditAction.CREATED, None, EntityType.PROBLEM, LONE)
+    with engine.begin() as conn:
+        for row in [*ticket, *reversed(change), lone]:
+            conn.execute(AUDIT.insert(), [row])
+    versions = _versioned(engine)
+
+    migrate(engine, "upgrade", "head")
+
+    with engine.connect() as conn:
+        numbered = dict(conn.execute(select(AUDIT.c.id, AUDIT.c.seq)).all())
+        column = next(c for c in inspect(conn).get_columns("audit_events") if c["name"] == "seq")
+        index = next(i for i in inspect(conn).get_indexes("audit_events") if i["name"] == "ix_audit_events_entity")
+    assert numbered == {
+        **{_event_id(n): seq for n, _at, _act, _f, seq in HISTORY},
+        **{_event_id(n + 1): seq for n, _at, _act, _f, seq in HISTORY},
+        _event_id(0x0A): 1,
+    }
+    assert column["nullable"] is False
+    assert index["column_names"] == ["entity_type", "entity_id", "occurred_at", "seq"]
+    # The triggers came back as they were: the numbering was no edit (refused) and no sync change...
+    assert _triggers(engine) == triggers
+    assert _versioned(engine) == versions
+    with engine.connect() as conn:
+        with pytest.raises(DBAPIError, match="append-only"):
+            conn.execute(update(AUDIT).where(AUDIT.c.id == _event_id(0x50)).values(seq=9))
+        conn.rollback()
+        with pytest.raises(DBAPIError):  # a writer must number its event
+            conn.execute(AUDIT.insert(), [_old_event(uuid.uuid4(), T1, AuditAction.COMMENTED, None,
+                                                     EntityType.TICKET, ENTITY)])  # fmt: skip
+        conn.rollback()
+    # ...and a new event is versioned as before.
+    with engine.begin() as conn:
+        row = _old_event(uuid.uuid4(), T1, AuditAction.COMMENTED, "public", EntityType.TICKET, ENTITY)
+        conn.execute(AUDIT.insert(), [row | {"seq": 7}])
+    assert _versioned(engine) == versions + 1
+
+    migrate(engine, "downgrade", "0005")
+    assert _triggers(engine) == triggers
+    with engine.connect() as conn:
+        assert "seq" not in {c["name"] for c in inspect(conn).get_columns("audit_events")}
+        assert conn.execute(select(func.count()).select_from(AUDIT)).scalar_one() == 2 * len(HISTORY) + 2

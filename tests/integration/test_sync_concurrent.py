@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import Connection, Engine, select, text, update
 
 from console.database import in_transaction
+from console.history import next_seq
 from console.sync import client
 from console.workspace import Workspace
 from models import (
@@ -61,7 +62,8 @@ def super_unit(team: Team, desk: Workspace) -> uuid.UUID:
 
 
 def note(conn: Connection, ticket_id: uuid.UUID, author: uuid.UUID, body: str) -> uuid.UUID:
-    """What an ERP integration writes for a ticket: a note and its audit event, with the unit it read."""
+    """What an ERP integration writes for a ticket: a note and its audit event, with the unit it read,
+    numbered after the ticket's last event as the app numbers its own (``history.next_seq``)."""
     comment_id = uuid.uuid4()
     now = clock.now()
     unit = conn.execute(select(Ticket.business_unit_id).where(Ticket.id == ticket_id)).scalar_one()
@@ -72,7 +74,8 @@ def note(conn: Connection, ticket_id: uuid.UUID, author: uuid.UUID, body: str) -
     )  # fmt: skip
     conn.execute(
         table_of(AuditEvent).insert(),
-        [{"id": uuid.uuid4(), "occurred_at": now, "actor_id": author, "entity_type": EntityType.TICKET,
+        [{"id": uuid.uuid4(), "occurred_at": now, "seq": next_seq(conn, EntityType.TICKET, ticket_id),
+          "actor_id": author, "entity_type": EntityType.TICKET,
           "entity_id": ticket_id, "business_unit_id": unit, "action": AuditAction.COMMENTED, "field": None,
           "old_value": None, "new_value": str(comment_id), "reason": None}],
     )  # fmt: skip
@@ -212,6 +215,16 @@ def test_concurrent_writers_committing_out_of_order_skip_nothing(team: Team) -> 
             assert _people(conn) == shared_people
     with max_.cache().connect() as conn:
         assert set(conn.execute(select(Comment.id).where(Comment.id.in_(written))).scalars()) == set(written)
+    # Writers of one ticket's events waited for each other: its events are numbered 1, 2, 3… without a repeat.
+    with team.shared.connect() as conn:
+        numbers: dict[uuid.UUID, list[int]] = {}
+        for ticket_id, seq in conn.execute(
+            select(AuditEvent.entity_id, AuditEvent.seq)
+            .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id.in_(pool))
+            .order_by(AuditEvent.entity_id, AuditEvent.seq)
+        ):
+            numbers.setdefault(ticket_id, []).append(seq)
+    assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in numbers.values())
 
 
 def _people(conn: Connection) -> set[tuple[Any, ...]]:

@@ -102,7 +102,7 @@ def replayed(conn: Connection, ticket_id: uuid.UUID) -> dict[str, Any]:
     events = conn.execute(
         select(table_of(AuditEvent))
         .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id == ticket_id)
-        .order_by(AuditEvent.occurred_at)
+        .order_by(*history.REPLAY_ORDER)
     ).all()
     return history.rebuild(dict(e._mapping) for e in events)
 

@@ -161,6 +161,7 @@ def sample_rows() -> dict[type[models.Base], dict[str, Any]]:
         AuditEvent: {
             "id": IDS["event"],
             "occurred_at": datetime(2026, 2, 1, 4, 30, tzinfo=UTC),
+            "seq": 1,
             "actor_id": IDS["user"],
             "entity_type": EntityType.TICKET,
             "entity_id": IDS["ticket"],

@@ -64,8 +64,9 @@ def test_created_row_snapshots_the_first_values_without_the_id() -> None:
     assert event["action"] is AuditAction.CREATED
     assert event["entity_id"] == values["id"]
     assert event["new_value"] == '{"tier": "1", "title": "سلام"}'
+    assert event["seq"] == 1  # the first event of its entity
     change = audit_row(
-        dice, entity_type=EntityType.TICKET, entity_id=values["id"], at=AT, actor_id=None, unit_id=None,
+        dice, entity_type=EntityType.TICKET, entity_id=values["id"], at=AT, seq=2, actor_id=None, unit_id=None,
         field="tier", old="1", new="2",
     )  # fmt: skip
     assert (change["action"], change["field"], change["old_value"], change["new_value"]) == (
@@ -75,3 +76,4 @@ def test_created_row_snapshots_the_first_values_without_the_id() -> None:
         "2",
     )
     assert change["id"] != event["id"]
+    assert change["seq"] == 2
