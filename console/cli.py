@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TextIO
 
 import console
@@ -30,29 +31,99 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog.split()[0]} --help'.\n")
 
 
-def _positive(text: str) -> int:
+# ---- values on the command line ---------------------------------------------------------------------------------
+# Every number, duration, day and time option of every verb (here and in cli_tickets, cli_changes, cli_sync) is
+# read by one of the four functions below: a bad value gets the same plain message everywhere, and argparse
+# refuses it before the workspace or any database is opened.
+#
+# Days and times lie from 2000-01-01 to 2100-12-31: any day a real ERP support history holds (systems live since
+# the 2000s, tickets migrated with them, changes planned years ahead), and far enough from year 9999, where
+# Python's dates end, that the app's date arithmetic (the day after a report's --to, a window's end, a year of
+# agenda) cannot overflow. A time without a zone is read as UTC, like every time the app shows (change windows
+# "(UTC)", the report's days, the history); one with a zone (+04:00, Z) is turned into UTC.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+EARLIEST, AFTER_LAST = (
+    datetime.combine(FIRST_DAY, time(), UTC),
+    datetime.combine(LAST_DAY + timedelta(days=1), time(), UTC),
+)
+DAY_EXAMPLE, TIME_EXAMPLE = "2026-11-23", "2026-11-23T14:30"
+ZONED_EXAMPLE = "2026-11-23T18:30+04:00"  # the same moment in Dubai
+TIME_HELP = f"UTC unless a zone is added, e.g. {TIME_EXAMPLE} or {ZONED_EXAMPLE}"
+MOST_TICKETS = 1_000_000  # the largest demo the benchmarks build; also the most a listing can show
+
+
+def whole(low: int | None, high: int | None, example: int) -> Callable[[str], int]:
+    """A whole number from ``low`` to ``high`` (None: no bound); 20_000 and 20,000 read as 20000."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text.strip().replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: give one like {example}") from None
+        below, above = low is not None and value < low, high is not None and value > high
+        if below or above:
+            if low is not None and high is not None:
+                span = f"from {low:,} to {high:,}"
+            else:
+                span = f"of at least {low:,}" if below else f"of at most {high:,}"
+            raise argparse.ArgumentTypeError(
+                f"{text.strip()} is out of range: give a whole number {span}, e.g. {example}"
+            )
+        return value
+
+    return read
+
+
+def duration(unit: str, most: float, example: str) -> Callable[[str], float]:
+    """A length of time in ``unit`` (hours, seconds): more than 0 and at most ``most``; fractions are fine."""
+
+    def read(text: str) -> float:
+        try:
+            value = float(text.strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):  # words, but also "nan" and "inf", which float() reads
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}: give one like {example}")
+        if not 0 < value <= most:
+            raise argparse.ArgumentTypeError(
+                f"{text.strip()} is out of range: give more than 0 and at most {most:,g} {unit}, e.g. {example}"
+            )
+        return value
+
+    return read
+
+
+def day(text: str) -> date:
+    """A calendar day, year-month-day, within the days a support history holds."""
     try:
-        value = int(text.replace("_", "").replace(",", ""))
+        value = date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: give year-month-day, e.g. {DAY_EXAMPLE}") from None
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()} is out of range: give a day from {FIRST_DAY} to {LAST_DAY}, e.g. {DAY_EXAMPLE}"
+        )
     return value
 
 
-def _day(text: str) -> date:
+def moment(text: str) -> datetime:
+    """A day and time, in UTC unless a zone is given; returned in UTC. A day alone is its midnight."""
     try:
-        return date.fromisoformat(text)
+        given = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _instant(text: str) -> datetime:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time: give e.g. {TIME_EXAMPLE} (UTC) or {ZONED_EXAMPLE}"
+        ) from None
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time (YYYY-MM-DDTHH:MM, optionally with +HH:MM)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = given.replace(tzinfo=UTC) if given.tzinfo is None else given.astimezone(UTC)
+    except OverflowError:  # a zone that pushes it past year 9999 or before year 1
+        value = AFTER_LAST
+    if not EARLIEST <= value < AFTER_LAST:
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()} is out of range: give a time from {FIRST_DAY} 00:00 to {LAST_DAY} 23:59 UTC, "
+            f"e.g. {TIME_EXAMPLE}"
+        )
+    return value
 
 
 def build_parser() -> Parser:
@@ -76,14 +147,28 @@ def build_parser() -> Parser:
         "(units, people, tickets, problems, changes, knowledge) and give this workspace's local cache "
         "the same data. An earlier demo is replaced; real data never is.",
     )
-    demo.add_argument("--tickets", type=_positive, default=20_000, help="number of tickets (default 20000)")
-    demo.add_argument("--seed", type=int, default=7, help="random seed: the same seed gives the same data (default 7)")
+    demo.add_argument(
+        "--tickets",
+        type=whole(1, MOST_TICKETS, 20_000),
+        default=20_000,
+        metavar="N",
+        help=f"number of tickets, 1 to {MOST_TICKETS:,} (default 20000)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=whole(0, 999_999_999, 7),  # no negatives: Python's random reads -7 as 7
+        default=7,
+        metavar="N",
+        help="random seed, 0 to 999999999: the same seed gives the same data (default 7)",
+    )
     demo.add_argument(
         "--shared",
         metavar="URL",
         help="shared database, e.g. postgresql://USER@HOST/DB (default: a SQLite file in the workspace)",
     )
-    demo.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day of the history (default: today)")
+    demo.add_argument(
+        "--until", type=day, metavar="DAY", help=f"last day of the history, e.g. {DAY_EXAMPLE} (default: today, UTC)"
+    )
 
     info = verbs.add_parser("info", help="show where the workspace lives and what its cache holds")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -95,7 +180,9 @@ def build_parser() -> Parser:
     show.add_argument("--format", choices=("table", "csv", "json"), default="table")
     recompute = sla_verbs.add_parser("recompute", help="recompute and store every ticket's SLA from its history")
     for action in (show, recompute):
-        action.add_argument("--now", type=_instant, metavar="ISO-TIME", help="evaluate as of this time (default: now)")
+        action.add_argument(
+            "--now", type=moment, metavar="TIME", help=f"evaluate as of this time (default: now); {TIME_HELP}"
+        )
         action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
 
     report = verbs.add_parser(
@@ -103,18 +190,33 @@ def build_parser() -> Parser:
         help="write the SLA report for managers (PDF, PNG or CSV) from the local cache",
         description="Write the SLA compliance report: a multi-page PDF (key figures, charts, compliance by "
         "priority, tier, unit, module and month, breach list), one PNG of the charts, or the tables as CSV, "
-        "chosen by the file's extension. Reads only the local cache: no display, no network.",
+        "chosen by the file's extension. Reads only the local cache: no display, no network. "
+        "Days run from midnight to midnight UTC.",
     )
     report.add_argument("--out", required=True, metavar="FILE", help="report file: .pdf, .png or .csv")
-    report.add_argument("--from", dest="start", type=_day, metavar="DATE", help="first day (default: 90 days back)")
-    report.add_argument("--to", dest="end", type=_day, metavar="DATE", help="last day, included (default: today)")
+    report.add_argument(
+        "--from",
+        dest="start",
+        type=day,
+        metavar="DAY",
+        help="first day, e.g. 2026-08-25 (default: 90 days before --to)",
+    )
+    report.add_argument(
+        "--to",
+        dest="end",
+        type=day,
+        metavar="DAY",
+        help=f"last day, included, e.g. {DAY_EXAMPLE} (default: today, UTC)",
+    )
     report.add_argument("--unit", action="append", default=[], metavar="CODE", help="only this business unit")
     report.add_argument("--module", action="append", default=[], metavar="CODE", help="only this ERP module")
     report.add_argument("--priority", action="append", default=[], choices=[p.value for p in Priority])
-    report.add_argument("--now", type=_instant, metavar="ISO-TIME", help="backlog as of this time (default: now)")
+    report.add_argument(
+        "--now", type=moment, metavar="TIME", help=f"backlog as of this time (default: now); {TIME_HELP}"
+    )
 
-    ticket = cli_tickets.add_parser(verbs, Parser, _positive)
-    change = cli_changes.add_parser(verbs, Parser, _positive)
+    ticket = cli_tickets.add_parser(verbs, Parser)
+    change = cli_changes.add_parser(verbs, Parser)
     connect, sync, admin = cli_sync.add_parsers(verbs, Parser)
 
     settings = verbs.add_parser("settings", help="list, show or change settings")
@@ -267,9 +369,17 @@ def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     now = args.now or datetime.now(UTC)
     start, end = default_period(now.date())
+    last = args.end or end
+    first = args.start or last - (end - start)
+    if first > last:  # refused before the cache is opened
+        to = f"--to {last}" if args.end else f"the day of --now ({last})" if args.now else f"today ({last})"
+        raise ConsoleError(
+            f"The period is empty: --from {first} is after {to}; give the first day, then the last, "
+            f"e.g. --from {last - (end - start)} --to {last}."
+        )
     flt = Filter(
-        args.start or (args.end or end) - (end - start),
-        (args.end or end) + timedelta(days=1),
+        first,
+        last + timedelta(days=1),
         tuple(code.upper() for code in args.unit),
         tuple(code.upper() for code in args.module),
         tuple(args.priority),

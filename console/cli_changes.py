@@ -54,9 +54,14 @@ from models import (
 STAGES = {s.value: s for s in ChangeStage}
 FIELDS = ("title", "description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
           "review_notes")  # fmt: skip
+WINDOW_HOURS = 14 * 24  # console.changes refuses a planned window longer than 14 days
+AGENDA_DAYS = 366  # console.change_lists.cab_agenda covers 1 to 366 days
 
 
-def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive: Any) -> argparse.ArgumentParser:
+def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    from console.cli import TIME_HELP, duration, moment, whole  # imported here: console.cli imports this module
+
+    hours = duration("hours", WINDOW_HOURS, "3")
     change: argparse.ArgumentParser = verbs.add_parser(
         "change",
         help="request, assess, move and decide change requests; the CAB agenda",
@@ -78,16 +83,16 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
     new.add_argument("--module", action="append", required=True, metavar="CODE")
     new.add_argument("--unit", action="append", required=True, metavar="CODE")
     new.add_argument("--template", metavar="NAME", help="a standard change's template (see `change templates`)")
-    new.add_argument("--start", type=_moment, metavar="YYYY-MM-DDTHH:MM", help="planned window start (UTC)")
-    new.add_argument("--hours", type=positive, default=3, help="planned window length")
+    new.add_argument("--start", type=moment, metavar="TIME", help=f"planned window start; {TIME_HELP}")
+    new.add_argument("--hours", type=hours, default=3, help="planned window length in hours, e.g. 3 or 1.5 (default 3)")
     for name in ("description", "reason", "implementation_plan", "test_plan", "backout_plan"):
         new.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
     edit = actions.add_parser("set", help="edit a text field or re-plan the window")
     edit.add_argument("number")
     edit.add_argument("--field", choices=FIELDS)
     edit.add_argument("--text")
-    edit.add_argument("--start", type=_moment, metavar="YYYY-MM-DDTHH:MM", help="new window start (UTC)")
-    edit.add_argument("--hours", type=positive, default=3)
+    edit.add_argument("--start", type=moment, metavar="TIME", help=f"new window start; {TIME_HELP}")
+    edit.add_argument("--hours", type=hours, default=3, help="new window length in hours (default 3)")
     assess = actions.add_parser(
         "assess",
         help="answer the risk questionnaire",
@@ -106,25 +111,27 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
         decide.add_argument("--comment", required=True)
         decide.set_defaults(decision=decision)
     agenda = actions.add_parser("agenda", help="the CAB agenda: changes awaiting the board in the next N days")
-    agenda.add_argument("--days", type=positive, default=14)
+    agenda.add_argument(
+        "--days",
+        type=whole(1, AGENDA_DAYS, 14),
+        default=14,
+        metavar="N",
+        help=f"the next N days, 1 to {AGENDA_DAYS} (default 14)",
+    )
     agenda.add_argument("--out", metavar="FILE", help="write it as .pdf or .csv (else print it)")
     actions.add_parser("templates", help="the templates of pre-approved standard changes")
     away = actions.add_parser("away", help="while you are away, a delegate decides your approvals")
     away.add_argument("--to", required=True, metavar="LOGIN", help="who decides in your name")
-    away.add_argument("--until", required=True, type=_moment, metavar="YYYY-MM-DD[THH:MM]")
-    away.add_argument("--from", dest="since", type=_moment, metavar="YYYY-MM-DD[THH:MM]", help="default: now")
+    away.add_argument(
+        "--until", required=True, type=moment, metavar="TIME", help=f"back at; {TIME_HELP}; a day alone is its midnight"
+    )
+    away.add_argument(
+        "--from", dest="since", type=moment, metavar="TIME", help="away from (default: now), written as --until"
+    )
     actions.add_parser("back", help="end your delegation now")
     freezes = actions.add_parser("freezes", help="show or set the period-end freeze lengths")
     freezes.add_argument("--set", dest="policy", metavar="'month=3,2 quarter=5,3 year=7,5'")
     return change
-
-
-def _moment(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time like 2026-12-10T18:00") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:

@@ -33,14 +33,24 @@ from console.sync.connection import connect_workspace
 from console.workspace import PASSWORD_ENV, Workspace
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
 
+EVERY_SECONDS = 24 * 3600  # syncing less than daily is not "keeps syncing"; no floor: tests sync every 0.05 s
+PRUNE_DAYS = 3650  # ten years: longer than any desk stays offline, and far from the dates Python can count
+
 
 def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list[argparse.ArgumentParser]:
+    from console.cli import duration, whole  # imported here: console.cli imports this module
+
     connect = verbs.add_parser("connect", help="set the shared database and your login (password to the keyring)")
     connect.add_argument("--shared", required=True, metavar="URL", help="postgresql://HOST/DB or sqlite:///PATH")
     connect.add_argument("--user", required=True, metavar="LOGIN")
     sync = verbs.add_parser("sync", help="push your edits and pull everyone else's (keeps syncing without --once)")
     sync.add_argument("--once", action="store_true", help="one pass, then exit")
-    sync.add_argument("--every", type=float, metavar="SECONDS", help="the period (default: the setting)")
+    sync.add_argument(
+        "--every",
+        type=duration("seconds", EVERY_SECONDS, "120"),
+        metavar="SECONDS",
+        help="the period, e.g. 120 (default: the sync_interval_seconds setting)",
+    )
     admin = verbs.add_parser("admin", help="prepare the shared database; add users; set their units")
     admin.add_argument("--shared", metavar="URL", help="this database (default: the workspace's shared database)")
     actions = admin.add_subparsers(dest="admin_verb", metavar="ACTION", required=True, parser_class=parser_class)
@@ -57,7 +67,10 @@ def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list
         "prune", help="forget change-index entries and tombstones older than the longest offline period"
     )
     prune.add_argument(
-        "--days", type=int, metavar="N", help="keep N days (default: the max_offline_days setting); run it daily"
+        "--days",
+        type=whole(None, None, 30),  # its range is checked by _prune, which also checks the setting's value
+        metavar="N",
+        help=f"keep N days, 1 to {PRUNE_DAYS:,} (default: the max_offline_days setting); run it daily",
     )
     seed = actions.add_parser(
         "seed", help="build each unit's ready-made cache, which new desks download whole; run it daily after prune"
@@ -159,6 +172,8 @@ def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
 def _prune(engine: Engine, days: int) -> int:
     if days < 1:
         raise ConsoleError("Keep at least one day of changes: --days 1 or more.")
+    if days > PRUNE_DAYS:
+        raise ConsoleError(f"Keep at most {PRUNE_DAYS:,} days of changes (ten years), e.g. --days 30.")
     with engine.begin() as conn:
         removed = server.prune(conn, datetime.now(UTC) - timedelta(days=days))
     print(

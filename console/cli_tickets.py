@@ -34,9 +34,13 @@ IMPACT_URGENCY = {
 }
 STATUS_CHOICES = [s.value for s in TicketStatus] + ["open", "all"]
 FORMATS = ("table", "csv", "json")
+BREACHING_HOURS = 365 * 24  # SLA targets run hours to days; a horizon past a year warns of nothing
 
 
-def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive: Any) -> argparse.ArgumentParser:
+def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    from console.cli import MOST_TICKETS, duration, whole  # imported here: console.cli imports this module
+
+    tier = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
     ticket: argparse.ArgumentParser = verbs.add_parser(
         "ticket",
         help="list, show, log and work tickets",
@@ -50,14 +54,21 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
     listing.add_argument("--unit", action="append", default=[], metavar="CODE")
     listing.add_argument("--module", action="append", default=[], metavar="CODE")
     listing.add_argument("--assignee", metavar="LOGIN")
-    listing.add_argument("--tier", type=int, action="append", choices=range(4))
+    listing.add_argument("--tier", type=tier, action="append", metavar="0-3", help="support tier, 0 to 3")
     listing.add_argument("--mine", action="store_true", help="assigned to me")
     listing.add_argument("--unassigned", action="store_true")
-    listing.add_argument("--breaching", type=float, metavar="HOURS", help="due within this many hours")
+    listing.add_argument(
+        "--breaching",
+        type=duration("hours", BREACHING_HOURS, "24"),
+        metavar="HOURS",
+        help="due within this many hours, e.g. 24 or 0.5",
+    )
     listing.add_argument("--search", default="", metavar="TEXT", help="words in number, title, description or notes")
     listing.add_argument("--sort", choices=[c.value for c in Column], default=Column.SLA.value)
     listing.add_argument("--desc", action="store_true", help="sort descending")
-    listing.add_argument("--limit", type=positive, default=200)
+    listing.add_argument(
+        "--limit", type=whole(1, MOST_TICKETS, 200), default=200, metavar="N", help="show at most N (default 200)"
+    )
     listing.add_argument("--format", choices=FORMATS, default="table")
     show = actions.add_parser("show", help="one ticket: fields, SLA, notes, history")
     show.add_argument("number")
@@ -78,7 +89,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser], positive
     change.add_argument("--status", choices=[s.value for s in TicketStatus])
     change.add_argument("--priority", choices=[p.value for p in Priority])
     change.add_argument("--assignee", metavar="LOGIN", help="a login, or 'none' to unassign")
-    change.add_argument("--tier", type=int, choices=range(4))
+    change.add_argument("--tier", type=tier, metavar="0-3", help="support tier, 0 to 3")
     change.add_argument("--module", metavar="CODE")
     change.add_argument("--reason", help="why (required to pend, resolve, reopen or change priority)")
     note = actions.add_parser("note", help="add a public comment, or an internal work note")

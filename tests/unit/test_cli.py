@@ -93,7 +93,10 @@ def test_an_unknown_verb_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("tickets", "message"),
-    [("0", "argument --tickets: must be at least 1"), ("abc", "argument --tickets: 'abc' is not a whole number")],
+    [
+        ("0", "argument --tickets: 0 is out of range: give a whole number from 1 to 1,000,000, e.g. 20000"),
+        ("abc", "argument --tickets: 'abc' is not a whole number: give one like 20000"),
+    ],
 )
 def test_demo_refuses_a_bad_ticket_count(cli: Cli, tmp_path: Path, tickets: str, message: str) -> None:
     run = cli(["--home", str(tmp_path / "ws"), "demo", "--tickets", tickets])
@@ -106,7 +109,7 @@ def test_demo_refuses_a_bad_ticket_count(cli: Cli, tmp_path: Path, tickets: str,
 def test_demo_refuses_a_bad_date(run_cli: Cli, tmp_path: Path) -> None:
     run = run_cli(["--home", str(tmp_path / "ws"), "demo", "--until", "23/11/2026"])
     assert run.code == 2
-    assert "'23/11/2026' is not a date (YYYY-MM-DD)" in run.err
+    assert "'23/11/2026' is not a day: give year-month-day, e.g. 2026-11-23" in run.err
 
 
 def test_demo_then_info(run_cli: Cli, tmp_path: Path) -> None:
