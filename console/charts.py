@@ -24,7 +24,7 @@ Picks = dict[Artist, Drill | list[Drill]]
 WEEK = timedelta(days=7)
 
 MET, MISSED, TARGET = "#2e7d5b", "#c0392b", "#555555"
-PRIORITY_COLOURS = {"critical": "#8e44ad", "high": "#d35400", "medium": "#1f5f8b"}
+PRIORITY_COLOURS = {"critical": "#8e44ad", "high": "#d35400", "medium": "#1f5f8b", "low": "#7f8c8d"}
 
 
 def chart_figure(width: float = 8, height: float = 4.5) -> Figure:

@@ -68,7 +68,8 @@ class AttachmentInfo:
 @dataclass(frozen=True)
 class TicketDetail:
     row: dict[str, Any]  # the ticket's columns as stored
-    names: dict[str, str]  # display values of references: unit, module, reporter, assignee, group, problem, change
+    # Display values of references: unit, module, module_name, reporter, assignee, group, problem, change.
+    names: dict[str, str]
     notes: list[Note]
     history: list[Change]
     attachments: list[AttachmentInfo]
@@ -94,7 +95,14 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
     row = dict(found._mapping)
     assignee, reporter = aliased(User), aliased(User)
     refs = conn.execute(
-        select(BusinessUnit.code, ErpModule.code, reporter.display_name, assignee.display_name, SupportGroup.code)
+        select(
+            BusinessUnit.code,
+            ErpModule.code,
+            reporter.display_name,
+            assignee.display_name,
+            SupportGroup.code,
+            ErpModule.name,
+        )
         .select_from(Ticket)
         .join(BusinessUnit, Ticket.business_unit_id == BusinessUnit.id)
         .join(ErpModule, Ticket.module_id == ErpModule.id)
@@ -103,7 +111,8 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         .outerjoin(SupportGroup, Ticket.group_id == SupportGroup.id)
         .where(Ticket.id == row["id"])
     ).one()
-    names = dict(zip(("unit", "module", "reporter", "assignee", "group"), (v or "" for v in refs), strict=True))
+    keys = ("unit", "module", "reporter", "assignee", "group", "module_name")
+    names = dict(zip(keys, (v or "" for v in refs), strict=True))
     names["problem"] = conn.execute(select(Problem.number).where(Problem.id == row["problem_id"])).scalar() or ""
     names["change"] = (
         conn.execute(select(ChangeRequest.number).where(ChangeRequest.id == row["change_id"])).scalar() or ""

@@ -5,8 +5,10 @@ cache's daily rollup (``console.derived``), durations from its covering indexes,
 year of a million tickets takes well under a second. Days and weeks are UTC.
 
 A clock counts in the period in which it stopped: response compliance by the time of the
-first response, resolution compliance by the time of resolution. Tickets without a
-time-based target (Low, tracked against its release) are left out of resolution compliance.
+first response, resolution compliance by the time of resolution. A ticket without a
+time-based target (Low) counts against the release it was due with: met if resolved by the
+time that release reached production, missed if after. One whose module had no release
+planned is counted as neither (``Rates.not_timed`` says how many).
 """
 
 from __future__ import annotations
@@ -286,6 +288,7 @@ class Rates:
     resolved: int
     reopened: int
     first_contact: int
+    not_timed: int = 0  # resolved with no release planned for them: counted as neither met nor missed
 
     @property
     def reopen_rate(self) -> float | None:
@@ -297,14 +300,14 @@ class Rates:
 
 
 def rates(conn: Connection, flt: Filter) -> Rates:
-    """Reopen rate and first-contact resolution (resolved at tier 1, never reopened) in the period."""
+    """Reopen rate and first-contact resolution (resolved at tier 1, never reopened) in the period, and how
+    many resolutions had no target to be judged by (no release planned)."""
     r = rollup.c
-    row = conn.execute(
-        select(func.sum(r.stopped), func.sum(r.reopened), func.sum(r.first_contact)).where(
-            *_rollup_where(flt, "resolution")
-        )
-    ).one()
-    return Rates(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
+    sums = (func.sum(r.stopped), func.sum(r.reopened), func.sum(r.first_contact), func.sum(r.met), func.sum(r.missed))
+    resolved, reopened, first_contact, met, missed = (
+        int(v or 0) for v in conn.execute(select(*sums).where(*_rollup_where(flt, "resolution"))).one()
+    )
+    return Rates(resolved, reopened, first_contact, resolved - met - missed)
 
 
 @dataclass(frozen=True)
@@ -326,7 +329,7 @@ class Dashboard:
 
 
 def dashboard(conn: Connection, flt: Filter, now: datetime) -> Dashboard:
-    timed = ("critical", "high", "medium")
+    timed = ("critical", "high", "medium", "low")  # Low: against the release each was due with
     by_priority = {
         p: compliance(conn, flt.narrowed(priorities=(p,)), "resolution", "week")
         for p in timed

@@ -9,6 +9,7 @@ costs what the first does; the end of the list is the first page of the reverse 
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 import uuid
@@ -22,7 +23,7 @@ from sqlalchemy import ColumnElement, Connection, func, literal, literal_column,
 from console import derived
 from console.errors import ConsoleError
 from console.workflow import Actor
-from models import BusinessUnit, ErpModule, Priority, SlaState, SupportGroup, Ticket, TicketStatus, User
+from models import BusinessUnit, ErpModule, Priority, Release, SlaState, SupportGroup, Ticket, TicketStatus, User
 from models.base import UTCDateTime
 
 OPEN_STATUSES = tuple(s for s in TicketStatus if s.is_open)
@@ -111,15 +112,21 @@ class QueueRow:
     clock: str  # "response" or "resolution": the clock that runs now (or ran last)
     sla_state: SlaState | None
     key: tuple[Any, ...] = field(compare=False, repr=False)  # the keyset position of the row
+    release: str | None = None  # the release the resolution is due with (a target without resolution time)
 
     def age(self, now: datetime) -> timedelta:
         return now - self.created_at
+
+    @property
+    def due_with_release(self) -> bool:
+        """The clock shown runs to a release: a date, which a pause does not move."""
+        return self.clock == "resolution" and self.release is not None
 
     def band(self, now: datetime) -> str:
         """The SLA colour band now: met / missed once stopped, else paused, breached, warning or running."""
         if self.sla_state in (SlaState.MET, SlaState.MISSED, SlaState.NOT_TIMED):
             return str(self.sla_state)
-        if self.status.is_pending:
+        if self.status.is_pending and not self.due_with_release:
             return "paused"
         if self.due_at is None:
             return "none"
@@ -350,6 +357,7 @@ def _rows(conn: Connection, found: Sequence[Any]) -> list[QueueRow]:
     modules = _names(conn, ErpModule, ErpModule.code, {r.module_id for r in found})
     people = _names(conn, User, User.display_name, {r.assignee_id for r in found})
     groups = _names(conn, SupportGroup, SupportGroup.code, {r.group_id for r in found})
+    calendar = _releases(conn, {r.module_id for r in found if r.resolution_due_at is not None})
     rows = []
     for r in found:
         responded = r.first_response_at is not None
@@ -370,9 +378,37 @@ def _rows(conn: Connection, found: Sequence[Any]) -> list[QueueRow]:
                 clock="resolution" if responded else "response",
                 sla_state=(r.resolution_state if responded else r.response_state),
                 key=(r.sort_key, r.id),
+                release=_due_with(calendar, r.module_id, r.created_at, r.resolution_due_at),
             )
         )
     return rows
+
+
+def _releases(conn: Connection, modules: set[uuid.UUID]) -> dict[uuid.UUID, list[tuple[datetime, str]]]:
+    """The planned releases of these modules, in production order (a few per module)."""
+    found: dict[uuid.UUID, list[tuple[datetime, str]]] = {}
+    if not modules:
+        return found
+    query = (
+        select(Release.module_id, Release.production_at, Release.name)
+        .where(Release.module_id.in_(modules), Release.cancelled_at.is_(None))
+        .order_by(Release.production_at)
+    )
+    for module_id, at, name in conn.execute(query):
+        found.setdefault(module_id, []).append((at, name))
+    return found
+
+
+def _due_with(
+    calendar: dict[uuid.UUID, list[tuple[datetime, str]]], module_id: uuid.UUID, logged: datetime, due: datetime | None
+) -> str | None:
+    """The release a ticket's resolution is due with: the first of its module after it was logged, when the
+    stored due time is that release's (a ticket with a resolution time of its own has another)."""
+    releases = calendar.get(module_id, [])
+    index = bisect.bisect_right([at for at, _ in releases], logged)
+    if due is None or index == len(releases) or releases[index][0] != due:
+        return None
+    return releases[index][1]
 
 
 def row_by_number(conn: Connection, actor: Actor, number: str) -> QueueRow | None:

@@ -147,6 +147,8 @@ def summary_rows(report: Report) -> list[dict[str, str]]:
         ("Median business hours to resolve", _hours(data.resolution.median_seconds)),
         ("90th percentile business hours to resolve", _hours(data.resolution.p90_seconds)),
         ("Tickets resolved", str(data.rates.resolved)),
+        ("Low: resolved by the release each was due with", _low_text(report)),
+        ("Resolved with no release planned (not counted)", str(data.rates.not_timed)),
         ("Reopen rate %", _percent(data.rates.reopen_rate)),
         ("First-contact resolution %", _percent(data.rates.first_contact_rate)),
         (f"Open tickets at {report.now:%Y-%m-%d %H:%M} UTC", str(data.backlog.open)),
@@ -154,6 +156,11 @@ def summary_rows(report: Report) -> list[dict[str, str]]:
         ("Open and due within 24 h", str(data.backlog.due_soon)),
     ]
     return [{"figure": name, "value": value} for name, value in figures]
+
+
+def _low_text(report: Report) -> str:
+    low = next((c for c in report.tables["priority"]["resolution"] if c.key == "low"), Compliance("low", 0, 0))
+    return f"{_percent(low.percent)} % ({low.met} of {low.total})" if low.total else "none judged in the period"
 
 
 def scope_text(flt: Filter) -> str:

@@ -25,7 +25,7 @@ from console.errors import ConsoleError
 from console.history import audit, encode, ids_of, snapshot, status_side_effects
 from console.numbering import take_or_reserve
 from console.sla.recompute import stored_values
-from console.sla.store import ticket_sla
+from console.sla.store import UnjudgedSla, ticket_sla
 from console.sync import conflicts, outbox
 from console.workflow import Actor, Can, Refused, clean_text, require
 from models import (
@@ -282,8 +282,14 @@ def _apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> App
 
 
 def store_sla(conn: Connection, ticket_id: uuid.UUID, now: datetime) -> None:
-    """Recompute and store one ticket's SLA from its history, so the queue and the charts see the edit."""
-    values = stored_values(ticket_sla(conn, ticket_id, now), now)
+    """Recompute and store one ticket's SLA from its history, so the queue and the charts see the edit.
+
+    A history the engine cannot judge (a value another SQL client wrote) does not stop the edit: the
+    stored SLA stays as it was, and the ticket's SLA tab, ``sla show`` and ``sla recompute`` say why."""
+    try:
+        values = stored_values(ticket_sla(conn, ticket_id, now), now)
+    except UnjudgedSla:
+        return
     conn.execute(update(Ticket).where(Ticket.id == ticket_id).values(values))
 
 

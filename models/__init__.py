@@ -26,6 +26,7 @@ from models.enums import Impact, Priority, SlaState, TicketKind, TicketStatus, U
 from models.knowledge import ArticleStatus, KnowledgeArticle, ticket_articles
 from models.org import BusinessUnit, ErpModule, Membership, Role, SupportGroup, User, group_members
 from models.problems import Problem, ProblemStatus
+from models.releases import Release
 from models.sla import BusinessCalendar, BusinessHours, Holiday, SlaPauseStatus, SlaPolicy, SlaTarget
 from models.sync import (
     GLOBAL_SPACE,
@@ -82,6 +83,7 @@ __all__ = [
     "Problem",
     "ProblemStatus",
     "QuorumKind",
+    "Release",
     "RiskLevel",
     "Role",
     "SlaPauseStatus",

@@ -98,6 +98,7 @@ DATE_SENSITIVE = frozenset(
         "tests/unit/test_sla_calendar.py",
         "tests/unit/test_sla_engine.py",
         "tests/unit/test_sla_histories.py",
+        "tests/unit/test_sla_releases.py",
         "tests/unit/test_change_rules.py",
         "tests/integration/test_sla_store.py",
         "tests/integration/test_changes.py",
@@ -107,11 +108,14 @@ DATE_SENSITIVE = frozenset(
         "tests/integration/test_report.py",
         "tests/integration/test_demo.py",
         "tests/integration/test_queue.py",
+        "tests/integration/test_releases.py",
+        "tests/integration/test_sync_releases.py",
         "tests/integration/test_tickets.py",
         "tests/integration/test_derived.py",
         "tests/gui/test_change_view.py",
         "tests/gui/test_metrics_view.py",
         "tests/gui/test_queue_view.py",
+        "tests/gui/test_queue_releases.py",
     }
 )
 """Test modules whose subject is time (SLA clocks, freezes, the change calendar, metrics by week, the

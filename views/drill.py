@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from console.database import connect
 from console.metrics import Drill, DrillRow, drill_tickets
-from console.sla.evidence import timeline_rows
 from console.sla.store import ticket_id_by_number, ticket_sla
+from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, timeline_lines
 from console.workspace import Workspace
 from views.errors import show_error
 from views.tasks import TaskRunner
@@ -145,15 +145,14 @@ class DrillDialog(QDialog):
 @dataclass(frozen=True)
 class Evidence:
     number: str
-    clocks: list[dict[str, str]]
-    timeline: list[dict[str, str]]
+    clocks: list[list[str]]  # in words, as ``console.sla.words`` gives them
+    timeline: list[list[str]]
 
 
 def load_evidence(workspace: Workspace, number: str, now: datetime) -> Evidence:
     with connect(workspace.cache()) as conn:
         result = ticket_sla(conn, ticket_id_by_number(conn, number), now)
-    sections = timeline_rows(number, result)
-    return Evidence(number, sections["clocks"], sections["timeline"])
+    return Evidence(number, clock_lines(result), timeline_lines(result))
 
 
 class SlaDialog(QDialog):
@@ -172,8 +171,8 @@ class SlaDialog(QDialog):
         self.caption = QLabel(f"{number} · computing its SLA from the history…")
         layout.addWidget(self.caption)
         tabs = QTabWidget()
-        self.clocks = RowsModel(["clock", "state", "target", "used", "paused", "left", "due_at", "breached_at"], self)
-        self.timeline = RowsModel(["at", "clock", "event", "status", "business_time_used"], self)
+        self.clocks = RowsModel(CLOCK_HEADINGS, self)
+        self.timeline = RowsModel(TIMELINE_HEADINGS, self)
         tabs.addTab(rows_table(self.clocks, "sla-clocks"), "Clocks")
         tabs.addTab(rows_table(self.timeline, "sla-timeline"), "Timeline")
         layout.addWidget(tabs, 1)
@@ -186,8 +185,8 @@ class SlaDialog(QDialog):
         ).run()
 
     def _show(self, evidence: Evidence) -> None:
-        self.clocks.set_rows([[row[c] for c in self.clocks.columns] for row in evidence.clocks])
-        self.timeline.set_rows([[row[c] for c in self.timeline.columns] for row in evidence.timeline])
+        self.clocks.set_rows(evidence.clocks)
+        self.timeline.set_rows(evidence.timeline)
         self.caption.setText(
             f"{evidence.number} · {len(evidence.timeline)} clock events · "
             f"export with: support-console sla show {evidence.number} --format csv"

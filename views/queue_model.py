@@ -22,6 +22,7 @@ from console.database import connect
 from console.queue import Column, QueueFilter, QueueRow, Sort
 from console.workflow import LABELS, Actor
 from console.workspace import Workspace
+from models import SlaState
 from views.tasks import TaskRunner
 
 PAGE = 200
@@ -87,18 +88,33 @@ def duration_text(delta: timedelta) -> str:
 
 def sla_text(row: QueueRow, now: datetime) -> str:
     band = row.band(now)
+    release = row.release if row.due_with_release else None
     if band in ("met", "missed"):
-        return f"{row.clock} {band}"
+        return f"{row.clock} {band}" + (f" · {release}" if release else "")
     if band == "not_timed":
-        return "next release"
+        return "next release"  # none planned yet for its module
     if band == "none" or row.due_at is None:
         return ""
     if band == "paused":
         return f"paused · {row.clock}"
     left = row.due_at - now
     if left.total_seconds() <= 0:
-        return f"{duration_text(left)} overdue · {row.clock}"
+        return f"{duration_text(left)} overdue · {release or row.clock}"
+    if release:
+        year = f" {row.due_at:%Y}" if row.due_at.year != now.year else ""
+        return f"due with {release} · {row.due_at.day} {row.due_at:%b}{year}"
     return f"{duration_text(left)} left · {row.clock}"
+
+
+def sla_tip(row: QueueRow) -> str | None:
+    """The SLA cell's tooltip: the due moment in full."""
+    if row.sla_state is SlaState.NOT_TIMED:
+        return "resolution due with the next release of its module; none is planned yet"
+    if row.due_at is None:
+        return None
+    if row.due_with_release:
+        return f"resolution due with {row.release}, which reaches production {row.due_at:%d %b %Y %H:%M} UTC"
+    return f"{row.clock} due {row.due_at:%d %b %Y %H:%M} UTC"
 
 
 class QueueModel(QAbstractTableModel):
@@ -232,7 +248,7 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.TITLE, Column.SLA):
             if column == Column.TITLE:
                 return item.title
-            return f"{item.clock} due {item.due_at:%Y-%m-%d %H:%M} UTC" if item.due_at else None
+            return sla_tip(item)
         if column == Column.SLA and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             colours = BANDS.get(item.band(now))
             if colours:

@@ -161,7 +161,7 @@ class QueueView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
         for column, width in ((Column.NUMBER, 100), (Column.PRIORITY, 62), (Column.STATUS, 100), (Column.UNIT, 68),
                               (Column.MODULE, 58), (Column.ASSIGNEE, 115), (Column.GROUP, 100), (Column.AGE, 62),
-                              (Column.SLA, 150)):  # fmt: skip
+                              (Column.SLA, 185)):  # fmt: skip
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)

@@ -45,7 +45,7 @@ from console.database import connect
 from console.detail import TicketDetail, attachment_content, load_detail
 from console.errors import ConsoleError
 from console.queue import Choices
-from console.sla.evidence import clock_rows, timeline_rows
+from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, resolution_sentence, timeline_lines
 from console.workflow import LABELS, Actor, Can
 from console.workspace import Workspace
 from models import ChangeRequest, Impact, KnowledgeArticle, Priority, Problem, TicketStatus, Urgency
@@ -190,8 +190,12 @@ class TicketView(QWidget):
         self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
         sla = QWidget()
         sla_layout = QVBoxLayout(sla)
-        self.clocks = RowsModel(["clock", "state", "target", "used", "paused", "left", "due_at", "breached_at"], self)
-        self.timeline = RowsModel(["at", "clock", "event", "status", "business_time_used"], self)
+        self.sla_summary = QLabel()
+        self.sla_summary.setObjectName("ticket-sla-summary")
+        self.sla_summary.setWordWrap(True)
+        self.clocks = RowsModel(CLOCK_HEADINGS, self)
+        self.timeline = RowsModel(TIMELINE_HEADINGS, self)
+        sla_layout.addWidget(self.sla_summary)
         sla_layout.addWidget(rows_table(self.clocks, "ticket-sla-clocks"))
         sla_layout.addWidget(rows_table(self.timeline, "ticket-sla-timeline"), 1)
         self.tabs.addTab(sla, "SLA")
@@ -279,9 +283,9 @@ class TicketView(QWidget):
         self.history.set_rows(
             [[f"{c.at:%Y-%m-%d %H:%M}", c.actor, c.field, c.old, c.new, c.reason or ""] for c in detail.history]
         )
-        self.clocks.set_rows([[r[c] for c in self.clocks.columns] for r in clock_rows(detail.number, detail.sla)])
-        events = timeline_rows(detail.number, detail.sla)["timeline"]
-        self.timeline.set_rows([[r[c] for c in self.timeline.columns] for r in events])
+        self.sla_summary.setText(resolution_sentence(detail.sla, names["module_name"]))
+        self.clocks.set_rows(clock_lines(detail.sla))
+        self.timeline.set_rows(timeline_lines(detail.sla))
         links = [["problem", names["problem"], ""]] if names["problem"] else []
         links += [["change", names["change"], ""]] if names["change"] else []
         links += [["article", number, title] for _, number, title in detail.articles]

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import holidays
 
 from console.demo import catalog
+from console.demo.releases import ReleaseCalendar, build_releases
 from console.demo.rows import Dice, Rows
 from models import (
     BusinessCalendar,
@@ -56,6 +57,7 @@ class Cast:
     groups: dict[str, uuid.UUID] = field(default_factory=dict)
     login_of: dict[uuid.UUID, str] = field(default_factory=dict)
     targets: dict[uuid.UUID, dict[Priority, tuple[int, int | None]]] = field(default_factory=dict)
+    releases: ReleaseCalendar = field(default_factory=ReleaseCalendar)
 
     def people(self, role: Role) -> list[uuid.UUID]:
         return self.users_by_role[role]
@@ -83,6 +85,7 @@ def build_reference(dice: Dice, rows: Rows, first_day: date, last_day: date, now
         cast.units.append((spec, unit_id))
         cast.unit_policy[unit_id] = policy
     _people(dice, rows, cast, now)
+    cast.releases = build_releases(rows, [module_id for _, module_id in cast.modules], first_day, now)
     return cast
 
 

@@ -167,7 +167,7 @@ class TicketFactory:
             "sla_policy_id": policy_id,
             "problem_id": problem_id,
             "change_id": None,
-            "planned_release": f"R{created.year}.{(created.month - 1) // 3 + 1}" if priority is LOW else None,
+            "planned_release": cast.releases.due_with(module_id, created) if priority is LOW else None,
             "reopen_count": 0,
             "source_system": "ERP-MONITOR" if from_monitoring else None,
             "source_key": f"ALERT-{ticket_id.hex[:12]}" if from_monitoring else None,

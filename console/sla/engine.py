@@ -14,6 +14,13 @@ Both stop counting while the ticket is in one of the policy's pause statuses, an
 only working time of the calendar (every second for a target kept around the clock).
 The target is the one of the ticket's priority at the end, applied to the whole history.
 
+A target with no resolution time (Low: "resolved by the next release") has no resolution
+deadline of its own: given the release it is due with (the first of its module to reach
+production after the ticket was logged), the release's moment is its deadline. The clock
+still counts business time, pauses included, as evidence; but the deadline is a date the
+business set, so neither pauses nor working hours move it. With no release planned the
+clock is ``NOT_TIMED``.
+
 Histories come from real audit trails, so the engine says what it does with their flaws:
 changes are replayed in ``(at, seq)`` order, whatever order the rows arrive in; a change
 dated before the ticket was created (a skewed clock, an import) counts as made at creation;
@@ -64,6 +71,14 @@ class Target:
     response: timedelta
     resolution: timedelta | None
     around_the_clock: bool = False
+
+
+@dataclass(frozen=True)
+class ReleaseDue:
+    """The release a ticket without a resolution time is due with: its name, and when its fixes reach production."""
+
+    name: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,7 @@ class ClockResult:
     due_at: datetime | None
     breached_at: datetime | None
     stopped_at: datetime | None
+    release: ReleaseDue | None = None  # the release this clock is due with (a target without resolution time)
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,7 @@ class _Run:
     calendar: WorkingCalendar
     target: timedelta | None
     pause_statuses: frozenset[str]
+    release: ReleaseDue | None = None
     used: timedelta = timedelta()
     paused: timedelta = timedelta()
     running_since: datetime | None = None
@@ -189,7 +206,9 @@ class _Run:
     def _emit(self, at: datetime, kind: EventKind, status: str) -> None:
         self.events.append(TimelineEvent(at, self.clock, kind, status, self.used))
 
-    def result(self, warning_threshold: float, now: datetime) -> ClockResult:
+    def result(self, warning_threshold: float, now: datetime, created: datetime) -> ClockResult:
+        if self.target is None and self.release is not None:
+            return self._release_result(self.release, warning_threshold, now, created)
         if self.target is None:
             state, left, due = SlaState.NOT_TIMED, None, None
         else:
@@ -217,15 +236,53 @@ class _Run:
             stopped_at=self.stopped_at,
         )
 
+    def _release_result(
+        self, release: ReleaseDue, warning_threshold: float, now: datetime, created: datetime
+    ) -> ClockResult:
+        """The clock against a release: a fixed deadline, met if resolved by it, breached once past it.
+
+        A release is a date on the business's calendar, not an amount of working time, so the time
+        left is counted on the wall clock, as people count the days to a release (and no working
+        calendar is walked across a quarter for every Low ticket of a recompute). It warns once the
+        policy's warning share of the time between logging and the release has gone, the share
+        every timed clock warns at (and the queue's colour band): a ticket logged two days before
+        the release warns on the second day, one logged at the start of a quarter some three weeks
+        ahead. Pauses change none of it: the release does not wait for a reporter."""
+        due = release.at
+        end = self.stopped_at or now
+        before = end <= due
+        left = due - end
+        if self.stopped_at is not None:
+            state = SlaState.MET if before else SlaState.MISSED
+        elif not before:
+            state = SlaState.BREACHED
+        else:
+            state = SlaState.WARNING if left <= (due - created) * (1 - warning_threshold) else SlaState.RUNNING
+        return ClockResult(
+            clock=self.clock,
+            state=state,
+            target=None,
+            used=self.used,
+            paused=self.paused,
+            left=left,
+            due_at=due,
+            breached_at=None if before else due,
+            stopped_at=self.stopped_at,
+            release=release,
+        )
+
 
 def _unknown(kind: str, value: str, where: str, known: tuple[str, ...]) -> HistoryError:
     hint = " (values are lower-case)" if value.casefold() in known else ""
     return HistoryError(f"unknown {kind} {value!r} {where}{hint}; a ticket's {kind} is one of: {', '.join(known)}")
 
 
-def _check(history: History, now: datetime) -> None:
+def _check(history: History, now: datetime, release: ReleaseDue | None) -> None:
     """Refuse, with a readable message, what the replay would get wrong or crash on."""
-    naive = [name for name, value in (("created_at", history.created_at), ("now", now)) if value.utcoffset() is None]
+    moments = [("created_at", history.created_at), ("now", now)]
+    if release is not None:
+        moments.append((f"the release {release.name}", release.at))
+    naive = [name for name, value in moments if value.utcoffset() is None]
     changes = [c for c in history.changes if c.at.utcoffset() is None]
     if changes:
         first = changes[0]
@@ -247,6 +304,12 @@ def _check(history: History, now: datetime) -> None:
             raise _unknown("status", change.value, where, STATUSES)
         if change.field == "priority" and change.value not in PRIORITIES:
             raise _unknown("priority", change.value, where, PRIORITIES)
+    if release is not None and release.at <= history.created_at:
+        raise HistoryError(
+            f"the release {release.name} reaches production at {release.at.isoformat(sep=' ')}, not after the "
+            f"ticket was logged at {history.created_at.isoformat(sep=' ')}: a ticket is due with the first "
+            "release after it was logged"
+        )
 
 
 def _target(policy: Policy, priority: str) -> Target:
@@ -259,8 +322,14 @@ def _target(policy: Policy, priority: str) -> Target:
     return found
 
 
-def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: datetime) -> SlaResult:
+def evaluate(
+    history: History, policy: Policy, calendar: WorkingCalendar, now: datetime, release: ReleaseDue | None = None
+) -> SlaResult:
     """The ticket's SLA as of ``now``; changes after ``now`` are ignored.
+
+    ``release`` is the release the ticket is due with, if its module has one planned after it
+    was logged; only a target without resolution time uses it, as its resolution deadline
+    (a timed target keeps its own).
 
     Every datetime must be time-zone aware, in any zone. A change dated before ``created_at``
     is clamped to it, so no clock runs, or pauses, before the ticket exists; its skewed date
@@ -271,10 +340,10 @@ def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: d
     Raises:
         HistoryError: a naive datetime, or a status or priority that is not one of ours,
             anywhere in the history (whatever ``now``, so the same rows never pass one day
-            and fail the next).
+            and fail the next); or a release that does not come after the ticket was logged.
         PolicyError: the policy has no target for the ticket's priority.
     """
-    _check(history, now)
+    _check(history, now, release)
     created = history.created_at
     clamped = (c if c.at >= created else replace(c, at=created) for c in history.changes)
     changes = sorted((c for c in clamped if c.at <= now), key=lambda c: (c.at, c.seq))
@@ -287,7 +356,7 @@ def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: d
     clock_calendar = calendar.with_around_the_clock() if target.around_the_clock else calendar
     runs = [
         _Run(Clock.RESPONSE, clock_calendar, target.response, policy.pause_statuses),
-        _Run(Clock.RESOLUTION, clock_calendar, target.resolution, policy.pause_statuses),
+        _Run(Clock.RESOLUTION, clock_calendar, target.resolution, policy.pause_statuses, release),
     ]
     status = history.status
     for run in runs:
@@ -301,6 +370,6 @@ def evaluate(history: History, policy: Policy, calendar: WorkingCalendar, now: d
             run.enter(change.at, status)
     for run in runs:
         run.count_until(as_of)
-    response, resolution = (run.result(policy.warning_threshold, as_of) for run in runs)
+    response, resolution = (run.result(policy.warning_threshold, as_of, created) for run in runs)
     timeline = sorted(runs[0].events + runs[1].events, key=lambda e: (e.at, e.clock is Clock.RESOLUTION))
     return SlaResult(priority, response, resolution, timeline)

@@ -38,6 +38,7 @@ def clock_rows(number: str, result: SlaResult) -> list[dict[str, str]]:
             "due_at": _instant(clock.due_at),
             "breached_at": _instant(clock.breached_at),
             "stopped_at": _instant(clock.stopped_at),
+            "release": clock.release.name if clock.release else "",
         }
 
     return [row(result.response), row(result.resolution)]

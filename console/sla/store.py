@@ -1,24 +1,36 @@
 """Policies, calendars and ticket histories read from the database for the SLA engine.
 
-``SlaContext`` loads every policy and calendar once (they are a few rows) and then
-answers for any number of tickets, so recomputing a whole history after a policy change
-reads each table once.
+``SlaContext`` loads every policy, calendar and release once (they are a few rows) and
+then answers for any number of tickets, so recomputing a whole history after a policy
+change reads each table once.
 """
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from console.errors import ConsoleError
 from console.history import REPLAY_ORDER
 from console.sla.calendar import WorkingCalendar
-from console.sla.engine import Change, History, Policy, SlaResult, Target, evaluate
+from console.sla.engine import (
+    Change,
+    History,
+    HistoryError,
+    Policy,
+    PolicyError,
+    ReleaseDue,
+    SlaResult,
+    Target,
+    evaluate,
+)
 from models import (
     AuditEvent,
     BusinessCalendar,
@@ -27,6 +39,7 @@ from models import (
     EntityType,
     Holiday,
     Priority,
+    Release,
     SlaPauseStatus,
     SlaPolicy,
     SlaTarget,
@@ -34,6 +47,11 @@ from models import (
 )
 
 HISTORY_FIELDS = ("status", "priority")
+
+
+class UnjudgedSla(ConsoleError):
+    """A ticket whose SLA the engine cannot judge: its history holds a value that is not ours (written by
+    another SQL client or an import), or its policy has no target for its priority. Names the ticket."""
 
 
 class NoPolicy(LookupError):
@@ -50,16 +68,21 @@ class TicketFacts:
     created_at: datetime
     priority: str
     status: str
+    module_id: uuid.UUID
+    number: str = ""
 
 
 class SlaContext:
     def __init__(self, policies: dict[uuid.UUID, Policy], calendars: dict[uuid.UUID, WorkingCalendar],
                  policy_calendars: dict[uuid.UUID, uuid.UUID | None],
-                 units: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]]) -> None:  # fmt: skip
+                 units: dict[uuid.UUID, tuple[uuid.UUID | None, uuid.UUID | None]],
+                 releases: dict[uuid.UUID, list[ReleaseDue]] | None = None) -> None:  # fmt: skip
         self.policies = policies
         self.calendars = calendars
         self.policy_calendars = policy_calendars
         self.units = units
+        self.releases = {module: sorted(found, key=lambda r: r.at) for module, found in (releases or {}).items()}
+        self._release_times = {module: [r.at for r in found] for module, found in self.releases.items()}
 
     @classmethod
     def load(cls, conn: Connection) -> SlaContext:
@@ -110,7 +133,19 @@ class SlaContext:
                 select(BusinessUnit.id, BusinessUnit.sla_policy_id, BusinessUnit.calendar_id)
             )
         }
-        return cls(policies, calendars, policy_calendars, units)
+        return cls(policies, calendars, policy_calendars, units, planned_releases(conn))
+
+    def release_for(self, module_id: uuid.UUID, logged_at: datetime) -> ReleaseDue | None:
+        """The release a ticket of this module logged then is due with: the first to reach production after."""
+        times = self._release_times.get(module_id, [])
+        index = bisect.bisect_right(times, logged_at)
+        return self.releases[module_id][index] if index < len(times) else None
+
+    @property
+    def untimed(self) -> frozenset[Priority]:
+        """The priorities some policy gives no resolution time: theirs is due with a release."""
+        targets = (item for policy in self.policies.values() for item in policy.targets.items())
+        return frozenset(priority for priority, target in targets if target.resolution is None)
 
     def rules_for(self, ticket: TicketFacts) -> tuple[Policy, WorkingCalendar]:
         """The ticket's own policy, else its unit's; the policy's calendar, else the unit's."""
@@ -127,7 +162,20 @@ class SlaContext:
     ) -> SlaResult:
         """The ticket's SLA under its own policy, or under ``policy`` (a what-if)."""
         own, calendar = self.rules_for(ticket)
-        return evaluate(history_of(ticket, changes), policy or own, calendar, now)
+        release = self.release_for(ticket.module_id, ticket.created_at)
+        try:
+            return evaluate(history_of(ticket, changes), policy or own, calendar, now, release)
+        except (HistoryError, PolicyError) as why:
+            raise UnjudgedSla(f"The SLA of {ticket.number or ticket.id} cannot be judged: {why}.") from why
+
+
+def planned_releases(conn: Connection) -> dict[uuid.UUID, list[ReleaseDue]]:
+    """Every module's releases that are not cancelled."""
+    found: dict[uuid.UUID, list[ReleaseDue]] = {}
+    query = select(Release.module_id, Release.name, Release.production_at).where(Release.cancelled_at.is_(None))
+    for module_id, name, production_at in conn.execute(query):
+        found.setdefault(module_id, []).append(ReleaseDue(name, production_at))
+    return found
 
 
 def history_of(ticket: TicketFacts, changes: list[Change]) -> History:
@@ -151,18 +199,21 @@ FACT_COLUMNS = (
     Ticket.created_at,
     Ticket.priority,
     Ticket.status,
+    Ticket.module_id,
+    Ticket.number,
 )
 
 
-def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None) -> Iterator[TicketFacts]:
-    query = select(*FACT_COLUMNS).order_by(Ticket.id)
+def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None, *where: Any) -> Iterator[TicketFacts]:
+    """The facts of these tickets (every ticket when None), in id order; ``where`` narrows them further."""
+    query = select(*FACT_COLUMNS).where(*where).order_by(Ticket.id)
     if ticket_ids is not None:
         query = query.where(Ticket.id.in_(list(ticket_ids)))
     else:
         query = query.execution_options(yield_per=5000)  # every ticket: streamed (a server-side cursor)
     with conn.execute(query) as result:  # closed even when the caller stops early
-        for ticket_id, unit_id, policy_id, created_at, priority, status in result:
-            yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status))
+        for ticket_id, unit_id, policy_id, created_at, priority, status, module_id, number in result:
+            yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status), module_id, number)
 
 
 def changes_by_ticket(

@@ -19,18 +19,18 @@ from models import org as model_org
 INTENT_KINDS = frozenset(
     {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
      "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "ResolveChangeConflict",
-     "Away", "Back", "SetFreezes"}
+     "Away", "Back", "SetFreezes", "PlanRelease", "MoveRelease", "CancelRelease"}
 )  # fmt: skip
 
 
 def intent_class(kind: str) -> type[Any]:
     """The intent class of a kind. Imported here, not at the top: the services record their
     intents through this module, so it cannot import them first."""
-    from console import changes, tickets
+    from console import changes, releases, tickets
 
     if kind not in INTENT_KINDS:
         raise KeyError(kind)
-    found: type[Any] = getattr(tickets, kind, None) or getattr(changes, kind)
+    found: type[Any] = getattr(tickets, kind, None) or getattr(releases, kind, None) or getattr(changes, kind)
     return found
 
 

@@ -1,8 +1,8 @@
 """Pushing the outbox: each intent applied on the shared database in one transaction, once.
 
-The shared database runs the very services the cache ran (``tickets.apply``, ``changes.apply_change``)
-with the same validation, as the person who made the edit. Before applying, the intent's base
-values are compared with what the shared database holds now:
+The shared database runs the very services the cache ran (``tickets.apply``, ``changes.apply_change``,
+``releases.apply_release``) with the same validation, as the person who made the edit. Before applying,
+the intent's base values are compared with what the shared database holds now:
 
 - comments, notes, attachments, links and new tickets or changes are appended: they never conflict;
 - a status (or a change's stage) that moved meanwhile goes through the state machine from where it
@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-from console import changes, tickets
+from console import changes, releases, tickets
 from console.history import as_text, encode
 from console.workflow import Actor, Refused
 from models import (
@@ -39,6 +39,7 @@ from models import (
     ChangeStage,
     ClientMutation,
     Priority,
+    Release,
     SyncConflict,
     Ticket,
     metadata,
@@ -79,6 +80,9 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
         elif isinstance(intent, changes.SettingIntent):
             changes.apply_setting(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
+        elif isinstance(intent, releases.ReleaseIntent):  # a move made meanwhile is refused: the base differs
+            releases.apply_release(shared, actor, intent, now)
+            outcome = Outcome(intent.mutation_id, APPLIED)
         else:
             outcome = _ticket(shared, actor, intent, now)
         savepoint.commit()
@@ -106,7 +110,8 @@ WHAT = {
     "CreateTicket": "new ticket", "ResolveConflict": "conflict resolution", "NewChange": "new change",
     "AssessRisk": "risk assessment", "MoveStage": "stage", "Decide": "approval decision",
     "ResolveChangeConflict": "conflict resolution", "Away": "time away", "Back": "back early",
-    "SetFreezes": "freeze lengths",
+    "SetFreezes": "freeze lengths", "PlanRelease": "release plan", "MoveRelease": "release move",
+    "CancelRelease": "release cancellation",
 }  # fmt: skip
 
 
@@ -115,7 +120,10 @@ def _what(shared: Connection, intent: Any, entity: tuple[str, uuid.UUID]) -> str
     field = getattr(intent, "field", None)
     what = field.removesuffix("_id").replace("_", " ") if field else WHAT.get(type(intent).__name__, "edit")
     table, entity_id = entity
-    if table in ("tickets", "change_requests"):
+    if table == "releases":
+        name = shared.execute(select(Release.name).where(Release.id == entity_id)).scalar()
+        what = f"{name or getattr(intent, 'name', 'a release')}, {what}"
+    elif table in ("tickets", "change_requests"):
         numbers = metadata.tables[table]
         number = shared.execute(select(numbers.c.number).where(numbers.c.id == entity_id)).scalar()
         what = f"{number or getattr(intent, 'number', 'a new one')}, {what}"
@@ -123,9 +131,11 @@ def _what(shared: Connection, intent: Any, entity: tuple[str, uuid.UUID]) -> str
 
 
 def _entity(intent: Any, actor: Actor) -> tuple[str, uuid.UUID]:
-    """What the cache reads back when the intent did not stand: a ticket, a change, a person's settings."""
+    """What the cache reads back when the intent did not stand: a ticket, a change, a release, a person's settings."""
     if isinstance(intent, changes.ChangeIntent):
         return "change_requests", intent.change_id
+    if isinstance(intent, releases.ReleaseIntent):
+        return "releases", intent.release_id
     if isinstance(intent, changes.SettingIntent):
         return "users", actor.id
     return "tickets", intent.ticket_id

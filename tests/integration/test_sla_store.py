@@ -5,13 +5,31 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, func, select, update
+import pytest
+from sqlalchemy import Connection, func, insert, select, update
 
+from console import tickets
+from console.cli import main
 from console.database import make_engine, sqlite_url
 from console.sla import Policy, Target
 from console.sla.recompute import recompute, what_if
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts, ticket_sla
-from models import Priority, SlaState, SlaTarget, Ticket
+from console.tickets import load_actor
+from models import (
+    AuditAction,
+    AuditEvent,
+    Comment,
+    EntityType,
+    Priority,
+    Role,
+    SlaState,
+    SlaTarget,
+    Ticket,
+    TicketStatus,
+    User,
+    new_id,
+    table_of,
+)
 from tests import clock
 
 NOW = clock.demo_now()
@@ -37,7 +55,8 @@ def test_clocks_stop_where_the_tickets_say(demo_home: Path) -> None:
         if ticket.resolved_at is not None:
             assert result.resolution.stopped_at == ticket.resolved_at  # type: ignore[attr-defined]
         states.add(result.resolution.state)  # type: ignore[attr-defined]
-    assert {SlaState.MET, SlaState.MISSED, SlaState.NOT_TIMED} <= states
+    assert {SlaState.MET, SlaState.MISSED} <= states
+    assert SlaState.NOT_TIMED not in states  # the demo plans releases ahead: every Low ticket is due with one
 
 
 def test_a_policy_change_recomputes_past_tickets(demo_copy: Path) -> None:
@@ -107,3 +126,52 @@ def test_recompute_after_a_policy_change_and_a_what_if(demo_copy: Path) -> None:
     engine.dispose()
     assert summary.tickets > 0
     assert missed() > before
+
+
+def test_a_history_another_client_wrote_wrong_is_named_and_stops_nothing_else(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
+    with engine.begin() as conn:
+        ticket = conn.execute(
+            select(Ticket.id, Ticket.number, Ticket.business_unit_id, Ticket.resolution_state, Ticket.resolution_due_at)
+            .where(Ticket.status == TicketStatus.IN_PROGRESS)
+            .order_by(Ticket.number)
+        ).first()
+        assert ticket is not None
+        seq = conn.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.entity_id == ticket.id)).scalar_one()
+        conn.execute(  # an integration's raw SQL, in another tool's words
+            insert(table_of(AuditEvent)).values(
+                id=new_id(), occurred_at=NOW - timedelta(hours=1), seq=seq + 1, actor_id=None,
+                entity_type=EntityType.TICKET, entity_id=ticket.id, business_unit_id=ticket.business_unit_id,
+                action=AuditAction.FIELD_CHANGED, field="status", old_value="in_progress", new_value="Resolved",
+            )
+        )  # fmt: skip
+        login = conn.execute(select(User.login).where(User.role == Role.SUPPORT_MANAGER)).scalars().first()
+        assert login is not None
+        actor = load_actor(conn, login)
+        total = conn.execute(select(func.count()).select_from(Ticket)).scalar_one()
+    named = f"The SLA of {ticket.number} cannot be judged: unknown status 'Resolved'"
+
+    assert main(["--home", str(demo_copy), "sla", "show", ticket.number, "--now", NOW.isoformat()]) == 1
+    err = capsys.readouterr().err
+    assert named in err
+    assert "Traceback" not in err
+
+    # Recompute stores every other ticket, names this one and says so in its exit code.
+    assert main(["--home", str(demo_copy), "sla", "recompute", "--now", NOW.isoformat()]) == 1
+    out, err = capsys.readouterr()
+    assert f"Recomputed {total - 1:,} tickets" in out
+    assert named in err
+    assert "1 ticket was left as it was stored." in err
+
+    # A person's note on it still goes in; its stored SLA stays as it was.
+    tickets.execute(engine, actor, [tickets.add_note(ticket.id, "Asked the integration team.", internal=True)], NOW)
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(Ticket.resolution_state, Ticket.resolution_due_at).where(Ticket.id == ticket.id)
+        ).one()
+        notes = conn.execute(select(Comment.body).where(Comment.ticket_id == ticket.id)).scalars().all()
+    engine.dispose()
+    assert tuple(stored) == (ticket.resolution_state, ticket.resolution_due_at)
+    assert "Asked the integration team." in notes

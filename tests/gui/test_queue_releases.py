@@ -1,0 +1,141 @@
+"""A Low ticket in the window: the queue's SLA cell and the ticket's SLA tab name the release it is due with,
+and follow the calendar when a support manager plans an earlier one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from console import tickets
+from console.database import connect
+from console.queue import Column
+from console.releases import PlanRelease, submit_release
+from console.workspace import Workspace
+from models import ErpModule, Impact, Release, Role, Ticket, TicketKind, TicketStatus, Urgency, User
+from tests import clock
+from tests.gui.drive import open_window, save_shot
+from views.queue_model import BANDS, COLUMNS
+from views.queue_view import QueueView
+from views.ticket_view import TicketView
+
+SLA = COLUMNS.index(Column.SLA)
+
+
+def worked_low_ticket(workspace: Workspace, now: datetime) -> tuple[str, uuid.UUID]:
+    """A Low Finance ticket logged and taken up by the workspace's own user, as the detail's buttons would."""
+    engine = workspace.cache()
+    with connect(engine) as conn:
+        me = tickets.load_actor(conn, str(workspace.settings.get("user")))
+        number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, workspace.client_id)
+        fin = conn.execute(select(ErpModule.id).where(ErpModule.code == "FIN")).scalar_one()
+        unit = conn.execute(select(Ticket.business_unit_id).order_by(Ticket.number).limit(1)).scalar_one()
+        conn.commit()
+    ticket_id = uuid.uuid4()
+    logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Dunning letter prints the old bank account", "",
+                                  Impact.LOW, Urgency.LOW, unit, fin, me.id, number)  # fmt: skip
+    tickets.execute(engine, me, [logged], now - timedelta(minutes=2))
+    worked = [
+        tickets.assign(ticket_id, me.id, base=None),
+        tickets.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+    ]
+    tickets.execute(engine, me, worked, now - timedelta(minutes=1))
+    return number, fin
+
+
+def next_release(workspace: Workspace, module: uuid.UUID, after: datetime) -> tuple[str, datetime]:
+    with connect(workspace.cache()) as conn:
+        found = conn.execute(
+            select(Release.name, Release.production_at)
+            .where(Release.module_id == module, Release.cancelled_at.is_(None), Release.production_at > after)
+            .order_by(Release.production_at)
+            .limit(1)
+        ).one()
+    return found.name, found.production_at
+
+
+def cell_day(at: datetime, now: datetime) -> str:
+    return f"{at.day} {at:%b}" + (f" {at:%Y}" if at.year != now.year else "")
+
+
+def sla_cell(view: QueueView, row: int, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> object:
+    return view.model.data(view.model.index(row, SLA), role)
+
+
+def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    now = clock.now()
+    number, fin = worked_low_ticket(gui_workspace, now)
+    name, at = next_release(gui_workspace, fin, now)
+    window = open_window(qtbot, gui_workspace)
+    view = window.queue_view
+    assert isinstance(view, QueueView)
+    qtbot.waitUntil(lambda: view.count.text().endswith("tickets"), timeout=20_000)
+    # The open Low tickets: each one taken up names the release it is due with (or is overdue since).
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        view.priority.setCurrentText("Low")
+    shown = [(view.model.row_at(r), sla_cell(view, r)) for r in range(view.model.rowCount())]
+    dated = [(row, text) for row, text in shown if row is not None and row.clock == "resolution"]
+    assert dated
+    for row, text in dated:
+        assert row.release is not None, row.number  # the demo plans releases two quarters ahead
+        assert row.release in str(text), (row.number, text)
+    save_shot(window, "queue-low-tickets")
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        qtbot.keyClicks(view.search, number)
+    assert view.model.rowCount() == 1
+    assert view.model.row_at(0).number == number  # type: ignore[union-attr]
+    assert sla_cell(view, 0) == f"due with {name} · {cell_day(at, now)}"
+    tip = sla_cell(view, 0, Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"resolution due with {name}, which reaches production {at:%d %b %Y %H:%M} UTC"
+    brush = sla_cell(view, 0, Qt.ItemDataRole.BackgroundRole)
+    assert brush.color().name() == BANDS["running"][0]  # type: ignore[attr-defined]
+    save_shot(window, "queue-low-due-with-release")
+
+    # Enter opens it; its SLA tab says the same in words, and names the release in the clocks.
+    ticket = window.ticket_page()
+    assert isinstance(ticket, TicketView)
+    view.table.setFocus()
+    view.table.selectRow(0)
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    ticket.tabs.setCurrentIndex([ticket.tabs.tabText(i) for i in range(ticket.tabs.count())].index("SLA"))
+    summary = ticket.sla_summary.text()
+    assert summary.startswith(
+        f"Resolution is due with release {name} of Finance, which reaches production {at:%d %b %Y %H:%M} UTC: running."
+    )
+    clocks = {row[0]: dict(zip(ticket.clocks.columns, row, strict=True)) for row in ticket.clocks.rows}
+    assert clocks["resolution"]["Release"] == name
+    assert clocks["resolution"]["Target"] == f"release {name}"
+    assert clocks["resolution"]["Due"] == f"{at:%d %b %Y %H:%M} UTC"
+    assert clocks["resolution"]["State"] == "running"
+    assert (clocks["response"]["Release"], clocks["response"]["State"]) == ("", "met")
+    assert [row[2:4] for row in ticket.timeline.rows][:3] == [
+        ["started", "New"],
+        ["started", "New"],
+        ["stopped", "Assigned"],
+    ]
+    save_shot(window, "ticket-sla-tab-release")
+
+    # A support manager plans an earlier release of Finance (on this cache, as a pull would bring it):
+    # F5 shows the ticket due with it, in the detail and in the queue.
+    extra = (now + (at - now) / 2).replace(microsecond=0)
+    with connect(gui_workspace.cache()) as conn:
+        boss = conn.execute(select(User.login).where(User.role == Role.SUPPORT_MANAGER).order_by(User.login)).scalar()
+        manager = tickets.load_actor(conn, str(boss))
+        submit_release(conn, manager, PlanRelease(fin, "R-HOTFIX", extra, "Statutory dunning text"), now)
+        conn.commit()
+    with qtbot.waitSignal(ticket.loaded, timeout=20_000):
+        qtbot.keyClick(ticket, Qt.Key.Key_F5)
+    assert "release R-HOTFIX of Finance" in ticket.sla_summary.text()
+    assert f"{extra:%d %b %Y %H:%M} UTC" in ticket.sla_summary.text()
+    save_shot(window, "ticket-sla-tab-release-planned")
+    window.navigation.setCurrentRow(0)
+    with qtbot.waitSignal(view.model.loaded, timeout=20_000):
+        qtbot.keyClick(view.table, Qt.Key.Key_F5)
+    assert sla_cell(view, 0) == f"due with R-HOTFIX · {cell_day(extra, now)}"
+    with connect(gui_workspace.cache()) as conn:  # what the database holds, too
+        assert conn.execute(select(Ticket.resolution_due_at).where(Ticket.number == number)).scalar() == extra
+    save_shot(window, "queue-low-due-with-hotfix")
