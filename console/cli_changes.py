@@ -36,6 +36,7 @@ from console.changes import (
     submit_setting,
 )
 from console.cli_tickets import FORMATS, acting
+from console.cli_values import TIME_HELP, duration, moment, whole
 from console.errors import ConsoleError
 from console.sla.evidence import write_rows
 from console.tickets import load_actor
@@ -59,7 +60,6 @@ AGENDA_DAYS = 366  # console.change_lists.cab_agenda covers 1 to 366 days
 
 
 def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    from console.cli import TIME_HELP, duration, moment, whole  # imported here: console.cli imports this module
 
     hours = duration("hours", WINDOW_HOURS, "3")
     change: argparse.ArgumentParser = verbs.add_parser(

@@ -5,9 +5,12 @@
   shared database; a cache that belonged to another shared database is set aside, not mixed.
 - ``sync --once`` pushes and pulls once and says what it did; ``sync`` keeps syncing. Both exit
   non-zero with a clear message when the server cannot be reached or the password is wrong.
-- ``admin prepare`` installs the versioning triggers; ``admin add-user`` and ``admin set-units``
-  manage people and their business units (and, on PostgreSQL, their database roles); ``admin prune``
-  forgets old change-index entries; ``admin seed`` builds each unit's ready-made cache.
+- ``admin prepare`` installs the versioning triggers (and, on PostgreSQL, the database's person group,
+  its grants, row policies and guards); ``admin add-user`` and ``admin set-units`` manage people and
+  their business units (and, on PostgreSQL, their database roles); ``admin prune`` forgets old
+  change-index entries; ``admin seed`` builds each unit's ready-made cache. They run with the
+  administrator's connection: a person's own role may do none of it.
+- A URL with a password in it (user info or query) is refused everywhere; URLs are shown masked.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from console.database import describe, make_engine, parse_url, unavailable_message, upgrade
+from console.cli_values import duration, whole
+from console.database import describe, make_engine, unavailable_message, upgrade
 from console.errors import ConsoleError
 from console.secrets import INSTALL_HINT
 from console.sync import client, roles, seeds, server
-from console.sync.connection import connect_workspace
+from console.sync.connection import checked_url, connect_workspace
 from console.workspace import PASSWORD_ENV, Workspace
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
 
@@ -38,7 +42,6 @@ PRUNE_DAYS = 3650  # ten years: longer than any desk stays offline, and far from
 
 
 def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list[argparse.ArgumentParser]:
-    from console.cli import duration, whole  # imported here: console.cli imports this module
 
     connect = verbs.add_parser("connect", help="set the shared database and your login (password to the keyring)")
     connect.add_argument("--shared", required=True, metavar="URL", help="postgresql://HOST/DB or sqlite:///PATH")
@@ -80,11 +83,9 @@ def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list
 
 
 def _password(url_text: str) -> str | None:
-    url = parse_url(url_text)
+    url = checked_url(url_text)  # a password in the URL (user info or query) is refused, never shown
     if url.get_backend_name() == "sqlite":
         return None
-    if url.password:
-        raise ConsoleError("Put no password in the URL; it is asked for and kept in the OS keyring.")
     given = os.environ.get(PASSWORD_ENV)
     if given is not None:
         return given or None
@@ -157,8 +158,11 @@ def run_admin(workspace: Workspace, args: argparse.Namespace) -> int:
         with engine.begin() as conn:
             if args.admin_verb == "add-user":
                 password = _new_password(conn, args.login)
-                _add_user(conn, args, password)
+                created = _add_user(conn, args, password)
                 print(f"Added {args.login} ({args.role}) with units {', '.join(args.unit) or 'none'}.")
+                if created is False:
+                    print(f"The database role {args.login} existed already (another database of this server): "
+                          "it keeps its password and may now connect here.")  # fmt: skip
             else:
                 _set_units(conn, args.login, args.units)
                 print(f"{args.login} now belongs to {', '.join(u.upper() for u in args.units)}.")
@@ -199,7 +203,7 @@ def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
 
 
 def _new_password(conn: Connection, login: str) -> str | None:
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or roles.login_exists(conn, login):
         return None
     given = os.environ.get(PASSWORD_ENV)
     if given is None and sys.stdin.isatty():
@@ -218,7 +222,9 @@ def _unit_ids(conn: Connection, codes: list[str]) -> list[Any]:
     return list(found.values())
 
 
-def _add_user(conn: Connection, args: argparse.Namespace, password: str | None) -> None:
+def _add_user(conn: Connection, args: argparse.Namespace, password: str | None) -> bool | None:
+    """The person, their units and (PostgreSQL) their role in this database's person group: True when the
+    role was created, False when it existed already, None off PostgreSQL."""
     if conn.execute(select(User.id).where(User.login == args.login)).first() is not None:
         raise ConsoleError(f"{args.login} exists already; `admin set-units` changes their units.")
     role = Role(args.role)
@@ -231,8 +237,9 @@ def _add_user(conn: Connection, args: argparse.Namespace, password: str | None) 
                                           "created_at": datetime.now(UTC)}])  # fmt: skip
     if units:
         conn.execute(insert(table_of(Membership)), [{"user_id": user_id, "business_unit_id": u} for u in units])
-    if password is not None:
-        roles.create_login(conn, args.login, password)
+    if conn.dialect.name != "postgresql":
+        return None
+    return roles.create_login(conn, args.login, password)
 
 
 def _set_units(conn: Connection, login: str, codes: list[str]) -> None:

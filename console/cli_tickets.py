@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from console import queue, tickets
+from console.cli_values import MOST_TICKETS, duration, whole
 from console.codes import check_codes
 from console.detail import load_detail
 from console.errors import ConsoleError
@@ -38,7 +39,6 @@ BREACHING_HOURS = 365 * 24  # SLA targets run hours to days; a horizon past a ye
 
 
 def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    from console.cli import MOST_TICKETS, duration, whole  # imported here: console.cli imports this module
 
     tier = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
     ticket: argparse.ArgumentParser = verbs.add_parser(

@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from console.errors import DatabaseUnavailable, SchemaError
+from console.secrets import masked, masked_text
 from models.migrations import HEAD as APP_HEAD
 
 if TYPE_CHECKING:
@@ -41,9 +42,9 @@ def parse_url(url: str | URL) -> URL:
     """Parse a database URL, choosing psycopg 3 for ``postgresql://``."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # a port that is not a number is a ValueError
         raise DatabaseUnavailable(
-            f"Not a database URL: {url!s}. Use sqlite:///PATH or postgresql://USER@HOST/DB."
+            f"Not a database URL: {masked_text(str(url))}. Use sqlite:///PATH or postgresql://USER@HOST/DB."
         ) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -117,11 +118,12 @@ def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: in
 
 
 def describe(url: str | URL) -> str:
-    """The database as it may be shown to a person: a file's path, or the URL without its password."""
+    """The database as it may be shown or logged: a file's path, or the URL with every secret masked (a password
+    in its user info or its query)."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {parsed.database}"
-    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+    return masked(parsed.set(drivername=parsed.get_backend_name()))
 
 
 @contextmanager

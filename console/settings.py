@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.errors import SettingError
+from console.secrets import PRIVATE_FILE, masked_text, refuse_secrets
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,9 @@ def _validate(setting: Setting, value: Any) -> Any:
     if setting.key == "shared_url" and value:
         try:
             url = make_url(value)
-        except ArgumentError as exc:
-            raise SettingError(f"{setting.label}: {value!r} is not a database URL.") from exc
-        if url.password:
-            raise SettingError(
-                f"{setting.label}: the URL holds a password. Give the URL without it; "
-                "the password is kept in the OS keyring."
-            )
+        except (ArgumentError, ValueError) as exc:  # a port that is not a number is a ValueError
+            raise SettingError(f"{setting.label}: {masked_text(value)!r} is not a database URL.") from exc
+        refuse_secrets(url, setting.label)
     return value
 
 
@@ -123,7 +120,10 @@ class Settings:
             raise SettingError(f"The settings file {path} must hold a JSON object.")
         for key, value in raw.items():
             if key in BY_KEY:
-                _validate(BY_KEY[key], value)
+                try:
+                    _validate(BY_KEY[key], value)
+                except SettingError as exc:
+                    raise SettingError(f"{exc} (in the settings file {path}: fix or remove it there)") from exc
         return cls(path, raw)
 
     def get(self, key: str) -> Any:
@@ -131,13 +131,23 @@ class Settings:
         return self._values.get(key, setting.default)
 
     def set(self, key: str, value: Any) -> None:
+        self._values[key] = self.checked(key, value)
+
+    @staticmethod
+    def checked(key: str, value: Any) -> Any:
+        """The value as the setting keeps it, or a ``SettingError`` saying why it cannot be."""
         if key not in BY_KEY:
             raise SettingError(f"Unknown setting {key!r}; known: {', '.join(BY_KEY)}.")
-        self._values[key] = _validate(BY_KEY[key], value)
+        return _validate(BY_KEY[key], value)
 
     def save(self) -> None:
-        """Write atomically, so a crash never leaves half a settings file."""
+        """Write atomically, so a crash never leaves half a settings file; readable by its owner only."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+        if os.name == "posix":
+            os.chmod(tmp, PRIVATE_FILE)  # an older tmp file kept its mode through O_CREAT
         os.replace(tmp, self.path)

@@ -3,10 +3,19 @@
 Chosen by ``--home DIR``, else ``SUPPORT_CONSOLE_HOME``, else the platform's user data
 directory. Nothing of the app lives anywhere else, so tests and demos never touch a
 real user's data.
+
+On POSIX the folder is its owner's alone: 0700, and each of the app's files in it 0600 (the cache
+and its WAL, the settings, the single-seat shared file, backups, crash reports), made so when the
+workspace opens and closes and when the cache is created.
+
+Its shared database changes in one place, ``use_shared_database`` (``connect``, the window's dialog
+and ``settings shared_url`` all pass through it): refused while edits made here are not yet synced
+with the current one, and the current one's cache is set aside, never mixed with the next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -18,15 +27,22 @@ from sqlalchemy.engine import URL
 
 from console import derived
 from console.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
-from console.errors import WorkspaceError
+from console.errors import ConsoleError, WorkspaceError
 from console.home import resolve_home
 from console.numbering import reserve_block
-from console.secrets import SecretStore
+from console.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
 from console.settings import Settings
 from console.sync import replica
 from models import NumberBlock
 
 PASSWORD_ENV = "SUPPORT_CONSOLE_PASSWORD"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+# What the app keeps in a workspace (README "Where data lives"); only these are made private, so a
+# workspace put in a folder that holds other things leaves those alone.
+PRIVATE_ENTRIES = (
+    "settings.json", "cache.sqlite3", "shared.sqlite3", "window.ini", "saved-views.json", "first-screen.json",
+    "client-id", "backups", "crash-reports",
+)  # fmt: skip
 
 
 @dataclass
@@ -44,7 +60,8 @@ class Workspace:
         if path.exists() and not path.is_dir():
             raise WorkspaceError(f"The workspace {path} is a file, not a folder.")
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+            keep_private(path)
         except OSError as exc:
             raise WorkspaceError(f"Cannot create the workspace folder {path}: {exc.strerror}.") from exc
         return cls(path, Settings.load(path / "settings.json"), secrets or SecretStore())
@@ -69,6 +86,7 @@ class Workspace:
             return path.read_text(encoding="ascii").strip()
         except FileNotFoundError:
             client = uuid.uuid4().hex
+            create_private(path)
             path.write_text(client + "\n", encoding="ascii")
             return client
 
@@ -91,7 +109,7 @@ class Workspace:
     def set_cache_aside(self, label: str) -> Path:
         """Move the local cache into ``backups/`` (a fresh one is made on next use) and say where."""
         self.close()
-        self.backups_dir.mkdir(parents=True, exist_ok=True)
+        self.backups_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         target = self.backups_dir / f"cache-{label}-{stamp}.sqlite3"
         self.cache_path.rename(target)
@@ -99,9 +117,31 @@ class Workspace:
             Path(str(self.cache_path) + suffix).unlink(missing_ok=True)
         return target
 
+    def use_shared_database(self, target: str) -> Path | None:
+        """Make ``target`` (a URL, "" for the single-seat file) this workspace's shared database, in the settings
+        (not yet saved). Refused while edits made here wait to be synced with the current one; otherwise the
+        current one's cache is set aside (in ``backups/``), never mixed with the next one's rows. Where it was
+        kept, or None. ``connect`` and ``settings shared_url`` both come here."""
+        from console.sync import outbox  # the sync package imports this module
+
+        aside = None
+        target = self.settings.checked("shared_url", target)  # a bad URL (a password in it) changes nothing
+        if target != (self.settings.get("shared_url") or "") and self.has_cache:
+            with self.cache().connect() as conn:
+                waiting = outbox.pending(conn)
+            if waiting:
+                raise ConsoleError(f"{waiting} edits here are not synced with the current shared database yet; "
+                                   "sync them first (support-console sync --once).")  # fmt: skip
+            aside = self.set_cache_aside("before-connect")
+        self.settings.set("shared_url", target)
+        return aside
+
     def open_cache(self) -> tuple[Engine, MigrationResult]:
         """The local cache, migrated to this version (backed up first if it held an older schema)."""
-        return open_cache_file(self.cache_path, self.backups_dir)
+        try:
+            return open_cache_file(self.cache_path, self.backups_dir)
+        finally:
+            keep_private(self.home)
 
     def cache(self) -> Engine:
         """The local cache engine, opened (and migrated) once on first use."""
@@ -118,6 +158,7 @@ class Workspace:
         if self._cache is not None:
             self._cache.dispose()
             self._cache = None
+        keep_private(self.home)  # files written meanwhile: a backup, a crash report, the window's settings
 
     def open_shared(self, password: str | None = None) -> tuple[Engine, MigrationResult]:
         engine = make_engine(self.shared_url(), password=password or self.shared_password())
@@ -137,8 +178,25 @@ class Workspace:
             engine.dispose()
 
 
+def keep_private(home: Path) -> None:
+    """The workspace folder 0700 and the app's files in it 0600 (POSIX). A file the app cannot change the mode
+    of (another owner's) is left as it is: the folder's own mode already keeps everyone else out."""
+    if os.name != "posix" or not home.is_dir():
+        return
+    home.chmod(PRIVATE_DIR)
+    for name in PRIVATE_ENTRIES:
+        for suffix in ("", *SQLITE_SIDE_FILES) if name.endswith(".sqlite3") else ("",):
+            with contextlib.suppress(PermissionError):
+                make_private(home / f"{name}{suffix}")
+
+
 def open_cache_file(path: Path, backup_dir: Path | None = None) -> tuple[Engine, MigrationResult]:
-    """A SQLite cache file, made or migrated to this version, with its derived structures."""
+    """A SQLite cache file, made or migrated to this version, with its derived structures.
+
+    A new file is created readable by its owner only before SQLite opens it: SQLite gives its WAL and
+    shared-memory files the main file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)
     engine = make_engine(sqlite_url(path))
     try:
         result = upgrade(engine, backup_dir=backup_dir)
@@ -152,5 +210,5 @@ def open_cache_file(path: Path, backup_dir: Path | None = None) -> tuple[Engine,
 
 
 def secret_account(url: URL) -> str:
-    """The keyring account of a shared database: its URL without password."""
-    return url.set(password=None, drivername=url.get_backend_name()).render_as_string(hide_password=False)
+    """The keyring account of a shared database: its URL without any secret."""
+    return without_secrets(url).set(drivername=url.get_backend_name()).render_as_string(hide_password=False)

@@ -73,7 +73,10 @@ class SyncConflict(HasId, Base):
     base_value: Mapped[str | None] = mapped_column(Text)  # what the author saw
     mine_value: Mapped[str | None] = mapped_column(Text)  # what the author wanted
     theirs_value: Mapped[str | None] = mapped_column(Text)  # what the shared database held
-    user_id: Mapped[uuid.UUID | None]
+    user_id: Mapped[uuid.UUID | None]  # the author of the edit
+    # Whose value it met (the other side), filled in by a shared PostgreSQL database when it is written: a
+    # conflict is readable there by its author, the other side and managers only.
+    theirs_user_id: Mapped[uuid.UUID | None]
     mutation_id: Mapped[uuid.UUID]
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

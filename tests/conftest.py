@@ -8,6 +8,7 @@ afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -206,9 +207,15 @@ def _databases(server: PgServer, template: str | None = None) -> Iterator[Callab
     try:
         yield make
     finally:
+        from console.sync.roles import group_name
+
         with psycopg.connect(server.conninfo(), autocommit=True) as conn:
             for name in created:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                # `admin prepare` made the database a person group of its own (a role: server-wide); a copy of
+                # this database still alive (a template's) keeps it until it goes too
+                with contextlib.suppress(psycopg.errors.DependentObjectsStillExist):
+                    conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(group_name(name))))
 
 
 @pytest.fixture

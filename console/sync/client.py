@@ -11,7 +11,9 @@
   cursor, page by page; each page's rows are written and the cursor moved in one cache
   transaction. A space never pulled before is downloaded whole, from one consistent snapshot; an
   empty cache starts from its unit's ready-made cache instead, when there is a usable one (``seeds``).
-  Spaces the person may no longer see are removed from the cache.
+  Spaces the person may no longer see are removed from the cache. A release planned, moved or
+  cancelled elsewhere (even by another SQL client) re-dates this cache's Low tickets in the transaction
+  that brings it (``releases.retime``), so the queue and the charts follow the calendar at once.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from console import derived
+from console import derived, releases
 from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
 from console.changes import FREEZE_KEY
 from console.database import describe, in_transaction, make_engine, unavailable_message
@@ -49,6 +51,8 @@ from models import (
     BusinessUnit,
     ChangeIndexEntry,
     DeploymentInfo,
+    EntityType,
+    Release,
     SyncConflict,
     SyncCursor,
     SyncNotice,
@@ -191,7 +195,8 @@ def _ticket_children(sconn: Connection, ticket_ids: Sequence[uuid.UUID]) -> dict
 
 
 def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UUID) -> None:
-    """Make the cache hold exactly what the shared database holds for one ticket or change (and its rows)."""
+    """Make the cache hold exactly what the shared database holds for one ticket, change or release (and its
+    rows)."""
     with shared.connect() as sconn, cache.begin() as conn, replica_writes(conn):
         if table_name == "tickets":
             row = _rows(sconn, table_of(Ticket), Ticket.id == entity_id)
@@ -202,6 +207,9 @@ def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UU
                     _upsert(conn, metadata.tables[name], rows)
             return
         events = table_of(AuditEvent)
+        if table_name == "releases":  # the calendar is small: all of it, and the tickets it re-dates here
+            _read_back_releases(conn, sconn, entity_id)
+            return
         if table_name == "users":  # a person's settings: their delegations, the freeze lengths, their events
             delegations, info = table_of(ApproverDelegation), table_of(DeploymentInfo)
             for table, where in (
@@ -224,6 +232,20 @@ def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UU
             child = metadata.tables[name]
             _upsert(conn, child, _rows(sconn, child, child.c.change_id == entity_id))
         _upsert(conn, events, _rows(sconn, events, events.c.entity_id == entity_id))
+
+
+def _read_back_releases(conn: Connection, sconn: Connection, entity_id: uuid.UUID) -> None:
+    table, events = table_of(Release), table_of(AuditEvent)
+    mine = set(conn.execute(select(Release.id)).scalars())
+    theirs = _rows(sconn, table, table.c.id.is_not(None))
+    before = releases.moments(conn, mine)
+    ids = mine | {r["id"] for r in theirs} | {entity_id}
+    about = (events.c.entity_type == EntityType.POLICY) & events.c.entity_id.in_(ids)
+    conn.execute(delete(events).where(about))
+    conn.execute(delete(table))
+    _upsert(conn, table, theirs)
+    _upsert(conn, events, _rows(sconn, events, about))
+    releases.retime(conn, before, datetime.now(UTC), ids)
 
 
 # ---- pull -------------------------------------------------------------------------------------------------------
@@ -265,9 +287,14 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, r
         replica_writes(conn),
     ):
         version = space_versions(sconn, [space]).get(space, 0)
+        calendar = space == GLOBAL_SPACE and not bulk  # read again over tickets this cache holds: re-date them
+        before = releases.moments(conn, conn.execute(select(Release.id)).scalars()) if calendar else {}
         ordered = sorted(tables, key=lambda s: ORDER[s.table])
         tables_of = [(s, metadata.tables[s.table]) for s in ordered]
         parts = [(t, None if space == GLOBAL_SPACE else _in_units(s, t, [space])) for s, t in tables_of]
+        if space == GLOBAL_SPACE:  # the history of changes, problems, people and policies (a ticket's is its unit's)
+            events = table_of(AuditEvent)
+            parts.append((events, events.c.entity_type != EntityType.TICKET))
         with indexes_deferred(conn, [table for table, _ in parts]) if bulk else nullcontext():
             if bulk and sconn.dialect.name == "postgresql":
                 written += copy_down.copy_tables(conn, sconn, parts)
@@ -285,6 +312,8 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, r
                             written += len(part)
                 if replace:
                     written += _remove_all_but(conn, [t for t, where in parts if where is None], kept)
+        if calendar:
+            releases.retime(conn, before, datetime.now(UTC), conn.execute(select(Release.id)).scalars().all())
         if bulk and (broken := foreign_key_problems(conn)):  # loaded without a lookup per row
             raise ConsoleError(f"The download of {space} refers to rows it does not hold: {broken}")
         _set_cursor(conn, space, version)
@@ -382,6 +411,8 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
             returned = [i for i in arriving if i in known and i in away] + sorted(staying)
             children = _ticket_children(sconn, [i for i in arriving if i not in known] + returned)
         with cache.begin() as conn, replica_writes(conn):
+            calendar = [k[0] for k in upserts.get("releases", []) + deletes.get("releases", [])]
+            before = releases.moments(conn, calendar)  # the releases as this cache had them
             for name in sorted(deletes, key=ORDER.__getitem__, reverse=True):
                 keys = deletes[name]
                 if name == "tickets":
@@ -397,6 +428,8 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
                     rows = _with_their_ticket(conn, name, rows, set(arriving))
                 _upsert(conn, metadata.tables[name], rows)
                 written += len(rows)
+            if calendar:  # a release planned, moved or cancelled elsewhere re-dates this cache's tickets
+                releases.retime(conn, before, datetime.now(UTC), calendar)
             after = int(entries[-1].version)
             _set_cursor(conn, space, after)
 
@@ -419,6 +452,16 @@ def _existing(conn: Connection, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     for start in range(0, len(ids), CHUNK):
         found |= set(conn.execute(select(Ticket.id).where(Ticket.id.in_(ids[start : start + CHUNK]))).scalars())
     return found
+
+
+def own_conflicts(cache: Engine, shared: Engine, space: str) -> int:
+    """A ready-made cache holds no one's conflicts: after taking one, a desk reads those of the unit it may see
+    (on PostgreSQL, row-level security: its person's own, the other side's, or all of them for a manager)."""
+    synced, table = BY_TABLE["sync_conflicts"], metadata.tables["sync_conflicts"]
+    with shared.connect() as sconn, cache.begin() as conn, replica_writes(conn):
+        rows = _rows(sconn, table, _in_units(synced, table, [space]))
+        _upsert(conn, table, rows)
+    return len(rows)
 
 
 def cursors_of(conn: Connection) -> dict[str, int]:
@@ -460,6 +503,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
         except SeedUnusable as exc:
             report.notes.append(f"{exc} Downloaded row by row instead.")
         if report.seeded:
+            report.pulled += own_conflicts(cache, shared, report.seeded)
             with cache.connect() as conn:
                 cursors = cursors_of(conn)
             first = any(space not in cursors for space in spaces)  # another unit still comes row by row

@@ -1,8 +1,10 @@
 """Connecting a workspace to a shared database: the same steps from the command line and the window.
 
 The server is tried, the person's login checked there, and only then are the URL and login saved
-and the password put in the OS keyring. A cache that belonged to another shared database is set
-aside (kept in ``backups/``), never mixed with the new one's rows.
+and the password put in the OS keyring. A URL with a password in it (user info or query) is refused.
+On PostgreSQL a person connects with their own database role: the login must be that role's. A cache
+that belonged to another shared database is set aside (kept in ``backups/``), never mixed with the
+new one's rows; with edits not yet synced there, the switch is refused (``Workspace.use_shared_database``).
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from console.database import describe, make_engine, parse_url, unavailable_message
 from console.errors import ConsoleError
-from console.sync import outbox, server
+from console.secrets import masked_text, refuse_secrets
+from console.sync import roles, server
 from console.tickets import load_actor
 from console.workspace import Workspace, secret_account
 
@@ -26,11 +30,20 @@ class Connected:
     password_kept: bool  # False when no keyring could keep it
 
 
+def checked_url(url_text: str) -> URL:
+    """The URL as typed, parsed, or refused when it holds a password (in its user info or its query)."""
+    try:
+        url = make_url(url_text)
+    except (ArgumentError, ValueError):  # a port that is not a number is a ValueError
+        raise ConsoleError(f"Not a database URL: {masked_text(url_text)}. Use sqlite:///PATH or "
+                           "postgresql://USER@HOST/DB.") from None  # fmt: skip
+    refuse_secrets(url, "Shared database")
+    return parse_url(url)
+
+
 def test_connection(url_text: str, login: str, password: str | None) -> str:
     """Reach the server, check the login and that sync is prepared; the database's description, or why not."""
-    url = parse_url(url_text)
-    if url.password:
-        raise ConsoleError("Put no password in the URL; it is asked for and kept in the OS keyring.")
+    url = checked_url(url_text)
     engine = make_engine(url, password=password)
     try:
         try:
@@ -40,6 +53,7 @@ def test_connection(url_text: str, login: str, password: str | None) -> str:
         with conn:
             load_actor(conn, login)  # an unknown or deactivated login is refused here, with the reason
             server.require_installed(conn, describe(url))
+            roles.require_own_login(conn, login)
     finally:
         engine.dispose()
     return describe(url)
@@ -47,17 +61,9 @@ def test_connection(url_text: str, login: str, password: str | None) -> str:
 
 def connect_workspace(workspace: Workspace, url_text: str, login: str, password: str | None) -> Connected:
     where = test_connection(url_text, login, password)
-    url = parse_url(url_text)
+    url = checked_url(url_text)
     target = url.render_as_string(hide_password=False)
-    aside = None
-    if workspace.has_cache and (workspace.settings.get("shared_url") or "") != target:
-        with workspace.cache().connect() as conn:
-            waiting = outbox.pending(conn)
-        if waiting:
-            raise ConsoleError(f"{waiting} edits here are not synced with the current shared database yet; "
-                               "sync them first (support-console sync --once).")  # fmt: skip
-        aside = workspace.set_cache_aside("before-connect")
-    workspace.settings.set("shared_url", target)
+    aside = workspace.use_shared_database(target)  # as `settings shared_url` does
     workspace.settings.set("user", login)
     workspace.settings.save()
     kept = True

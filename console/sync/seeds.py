@@ -39,6 +39,7 @@ from console.database import describe, sqlite_pragma
 from console.errors import ConsoleError
 from console.sync import roles, server
 from console.sync.ahead import read_ahead
+from console.sync.replica import replica_writes
 from console.workflow import Actor
 from models import (
     GLOBAL_SPACE,
@@ -46,6 +47,7 @@ from models import (
     CacheSeed,
     CacheSeedChunk,
     Role,
+    SyncConflict,
     Ticket,
     metadata,
     table_of,
@@ -94,6 +96,8 @@ def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: Non
     try:
         builder = Actor(uuid.UUID(int=0), "admin seed", "admin seed", Role.SUPER_USER, frozenset({unit}))
         pull(cache, shared, builder, SyncReport(), say, seeds=False)
+        with cache.begin() as conn, replica_writes(conn):  # a conflict is its people's, not the whole unit's:
+            conn.execute(delete(table_of(SyncConflict)))  # each desk reads its own after taking the seed
         say(f"Checking the cache of {code.upper()}…")
         with cache.connect() as conn:
             check = sqlite_pragma(conn, "PRAGMA integrity_check")

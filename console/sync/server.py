@@ -40,7 +40,9 @@ from models import (
     table_of,
 )
 
-TRIGGERS_VERSION = "3"  # 3: ready-made caches, guarded by their unit policy
+# 3: ready-made caches, guarded by their unit policy. 4: trust: least-privilege grants, row policies and guards for
+# every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``).
+TRIGGERS_VERSION = "4"
 TRIGGERS_KEY = "sync_triggers"
 
 
@@ -76,7 +78,7 @@ GLOBAL_TABLES: tuple[Synced, ...] = tuple(
         "support_groups", "erp_modules", "business_units", "users", "memberships", "group_members",
         "problems", "knowledge_articles", "change_templates", "change_requests", "change_modules",
         "change_business_units", "change_problems", "approval_policies", "change_approvals",
-        "approver_delegations", "freeze_windows", "deployment_info",
+        "approver_delegations", "freeze_windows", "deployment_info", "releases",
     )
 )  # fmt: skip
 SYNCED: tuple[Synced, ...] = GLOBAL_TABLES + UNIT_TABLES
@@ -115,11 +117,12 @@ def space_sql(dialect: str, synced: Synced, row: str) -> str:
     if kind == "column":
         return f"COALESCE({_hex(dialect, f'{row}.{column}')}, '{GLOBAL_SPACE}')"
     lock = " FOR NO KEY UPDATE" if dialect == "postgresql" else ""
+    tickets = "public.tickets" if dialect == "postgresql" else "tickets"  # never a temporary table of that name
     unit = _hex(dialect, "t.business_unit_id")
     if kind == "ticket":
-        return f"COALESCE((SELECT {unit} FROM tickets t WHERE t.id = {row}.{column}{lock}), '{GLOBAL_SPACE}')"
+        return f"COALESCE((SELECT {unit} FROM {tickets} t WHERE t.id = {row}.{column}{lock}), '{GLOBAL_SPACE}')"
     if kind == "audit":
-        ticket_unit = f"(SELECT {unit} FROM tickets t WHERE t.id = {row}.entity_id{lock})"
+        ticket_unit = f"(SELECT {unit} FROM {tickets} t WHERE t.id = {row}.entity_id{lock})"
         written_in = _hex(dialect, f"{row}.business_unit_id")
         return (
             f"CASE WHEN {row}.entity_type = 'ticket' "
@@ -164,16 +167,24 @@ def sqlite_triggers(synced: Synced) -> list[str]:
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------------------------------
+#
+# A person's own role writes rows (row-level security decides which) but never the bookkeeping: the trigger
+# functions run as their owner, the administrator who ran `admin prepare` (SECURITY DEFINER), and they alone
+# may call ``sc_bump``. Both pin their search path and name every table with its schema, so nothing a person
+# creates (a temporary table called ``sync_spaces``, a function in ``pg_temp``) can stand in for the real one.
+# No one else may execute either (EXECUTE is revoked from PUBLIC; a trigger fires without it).
 
-PG_BUMP = """
-CREATE OR REPLACE FUNCTION sc_bump(p_space text, p_table text, p_key text, p_op text) RETURNS void
-LANGUAGE plpgsql AS $$
+PINNED = "SET search_path = pg_catalog, pg_temp"
+
+PG_BUMP = f"""
+CREATE OR REPLACE FUNCTION public.sc_bump(p_space text, p_table text, p_key text, p_op text) RETURNS void
+LANGUAGE plpgsql {PINNED} AS $$
 DECLARE v bigint;
 BEGIN
-  INSERT INTO sync_spaces (space, version) VALUES (p_space, 0) ON CONFLICT (space) DO NOTHING;
-  UPDATE sync_spaces SET version = version + 1 WHERE space = p_space RETURNING version INTO v;
-  INSERT INTO change_index (space, version, table_name, entity_key, op, at)
-  VALUES (p_space, v, p_table, p_key, p_op, now());
+  INSERT INTO public.sync_spaces (space, version) VALUES (p_space, 0) ON CONFLICT (space) DO NOTHING;
+  UPDATE public.sync_spaces SET version = version + 1 WHERE space = p_space RETURNING version INTO v;
+  INSERT INTO public.change_index (space, version, table_name, entity_key, op, at)
+  VALUES (p_space, v, p_table, p_key, p_op, pg_catalog.now());
 END $$
 """
 
@@ -181,24 +192,25 @@ END $$
 def postgresql_trigger(synced: Synced) -> list[str]:
     t = synced.table
     body = f"""
-CREATE OR REPLACE FUNCTION sc_sync_{t}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION public.sc_sync_{t}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER {PINNED} AS $$
 DECLARE s_new text; s_old text;
 BEGIN
   IF TG_OP <> 'DELETE' THEN s_new := {space_sql("postgresql", synced, "NEW")}; END IF;
   IF TG_OP <> 'INSERT' THEN s_old := {space_sql("postgresql", synced, "OLD")}; END IF;
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND s_old IS DISTINCT FROM s_new) THEN
-    PERFORM sc_bump(s_old, '{t}', {key_sql("postgresql", synced, "OLD")}, 'delete');
+    PERFORM public.sc_bump(s_old, '{t}', {key_sql("postgresql", synced, "OLD")}, 'delete');
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    PERFORM sc_bump(s_new, '{t}', {key_sql("postgresql", synced, "NEW")}, 'upsert');
+    PERFORM public.sc_bump(s_new, '{t}', {key_sql("postgresql", synced, "NEW")}, 'upsert');
   END IF;
   RETURN NULL;
 END $$"""
     return [
         body,
-        f"DROP TRIGGER IF EXISTS sc_sync_{t} ON {t}",
-        f"CREATE TRIGGER sc_sync_{t} AFTER INSERT OR UPDATE OR DELETE ON {t} "
-        f"FOR EACH ROW EXECUTE FUNCTION sc_sync_{t}()",
+        f"REVOKE ALL ON FUNCTION public.sc_sync_{t}() FROM PUBLIC",
+        f"DROP TRIGGER IF EXISTS sc_sync_{t} ON public.{t}",
+        f"CREATE TRIGGER sc_sync_{t} AFTER INSERT OR UPDATE OR DELETE ON public.{t} "
+        f"FOR EACH ROW EXECUTE FUNCTION public.sc_sync_{t}()",
     ]
 
 
@@ -224,6 +236,7 @@ def install(conn: Connection, tables: Sequence[Synced] = SYNCED) -> None:
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text(PG_BUMP))
+        conn.execute(text("REVOKE ALL ON FUNCTION public.sc_bump(text, text, text, text) FROM PUBLIC"))
         for synced in tables:
             for statement in postgresql_trigger(synced):
                 conn.execute(text(statement))
@@ -244,8 +257,8 @@ def install(conn: Connection, tables: Sequence[Synced] = SYNCED) -> None:
 
 
 def prepare(conn: Connection) -> None:
-    """Make a shared database ready for sync: the versioning triggers and, on PostgreSQL, the group role
-    and the row-level security of business units (idempotent; again after each upgrade)."""
+    """Make a shared database ready for sync: the versioning triggers and, on PostgreSQL, the database's
+    person group, its grants, row-level security and guards (idempotent; again after each upgrade)."""
     install(conn)
     if conn.dialect.name == "postgresql":
         roles.install_row_security(conn)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.cli import day, duration, main, moment, whole
+from console.cli import main
+from console.cli_values import day, duration, moment, whole
 from console.workspace import Workspace
 from models import Role, User
 

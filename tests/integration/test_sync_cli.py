@@ -1,9 +1,10 @@
 """`connect`, `sync --once` and `admin` from a shell, and PostgreSQL's row-level security tried with raw SQL
-as a super-user's own database role."""
+as a super-user's own database role (the whole threat model: ``test_trust*.py``)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -107,6 +108,7 @@ def drop_role(server: PgServer, login: str) -> None:
 def test_a_super_users_database_role_sees_only_their_units(
     tmp_path: Path,
     pg_url: str,
+    pg_database: Callable[[], str],
     pg_server: PgServer,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
@@ -165,9 +167,12 @@ def test_a_super_users_database_role_sees_only_their_units(
     finally:
         raw.close()
 
-    # The same role through the app: connect, sync, and a cache with her unit only.
+    # The same role through the app: connect, sync, and a cache with her unit only. Her login acts as her alone.
     desk = tmp_path / "sue"
     sue_url = url.set(username=login, password=None).render_as_string(hide_password=False)
+    someone = str(Workspace.open(admin.home).settings.get("user"))
+    assert cli(desk, "connect", "--shared", sue_url, "--user", someone) == 1
+    assert f"This database login is {login}, not {someone}" in capsys.readouterr().err
     assert cli(desk, "connect", "--shared", sue_url, "--user", login) == 0
     assert cli(desk, "sync", "--once") == 0
     assert "started from a ready-made cache" in capsys.readouterr().out  # then pulled her own user row
@@ -194,3 +199,17 @@ def test_a_super_users_database_role_sees_only_their_units(
         indexed = select(ChangeIndexEntry.space).where(ChangeIndexEntry.entity_key == note.comment_id.hex)
         assert conn.execute(indexed).scalars().all() == [mine.id.hex]
     engine.dispose()
+
+    # Another database of the server: closed to her until its administrator adds her there too (her role exists
+    # already: it joins that database's group and keeps its password).
+    second = pg_database()
+    assert cli(admin.home, "admin", "--shared", second, "prepare") == 0
+    there = make_url(second)
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(host=there.host, port=there.port, dbname=there.database, user=login, password="s3cret-sue")
+    assert cli(admin.home, "admin", "--shared", second, "add-user", login, "--role", "functional_consultant") == 0
+    assert "existed already" in capsys.readouterr().out
+    with psycopg.connect(
+        host=there.host, port=there.port, dbname=there.database, user=login, password="s3cret-sue"
+    ) as raw:
+        assert raw.execute("SELECT login FROM users").fetchall() == [(login,)]

@@ -1,8 +1,10 @@
 """A Hypothesis state machine of three desks editing the same tickets offline and online, syncing in
 any order, with answers lost after the shared database committed (a crash), unit moves by a manager
-and writes by another SQL client. After everyone has synced, for every run:
+and writes by another SQL client. On PostgreSQL each desk connects with its person's own database role.
+After everyone has synced, for every run:
 
-- every cache holds exactly the shared database's rows of its scope, and none outside it;
+- every cache holds exactly the shared database's rows of its scope (what that person's role may read),
+  and none outside it;
 - every intent the shared database applied appears exactly once in its audit trail;
 - every intent that met a changed value left a conflict record, and overwrote nothing.
 """
@@ -46,7 +48,8 @@ from models import (
     table_of,
 )
 from tests import clock
-from tests.conftest import MemoryKeyring, copy_workspace
+from tests.conftest import MemoryKeyring, PgServer, copy_workspace
+from tests.people import prepared
 
 TICKETS = table_of(Ticket)
 PEOPLE = (("cora", Role.FUNCTIONAL_CONSULTANT, 0), ("dan", Role.FUNCTIONAL_CONSULTANT, 1), ("sue", Role.SUPER_USER, 0))
@@ -67,11 +70,14 @@ def snapshot(engine: Engine, ticket_ids: set[uuid.UUID]) -> dict[str, set[tuple[
 
 
 class Desks(RuleBasedStateMachine):
-    def __init__(self, shared_url: Callable[[Path], str], root: Path) -> None:
+    def __init__(self, shared_url: Callable[[Path], str], root: Path, pg: PgServer | None = None) -> None:
+        """``pg``: on PostgreSQL each desk connects with its person's own database role (the shared database
+        applies their intents as that role, under row-level security and the guards of ``admin prepare``)."""
         super().__init__()
         run = root / uuid.uuid4().hex[:8]
         self.url = shared_url(run)
         self.shared = make_engine(self.url)
+        self.finalizers: list[Callable[[], None]] = []
         with self.shared.connect() as conn:
             logins = {
                 role: conn.execute(select(User.login).where(User.role == role).order_by(User.login)).scalars().all()
@@ -90,10 +96,21 @@ class Desks(RuleBasedStateMachine):
         self.tickets = list(pool)
         self.unit = super_unit
         self.desks: dict[str, Workspace] = {}
+        self.urls: dict[str, str] = {}
+        self.engines: dict[str, Engine] = {}  # what each person's own role reads of the shared database
+        people = prepared(self.url, pg) if pg is not None else None
         for name, role, nth in (*PEOPLE, ("max", Role.SUPPORT_MANAGER, 0)):
+            login = logins[role][nth]
+            self.urls[name] = self.url
+            if people is not None:
+                with self.shared.connect() as conn:
+                    user_id = conn.execute(select(User.id).where(User.login == login)).scalar_one()
+                login = people.add(name, user_id, self.finalizers.append).login
+                self.urls[name] = people.url_of(name)
+                self.engines[name] = make_engine(self.urls[name])
             desk = Workspace.open(run / name, secrets=SecretStore(MemoryKeyring()))
-            desk.settings.set("shared_url", self.url)
-            desk.settings.set("user", logins[role][nth])
+            desk.settings.set("shared_url", self.urls[name])
+            desk.settings.set("user", login)
             client.sync_workspace(desk)
             self.desks[name] = desk
         self.clock = clock.now()
@@ -101,7 +118,11 @@ class Desks(RuleBasedStateMachine):
     def teardown(self) -> None:
         for desk in self.desks.values():
             desk.close()
+        for engine in self.engines.values():
+            engine.dispose()
         self.shared.dispose()
+        for finalizer in self.finalizers:
+            finalizer()
 
     def _now(self) -> datetime:
         self.clock += timedelta(seconds=1)
@@ -191,7 +212,7 @@ class Desks(RuleBasedStateMachine):
             entry = conn.execute(select(OUTBOX).order_by(OUTBOX.c.seq).limit(1)).first()
         if entry is None:
             return
-        with self.shared.begin() as conn:
+        with self.engines.get(name, self.shared).begin() as conn:
             push.apply_remote(conn, load_actor(conn, entry.login), desk.client_id,
                               codec.loads(entry.kind, entry.payload), entry.created_at)  # fmt: skip
 
@@ -230,7 +251,7 @@ class Desks(RuleBasedStateMachine):
             with pytest.raises(DatabaseUnavailable, match="Cannot reach"):
                 client.sync_workspace(desk)
         finally:
-            desk.settings.set("shared_url", self.url)
+            desk.settings.set("shared_url", self.urls[name])
         assert snapshot(desk.cache(), set(self.tickets)) == before
         with desk.cache().connect() as conn:
             assert conn.execute(select(OUTBOX.c.seq)).scalars().all() == waiting
@@ -261,7 +282,7 @@ class Desks(RuleBasedStateMachine):
             event_ids = list(conn.execute(select(AuditEvent.id)).scalars())
         for name, desk in self.desks.items():
             mine = snapshot(desk.cache(), set(self.tickets))
-            theirs = snapshot(self.shared, scope_of[name])
+            theirs = snapshot(self.engines.get(name, self.shared), scope_of[name])  # as that person may read it
             assert mine == theirs, name
             with desk.cache().connect() as conn:
                 assert conn.execute(select(OUTBOX)).first() is None
@@ -295,9 +316,11 @@ def test_desks_converge(engine: str, request: pytest.FixtureRequest, demo_home: 
         def shared_url(run: Path) -> str:
             return str(pg_demo())
 
+    pg = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+
     class Machine(Desks):
         def __init__(self) -> None:
-            super().__init__(shared_url, tmp_path)
+            super().__init__(shared_url, tmp_path, pg)
 
         def teardown(self) -> None:
             try:

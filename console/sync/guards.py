@@ -1,0 +1,337 @@
+"""PostgreSQL: the invariants a row policy cannot say, checked by the database for every person's write.
+
+A policy sees one row; these rules compare a row with what it was or with other rows. They are the
+rules the desk runs first (``console.workflow``, ``console.tickets``, ``console.changes``,
+``console.change_rules``), generated from the same constants, so the desk's clear message comes first and
+the database's refusal is the backstop against a modified desk or ``psql``:
+
+- a ticket: each field only by a role with its capability (triage, work; a tier-1 analyst works only
+  tickets at the service desk), its status only along the workflow, nothing of a closed one, and a new
+  one logged as New;
+- a change request: steered (edited, assessed, moved) only by its requester, owner or a coordinator,
+  along the stage graph; Approved only once its approvals' quorum is met (or a standard change from
+  assessment), Rejected only by a required rejection; sent for approval only with every approver its
+  policies name asked, none else (``sc_required_approvers`` is ``changes.required_approvers``);
+- a decision: by the approver or their delegate while away, never by the change's requester, on a change
+  awaiting approval (or an emergency after it went ahead), once;
+- a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers;
+- a conflict names the other side, the author of the value the edit met (who may read it with its author).
+
+The functions are SECURITY INVOKER (they judge ``current_user``, the connected person, and read under
+their policies), with a pinned search path and schema-qualified names; only the person group may call
+the helpers, and trigger functions need no EXECUTE at all. Administrators' writes pass unchecked.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from console.change_rules import STAGE_MOVES
+from console.changes import COORDINATORS, PLANNING
+from console.numbering import SERIES
+from console.sync.roles import PINNED, grant_execute, quoted
+from console.tickets import EDITABLE
+from console.workflow import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, TRANSITIONS, Can
+from models import ChangeStage, ChangeType, Role, metadata
+
+BLOCK_MAX = 10_000  # numbers in one reserved block (a desk asks for 1,000)
+REFUSE = "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE ="
+
+
+def _array(values: list[str]) -> str:
+    return f"ARRAY[{', '.join(quoted(v) for v in values)}]"
+
+
+def _may() -> str:
+    """``sc_may(who, capability, tier)``: what a role may do to a ticket it sees (``workflow.ROLE_CAN``)."""
+    cases = []
+    for role, caps in ROLE_CAN.items():
+        rule = f"cap = ANY ({_array(sorted(c.name.lower() for c in caps))})"
+        if role is Role.SERVICE_DESK_ANALYST:
+            rule += f" AND (cap <> 'work' OR tier IS NULL OR tier <= {ANALYST_WORKS_UP_TO_TIER})"
+        cases.append(f"WHEN {quoted(role.value)} THEN {rule}")
+    return f"""CREATE OR REPLACE FUNCTION public.sc_may(who name, cap text, tier integer) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT COALESCE(CASE public.sc_role(who) {" ".join(cases)} ELSE false END, false)
+$$"""
+
+
+def _row(prefix: str, columns: list[str]) -> str:
+    return f"ROW({', '.join(f'{prefix}.{c}' for c in columns)})"
+
+
+def _changed(columns: list[str]) -> str:
+    return f"{_row('NEW', columns)} IS DISTINCT FROM {_row('OLD', columns)}"
+
+
+PLANNED = _array(sorted(s.value for s in PLANNING))
+FUNCTIONS: tuple[str, ...] = (
+    _may(),
+    f"""CREATE OR REPLACE FUNCTION public.sc_may_work_on(who name, ticket uuid) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT EXISTS (SELECT 1 FROM public.tickets t WHERE t.id = ticket AND public.sc_may(who, 'work', t.tier))
+$$""",
+    # changes._may_steer; a super-user's change with no unit yet is the one being created.
+    f"""CREATE OR REPLACE FUNCTION public.sc_may_steer(who name, change uuid) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM public.change_requests c
+    WHERE c.id = change
+      AND (public.sc_me(who) IN (c.requester_id, c.owner_id)
+           OR COALESCE(public.sc_role(who) = ANY ({_array(sorted(r.value for r in COORDINATORS))}), false))
+      AND (public.sc_sees_all(who)
+           OR NOT EXISTS (SELECT 1 FROM public.change_business_units b WHERE b.change_id = c.id)
+           OR EXISTS (SELECT 1 FROM public.change_business_units b
+                      WHERE b.change_id = c.id AND b.business_unit_id = ANY (public.sc_units(who)))))
+$$""",
+    f"""CREATE OR REPLACE FUNCTION public.sc_may_plan(who name, change uuid) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT public.sc_may_steer(who, change)
+     AND EXISTS (SELECT 1 FROM public.change_requests c WHERE c.id = change AND c.stage = ANY ({PLANNED}))
+$$""",
+    f"""CREATE OR REPLACE FUNCTION public.sc_may_ask(who name, change uuid) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT public.sc_may_steer(who, change)
+     AND EXISTS (SELECT 1 FROM public.change_requests c WHERE c.id = change AND c.stage = 'assessment')
+$$""",
+    # changes.required_approvers: each policy that applies, and the people it asks (never the requester).
+    f"""CREATE OR REPLACE FUNCTION public.sc_required_approvers(change uuid)
+RETURNS TABLE (policy_id uuid, user_id uuid)
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT p.id, u.id
+  FROM public.change_requests c
+  JOIN public.approval_policies p ON p.change_type = c.change_type AND (p.risk IS NULL OR p.risk = c.risk)
+  JOIN public.users u ON u.active AND u.id <> c.requester_id
+  WHERE c.id = change AND CASE p.approver_kind
+    WHEN 'module_owner' THEN EXISTS (
+      SELECT 1 FROM public.change_modules cm
+      JOIN public.erp_modules m ON m.id = cm.module_id
+      JOIN public.group_members g ON g.group_id = m.owner_group_id
+      WHERE cm.change_id = c.id AND g.user_id = u.id)
+    WHEN 'unit_super_users' THEN u.role = 'super_user' AND EXISTS (
+      SELECT 1 FROM public.change_business_units b
+      JOIN public.memberships ms ON ms.business_unit_id = b.business_unit_id
+      WHERE b.change_id = c.id AND ms.user_id = u.id)
+    ELSE EXISTS (SELECT 1 FROM public.group_members g WHERE g.group_id = p.group_id AND g.user_id = u.id)
+  END
+$$""",
+    # Every policy that applies asks someone, and the change's approval rows are exactly those people, undecided.
+    f"""CREATE OR REPLACE FUNCTION public.sc_approvals_asked(change uuid) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT EXISTS (SELECT 1 FROM public.sc_required_approvers(change))
+     AND NOT EXISTS (
+       SELECT 1 FROM public.change_requests c
+       JOIN public.approval_policies p ON p.change_type = c.change_type AND (p.risk IS NULL OR p.risk = c.risk)
+       WHERE c.id = change
+         AND NOT EXISTS (SELECT 1 FROM public.sc_required_approvers(change) r WHERE r.policy_id = p.id))
+     AND NOT EXISTS (
+       SELECT r.policy_id, r.user_id FROM public.sc_required_approvers(change) r
+       EXCEPT SELECT a.policy_id, a.approver_id FROM public.change_approvals a WHERE a.change_id = change)
+     AND NOT EXISTS (SELECT 1 FROM public.change_approvals a WHERE a.change_id = change AND a.decision <> 'pending')
+$$""",
+    # change_rules.approval_outcome: 'rejected' by any required no; 'approved' when every rule's quorum is met.
+    f"""CREATE OR REPLACE FUNCTION public.sc_approval_outcome(change uuid) RETURNS text
+LANGUAGE sql STABLE {PINNED} AS $$
+  WITH asked AS (
+    SELECT a.policy_id, a.approver_id, a.decision FROM public.change_approvals a WHERE a.change_id = change),
+  yes AS (SELECT DISTINCT approver_id FROM asked WHERE decision = 'approved'),
+  rules AS (
+    SELECT pg_catalog.count(DISTINCT q.approver_id) AS n,
+           pg_catalog.count(DISTINCT q.approver_id) FILTER (WHERE q.approver_id IN (SELECT approver_id FROM yes)) AS y,
+           COALESCE(MIN(p.quorum_kind), 'all') AS kind, MIN(p.quorum_value) AS value
+    FROM asked q LEFT JOIN public.approval_policies p ON p.id = q.policy_id
+    GROUP BY q.policy_id)
+  SELECT CASE
+    WHEN EXISTS (SELECT 1 FROM asked WHERE decision = 'rejected') THEN 'rejected'
+    WHEN NOT EXISTS (SELECT 1 FROM rules) THEN NULL
+    WHEN (SELECT pg_catalog.bool_and(CASE kind
+            WHEN 'all' THEN y = n AND n > 0
+            WHEN 'count' THEN y >= GREATEST(1, COALESCE(value, 1))
+            ELSE n > 0 AND 100 * y >= COALESCE(value, 100) * n END) FROM rules) THEN 'approved'
+  END
+$$""",
+)
+HELPERS = ("sc_may(name, text, integer)", "sc_may_work_on(name, uuid)", "sc_may_steer(name, uuid)",
+           "sc_may_plan(name, uuid)", "sc_may_ask(name, uuid)", "sc_required_approvers(uuid)",
+           "sc_approvals_asked(uuid)", "sc_approval_outcome(uuid)")  # fmt: skip
+
+PERSON = """  IF NOT public.sc_is_person(who) THEN RETURN NEW; END IF;
+  me := public.sc_me(who);
+  IF me IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+      MESSAGE = pg_catalog.format('%s is not an active person of this database', who);
+  END IF;"""
+
+TICKET_MOVES = _array(sorted(f"{old}>{new}" for old, moves in TRANSITIONS.items() for new in moves))
+WORK = sorted(f for f, can in EDITABLE.items() if can is Can.WORK)
+TRIAGE = sorted(f for f, can in EDITABLE.items() if can is Can.TRIAGE)
+TICKETS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_tickets() RETURNS trigger LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; role text;
+BEGIN
+{PERSON}
+  role := public.sc_role(who);
+  IF TG_OP = 'INSERT' THEN
+    IF NOT public.sc_may(who, 'log', NULL) THEN
+      {REFUSE} pg_catalog.format('A %s cannot log tickets.', role);
+    END IF;
+    IF NEW.status <> 'new' OR NEW.reopen_count <> 0 OR NEW.resolved_at IS NOT NULL OR NEW.closed_at IS NOT NULL THEN
+      {REFUSE} 'A ticket is logged as New.';
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF OLD.status = 'closed' AND {_changed(sorted(EDITABLE))} THEN
+    {REFUSE} pg_catalog.format('%s is closed; reopen it to change it.', OLD.number);
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status THEN
+    IF (OLD.status || '>' || NEW.status) <> ALL ({TICKET_MOVES}) THEN
+      {REFUSE} pg_catalog.format('A ticket cannot go from %s to %s.', OLD.status, NEW.status);
+    END IF;
+    IF NEW.status IN ('assigned', 'in_progress') AND NEW.assignee_id IS NULL THEN
+      {REFUSE} pg_catalog.format('Assign the ticket to someone before it goes to %s.', NEW.status);
+    END IF;
+    IF NOT (public.sc_may(who, 'work', OLD.tier)
+            OR (OLD.status = 'new' AND NEW.status = 'assigned' AND NEW.assignee_id IS DISTINCT FROM OLD.assignee_id
+                AND public.sc_may(who, 'triage', NULL))) THEN
+      {REFUSE} pg_catalog.format('A %s cannot change the status of %s.', role, OLD.number);
+    END IF;
+  END IF;
+  IF {_changed(WORK)} AND NOT public.sc_may(who, 'work', OLD.tier) THEN
+    {REFUSE} pg_catalog.format('A %s cannot work %s.', role, OLD.number);
+  END IF;
+  IF {_changed(TRIAGE)} AND NOT public.sc_may(who, 'triage', NULL) THEN
+    {REFUSE} pg_catalog.format('A %s cannot triage %s.', role, OLD.number);
+  END IF;
+  RETURN NEW;
+END $$"""
+
+CHANGE_MOVES = _array(sorted(f"{old}>{new}" for old, moves in STAGE_MOVES.items() for new in moves))
+S = ChangeStage
+STEERING = sorted(c.name for c in metadata.tables["change_requests"].columns if c.name not in ("stage", "updated_at"))
+CHANGES = f"""CREATE OR REPLACE FUNCTION public.sc_guard_change_requests() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; outcome text;
+BEGIN
+{PERSON}
+  IF NOT public.sc_may_steer(who, OLD.id) THEN
+    IF {_changed(STEERING)}
+       OR (NEW.stage IS DISTINCT FROM OLD.stage
+           AND NOT (OLD.stage = '{S.AWAITING_APPROVAL}' AND NEW.stage IN ('{S.APPROVED}', '{S.REJECTED}')))
+       OR NOT EXISTS (SELECT 1 FROM public.change_approvals a WHERE a.change_id = OLD.id AND a.decided_by_id = me) THEN
+      {REFUSE} pg_catalog.format('Only the requester or owner of %s, a change approver or a support manager can '
+                                 'change it.', OLD.number);
+    END IF;
+  END IF;
+  IF NEW.risk IS DISTINCT FROM OLD.risk AND OLD.stage <> ALL ({PLANNED}) THEN
+    {REFUSE} pg_catalog.format('%s is %s; its risk was assessed before approval.', OLD.number, OLD.stage);
+  END IF;
+  IF NEW.stage IS DISTINCT FROM OLD.stage THEN
+    IF (OLD.stage || '>' || NEW.stage) <> ALL ({CHANGE_MOVES}) THEN
+      {REFUSE} pg_catalog.format('A change cannot go from %s to %s.', OLD.stage, NEW.stage);
+    END IF;
+    outcome := public.sc_approval_outcome(OLD.id);
+    IF NEW.stage = '{S.APPROVED}' AND outcome IS DISTINCT FROM 'approved'
+       AND NOT (OLD.stage = '{S.ASSESSMENT}' AND OLD.change_type = '{ChangeType.STANDARD}') THEN
+      {REFUSE} pg_catalog.format('%s is not approved: the quorum of its approvals is not met.', OLD.number);
+    END IF;
+    IF NEW.stage = '{S.REJECTED}' AND outcome IS DISTINCT FROM 'rejected' THEN
+      {REFUSE} pg_catalog.format('%s is not rejected by any of its approvers.', OLD.number);
+    END IF;
+    IF OLD.stage = '{S.AWAITING_APPROVAL}' AND NEW.stage = '{S.SCHEDULED}'
+       AND OLD.change_type <> '{ChangeType.EMERGENCY}' THEN
+      {REFUSE} pg_catalog.format('Only an emergency change may go ahead of its approval (%s).', OLD.number);
+    END IF;
+    IF NEW.stage = '{S.AWAITING_APPROVAL}' AND NOT public.sc_approvals_asked(OLD.id) THEN
+      {REFUSE} pg_catalog.format('%s goes for approval with every approver its policies name asked, and no one '
+                                 'else.', OLD.number);
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$"""
+
+APPROVALS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_change_approvals() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; c record;
+BEGIN
+{PERSON}
+  IF OLD.decision <> 'pending' THEN
+    {REFUSE} pg_catalog.format('This approval was already decided (%s).', OLD.decision);
+  END IF;
+  IF NEW.decision NOT IN ('approved', 'rejected') OR NEW.decided_by_id IS DISTINCT FROM me
+     OR NEW.decided_at IS NULL OR NEW.decided_at < OLD.requested_at THEN
+    {REFUSE} 'A decision approves or rejects, in the name of the one deciding, after it was asked.';
+  END IF;
+  SELECT r.requester_id, r.stage, r.change_type, r.number INTO c
+  FROM public.change_requests r WHERE r.id = OLD.change_id;
+  IF me = c.requester_id THEN
+    {REFUSE} 'The requester of a change cannot decide on it, not even in someone else''s name.';
+  END IF;
+  IF NOT (c.stage = '{S.AWAITING_APPROVAL}'
+          OR (c.change_type = '{ChangeType.EMERGENCY}' AND c.stage IN ('{S.SCHEDULED}', '{S.IMPLEMENTED}'))) THEN
+    {REFUSE} pg_catalog.format('%s is %s, not awaiting approval.', c.number, c.stage);
+  END IF;
+  IF me <> OLD.approver_id AND NOT EXISTS (
+       SELECT 1 FROM public.approver_delegations d
+       WHERE d.approver_id = OLD.approver_id AND d.delegate_id = me
+         AND d.starts_at <= NEW.decided_at AND NEW.decided_at < d.ends_at) THEN
+    {REFUSE} 'Only the approver, or their delegate while they are away, can decide here.';
+  END IF;
+  IF NOT public.sc_sees_all(who) AND NOT EXISTS (
+       SELECT 1 FROM public.change_business_units b
+       WHERE b.change_id = OLD.change_id AND b.business_unit_id = ANY (public.sc_units(who))) THEN
+    {REFUSE} pg_catalog.format('%s is a super-user of other business units and cannot see %s.', who, c.number);
+  END IF;
+  RETURN NEW;
+END $$"""
+
+NUMBER_BLOCKS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_number_blocks() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; top integer;
+BEGIN
+{PERSON}
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('number_blocks:' || NEW.series));
+  SELECT COALESCE(MAX(b.last), 0) INTO top FROM public.number_blocks b WHERE b.series = NEW.series;
+  IF NEW.series <> ALL ({_array(list(SERIES))}) OR NEW.first <> top + 1 OR NEW.next_free <> NEW.first
+     OR NEW.last < NEW.first OR NEW.last - NEW.first >= {BLOCK_MAX} THEN
+    {REFUSE} pg_catalog.format('A number block is the next free range of its series, at most %s numbers.', {BLOCK_MAX});
+  END IF;
+  RETURN NEW;
+END $$"""
+
+# Whose value a conflicting edit met: the author of the latest event of that field (anyone's write, the
+# administrator's too, names it; what a desk sends in its place is ignored).
+CONFLICTS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_sync_conflicts() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+BEGIN
+  NEW.theirs_user_id := (
+    SELECT e.actor_id FROM public.audit_events e
+    WHERE e.entity_type = CASE NEW.entity_table WHEN 'tickets' THEN 'ticket' ELSE 'change' END
+      AND e.entity_id = NEW.entity_id
+      AND (e.field = NEW.field OR (NEW.field = 'window' AND e.field IN ('planned_start', 'planned_end')))
+    ORDER BY e.occurred_at DESC, e.seq DESC LIMIT 1);
+  RETURN NEW;
+END $$"""
+
+TRIGGERS: dict[str, tuple[str, str]] = {  # table: (when, the function's definition)
+    "tickets": ("BEFORE INSERT OR UPDATE", TICKETS),
+    "change_requests": ("BEFORE UPDATE", CHANGES),
+    "change_approvals": ("BEFORE UPDATE", APPROVALS),
+    "number_blocks": ("BEFORE INSERT", NUMBER_BLOCKS),
+    "sync_conflicts": ("BEFORE INSERT", CONFLICTS),
+}
+
+
+def install(conn: Connection, group: str) -> None:
+    """The helper functions the policies call, and the guard triggers (idempotent)."""
+    for statement in FUNCTIONS:
+        conn.execute(text(statement))
+    grant_execute(conn, group, HELPERS)
+    for table, (when, function) in TRIGGERS.items():
+        conn.execute(text(function))
+        conn.execute(text(f"REVOKE ALL ON FUNCTION public.sc_guard_{table}() FROM PUBLIC"))
+        conn.execute(text(f"DROP TRIGGER IF EXISTS sc_guard ON public.{table}"))
+        conn.execute(
+            text(
+                f"CREATE TRIGGER sc_guard {when} ON public.{table} "
+                f"FOR EACH ROW EXECUTE FUNCTION public.sc_guard_{table}()"
+            )
+        )
