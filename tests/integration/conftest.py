@@ -1,4 +1,4 @@
-"""Fixtures of the sync tests that run on both engines."""
+"""Fixtures of the integration tests: a workspace on a copy of the demo, and a team on both engines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from console.workspace import Workspace
 from tests.sync_team import Team, team_on
+
+
+@pytest.fixture
+def workspace(demo_copy: Path) -> Iterator[Workspace]:
+    """A private copy of the demo workspace, open."""
+    workspace = Workspace.open(demo_copy)
+    yield workspace
+    workspace.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

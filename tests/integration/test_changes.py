@@ -4,7 +4,6 @@ each gate and rule tried the wrong way round refuses with a reason and changes n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,13 +60,6 @@ HIGH_RISK = {
     "backout": "planned",
     "period_end": "far",
 }
-
-
-@pytest.fixture
-def workspace(demo_copy: Path) -> Iterator[Workspace]:
-    workspace = Workspace.open(demo_copy)
-    yield workspace
-    workspace.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,13 +43,6 @@ from models import (
 from tests import clock
 
 RELEASES = table_of(Release)
-
-
-@pytest.fixture
-def workspace(demo_copy: Path) -> Iterator[Workspace]:
-    workspace = Workspace.open(demo_copy)
-    yield workspace
-    workspace.close()
 
 
 def person(conn: Connection, role: Role, nth: int = 0) -> Actor:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,13 +32,6 @@ from tests import clock
 
 NOW = clock.demo_now() + timedelta(hours=9, minutes=30)
 TICKETS = table_of(Ticket)
-
-
-@pytest.fixture
-def workspace(demo_copy: Path) -> Iterator[Workspace]:
-    workspace = Workspace.open(demo_copy)
-    yield workspace
-    workspace.close()
 
 
 @pytest.fixture
