@@ -30,7 +30,7 @@ from keyring.compat import properties
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
-from console.database import copy_sqlite_file
+from console.store.database import copy_sqlite_file
 from tests import clock
 
 PG_ENV = "SUPPORT_CONSOLE_TEST_PG"
@@ -236,8 +236,8 @@ def pg_url(pg_database: Callable[[], str]) -> str:
 def pg_demo_template(pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A PostgreSQL database holding the small demo, built once per session: the template of ``pg_demo``."""
     from console.demo import DemoSpec, create_demo
-    from console.secrets import SecretStore
-    from console.workspace import Workspace
+    from console.store.secrets import SecretStore
+    from console.store.workspace import Workspace
 
     _require(pg_server)
     with _databases(pg_server) as make:
@@ -274,8 +274,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo workspace, built once per session. Read it; never change it (see ``demo_copy``)."""
     from console.demo import DemoSpec, create_demo
-    from console.secrets import SecretStore
-    from console.workspace import Workspace
+    from console.store.secrets import SecretStore
+    from console.store.workspace import Workspace
 
     home = tmp_path_factory.mktemp("demo-template")
     workspace = Workspace.open(home, secrets=SecretStore(MemoryKeyring()))

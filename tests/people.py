@@ -20,7 +20,7 @@ from psycopg import sql
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from console.database import make_engine
+from console.store.database import make_engine
 from console.sync import roles, server
 from models import Membership, Role, User, table_of
 from tests.conftest import PgServer

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 import console
 import resources
-from console.database import describe
-from console.workspace import Workspace
+from console.store.database import describe
+from console.store.workspace import Workspace
 
 
 class AboutDialog(QDialog):

@@ -7,7 +7,7 @@ import os
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
-from console.workspace import Workspace
+from console.store.workspace import Workspace
 from views.errors import install_excepthook
 from views.launch import trace
 from views.look import create_application

@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.agenda import counted, write_agenda
-from console.change_lists import (
+from console.changes.agenda import counted, write_agenda
+from console.changes.lists import (
     Calendar,
     ChangeChoices,
     ChangeDetail,
@@ -54,8 +54,8 @@ from console.change_lists import (
     list_changes,
     load_change,
 )
-from console.change_rules import DEFAULT_RULES, RiskAnswersError, assess
-from console.changes import (
+from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
+from console.changes.service import (
     EDITABLE,
     LABELS,
     AssessRisk,
@@ -71,9 +71,9 @@ from console.changes import (
     submit_change,
     submit_setting,
 )
-from console.database import connect
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets.workflow import Actor
 from models import ApprovalDecision, ChangeStage, ChangeType, new_id
 from views.drill import RowsModel, rows_table
 from views.errors import show_error

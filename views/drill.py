@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.database import connect
-from console.metrics import Drill, DrillRow, drill_tickets
+from console.metrics.queries import Drill, DrillRow, drill_tickets
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, timeline_lines
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
 from views.errors import show_error
 from views.tasks import TaskRunner
 

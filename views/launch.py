@@ -1,6 +1,6 @@
 """`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
 
-Only Qt, the standard library and the small ``console.home`` / ``views.look`` / ``views.snapshot``
+Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.snapshot``
 modules are imported before the last session's first screen is on screen; the database layer
 and the real window follow, and take its place once the live queue is read.
 """
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", metavar="DIR", help="workspace folder (settings and local cache)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
-    from console.home import resolve_home
+    from console.store.home import resolve_home
     from views import snapshot
     from views.look import create_application
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         trace("painted (snapshot)")
 
     from console.errors import ConsoleError
-    from console.workspace import Workspace
+    from console.store.workspace import Workspace
     from views.app import run
 
     try:

@@ -22,15 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 import resources
-from console import queue
-from console.database import connect, describe
 from console.errors import ConsoleError
-from console.queue import QueueFilter
-from console.summary import WorkspaceSummary, summarize_workspace
+from console.store.database import connect, describe
+from console.store.summary import WorkspaceSummary, summarize_workspace
+from console.store.workspace import Workspace
 from console.sync.client import SyncState, download_if_empty
-from console.tickets import load_actor
-from console.workflow import Actor, Can
-from console.workspace import Workspace
+from console.tickets import queue
+from console.tickets.queue import QueueFilter
+from console.tickets.service import load_actor
+from console.tickets.workflow import Actor, Can
 from models import TicketStatus
 from views.about import AboutDialog
 from views.errors import show_error

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Connection, select
 
-from console import charts
-from console.database import connect
-from console.metrics import Dashboard, Drill, Filter, dashboard
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.metrics import charts
+from console.metrics.queries import Dashboard, Drill, Filter, dashboard
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets.workflow import Actor
 from models import BusinessUnit, ErpModule, Priority
 from views.drill import DrillDialog, SlaDialog
 from views.tasks import TaskRunner

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from console import tickets
-from console.queue import Choices
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.store.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets.queue import Choices
+from console.tickets.workflow import Actor
 from models import BusinessUnit, Impact, Priority, TicketKind, Urgency
 from models.tickets import TITLE_MAX
 from views.errors import show_error

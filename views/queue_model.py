@@ -17,11 +17,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from console import queue
-from console.database import connect
-from console.queue import Column, QueueFilter, QueueRow, Sort
-from console.workflow import LABELS, Actor
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets import queue
+from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
+from console.tickets.workflow import LABELS, Actor
 from models import SlaState
 from views.tasks import TaskRunner
 

@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console import queue, tickets
-from console.database import connect
 from console.errors import ConsoleError
-from console.queue import Choices, Column, QueueFilter, Sort
-from console.saved_views import SavedViews
-from console.workflow import LABELS, Actor, Can
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.queue import Choices, Column, QueueFilter, Sort
+from console.tickets.saved_views import SavedViews
+from console.tickets.workflow import LABELS, Actor, Can
 from models import Priority, TicketStatus
 from views import snapshot
 from views.errors import show_error

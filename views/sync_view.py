@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.database import connect
 from console.errors import ConsoleError
+from console.store.database import connect
+from console.store.workspace import Workspace
 from console.sync.client import SyncState, sync_and_tell
 from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
 from console.sync.connection import Connected, connect_workspace, test_connection
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.tickets.workflow import Actor
 from views.drill import RowsModel, rows_table
 from views.errors import show_error
 from views.tasks import TaskRunner

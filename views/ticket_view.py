@@ -1,6 +1,6 @@
 """The ticket detail: every field, the workflow, notes, history, SLA, links and attachments.
 
-Every edit goes through the ticket services (``console.tickets``) on the database worker,
+Every edit goes through the ticket services (``console.tickets.service``) on the database worker,
 with the values shown as its base: an edit of something that changed meanwhile, or one the
 workflow or the person's role does not allow, is refused with the reason and changes nothing.
 
@@ -40,14 +40,15 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from console import tickets, workflow
-from console.database import connect
-from console.detail import TicketDetail, attachment_content, load_detail
 from console.errors import ConsoleError
-from console.queue import Choices
 from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, resolution_sentence, timeline_lines
-from console.workflow import LABELS, Actor, Can
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets import workflow
+from console.tickets.detail import TicketDetail, attachment_content, load_detail
+from console.tickets.queue import Choices
+from console.tickets.workflow import LABELS, Actor, Can
 from models import ChangeRequest, Impact, KnowledgeArticle, Priority, Problem, TicketStatus, Urgency
 from models.tickets import TITLE_MAX
 from views.drill import RowsModel, rows_table

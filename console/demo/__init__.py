@@ -17,19 +17,19 @@ from sqlalchemy import Connection, Engine, Table, func, inspect, select, text
 
 import console
 import models
-from console import derived
-from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
-from console.database import check_schema, connect, describe, make_engine, sqlite_pragma, sqlite_url, upgrade
 from console.demo.reference import build_reference
 from console.demo.rows import Dice, Row, Rows
 from console.demo.tickets import TicketFactory
 from console.demo.work import build_work
 from console.errors import ConsoleError
-from console.numbering import reserve_block
 from console.sla.recompute import recompute
-from console.snapshot import copy_all
+from console.store import derived
+from console.store.bulk_load import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
+from console.store.clone import copy_all
+from console.store.database import check_schema, connect, describe, make_engine, sqlite_pragma, sqlite_url, upgrade
+from console.store.numbering import reserve_block
+from console.store.workspace import Workspace
 from console.sync import server as sync_server
-from console.workspace import Workspace
 from models import DeploymentInfo, NumberBlock, Role, User, table_of
 
 Progress = Callable[[str, int, int], None]

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from console.history import snapshot
+from console.journal.history import snapshot
 from models import AuditAction, EntityType
 
 Row = dict[str, Any]

@@ -7,12 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from console.change_rules import DEFAULT_RULES, assess
+from console.changes.rules import DEFAULT_RULES, assess
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
-from console.history import encode
-from console.numbering import format_number
+from console.journal.history import encode
+from console.store.numbering import format_number
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -390,7 +390,7 @@ def _change(
 
 
 def _approvers(cast: Cast, policy: DemoPolicy, module_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
-    """Whom a policy asks, as ``console.changes.required_approvers`` finds them (the requester is left out later)."""
+    """Whom a policy asks, as ``changes.service.required_approvers`` finds them (the requester is left out later)."""
     if policy.who is ApproverKind.MODULE_OWNER:
         return cast.consultants_by_module[module_id]
     if policy.who is ApproverKind.UNIT_SUPER_USERS:

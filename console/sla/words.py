@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from console.sla.engine import ClockResult, EventKind, SlaResult
-from console.workflow import LABELS
+from console.tickets.workflow import LABELS
 from models import SlaState, TicketStatus
 
 CLOCK_HEADINGS = ("Clock", "State", "Target", "Business time used", "Paused", "Left", "Due", "Breached", "Release")

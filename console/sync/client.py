@@ -30,20 +30,22 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from console import derived, releases
-from console.bulk import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
-from console.changes import FREEZE_KEY
-from console.database import describe, in_transaction, make_engine, unavailable_message
+from console.changes.service import FREEZE_KEY
 from console.errors import ConsoleError, DatabaseUnavailable
-from console.sync import codec, copy_down, outbox, push, server
+from console.journal import codec, outbox
+from console.journal.outbox import OUTBOX
+from console.releases import service as releases
+from console.store import derived
+from console.store.bulk_load import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
+from console.store.database import describe, in_transaction, make_engine, unavailable_message
+from console.store.workspace import Workspace
+from console.sync import copy_down, push, server
 from console.sync.conflicts import unseen_notices
-from console.sync.outbox import OUTBOX
 from console.sync.replica import replica_writes
 from console.sync.seeds import SeedUnusable, cache_is_empty, take
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
-from console.tickets import load_actor
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.tickets.service import load_actor
+from console.tickets.workflow import Actor
 from models import (
     GLOBAL_SPACE,
     ApproverDelegation,

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.engine import Row
 
-from console.history import decode
-from console.workflow import Actor, Refused
+from console.journal.history import decode
+from console.tickets.workflow import Actor, Refused
 from models import ChangeRequest, SyncConflict, SyncNotice, Ticket, User, table_of
 
 RESOLUTIONS = ("mine", "theirs", "edited")
@@ -103,7 +103,8 @@ def mark_resolved(conn: Connection, conflict_id: uuid.UUID, actor: Actor, resolu
 
 def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: str, value: object = None) -> str:
     """Resolve one conflict in the cache, as an intent that syncs; the ticket's or change's number."""
-    from console import changes, tickets  # they use this module's bookkeeping
+    from console.changes import service as changes  # they use this module's bookkeeping
+    from console.tickets import service as tickets
 
     now = datetime.now(UTC)
     if conflict.entity_table == "tickets":

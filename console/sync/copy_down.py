@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Boolean, Column, Connection, Date, Enum, Integer, String, Table, Text, Uuid, select
 from sqlalchemy.engine import Dialect
 
-from console.bulk import insert_rows
+from console.store.bulk_load import insert_rows
 from console.sync.ahead import read_ahead
 from models.base import UTCDateTime
 

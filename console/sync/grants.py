@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from console.changes import FREEZE_KEY, FREEZE_SETTERS, REQUESTERS
+from console.changes.service import FREEZE_KEY, FREEZE_SETTERS, REQUESTERS
 from console.errors import ConsoleError
 from console.sync.roles import PINNED, ident, quoted
 from models import Role, metadata

@@ -1,8 +1,8 @@
 """PostgreSQL: the invariants a row policy cannot say, checked by the database for every person's write.
 
 A policy sees one row; these rules compare a row with what it was or with other rows. They are the
-rules the desk runs first (``console.workflow``, ``console.tickets``, ``console.changes``,
-``console.change_rules``), generated from the same constants, so the desk's clear message comes first and
+rules the desk runs first (``console.tickets.workflow``, ``console.tickets.service``, ``console.changes.service``,
+``console.changes.rules``), generated from the same constants, so the desk's clear message comes first and
 the database's refusal is the backstop against a modified desk or ``psql``:
 
 - a ticket: each field only by a role with its capability (triage, work; a tier-1 analyst works only
@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from console.change_rules import STAGE_MOVES
-from console.changes import COORDINATORS, PLANNING
-from console.numbering import SERIES
+from console.changes.rules import STAGE_MOVES
+from console.changes.service import COORDINATORS, PLANNING
+from console.store.numbering import SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
-from console.tickets import EDITABLE
-from console.workflow import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, TRANSITIONS, Can
+from console.tickets.service import EDITABLE
+from console.tickets.workflow import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, TRANSITIONS, Can
 from models import ChangeStage, ChangeType, Role, metadata
 
 BLOCK_MAX = 10_000  # numbers in one reserved block (a desk asks for 1,000)

@@ -31,9 +31,11 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
-from console import changes, releases, tickets
-from console.history import as_text, encode
-from console.workflow import Actor, Refused
+from console.changes import service as changes
+from console.journal.history import as_text, encode
+from console.releases import service as releases
+from console.tickets import service as tickets
+from console.tickets.workflow import Actor, Refused
 from models import (
     ChangeRequest,
     ChangeStage,

@@ -34,13 +34,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from console import derived
-from console.database import describe, sqlite_pragma
 from console.errors import ConsoleError
+from console.store import derived
+from console.store.database import describe, sqlite_pragma
 from console.sync import roles, server
 from console.sync.ahead import read_ahead
 from console.sync.replica import replica_writes
-from console.workflow import Actor
+from console.tickets.workflow import Actor
 from models import (
     GLOBAL_SPACE,
     BusinessUnit,
@@ -80,8 +80,8 @@ class Built:
 def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: None) -> Built:
     """Build the seed of the unit ``code`` in ``workdir`` and store it in the shared database, in place of
     the unit's previous seed (a desk downloading that one meanwhile still reads it whole)."""
+    from console.store.workspace import open_cache_file
     from console.sync.client import SyncReport, cursors_of, pull  # the client's own first sync writes the seed
-    from console.workspace import open_cache_file
 
     started = time.perf_counter()
     with shared.connect() as sconn:

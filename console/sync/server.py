@@ -111,7 +111,7 @@ def space_sql(dialect: str, synced: Synced, row: str) -> str:
     now. On PostgreSQL the lookup locks the ticket as an update of it would, so a ticket cannot move
     to another unit while a row written for it is uncommitted (the row would be versioned in the
     unit the ticket left, and a cache of the unit it went to would never see it); SQLite has one
-    writer at a time. ``console.history.next_seq`` takes the same lock before it numbers a ticket's
+    writer at a time. ``console.journal.history.next_seq`` takes the same lock before it numbers a ticket's
     audit event, so two writers cannot give one ticket's events the same ``seq``."""
     kind, _, column = synced.space.partition(":")
     if kind == "column":

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by ``console.database``, or on the URL
+"""Alembic environment: runs on a connection handed in by ``console.store.database``, or on the URL
 of ``alembic.ini`` when a developer runs ``alembic`` by hand."""
 
 from __future__ import annotations

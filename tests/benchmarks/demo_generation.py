@@ -12,10 +12,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from console.database import connect
 from console.demo import DemoSpec, create_demo
-from console.summary import summarize
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.summary import summarize
+from console.store.workspace import Workspace
 
 
 def main() -> int:

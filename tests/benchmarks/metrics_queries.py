@@ -2,7 +2,7 @@
 
 .venv/bin/python tests/benchmarks/metrics_queries.py --home /tmp/sc-1m
 
-Times, for each period the view offers: all the data of the view (``console.metrics.dashboard``,
+Times, for each period the view offers: all the data of the view (``console.metrics.queries.dashboard``,
 what the database worker computes), then each chart drawn on an off-screen Agg canvas, as the
 view draws it; plus each metrics query alone, the derived structures' build, and peak memory.
 """
@@ -21,10 +21,11 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from console import charts, derived
-from console.database import connect
-from console.metrics import Filter, backlog, compliance, dashboard, percentiles, rates
-from console.workspace import Workspace
+from console.metrics import charts
+from console.metrics.queries import Filter, backlog, compliance, dashboard, percentiles, rates
+from console.store import derived
+from console.store.database import connect
+from console.store.workspace import Workspace
 
 PERIODS = (("3 months", 91), ("12 months", 365), ("24 months", 730))
 

@@ -54,7 +54,7 @@ def child(home: Path) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.workspace import Workspace
+    from console.store.workspace import Workspace
     from views.look import create_application
     from views.main_window import MainWindow
     from views.queue_view import STATUS_CHOICES

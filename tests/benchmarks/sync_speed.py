@@ -32,11 +32,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import delete, func, select
 
-from console import derived
-from console.database import make_engine
+from console.store import derived
+from console.store.database import make_engine
+from console.store.workspace import Workspace
 from console.sync import client, seeds, server
 from console.sync.server import GLOBAL_TABLES, TICKET_CHILDREN
-from console.workspace import Workspace
 from models import BusinessUnit, CacheSeed, Membership, Role, Ticket, User, table_of
 
 

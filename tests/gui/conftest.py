@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
-from console.workspace import Workspace
+from console.store.workspace import Workspace
 from views.look import apply_look
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from console.workspace import Workspace
+from console.store.workspace import Workspace
 from views.main_window import MainWindow
 
 
@@ -34,7 +34,7 @@ def become_super_user(workspace: Workspace) -> set[str]:
     """Make the workspace work as the demo's first super-user; the codes of their business units."""
     from sqlalchemy import select
 
-    from console.database import connect
+    from console.store.database import connect
     from models import BusinessUnit, Membership, Role, User
 
     with connect(workspace.cache()) as conn:

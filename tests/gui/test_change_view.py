@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from console.change_lists import ChangeDetail
-from console.database import connect
-from console.tickets import load_actor
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.changes.lists import ChangeDetail
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets.service import load_actor
+from console.tickets.workflow import Actor
 from models import (
     ApprovalDecision,
     ApproverDelegation,

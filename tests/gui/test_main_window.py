@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 
 import console
-from console import summary as summary_module
-from console.database import make_engine, sqlite_url
-from console.workspace import Workspace
+from console.store import summary as summary_module
+from console.store.database import make_engine, sqlite_url
+from console.store.workspace import Workspace
 from models import ChangeRequest, Ticket, TicketStatus
 from tests.gui.drive import open_window, save_shot
 from views.about import AboutDialog

@@ -13,9 +13,9 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from console.database import connect
-from console.metrics import compliance
-from console.workspace import Workspace
+from console.metrics.queries import compliance
+from console.store.database import connect
+from console.store.workspace import Workspace
 from models import SlaState, Ticket
 from tests import clock
 from tests.gui.drive import become_super_user, open_window, save_shot

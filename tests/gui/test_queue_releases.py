@@ -10,11 +10,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from console import tickets
-from console.database import connect
-from console.queue import Column
-from console.releases import PlanRelease, submit_release
-from console.workspace import Workspace
+from console.releases.service import PlanRelease, submit_release
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets.queue import Column
 from models import ErpModule, Impact, Release, Role, Ticket, TicketKind, TicketStatus, Urgency, User
 from tests import clock
 from tests.gui.drive import open_window, save_shot

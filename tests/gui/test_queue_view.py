@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from console.database import connect
-from console.queue import QueueRow
-from console.workspace import Workspace
+from console.store.database import connect
+from console.store.workspace import Workspace
+from console.tickets.queue import QueueRow
 from models import AuditAction, AuditEvent, BusinessUnit, Comment, Problem, Ticket, TicketStatus
 from tests.gui.drive import become_super_user, open_window, save_shot
 from views.main_window import MainWindow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from console.workspace import Workspace
+from console.store.workspace import Workspace
 from tests import clock
 from tests.gui.drive import save_shot
 from views import snapshot

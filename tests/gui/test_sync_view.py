@@ -10,11 +10,12 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
-from console import changes, tickets
-from console.database import make_engine
+from console.changes import service as changes
+from console.store.database import make_engine
+from console.store.workspace import Workspace
 from console.sync import seeds
 from console.sync.client import SyncState
-from console.workspace import Workspace
+from console.tickets import service as tickets
 from models import (
     BusinessUnit,
     ChangeRequest,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from console.workspace import Workspace
+from console.store.workspace import Workspace
 from tests.sync_team import Team, team_on
 
 

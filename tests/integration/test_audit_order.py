@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from console import history, tickets
-from console.database import make_engine, sqlite_url
-from console.detail import load_detail
-from console.history import snapshot
+from console.journal import history
+from console.journal.history import snapshot
 from console.sla.store import ticket_sla
+from console.store.database import make_engine, sqlite_url
 from console.sync import client
+from console.tickets import service as tickets
+from console.tickets.detail import load_detail
 from models import (
     AuditAction,
     AuditEvent,

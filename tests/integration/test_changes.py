@@ -12,11 +12,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Connection, Engine, func, select
 
-from console import changes
-from console.agenda import write_agenda
-from console.change_lists import cab_agenda, calendar, list_changes, load_change
-from console.change_rules import FreezePolicy
-from console.changes import (
+from console.changes import service as changes
+from console.changes.agenda import write_agenda
+from console.changes.lists import cab_agenda, calendar, list_changes, load_change
+from console.changes.rules import FreezePolicy
+from console.changes.service import (
     AssessRisk,
     Decide,
     EditChange,
@@ -28,9 +28,9 @@ from console.changes import (
     set_delegation,
     set_freeze_policy,
 )
-from console.tickets import load_actor
-from console.workflow import Actor, Refused
-from console.workspace import Workspace
+from console.store.workspace import Workspace
+from console.tickets.service import load_actor
+from console.tickets.workflow import Actor, Refused
 from models import (
     ApprovalDecision,
     AuditEvent,

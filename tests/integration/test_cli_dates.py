@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.cli import main
-from console.cli_values import day, duration, moment, whole
-from console.workspace import Workspace
+from console.cli.command import main
+from console.cli.values import day, duration, moment, whole
+from console.store.workspace import Workspace
 from models import Role, User
 
 JARGON = ("Traceback", "fromisoformat", "isoformat", "Error:", "invalid int value", "invalid float value")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from console.cli import main
-from console.workspace import Workspace
+from console.cli.command import main
+from console.store.workspace import Workspace
 from models import BusinessUnit, Comment, DeploymentInfo, Membership, Role, Ticket, TicketStatus, User
 
 

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Connection, Table, delete, func, select, text
 
 import models
-from console import history
-from console.database import connect, current_revision, describe, head_revision, make_engine, sqlite_url
 from console.demo import DemoRefused, DemoSpec, create_demo
 from console.demo.tickets import is_period_end
-from console.summary import summarize
+from console.journal import history
+from console.store.database import connect, current_revision, describe, head_revision, make_engine, sqlite_url
+from console.store.summary import summarize
+from console.store.workspace import Workspace
 from console.sync.server import BY_TABLE, TRIGGERS_KEY
-from console.workspace import Workspace
 from models import (
     ApprovalDecision,
     AuditAction,
@@ -437,7 +437,7 @@ def test_demo_on_postgresql_fills_it_and_the_cache_alike(tmp_path: Path, pg_url:
 
 
 def test_every_stage_move_in_the_demo_follows_the_change_rules(cache: Connection) -> None:
-    from console.change_rules import STAGE_MOVES
+    from console.changes.rules import STAGE_MOVES
 
     moves = cache.execute(
         select(AuditEvent.old_value, AuditEvent.new_value).where(

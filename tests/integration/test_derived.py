@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
-from console import derived
-from console.database import make_engine, sqlite_url
-from console.metrics import Filter, compliance
+from console.metrics.queries import Filter, compliance
 from console.sla.recompute import recompute
-from console.workspace import Workspace
+from console.store import derived
+from console.store.database import make_engine, sqlite_url
+from console.store.workspace import Workspace
 from models import BusinessUnit, Priority, SlaState, Ticket, TicketStatus
 from models.base import table_of
 from tests import clock

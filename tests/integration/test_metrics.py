@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, select
 
-from console.database import make_engine, sqlite_url
-from console.metrics import AGE_BUCKETS, Filter, backlog, compliance, percentiles, rates
+from console.metrics.queries import AGE_BUCKETS, Filter, backlog, compliance, percentiles, rates
+from console.store.database import make_engine, sqlite_url
 from models import BusinessUnit, SlaState, Ticket, TicketStatus
 from tests import clock
 

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, func, inspect, select, update
 from sqlalchemy.exc import DBAPIError
 
 import models
-from console.database import alembic_config, current_revision, head_revision, make_engine, upgrade
+from console.store.database import alembic_config, current_revision, head_revision, make_engine, upgrade
 from console.sync import server
 from models import AuditAction, AuditEvent, EntityType, table_of
 from models.migrations import HEAD
@@ -31,7 +31,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 def migrate(engine: Engine, verb: str, target: str) -> None:
-    """Run ``alembic upgrade|downgrade TARGET`` on the engine, the way console.database does."""
+    """Run ``alembic upgrade|downgrade TARGET`` on the engine, the way console.store.database does."""
     with engine.connect() as conn:
         config = alembic_config()
         config.attributes["connection"] = conn

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from console.database import make_engine, sqlite_url, upgrade
-from console.numbering import NumbersExhausted, keep_block, reserve_block, take_number
+from console.store.database import make_engine, sqlite_url, upgrade
+from console.store.numbering import NumbersExhausted, keep_block, reserve_block, take_number
 
 
 def fresh(path: Path) -> Engine:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from console import queue, tickets
-from console.queue import Column, QueueFilter, QueueRow, Sort
-from console.workspace import Workspace
+from console.store.workspace import Workspace
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
 from models import TicketStatus
 from tests import clock
 

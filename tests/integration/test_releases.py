@@ -14,15 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from console import queue, tickets
-from console.cli import main
-from console.metrics import Filter, compliance, rates
-from console.queue import QueueFilter, Sort
-from console.releases import CancelRelease, MoveRelease, PlanRelease, moment_text, submit_release
+from console.cli.command import main
+from console.metrics.queries import Filter, compliance, rates
+from console.releases.service import CancelRelease, MoveRelease, PlanRelease, moment_text, submit_release
 from console.sla.recompute import recompute
 from console.sla.store import ticket_sla
-from console.workflow import Actor, Refused
-from console.workspace import Workspace
+from console.store.workspace import Workspace
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.queue import QueueFilter, Sort
+from console.tickets.workflow import Actor, Refused
 from models import (
     AuditEvent,
     EntityType,

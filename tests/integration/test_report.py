@@ -13,10 +13,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Connection
 
-from console.cli import main
-from console.database import make_engine, sqlite_url
+from console.cli.command import main
 from console.sla.recompute import recompute
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts
+from console.store.database import make_engine, sqlite_url
 from models import SlaState
 from tests import clock
 

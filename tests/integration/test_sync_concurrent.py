@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, select, text, update
 
-from console.database import in_transaction
-from console.history import next_seq
+from console.journal.history import next_seq
+from console.store.database import in_transaction
+from console.store.workspace import Workspace
 from console.sync import client
-from console.workspace import Workspace
 from models import (
     AuditAction,
     AuditEvent,

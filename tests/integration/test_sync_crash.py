@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
-from console import tickets
-from console.database import make_engine
+from console.journal.outbox import OUTBOX
+from console.store.database import make_engine
+from console.store.workspace import Workspace
 from console.sync import client, seeds
-from console.sync.outbox import OUTBOX
-from console.tickets import load_actor
-from console.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets.service import load_actor
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
 from tests import clock
 from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users

@@ -23,16 +23,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine, delete, select, update
 
-from console import tickets
-from console.database import make_engine
 from console.errors import DatabaseUnavailable
-from console.secrets import SecretStore
-from console.sync import client, codec, push
-from console.sync.outbox import OUTBOX
+from console.journal import codec
+from console.journal.outbox import OUTBOX
+from console.store.database import make_engine
+from console.store.secrets import SecretStore
+from console.store.workspace import Workspace
+from console.sync import client, push
 from console.sync.server import TICKET_CHILDREN
-from console.tickets import load_actor
-from console.workflow import Refused
-from console.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets.service import load_actor
+from console.tickets.workflow import Refused
 from models import (
     AuditEvent,
     ClientMutation,

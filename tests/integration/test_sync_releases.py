@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from console import queue, tickets
-from console.releases import CancelRelease, MoveRelease, PlanRelease, submit_release
+from console.releases.service import CancelRelease, MoveRelease, PlanRelease, submit_release
+from console.store.workspace import Workspace
 from console.sync import client
-from console.workflow import Refused
-from console.workspace import Workspace
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.workflow import Refused
 from models import (
     AuditEvent,
     EntityType,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from console.store.workspace import Workspace
 from console.sync import client, seeds, server
-from console.workspace import Workspace
 from models import (
     GLOBAL_SPACE,
     CacheSeed,

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from console import history, tickets, workflow
-from console.workflow import Actor, Refused
-from console.workspace import Workspace
+from console.journal import history
+from console.store.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets import workflow
+from console.tickets.workflow import Actor, Refused
 from models import (
     AuditEvent,
     BusinessUnit,

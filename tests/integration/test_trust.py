@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from console.database import make_engine
+from console.store.database import make_engine
 from console.sync import roles, server
 from models import Role
 from tests import clock

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from console.database import make_engine
-from console.secrets import SecretStore
+from console.store.database import make_engine
+from console.store.secrets import SecretStore
+from console.store.workspace import Workspace
 from console.sync import client
-from console.workspace import Workspace
 from models import AuditEvent, EntityType, Role, Ticket, table_of
 from tests.conftest import MemoryKeyring, PgServer
 from tests.people import give_logins

@@ -14,16 +14,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from console import changes, tickets
-from console.changes import AssessRisk, Decide, MoveStage, NewChange
-from console.database import make_engine
-from console.releases import PlanRelease, submit_release
-from console.secrets import SecretStore
+from console.changes import service as changes
+from console.changes.service import AssessRisk, Decide, MoveStage, NewChange
+from console.releases.service import PlanRelease, submit_release
+from console.store.database import make_engine
+from console.store.secrets import SecretStore
+from console.store.workspace import Workspace
 from console.sync import client, seeds
 from console.sync.conflicts import open_conflicts
-from console.tickets import load_actor
-from console.workflow import Actor
-from console.workspace import Workspace
+from console.tickets import service as tickets
+from console.tickets.service import load_actor
+from console.tickets.workflow import Actor
 from models import (
     ApprovalDecision,
     AuditEvent,

@@ -18,14 +18,14 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-import console.database
+import console.store.database
 import models.migrations
-from console.database import current_revision, head_revision, make_engine, upgrade
 from console.errors import SchemaError, SecretStoreError, SettingError, WorkspaceError
-from console.home import APP_NAME, HOME_ENV, default_home, resolve_home
-from console.secrets import SERVICE, SecretStore
-from console.settings import SETTINGS, Settings
-from console.workspace import Workspace, secret_account
+from console.store.database import current_revision, head_revision, make_engine, upgrade
+from console.store.home import APP_NAME, HOME_ENV, default_home, resolve_home
+from console.store.secrets import SERVICE, SecretStore
+from console.store.settings import SETTINGS, Settings
+from console.store.workspace import Workspace, secret_account
 
 MIGRATIONS = Path(models.migrations.__file__).parent
 
@@ -130,8 +130,8 @@ def test_migrating_an_older_cache_backs_it_up_first(
 ) -> None:
     workspace = Workspace.open(tmp_path / "ws")
     _cache_with_data(workspace)  # written by this release ...
-    monkeypatch.setattr(console.database, "alembic_config", future_migrations)  # ... opened by the next one
-    monkeypatch.setattr(console.database, "APP_HEAD", FUTURE)
+    monkeypatch.setattr(console.store.database, "alembic_config", future_migrations)  # ... opened by the next one
+    monkeypatch.setattr(console.store.database, "APP_HEAD", FUTURE)
 
     engine, result = workspace.open_cache()
     try:
@@ -166,7 +166,7 @@ def test_backup_sqlite_copies_a_live_database(tmp_path: Path) -> None:
         with engine.connect() as conn:  # an open connection and an uncheckpointed WAL
             conn.execute(text("INSERT INTO deployment_info (key, value) VALUES ('note', 'in the WAL')"))
             conn.commit()
-            target = console.database.backup_sqlite(workspace.cache_path, tmp_path / "bk", label="manual")
+            target = console.store.database.backup_sqlite(workspace.cache_path, tmp_path / "bk", label="manual")
     finally:
         engine.dispose()
     assert target.parent == tmp_path / "bk"
@@ -202,8 +202,8 @@ def test_a_cache_migrated_by_a_newer_release_is_refused(
     workspace = Workspace.open(tmp_path / "ws")
     _cache_with_data(workspace)
     with pytest.MonkeyPatch.context() as patch:  # the user tried the next release, then went back
-        patch.setattr(console.database, "alembic_config", future_migrations)
-        patch.setattr(console.database, "APP_HEAD", FUTURE)
+        patch.setattr(console.store.database, "alembic_config", future_migrations)
+        patch.setattr(console.store.database, "APP_HEAD", FUTURE)
         engine, result = workspace.open_cache()
         engine.dispose()
         assert result.after == FUTURE

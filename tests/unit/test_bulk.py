@@ -1,4 +1,4 @@
-"""``console.bulk.insert_rows`` stores exactly what SQLAlchemy's own inserts store, on both engines."""
+"""``console.store.bulk_load.insert_rows`` stores exactly what SQLAlchemy's own inserts store, on both engines."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import Connection, Engine, Table, inspect, select
 from sqlalchemy.orm import Session
 
 import models
-from console.bulk import indexes_deferred, insert_many, insert_rows
-from console.database import make_engine, sqlite_url, upgrade
+from console.store.bulk_load import indexes_deferred, insert_many, insert_rows
+from console.store.database import make_engine, sqlite_url, upgrade
 from models import (
     Attachment,
     AuditAction,

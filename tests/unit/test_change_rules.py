@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from console.change_rules import (
+from console.changes.rules import (
     ApprovalRule,
     ChangeFacts,
     Delegation,

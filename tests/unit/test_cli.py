@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import console
-from console.cli import main
-from console.settings import SETTINGS
+from console.cli.command import main
+from console.store.settings import SETTINGS
 from tests import clock
 from tests.conftest import DEMO_TICKETS
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from console.history import (
+from console.journal.history import (
     FieldChange,
     decode,
     encode,

@@ -43,19 +43,20 @@ NO_QT = textwrap.dedent(
     else:
         raise SystemExit("the blocker does not work")
 
-    import models, console, console.cli, console.demo, console.workspace, console.database, console.summary
-    import console.bulk, console.history, console.secrets, console.settings, console.snapshot
-    import console.charts, console.metrics, console.report
+    import models, console, console.cli.command, console.demo
+    import console.store.workspace, console.store.database, console.store.summary, console.store.bulk_load
+    import console.journal.history, console.store.secrets, console.store.settings, console.store.clone
+    import console.metrics.charts, console.metrics.queries, console.metrics.report
 
     loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("PySide6", "shiboken6", "views"))
     assert not loaded, loaded
 
     # What the app does when the window is asked for without Qt: a message, not a traceback.
-    code = console.cli.main(["--home", sys.argv[1], "gui"])
+    code = console.cli.command.main(["--home", sys.argv[1], "gui"])
     print("gui exit", code)
 
     # The manager's report is written with no display and no Qt (here on an empty workspace).
-    code = console.cli.main(["--home", sys.argv[1], "report", "--out", sys.argv[1] + "/report.pdf"])
+    code = console.cli.command.main(["--home", sys.argv[1], "report", "--out", sys.argv[1] + "/report.pdf"])
     print("report exit", code)
     assert not [m for m in sys.modules if m.startswith(("matplotlib.backends.backend_qt", "PySide6"))]
 
@@ -129,7 +130,7 @@ def test_the_import_scanner_sees_imports() -> None:
     # The checks below pass trivially if the scanner finds nothing; make sure it does find things.
     assert "sqlalchemy" in {top_level(n) for n in imports_of(MODELS_DIR / "base.py")}
     assert "models.base" in imports_of(MODELS_DIR / "tickets.py")
-    assert "views.app" in imports_of(CONSOLE_DIR / "cli.py")  # loaded by name, on demand
+    assert "views.app" in imports_of(CONSOLE_DIR / "cli" / "command.py")  # loaded by name, on demand
     assert "console.demo.rows" in imports_of(CONSOLE_DIR / "demo" / "tickets.py")
     assert len(python_files(MODELS_DIR)) >= 10
     assert len(python_files(CONSOLE_DIR)) >= 15
@@ -157,4 +158,4 @@ def test_console_reaches_views_only_by_name_in_the_command_line() -> None:
         str(path.relative_to(REPO)): sorted(n for n in imports_of(path) if top_level(n) == "views")
         for path in python_files(CONSOLE_DIR)
     }
-    assert {path: names for path, names in offenders.items() if names} == {"console/cli.py": ["views.app"]}
+    assert {path: names for path, names in offenders.items() if names} == {"console/cli/command.py": ["views.app"]}

@@ -1,0 +1,80 @@
+"""The change advisory board's agenda as a PDF (or CSV): the changes waiting for the board in the
+next N days, each with its window, risk, approvals so far and conflicts spelled out. Headless."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from matplotlib.backends.backend_pdf import PdfPages
+
+from console.changes.lists import ChangeRow
+from console.changes.service import LABELS
+from console.metrics.report import Block, ReportError, clipped, table_pages, write_whole
+from console.sla.evidence import write_rows
+
+AGENDA_FORMATS = (".pdf", ".csv")
+
+
+def overview_rows(rows: Sequence[ChangeRow]) -> list[dict[str, str]]:
+    return [
+        {
+            "change": r.number,
+            "window (UTC)": r.window,
+            "type": r.change_type.value,
+            "risk": r.risk or "?",
+            "units": r.units,
+            "modules": r.modules,
+            "approvals": r.approvals,
+            "conflicts": str(len(r.conflicts)) if r.conflicts else "",
+            "title": clipped(r.title, 48),
+        }
+        for r in rows
+    ]
+
+
+def _item_block(row: ChangeRow) -> Block:
+    lines = [
+        {"item": "title", "detail": row.title},
+        {"item": "stage", "detail": LABELS[row.stage]},
+        {"item": "requested by", "detail": row.requester},
+    ]
+    lines += [{"item": f"conflict ({c.kind})", "detail": c.explanation} for c in row.conflicts] or [
+        {"item": "conflicts", "detail": "none found"}
+    ]
+    return (f"{row.number} · {row.window or 'no window planned'}", lines)
+
+
+def counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def agenda_title(now: datetime, days: int) -> str:
+    return f"CAB agenda: changes awaiting the board, windows before {now:%Y-%m-%d} + {days} days"
+
+
+def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int) -> Path:
+    """Write the agenda as the extension says (.pdf or .csv); the file appears only when complete."""
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix not in AGENDA_FORMATS:
+        raise ReportError(f"Write the agenda to a .pdf or .csv file, not {path.name or path}.")
+    if not path.parent.is_dir():
+        raise ReportError(f"Cannot write {path}: the folder {path.parent} does not exist.")
+    title = agenda_title(now, days)
+
+    def write_pdf(target: Path) -> None:
+        footer = f"Support Console · {counted(len(rows), 'change')} · printed {now:%Y-%m-%d %H:%M} UTC"
+        blocks: list[Block] = [("Changes on the agenda", overview_rows(rows))]
+        blocks += [_item_block(r) for r in rows]
+        with PdfPages(target, metadata={"Title": title, "Creator": "Support Console"}) as pdf:
+            for figure in table_pages("CAB agenda", footer, blocks):
+                pdf.savefig(figure)
+
+    def write_csv(target: Path) -> None:
+        out = io.StringIO()
+        write_rows(out, "csv", {"agenda": overview_rows(rows)})
+        target.write_text(out.getvalue(), encoding="utf-8-sig")
+
+    return write_whole(path, write_pdf if suffix == ".pdf" else write_csv)

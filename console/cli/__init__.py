@@ -1,0 +1,1 @@
+"""The ``support-console`` command: one module per verb group, all calling the same services as the window."""

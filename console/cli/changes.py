@@ -1,0 +1,290 @@
+"""`support-console change …`: change requests from the command line, through the same services,
+rules and messages as the change approval view (``console.changes.service``, ``console.changes.lists``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from console.changes.agenda import counted, overview_rows, write_agenda
+from console.changes.lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
+from console.changes.rules import DEFAULT_RULES
+from console.changes.service import (
+    CHANGES,
+    LABELS,
+    AssessRisk,
+    Away,
+    Back,
+    ChangeApplied,
+    ChangeIntent,
+    Decide,
+    EditChange,
+    MoveStage,
+    NewChange,
+    SetFreezes,
+    SettingIntent,
+    change_id_by_number,
+    freeze_policy,
+    freeze_text,
+    new_change_number,
+    submit_change,
+    submit_setting,
+)
+from console.cli.tickets import FORMATS, acting
+from console.cli.values import TIME_HELP, duration, moment, whole
+from console.errors import ConsoleError
+from console.sla.evidence import write_rows
+from console.store.workspace import Workspace
+from console.tickets.service import load_actor
+from models import (
+    ApprovalDecision,
+    BusinessUnit,
+    ChangeRequest,
+    ChangeStage,
+    ChangeTemplate,
+    ChangeType,
+    ErpModule,
+    new_id,
+)
+
+STAGES = {s.value: s for s in ChangeStage}
+FIELDS = ("title", "description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
+          "review_notes")  # fmt: skip
+WINDOW_HOURS = 14 * 24  # console.changes.service refuses a planned window longer than 14 days
+AGENDA_DAYS = 366  # console.changes.lists.cab_agenda covers 1 to 366 days
+
+
+def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+
+    hours = duration("hours", WINDOW_HOURS, "3")
+    change: argparse.ArgumentParser = verbs.add_parser(
+        "change",
+        help="request, assess, move and decide change requests; the CAB agenda",
+        description="Change approval: the same gates, approval rules and conflicts as the window.",
+    )
+    change.add_argument("--as", dest="as_login", metavar="LOGIN", help="act as this user (demo workspaces only)")
+    actions = change.add_subparsers(dest="change_verb", metavar="ACTION", required=True, parser_class=parser_class)
+    listing = actions.add_parser("list", help="changes awaiting my decision, open ones, or all")
+    listing.add_argument("--awaiting", action="store_const", const="awaiting", dest="which", default="open")
+    listing.add_argument("--all", action="store_const", const="all", dest="which")
+    listing.add_argument("--search", default="", metavar="TEXT")
+    listing.add_argument("--format", choices=FORMATS, default="table")
+    show = actions.add_parser("show", help="one change: fields, risk, conflicts, approvals, history")
+    show.add_argument("number")
+    show.add_argument("--format", choices=FORMATS, default="table")
+    new = actions.add_parser("new", help="request a change (a draft)")
+    new.add_argument("--title", required=True)
+    new.add_argument("--type", dest="change_type", choices=[t.value for t in ChangeType], default="normal")
+    new.add_argument("--module", action="append", required=True, metavar="CODE")
+    new.add_argument("--unit", action="append", required=True, metavar="CODE")
+    new.add_argument("--template", metavar="NAME", help="a standard change's template (see `change templates`)")
+    new.add_argument("--start", type=moment, metavar="TIME", help=f"planned window start; {TIME_HELP}")
+    new.add_argument("--hours", type=hours, default=3, help="planned window length in hours, e.g. 3 or 1.5 (default 3)")
+    for name in ("description", "reason", "implementation_plan", "test_plan", "backout_plan"):
+        new.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
+    edit = actions.add_parser("set", help="edit a text field or re-plan the window")
+    edit.add_argument("number")
+    edit.add_argument("--field", choices=FIELDS)
+    edit.add_argument("--text")
+    edit.add_argument("--start", type=moment, metavar="TIME", help=f"new window start; {TIME_HELP}")
+    edit.add_argument("--hours", type=hours, default=3, help="new window length in hours (default 3)")
+    assess = actions.add_parser(
+        "assess",
+        help="answer the risk questionnaire",
+        description="Questions and answers: "
+        + "; ".join(f"{q.key}={'|'.join(q.options)}" for q in DEFAULT_RULES.questions),
+    )
+    assess.add_argument("number")
+    assess.add_argument("answers", nargs="+", metavar="QUESTION=ANSWER")
+    move = actions.add_parser("move", help="move to a stage (its gate must be met)")
+    move.add_argument("number")
+    move.add_argument("stage", choices=list(STAGES))
+    move.add_argument("--note", help="why (required to cancel or to fail)")
+    for verb, decision in (("approve", "approved"), ("reject", "rejected")):
+        decide = actions.add_parser(verb, help=f"{verb} as an approver (or their delegate), with a comment")
+        decide.add_argument("number")
+        decide.add_argument("--comment", required=True)
+        decide.set_defaults(decision=decision)
+    agenda = actions.add_parser("agenda", help="the CAB agenda: changes awaiting the board in the next N days")
+    agenda.add_argument(
+        "--days",
+        type=whole(1, AGENDA_DAYS, 14),
+        default=14,
+        metavar="N",
+        help=f"the next N days, 1 to {AGENDA_DAYS} (default 14)",
+    )
+    agenda.add_argument("--out", metavar="FILE", help="write it as .pdf or .csv (else print it)")
+    actions.add_parser("templates", help="the templates of pre-approved standard changes")
+    away = actions.add_parser("away", help="while you are away, a delegate decides your approvals")
+    away.add_argument("--to", required=True, metavar="LOGIN", help="who decides in your name")
+    away.add_argument(
+        "--until", required=True, type=moment, metavar="TIME", help=f"back at; {TIME_HELP}; a day alone is its midnight"
+    )
+    away.add_argument(
+        "--from", dest="since", type=moment, metavar="TIME", help="away from (default: now), written as --until"
+    )
+    actions.add_parser("back", help="end your delegation now")
+    freezes = actions.add_parser("freezes", help="show or set the period-end freeze lengths")
+    freezes.add_argument("--set", dest="policy", metavar="'month=3,2 quarter=5,3 year=7,5'")
+    return change
+
+
+def run(workspace: Workspace, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    engine = workspace.cache()
+    verb = args.change_verb
+    with engine.connect() as conn:
+        actor = acting(workspace, conn, args.as_login)
+        if verb == "list":
+            rows = list_changes(conn, actor, now, args.which, args.search)
+            out = [
+                {"change": r.number, "stage": r.stage.value, "type": r.change_type.value, "risk": r.risk,
+                 "window": r.window, "approvals": r.approvals, "conflicts": str(len(r.conflicts) or ""),
+                 "units": r.units, "title": r.title}
+                for r in rows
+            ]  # fmt: skip
+            write_rows(sys.stdout, args.format, {"changes": out})
+            return 0
+        if verb == "show":
+            return _show(conn, actor, args, now)
+        if verb == "agenda":
+            rows = cab_agenda(conn, actor, now, args.days)
+            if args.out:
+                path = write_agenda(rows, Path(args.out).expanduser(), now, args.days)
+                print(f"Wrote {path}: {counted(len(rows), 'change')} awaiting the board in the next {args.days} days")
+            else:
+                write_rows(sys.stdout, "table", {"agenda": overview_rows(rows)})
+            return 0
+        if verb == "templates":
+            write_rows(sys.stdout, "table", {"templates": [{"name": n, "module": m} for n, m in templates(conn)]})
+            return 0
+        if verb == "freezes" and not args.policy:
+            print(f"{freeze_text(freeze_policy(conn))} (working days frozen before,after each period end)")
+            return 0
+    if verb in ("away", "back", "freezes"):
+        with engine.begin() as conn:
+            setting: SettingIntent
+            if verb == "back":
+                setting = Back()
+            elif verb == "freezes":
+                setting = SetFreezes(args.policy)
+            else:
+                setting = Away(load_actor(conn, args.to).id, args.since or now, args.until)
+            print(submit_setting(conn, actor, setting, now))
+        return 0
+    with engine.begin() as conn:
+        if verb == "new":
+            number = new_change_number(conn, workspace.client_id)
+            applied = submit_change(conn, actor, _new(conn, args, number), now)
+        else:
+            change_id = change_id_by_number(conn, args.number)
+            applied = submit_change(conn, actor, _intent(conn, args, change_id), now)
+    _report(applied, verb)
+    return 0
+
+
+def _new(conn: Any, args: argparse.Namespace, number: str) -> NewChange:
+    modules = _ids(conn, ErpModule, args.module, "ERP module")
+    units = _ids(conn, BusinessUnit, args.unit, "business unit")
+    start = args.start
+    template = None
+    if args.template:
+        named = {name.lower(): tid for tid, name in change_templates(conn)}
+        template = named.get(args.template.strip().lower())
+        if template is None:
+            raise ConsoleError(f"No change template {args.template!r}; `change templates` lists them.")
+    return NewChange(
+        new_id(), number, args.title, ChangeType(args.change_type), modules, units,
+        description=args.description, reason=args.reason, implementation_plan=args.implementation_plan,
+        test_plan=args.test_plan, backout_plan=args.backout_plan,
+        planned_start=start, planned_end=start + timedelta(hours=args.hours) if start else None,
+        template_id=template,
+    )  # fmt: skip
+
+
+def templates(conn: Any) -> list[tuple[str, str]]:
+    query = select(ChangeTemplate.name, ErpModule.code).join(ErpModule, isouter=True).order_by(ChangeTemplate.name)
+    return [(name, code or "any") for name, code in conn.execute(query)]
+
+
+def _ids(conn: Any, model: Any, codes: list[str], what: str) -> frozenset[Any]:
+    wanted = {c.upper() for c in codes}
+    found = dict(conn.execute(select(model.code, model.id).where(model.code.in_(wanted))).all())
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise ConsoleError(f"No {what} {', '.join(missing)} here.")
+    return frozenset(found.values())
+
+
+def _intent(conn: Any, args: argparse.Namespace, change_id: Any) -> ChangeIntent:
+    row = conn.execute(select(CHANGES).where(ChangeRequest.id == change_id)).one()
+    verb = args.change_verb
+    if verb == "move":
+        return MoveStage(change_id, STAGES[args.stage], ChangeStage(row.stage), args.note)
+    if verb in ("approve", "reject"):
+        return Decide(change_id, ApprovalDecision(args.decision), args.comment)
+    if verb == "assess":
+        pairs = [a.partition("=") for a in args.answers]
+        if any(not sep for _, sep, _ in pairs):
+            raise ConsoleError("Give answers as QUESTION=ANSWER, e.g. tested=yes.")
+        return AssessRisk(change_id, {k: v for k, _, v in pairs})
+    if args.start is not None:
+        return EditChange(change_id, "window", (args.start, args.start + timedelta(hours=args.hours)),
+                          (row.planned_start, row.planned_end))  # fmt: skip
+    if not args.field or args.text is None:
+        raise ConsoleError("Say what to change: --field NAME --text TEXT, or --start for the window.")
+    return EditChange(change_id, args.field, args.text, getattr(row, args.field))
+
+
+def _report(applied: ChangeApplied, verb: str) -> None:
+    done = {"new": "Requested", "move": "Moved", "approve": "Decided on", "reject": "Decided on",
+            "assess": "Assessed", "set": "Updated"}[verb]  # fmt: skip
+    print(f"{done} {applied.number}: now {LABELS[applied.stage].lower()}")
+    if applied.risk is not None:
+        print(f"Risk {applied.risk.level.value}: " + "; ".join(applied.risk.reasons))
+    for conflict in applied.conflicts:
+        print(f"Conflict ({conflict.kind}): {conflict.explanation}")
+
+
+def _show(conn: Any, actor: Any, args: argparse.Namespace, now: datetime) -> int:
+    detail = load_change(conn, actor, change_id_by_number(conn, args.number), now)
+    row, change = detail.row, detail.change
+    fields = {
+        "change": row.number,
+        "title": row.title,
+        "type": row.change_type.value,
+        "stage": LABELS[row.stage],
+        "risk": row.risk or "not assessed",
+        "requested by": row.requester,
+        "window": row.window or "not planned",
+        "modules": row.modules,
+        "units": row.units,
+        "approvals": row.approvals or "none asked yet",
+    } | {name.replace("_", " "): (getattr(change, name) or "") for name in FIELDS[1:]}
+    sections = {
+        "change": [{"field": k, "value": v} for k, v in fields.items()],
+        "risk": [{"why": r} for r in detail.risk_reasons],
+        "conflicts": [{"kind": c.kind, "explanation": c.explanation} for c in row.conflicts],
+        "approvals": [_approval(a) for a in detail.approvals],
+        "history": [
+            {"at": f"{h.at:%Y-%m-%d %H:%M}", "by": h.who, "what": h.what, "why": h.why} for h in detail.history
+        ],
+    }
+    write_rows(sys.stdout, args.format, sections)
+    return 0
+
+
+def _approval(line: ApprovalLine) -> dict[str, str]:
+    return {
+        "policy": line.policy,
+        "approver": line.approver,
+        "decided by": line.decided_by,
+        "decision": line.decision.value,
+        "comment": line.comment,
+        "at": f"{line.decided_at:%Y-%m-%d %H:%M}" if line.decided_at else "",
+    }

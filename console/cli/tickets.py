@@ -1,0 +1,307 @@
+"""`support-console ticket …`: the queue and the incident workflow from the command line.
+
+The same services as the window (``console.tickets.queue``, ``console.tickets.detail``, ``console.tickets.service``),
+with the same validation and messages, acting as the workspace's user — or, in a demo
+workspace, as anyone (``--as LOGIN``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from console.cli.values import MOST_TICKETS, duration, whole
+from console.errors import ConsoleError
+from console.sla.evidence import clock_rows, write_rows
+from console.store.codes import check_codes
+from console.store.workspace import Workspace
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.detail import load_detail
+from console.tickets.queue import Column, QueueFilter, Sort
+from console.tickets.workflow import LABELS, Actor
+from models import BusinessUnit, DeploymentInfo, ErpModule, Impact, Priority, TicketKind, TicketStatus, Urgency, User
+
+# A priority given without impact and urgency: the pair the matrix turns into it.
+IMPACT_URGENCY = {
+    Priority.CRITICAL: (Impact.HIGH, Urgency.HIGH),
+    Priority.HIGH: (Impact.HIGH, Urgency.MEDIUM),
+    Priority.MEDIUM: (Impact.MEDIUM, Urgency.MEDIUM),
+    Priority.LOW: (Impact.LOW, Urgency.LOW),
+}
+STATUS_CHOICES = [s.value for s in TicketStatus] + ["open", "all"]
+FORMATS = ("table", "csv", "json")
+BREACHING_HOURS = 365 * 24  # SLA targets run hours to days; a horizon past a year warns of nothing
+
+
+def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+
+    tier = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
+    ticket: argparse.ArgumentParser = verbs.add_parser(
+        "ticket",
+        help="list, show, log and work tickets",
+        description="The ticket queue and the incident workflow: the same rules as the window.",
+    )
+    ticket.add_argument("--as", dest="as_login", metavar="LOGIN", help="act as this user (demo workspaces only)")
+    actions = ticket.add_subparsers(dest="ticket_verb", metavar="ACTION", required=True, parser_class=parser_class)
+    listing = actions.add_parser("list", help="tickets matching filters (open ones by default)")
+    listing.add_argument("--status", action="append", choices=STATUS_CHOICES, help="a status, 'open' or 'all'")
+    listing.add_argument("--priority", action="append", choices=[p.value for p in Priority])
+    listing.add_argument("--unit", action="append", default=[], metavar="CODE")
+    listing.add_argument("--module", action="append", default=[], metavar="CODE")
+    listing.add_argument("--assignee", metavar="LOGIN")
+    listing.add_argument("--tier", type=tier, action="append", metavar="0-3", help="support tier, 0 to 3")
+    listing.add_argument("--mine", action="store_true", help="assigned to me")
+    listing.add_argument("--unassigned", action="store_true")
+    listing.add_argument(
+        "--breaching",
+        type=duration("hours", BREACHING_HOURS, "24"),
+        metavar="HOURS",
+        help="due within this many hours, e.g. 24 or 0.5",
+    )
+    listing.add_argument("--search", default="", metavar="TEXT", help="words in number, title, description or notes")
+    listing.add_argument("--sort", choices=[c.value for c in Column], default=Column.SLA.value)
+    listing.add_argument("--desc", action="store_true", help="sort descending")
+    listing.add_argument(
+        "--limit", type=whole(1, MOST_TICKETS, 200), default=200, metavar="N", help="show at most N (default 200)"
+    )
+    listing.add_argument("--format", choices=FORMATS, default="table")
+    show = actions.add_parser("show", help="one ticket: fields, SLA, notes, history")
+    show.add_argument("number")
+    show.add_argument("--format", choices=FORMATS, default="table")
+    new = actions.add_parser("new", help="log a ticket")
+    new.add_argument("--title", required=True)
+    new.add_argument("--unit", required=True, metavar="CODE")
+    new.add_argument("--module", required=True, metavar="CODE")
+    new.add_argument("--priority", choices=[p.value for p in Priority], help="default: from impact × urgency")
+    new.add_argument("--impact", choices=[i.value for i in Impact])
+    new.add_argument("--urgency", choices=[u.value for u in Urgency])
+    new.add_argument("--reason", help="why the priority differs from impact × urgency")
+    new.add_argument("--description", default="")
+    new.add_argument("--kind", choices=[k.value for k in TicketKind], default=TicketKind.INCIDENT.value)
+    new.add_argument("--reporter", metavar="LOGIN", help="who reported it (default: you)")
+    change = actions.add_parser("set", help="change status, priority, assignee, tier or module")
+    change.add_argument("number")
+    change.add_argument("--status", choices=[s.value for s in TicketStatus])
+    change.add_argument("--priority", choices=[p.value for p in Priority])
+    change.add_argument("--assignee", metavar="LOGIN", help="a login, or 'none' to unassign")
+    change.add_argument("--tier", type=tier, metavar="0-3", help="support tier, 0 to 3")
+    change.add_argument("--module", metavar="CODE")
+    change.add_argument("--reason", help="why (required to pend, resolve, reopen or change priority)")
+    note = actions.add_parser("note", help="add a public comment, or an internal work note")
+    note.add_argument("number")
+    note.add_argument("text")
+    note.add_argument("--internal", action="store_true", help="a work note, not shown to the reporter")
+    return ticket
+
+
+def acting(workspace: Workspace, conn: Connection, as_login: str | None) -> Actor:
+    """The person the command acts as: the workspace's user, or anyone in a demo workspace."""
+    user = workspace.settings.get("user")
+    if as_login and as_login != user:
+        kind = conn.execute(select(DeploymentInfo.value).where(DeploymentInfo.key == "kind")).scalar()
+        if kind != "demo":
+            raise ConsoleError("--as works only in a demo workspace; here you act as the workspace's user.")
+        user = as_login
+    if not user:
+        raise ConsoleError("No user set for this workspace; set one with `support-console settings user LOGIN`.")
+    return tickets.load_actor(conn, str(user))
+
+
+def run(workspace: Workspace, args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    engine = workspace.cache()
+    with engine.connect() as conn:
+        actor = acting(workspace, conn, args.as_login)
+        if args.ticket_verb == "list":
+            return _list(conn, actor, args, now)
+        if args.ticket_verb == "show":
+            return _show(conn, actor, args, now)
+    intents: list[tickets.Intent]
+    with engine.begin() as conn:
+        if args.ticket_verb == "new":
+            intents = [_new(conn, workspace, actor, args)]
+        elif args.ticket_verb == "note":
+            found = _ticket(conn, actor, args.number)
+            intents = [tickets.add_note(found.id, args.text, internal=args.internal)]
+        else:
+            intents = _set(conn, actor, args)
+    applied = tickets.execute(engine, actor, intents, now)
+    number = applied[0].number
+    done = {"new": "Logged", "note": "Noted on", "set": "Updated"}[args.ticket_verb]
+    print(f"{done} {number} ({sum(a.events for a in applied)} audit events) as {actor.login}")
+    return 0
+
+
+def _ticket(conn: Connection, actor: Actor, number: str) -> queue.QueueRow:
+    found = queue.row_by_number(conn, actor, number)
+    if found is None:
+        raise ConsoleError(f"No ticket {number.strip().upper()!r} that you can see in this workspace.")
+    return found
+
+
+def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
+    statuses: tuple[TicketStatus, ...] = queue.OPEN_STATUSES
+    if args.status:
+        chosen = set(args.status)
+        if "all" in chosen:
+            statuses = tuple(TicketStatus)
+        else:
+            picked = {TicketStatus(s) for s in chosen - {"open"}} | (
+                set(queue.OPEN_STATUSES) if "open" in chosen else set()
+            )
+            statuses = tuple(s for s in TicketStatus if s in picked)
+    flt = QueueFilter(
+        statuses=statuses,
+        priorities=tuple(Priority(p) for p in args.priority or ()),
+        units=tuple(u.upper() for u in args.unit),
+        modules=tuple(m.upper() for m in args.module),
+        assignee=args.assignee,
+        tiers=tuple(args.tier or ()),
+        mine=args.mine,
+        unassigned=args.unassigned,
+        breaching_within_hours=args.breaching,
+        search=args.search,
+    )
+    check_codes(conn, flt.units, flt.modules)
+    rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit)
+    total = queue.count(conn, actor, flt, now)
+    out = [
+        {
+            "number": r.number,
+            "priority": r.priority.value,
+            "status": r.status.value,
+            "unit": r.unit,
+            "module": r.module,
+            "assignee": r.assignee or "",
+            "tier": str(r.tier),
+            "age_h": f"{r.age(now).total_seconds() / 3600:.0f}",
+            "sla": r.band(now),
+            "due": f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "",
+            "title": r.title,
+        }
+        for r in rows
+    ]
+    write_rows(sys.stdout, args.format, {"tickets": out})
+    if args.format == "table":
+        print(f"{len(out):,} of {total:,} tickets" if total > len(out) else f"{total:,} tickets", file=sys.stderr)
+    return 0
+
+
+def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
+    detail = load_detail(conn, actor, args.number, now)
+    row = detail.row
+    fields = {
+        "number": detail.number,
+        "title": row["title"],
+        "status": LABELS[TicketStatus(row["status"])],
+        "priority": str(row["priority"]),
+        "impact / urgency": f"{row['impact']} / {row['urgency']}",
+        "unit": detail.names["unit"],
+        "module": detail.names["module"],
+        "tier": str(row["tier"]),
+        "group": detail.names["group"],
+        "assignee": detail.names["assignee"],
+        "reporter": detail.names["reporter"],
+        "created": f"{row['created_at']:%Y-%m-%d %H:%M} UTC",
+        "problem": detail.names["problem"],
+        "change": detail.names["change"],
+        "vendor": row["vendor"] or "",
+        "description": row["description"],
+    }
+    sections = {
+        "ticket": [{"field": k, "value": str(v)} for k, v in fields.items()],
+        "sla": clock_rows(detail.number, detail.sla),
+        "notes": [
+            {
+                "at": f"{n.at:%Y-%m-%d %H:%M}",
+                "author": n.author,
+                "kind": "work note" if n.internal else "comment",
+                "text": n.body,
+            }
+            for n in detail.notes
+        ],
+        "history": [
+            {
+                "at": f"{c.at:%Y-%m-%d %H:%M}",
+                "by": c.actor,
+                "field": c.field,
+                "from": c.old,
+                "to": c.new,
+                "reason": c.reason or "",
+            }
+            for c in detail.history
+        ],
+    }
+    write_rows(sys.stdout, args.format, sections)
+    return 0
+
+
+def _code_id(conn: Connection, model: Any, code: str, label: str) -> uuid.UUID:
+    found = conn.execute(select(model.id).where(model.code == code.strip().upper())).scalar()
+    if found is None:
+        known = ", ".join(conn.execute(select(model.code).order_by(model.code)).scalars())
+        raise ConsoleError(f"No {label} {code!r}; known: {known}.")
+    return uuid.UUID(str(found))
+
+
+def _user_id(conn: Connection, login: str) -> uuid.UUID:
+    found = conn.execute(select(User.id).where(User.login == login)).scalar()
+    if found is None:
+        raise ConsoleError(f"No user {login!r} here.")
+    return uuid.UUID(str(found))
+
+
+def _new(conn: Connection, workspace: Workspace, actor: Actor, args: argparse.Namespace) -> tickets.CreateTicket:
+    priority = Priority(args.priority) if args.priority else None
+    impact, urgency = IMPACT_URGENCY[priority or Priority.MEDIUM]
+    impact = Impact(args.impact) if args.impact else impact
+    urgency = Urgency(args.urgency) if args.urgency else urgency
+    kind = TicketKind(args.kind)
+    return tickets.CreateTicket(
+        uuid.uuid4(),
+        kind,
+        args.title,
+        args.description,
+        impact,
+        urgency,
+        _code_id(conn, BusinessUnit, args.unit, "business unit"),
+        _code_id(conn, ErpModule, args.module, "ERP module"),
+        _user_id(conn, args.reporter) if args.reporter else actor.id,
+        tickets.new_ticket_number(conn, kind, workspace.client_id, workspace.reserve_numbers),
+        priority,
+        args.reason,
+    )
+
+
+def _set(conn: Connection, actor: Actor, args: argparse.Namespace) -> list[tickets.Intent]:
+    row = queue.row_by_number(conn, actor, args.number)
+    if row is None:
+        raise ConsoleError(f"No ticket {args.number.strip().upper()!r} that you can see in this workspace.")
+    current = conn.execute(select(tickets.TICKETS).where(tickets.TICKETS.c.id == row.id)).one()._mapping
+    intents: list[tickets.Intent] = []
+    if args.assignee is not None:
+        assignee = None if args.assignee.lower() == "none" else _user_id(conn, args.assignee)
+        intents.append(tickets.assign(row.id, assignee, base=current["assignee_id"]))
+    if args.priority:
+        intents.append(
+            tickets.set_priority(row.id, Priority(args.priority), base=current["priority"], reason=args.reason)
+        )
+    if args.module:
+        module = _code_id(conn, ErpModule, args.module, "ERP module")
+        intents.append(tickets.set_module(row.id, module, base=current["module_id"]))
+    if args.tier is not None:
+        intents.append(tickets.move_tier(row.id, args.tier, base=current["tier"], reason=args.reason))
+    if args.status:
+        status = TicketStatus(args.status)
+        # After an assignment of a New ticket the status is Assigned: the next move starts from there.
+        base = TicketStatus.ASSIGNED if args.assignee and current["status"] == TicketStatus.NEW else current["status"]
+        intents.append(tickets.set_status(row.id, status, base=base, reason=args.reason))
+    if not intents:
+        raise ConsoleError("Nothing to change: give --status, --priority, --assignee, --tier or --module.")
+    return intents

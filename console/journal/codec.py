@@ -1,0 +1,106 @@
+"""Intents as JSON for the outbox: every value tagged with its type, so the shared database
+applies exactly the intent the person made (ids, enums, times, bytes and sets included)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from models import changes as model_changes
+from models import enums as model_enums
+from models import org as model_org
+
+INTENT_KINDS = frozenset(
+    {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
+     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "ResolveChangeConflict",
+     "Away", "Back", "SetFreezes", "PlanRelease", "MoveRelease", "CancelRelease"}
+)  # fmt: skip
+
+
+def intent_class(kind: str) -> type[Any]:
+    """The intent class of a kind. Imported here, not at the top: the services record their
+    intents through this module, so it cannot import them first."""
+    from console.changes import service as changes
+    from console.releases import service as releases
+    from console.tickets import service as tickets
+
+    if kind not in INTENT_KINDS:
+        raise KeyError(kind)
+    found: type[Any] = getattr(tickets, kind, None) or getattr(releases, kind, None) or getattr(changes, kind)
+    return found
+
+
+ENUMS: dict[str, type[enum.Enum]] = {
+    cls.__name__: cls
+    for module in (model_enums, model_org, model_changes)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and issubclass(cls, enum.Enum) and cls.__module__ == module.__name__
+}
+
+
+class CodecError(ValueError):
+    pass
+
+
+def _encode(value: Any) -> Any:
+    if value is None or (isinstance(value, bool | int | float | str) and not isinstance(value, enum.Enum)):
+        return value
+    if isinstance(value, enum.Enum):
+        return {"$enum": type(value).__name__, "v": value.value}
+    if isinstance(value, uuid.UUID):
+        return {"$uuid": value.hex}
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, frozenset | set):
+        return {"$set": sorted((_encode(v) for v in value), key=json.dumps)}
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(v) for v in value]}
+    if isinstance(value, Mapping):
+        return {"$map": {str(k): _encode(v) for k, v in value.items()}}
+    raise CodecError(f"cannot store a {type(value).__name__} in the outbox")
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    if "$enum" in value:
+        return ENUMS[value["$enum"]](value["v"])
+    if "$uuid" in value:
+        return uuid.UUID(hex=value["$uuid"])
+    if "$dt" in value:
+        return datetime.fromisoformat(value["$dt"])
+    if "$bytes" in value:
+        return base64.b64decode(value["$bytes"])
+    if "$set" in value:
+        return frozenset(_decode(v) for v in value["$set"])
+    if "$tuple" in value:
+        return tuple(_decode(v) for v in value["$tuple"])
+    if "$map" in value:
+        return {k: _decode(v) for k, v in value["$map"].items()}
+    raise CodecError(f"unknown value in the outbox: {value!r}")
+
+
+def dumps(intent: Any) -> tuple[str, bytes]:
+    """The intent's kind and its JSON payload."""
+    kind = type(intent).__name__
+    if kind not in INTENT_KINDS:
+        raise CodecError(f"{kind} is not an intent the outbox carries")
+    fields = {f.name: _encode(getattr(intent, f.name)) for f in dataclasses.fields(intent)}
+    return kind, json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def loads(kind: str, payload: bytes) -> Any:
+    try:
+        cls = intent_class(kind)
+        fields = json.loads(payload.decode("utf-8"))
+        return cls(**{name: _decode(value) for name, value in fields.items()})
+    except (KeyError, TypeError, ValueError) as error:
+        raise CodecError(f"an outbox entry of kind {kind!r} cannot be read: {error}") from error

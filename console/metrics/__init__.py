@@ -1,0 +1,1 @@
+"""Service metrics: SQL aggregates over the stored SLA outcomes, their charts, and the manager's report."""
