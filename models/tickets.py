@@ -150,7 +150,7 @@ class AuditEvent(HasId, Base):
 
     ``seq`` numbers the events of one entity (``entity_type``, ``entity_id``) 1, 2, 3… in the
     order they were written: each writer takes one more than the entity's highest so far
-    (``console.journal.history.next_seq``). It orders events at the same instant, which a timestamp
+    (``console.journal.audit.next_seq``). It orders events at the same instant, which a timestamp
     alone cannot, so every database and every desk replays them alike.
     """
 

@@ -11,14 +11,13 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from console.access import Actor, load_actor
 from console.store import derived
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
 from console.sync import client
 from console.sync.server import SYNCED
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor
 from models import BusinessUnit, Membership, Role, Ticket, TicketStatus, User, table_of
 from tests.conftest import MemoryKeyring, copy_workspace
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import platform
+from importlib.metadata import version
 
-import sqlalchemy
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QIcon
@@ -33,7 +33,7 @@ class AboutDialog(QDialog):
             f"<p><b>Workspace</b> {workspace.home}<br><b>Local cache</b> {workspace.cache_path}"
             f"<br><b>Shared database</b> {describe(workspace.shared_url())}</p>"
             f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}"
-            f" · SQLAlchemy {sqlalchemy.__version__}</p><p>MIT licence.</p>"
+            f" · SQLAlchemy {version('SQLAlchemy')}</p><p>MIT licence.</p>"
         )
         self.text.setObjectName("about-text")
         self.text.setWordWrap(True)

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QWidget
 
 from console.store.workspace import Workspace
 from views.errors import install_excepthook
-from views.launch import trace
 from views.look import create_application
 from views.main_window import MainWindow
+from views.startup_trace import trace
 
 
 def run(workspace: Workspace, splash: QWidget | None = None) -> int:

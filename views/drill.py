@@ -5,95 +5,20 @@ Both read the cache on the database worker; the dialogs fill in when the answer 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
-    QLabel,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from console.metrics.queries import Drill, DrillRow, drill_tickets
-from console.sla.store import ticket_id_by_number, ticket_sla
-from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, timeline_lines
-from console.store.database import connect
-from console.store.workspace import Workspace
+from console.desk import Desk, DrillResult, Evidence
+from console.metrics.queries import Drill
+from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS
 from views.errors import show_error
+from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
 
-Index = QModelIndex | QPersistentModelIndex
 DRILL_COLUMNS = ("Ticket", "Priority", "Status", "Unit", "Module", "When (UTC)", "SLA", "Title")
-
-
-@dataclass(frozen=True)
-class DrillResult:
-    rows: list[DrillRow]
-    total: int
-
-
-def load_drill(workspace: Workspace, drill: Drill) -> DrillResult:
-    with connect(workspace.cache()) as conn:
-        rows, total = drill_tickets(conn, drill)
-    return DrillResult(rows, total)
-
-
-class RowsModel(QAbstractTableModel):
-    """A read-only table of string rows (small: a drill-down list, an SLA timeline)."""
-
-    def __init__(self, columns: tuple[str, ...] | list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.rows: list[list[str]] = []
-
-    def set_rows(self, rows: list[list[str]]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.columns)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            return self.rows[index.row()][index.column()]
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> str | None:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section]
-        return None
-
-
-def rows_table(model: RowsModel, name: str) -> QTableView:
-    """A read-only, row-selecting table of a RowsModel."""
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    return view
-
-
-def _when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
 class DrillDialog(QDialog):
@@ -102,7 +27,7 @@ class DrillDialog(QDialog):
     open_ticket = Signal(str)
     loaded = Signal(object)
 
-    def __init__(self, workspace: Workspace, runner: TaskRunner, drill: Drill, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, drill: Drill, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("drill-dialog")
         self.setWindowTitle(drill.title)
@@ -119,13 +44,14 @@ class DrillDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.drill = drill
-        runner.op(load_drill, workspace, drill, label="Listing tickets…").success(self._show).failure(
-            self._failed
-        ).run()
+        runner.op(desk.drill, drill, label="Listing tickets…").success(self._show).failure(self._failed).run()
 
     def _show(self, result: DrillResult) -> None:
         self.model.set_rows(
-            [[r.number, r.priority, r.status, r.unit, r.module, _when(r.when), r.state, r.title] for r in result.rows]
+            [
+                [r.number, r.priority, r.status, r.unit, r.module, when_text(r.when), r.state, r.title]
+                for r in result.rows
+            ]
         )
         shown = f"{len(result.rows):,} of {result.total:,}" if len(result.rows) < result.total else f"{result.total:,}"
         self.caption.setText(f"{self.drill.title} · {shown} tickets, latest first · Enter opens one")
@@ -142,26 +68,13 @@ class DrillDialog(QDialog):
         self.open_ticket.emit(self.model.rows[index.row()][0])
 
 
-@dataclass(frozen=True)
-class Evidence:
-    number: str
-    clocks: list[list[str]]  # in words, as ``console.sla.words`` gives them
-    timeline: list[list[str]]
-
-
-def load_evidence(workspace: Workspace, number: str, now: datetime) -> Evidence:
-    with connect(workspace.cache()) as conn:
-        result = ticket_sla(conn, ticket_id_by_number(conn, number), now)
-    return Evidence(number, clock_lines(result), timeline_lines(result))
-
-
 class SlaDialog(QDialog):
     """One ticket's SLA clocks and timeline: every start, pause, resume and stop, as evidence."""
 
     loaded = Signal(object)
 
     def __init__(
-        self, workspace: Workspace, runner: TaskRunner, number: str, now: datetime, parent: QWidget | None = None
+        self, desk: Desk, runner: TaskRunner, number: str, now: datetime, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("sla-dialog")
@@ -180,9 +93,7 @@ class SlaDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.reject)
-        runner.op(load_evidence, workspace, number, now, label="Computing SLA…").success(self._show).failure(
-            self._failed
-        ).run()
+        runner.op(desk.evidence, number, now, label="Computing SLA…").success(self._show).failure(self._failed).run()
 
     def _show(self, evidence: Evidence) -> None:
         self.clocks.set_rows(evidence.clocks)

@@ -1,24 +1,17 @@
 """`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
 
 Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.snapshot``
-modules are imported before the last session's first screen is on screen; the database layer
-and the real window follow, and take its place once the live queue is read.
+/ ``views.startup_trace`` modules are imported before the last session's first screen is on screen;
+the database layer and the real window (``views.app``) follow, and take its place once the live queue
+is read. Nothing imports this module back.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
 
-STARTED = time.perf_counter()
-
-
-def trace(what: str) -> None:
-    """Start-up milestones for the benchmark (``SUPPORT_CONSOLE_TRACE=1``)."""
-    if os.environ.get("SUPPORT_CONSOLE_TRACE"):
-        print(f"{what} {1000 * (time.perf_counter() - STARTED):.0f} ms", flush=True)
+from views.startup_trace import trace
 
 
 def main(argv: list[str] | None = None) -> int:

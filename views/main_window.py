@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal, SignalInstance
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,16 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 import resources
+from console.access import Actor, Can
+from console.desk import Desk
 from console.errors import ConsoleError
-from console.store.database import connect, describe
+from console.store.database import describe
 from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
-from console.sync.client import SyncState, download_if_empty
-from console.tickets import queue
-from console.tickets.queue import QueueFilter
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor, Can
-from models import TicketStatus
+from console.sync.client import SyncState
 from views.about import AboutDialog
 from views.errors import show_error
 from views.pages import PAGES
@@ -40,27 +35,8 @@ from views.sync_view import SyncController, describe_state
 from views.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from views.change_view import ChangeView
+    from views.changes.view import ChangeView
     from views.ticket_view import TicketView
-
-
-def count_visible(workspace: Workspace, actor: Actor) -> int:
-    with connect(workspace.cache()) as conn:
-        return queue.count(conn, actor, QueueFilter(statuses=tuple(TicketStatus)), datetime.now(UTC))
-
-
-def open_desk(workspace: Workspace, progress: Callable[[str], None] | None = None) -> Actor:
-    """The cache opened (migrated if needed), its first download done for a newly connected desk, and the
-    person this workspace works as."""
-    user = workspace.settings.get("user")
-    if not user:
-        raise ConsoleError(
-            "This workspace has no user yet: create a demo (support-console demo) or set one "
-            "(support-console settings user LOGIN)."
-        )
-    download_if_empty(workspace, progress)
-    with connect(workspace.cache()) as conn:
-        return load_actor(conn, str(user))
 
 
 class MainWindow(QMainWindow):
@@ -103,6 +79,7 @@ class MainWindow(QMainWindow):
         self.ticket_view: TicketView | None = None
         self.change_view: ChangeView | None = None
         self.sync: SyncController | None = None
+        self.desk: Desk | None = None
         self.actor: Actor | None = None
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
@@ -138,20 +115,20 @@ class MainWindow(QMainWindow):
         # Imported here, not at the top: matplotlib costs start-up time only when charts are wanted.
         from views.metrics_view import MetricsView
 
-        view = MetricsView(self.workspace, self.runner, actor=self.actor)
+        assert self.desk is not None  # the navigation builds pages once the desk is open
+        view = MetricsView(self.desk, self.runner)
         self._put_page("metrics", view)
         self.metrics_view = view
         view.start()
 
     def change_page(self) -> ChangeView | None:
         """The change approval view, built the first time it is shown (once the user is known)."""
-        if self.change_view is None and self.actor is not None:
-            from views.change_view import ChangeView as View
+        if self.change_view is None and self.desk is not None:
+            from views.changes.view import ChangeView as View
 
-            view = View(self.workspace, self.runner, self.actor)
+            view = View(self.desk, self.runner)
             self._put_page("changes", view)
             self.change_view = view
-            self._push_edits_of(view.applied)
             view.start()
         return self.change_view
 
@@ -227,14 +204,15 @@ class MainWindow(QMainWindow):
 
         All of it off the UI thread, in that order on the database worker.
         """
-        self.runner.op(open_desk, self.workspace, self.first_download.emit, label="Opening the local cache…").success(
+        self.runner.op(Desk.open, self.workspace, self.first_download.emit, label="Opening the local cache…").success(
             self._desk_ready
         ).failure(self._summary_failed).run()
 
-    def _desk_ready(self, actor: Actor) -> None:
-        self.actor = actor
+    def _desk_ready(self, desk: Desk) -> None:
+        self.desk, self.actor = desk, desk.actor
+        actor = desk.actor
         self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
-        self.queue_view = QueueView(self.workspace, self.runner, actor)
+        self.queue_view = QueueView(desk, self.runner)
         self.queue_view.open_ticket.connect(self.open_ticket)
         self.queue_view.model.loaded.connect(self._first_screen, Qt.ConnectionType.SingleShotConnection)
         self._put_page("queue", self.queue_view)
@@ -252,14 +230,12 @@ class MainWindow(QMainWindow):
 
     def open_new_ticket(self) -> QDialog | None:
         """The log-a-ticket dialog (Ctrl+N); the new ticket opens when it is logged."""
-        if self.actor is None or self.queue_view is None:
+        if self.desk is None or self.queue_view is None:
             return None
         from views.new_ticket import NewTicketDialog
 
-        dialog = NewTicketDialog(self.workspace, self.runner, self.actor, self.queue_view.choices, self)
+        dialog = NewTicketDialog(self.desk, self.runner, self.queue_view.choices, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.created.connect(self.queue_view.model.reload)
-        self._push_edits_of(dialog.created)
         dialog.created.connect(self.open_ticket)
         dialog.open()
         return dialog
@@ -286,46 +262,22 @@ class MainWindow(QMainWindow):
         if not automatic:
             self.status_sync.setText("Sync on demand (F9)")
             return
-        for signal in self._edit_signals():
-            signal.connect(self.sync.edited)
         self.sync.start()
-
-    def _edit_signals(self) -> list[SignalInstance]:
-        """The views' "something was edited here" signals, for the views built so far."""
-        signals: list[SignalInstance] = []
-        if self.queue_view is not None:
-            signals.append(self.queue_view.triaged)
-        if self.ticket_view is not None:
-            signals.append(self.ticket_view.edited)
-        if self.change_view is not None:
-            signals.append(self.change_view.applied)
-        return signals
-
-    def _push_edits_of(self, signal: SignalInstance) -> None:
-        if self.sync is not None and self.sync.timer.isActive():
-            signal.connect(self.sync.edited)
 
     def _synced(self, state: SyncState) -> None:
         text, tip = describe_state(state)
         self.status_sync.setText(text)
         self.status_sync.setToolTip(tip)
         self.status_sync.setMinimumWidth(self.status_sync.sizeHint().width())  # laid out now, never clipped
-        if state.pulled and self.queue_view is not None:  # others' edits arrived: show them
-            self.queue_view.model.reload()
-        if state.pulled and self.change_view is not None:
-            self.change_view.reload()
         self.synced.emit(state)
 
     def open_conflicts(self) -> QDialog | None:
-        if self.actor is None:
+        if self.desk is None:
             return None
         from views.sync_view import ConflictsDialog
 
-        dialog = ConflictsDialog(self.workspace, self.runner, self.actor, self)
+        dialog = ConflictsDialog(self.desk, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._push_edits_of(dialog.resolved)
-        if self.queue_view is not None:
-            dialog.resolved.connect(lambda _number: self.queue_view.model.reload() if self.queue_view else None)
         dialog.open()
         return dialog
 
@@ -340,17 +292,15 @@ class MainWindow(QMainWindow):
 
     def ticket_page(self) -> TicketView | None:
         """The ticket detail, built the first time it is wanted (after the queue's first screen)."""
-        if self.ticket_view is None and self.queue_view is not None and self.actor is not None:
+        if self.ticket_view is None and self.queue_view is not None and self.desk is not None:
             from views.ticket_view import TicketView as View  # with the SLA engine: loaded when first wanted
 
-            view = View(self.workspace, self.runner, self.actor)
+            view = View(self.desk, self.runner)
             view.set_choices(self.queue_view.choices)
             self.queue_view.choices_loaded.connect(view.set_choices)
             view.navigate.connect(self.step_ticket)
-            view.edited.connect(self.queue_view.model.reload)
             self._put_page("ticket", view)
             self.ticket_view = view
-            self._push_edits_of(view.edited)
         return self.ticket_view
 
     def open_ticket(self, number: str) -> None:
@@ -372,7 +322,8 @@ class MainWindow(QMainWindow):
         self.summary = summary
         if self.actor is not None and self.actor.scoped:  # a super-user counts only what they may see
             self.status_cache.setText("Cache: counting your units' tickets…")
-            self.runner.op(count_visible, self.workspace, self.actor, label="Counting…").success(
+            assert self.desk is not None
+            self.runner.op(self.desk.count_visible, label="Counting…").success(
                 lambda n: self.status_cache.setText(f"Cache: {n:,} tickets in your units")
             ).run()
         else:

@@ -6,8 +6,7 @@ Imported only when the view is first opened, so matplotlib stays out of start-up
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,14 +24,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Connection, select
 
+from console.desk import Desk, MetricChoices
 from console.metrics import charts
-from console.metrics.queries import Dashboard, Drill, Filter, dashboard
-from console.store.database import connect
-from console.store.workspace import Workspace
-from console.tickets.workflow import Actor
-from models import BusinessUnit, ErpModule, Priority
+from console.metrics.queries import Dashboard, Drill, Filter
+from models import Priority
 from views.drill import DrillDialog, SlaDialog
 from views.tasks import TaskRunner
 
@@ -40,39 +36,6 @@ DialogT = TypeVar("DialogT", bound=QDialog)
 
 PERIODS = (("Last 3 months", 91), ("Last 6 months", 182), ("Last 12 months", 365), ("Last 24 months", 730))
 ALL = "All"
-
-
-@dataclass(frozen=True)
-class Choices:
-    units: list[str]
-    modules: list[str]
-
-
-def scope_codes(conn: Connection, actor: Actor | None) -> tuple[str, ...]:
-    """The codes of the only units this person may see (a super-user's), or () for all."""
-    if actor is None or not actor.scoped:
-        return ()
-    ids = sorted(actor.units, key=str)
-    return tuple(
-        conn.execute(select(BusinessUnit.code).where(BusinessUnit.id.in_(ids)).order_by(BusinessUnit.code)).scalars()
-    )
-
-
-def load_choices(workspace: Workspace, actor: Actor | None = None) -> Choices:
-    with connect(workspace.cache()) as conn:
-        scope = scope_codes(conn, actor)
-        units = list(conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars())
-        units = [u for u in units if not scope or u in scope]
-        modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
-    return Choices(units, modules)
-
-
-def load_dashboard(workspace: Workspace, flt: Filter, now: datetime, actor: Actor | None = None) -> Dashboard:
-    with connect(workspace.cache()) as conn:
-        scope = scope_codes(conn, actor)
-        if scope:  # a super-user's "All" is all of their own units, and nothing beyond
-            flt = flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
-        return dashboard(conn, flt, now)
 
 
 class Chart(FigureCanvasQTAgg):
@@ -89,18 +52,18 @@ class MetricsView(QWidget):
 
     def __init__(
         self,
-        workspace: Workspace,
+        desk: Desk,
         runner: TaskRunner,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        actor: Actor | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
-        """``actor``: who is looking; a super-user sees only their business units."""
+        """A super-user sees only their business units (the desk's person)."""
         super().__init__()
         self.setObjectName("metrics-view")
-        self.actor = actor
-        self.workspace = workspace
+        self.desk = desk
+        self.actor = desk.actor
+        self.workspace = desk.workspace
         self.runner = runner
-        self.now = now
+        self.now = now or desk.now
         self.data: Dashboard | None = None
         self._generation = 0
         layout = QVBoxLayout(self)
@@ -143,12 +106,10 @@ class MetricsView(QWidget):
 
     def start(self) -> None:
         """Fill the filter lists, then compute the charts (both in the background)."""
-        self.runner.op(load_choices, self.workspace, self.actor, label="Reading filters…").success(
-            self._fill_choices
-        ).run()
+        self.runner.op(self.desk.metric_choices, label="Reading filters…").success(self._fill_choices).run()
         self.refresh()
 
-    def _fill_choices(self, choices: Choices) -> None:
+    def _fill_choices(self, choices: MetricChoices) -> None:
         for combo, items in ((self.unit, choices.units), (self.module, choices.modules)):
             combo.blockSignals(True)
             combo.addItems(items)
@@ -175,9 +136,7 @@ class MetricsView(QWidget):
                 self.show_dashboard(data)
 
         flt, now = self.current_filter(), self.now()
-        self.runner.op(load_dashboard, self.workspace, flt, now, self.actor, label="Computing metrics…").success(
-            show_if_current
-        ).run()
+        self.runner.op(self.desk.dashboard, flt, now, label="Computing metrics…").success(show_if_current).run()
 
     def show_dashboard(self, data: Dashboard) -> None:
         self.data = data
@@ -218,13 +177,13 @@ class MetricsView(QWidget):
 
     def open_drill(self, drill: Drill) -> DrillDialog:
         """List the tickets behind a bar; opening one shows its SLA and timeline."""
-        dialog = DrillDialog(self.workspace, self.runner, drill, self)
+        dialog = DrillDialog(self.desk, self.runner, drill, self)
         dialog.open_ticket.connect(self.open_ticket)
         self.drill_opened.emit(self._keep(dialog))
         return dialog
 
     def open_ticket(self, number: str) -> SlaDialog:
-        dialog = self._keep(SlaDialog(self.workspace, self.runner, number, self.now(), self))
+        dialog = self._keep(SlaDialog(self.desk, self.runner, number, self.now(), self))
         self.sla_opened.emit(dialog)
         return dialog
 

@@ -7,9 +7,6 @@ number from this workspace's own block.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,54 +20,25 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from console.store.workspace import Workspace
-from console.tickets import service as tickets
+from console.desk import Desk, NewTicket
 from console.tickets.queue import Choices
-from console.tickets.workflow import Actor
-from models import BusinessUnit, Impact, Priority, TicketKind, Urgency
+from console.tickets.service import Applied, priority_for
+from models import Impact, Priority, TicketKind, Urgency
 from models.tickets import TITLE_MAX
 from views.errors import show_error
 from views.tasks import TaskRunner
 
 
-def log_ticket(workspace: Workspace, actor: Actor, form: dict[str, object]) -> str:
-    """Create the ticket from the dialog's values; returns its number."""
-    engine = workspace.cache()
-    with engine.begin() as conn:
-        unit = conn.execute(select(BusinessUnit.id).where(BusinessUnit.code == form["unit"])).scalar_one()
-        kind = TicketKind(str(form["kind"]))
-        number = tickets.new_ticket_number(conn, kind, workspace.client_id, workspace.reserve_numbers)
-    intent = tickets.CreateTicket(
-        uuid.uuid4(),
-        kind,
-        str(form["title"]),
-        str(form["description"]),
-        Impact(str(form["impact"])),
-        Urgency(str(form["urgency"])),
-        unit,
-        uuid.UUID(str(form["module"])),
-        actor.id,
-        number,
-        Priority(str(form["priority"])) if form["override"] else None,
-        str(form["reason"]) or None,
-    )
-    tickets.execute(engine, actor, [intent], datetime.now(UTC))
-    return number
-
-
 class NewTicketDialog(QDialog):
     created = Signal(str)  # the new ticket's number
 
-    def __init__(
-        self, workspace: Workspace, runner: TaskRunner, actor: Actor, choices: Choices, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, choices: Choices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("new-ticket")
         self.setWindowTitle("Log a ticket")
         self.setMinimumWidth(560)
-        self.workspace, self.runner, self.actor = workspace, runner, actor
+        self.desk, self.runner = desk, runner
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.kind = QComboBox()
@@ -127,7 +95,7 @@ class NewTicketDialog(QDialog):
 
     def _matrix(self) -> None:
         if not self.override.isChecked():
-            matrix = tickets.priority_for(Impact(self.impact.currentData()), Urgency(self.urgency.currentData()))
+            matrix = priority_for(Impact(self.impact.currentData()), Urgency(self.urgency.currentData()))
             self.priority.setCurrentIndex(list(Priority).index(matrix))
 
     def _override(self, on: bool) -> None:
@@ -153,30 +121,29 @@ class NewTicketDialog(QDialog):
         self.problem.setText(" ".join(found))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not found)
 
-    def values(self) -> dict[str, object]:
-        return {
-            "kind": self.kind.currentData(),
-            "title": self.title.text(),
-            "description": self.description.toPlainText(),
-            "unit": self.unit.currentText(),
-            "module": self.module.currentData(),
-            "impact": self.impact.currentData(),
-            "urgency": self.urgency.currentData(),
-            "priority": self.priority.currentData(),
-            "override": self.override.isChecked(),
-            "reason": self.reason.text(),
-        }
+    def values(self) -> NewTicket:
+        return NewTicket(
+            TicketKind(self.kind.currentData()),
+            self.title.text(),
+            self.description.toPlainText(),
+            Impact(self.impact.currentData()),
+            Urgency(self.urgency.currentData()),
+            self.unit.currentText(),
+            self.module.currentText(),
+            priority=Priority(self.priority.currentData()) if self.override.isChecked() else None,
+            reason=self.reason.text() or None,
+        )
 
     def submit(self) -> None:
         if self.problems():
             return
         self.buttons.setEnabled(False)
-        self.runner.op(log_ticket, self.workspace, self.actor, self.values(), label="Logging the ticket…").success(
-            self._created
-        ).failure(self._failed).run()
+        self.runner.op(self.desk.log_ticket, self.values(), label="Logging the ticket…").success(self._created).failure(
+            self._failed
+        ).run()
 
-    def _created(self, number: str) -> None:
-        self.created.emit(number)
+    def _created(self, applied: Applied) -> None:
+        self.created.emit(applied.number)
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

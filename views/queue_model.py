@@ -14,20 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from console.store.database import connect
-from console.store.workspace import Workspace
+from console.desk import Desk, FirstPage
 from console.tickets import queue
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
-from console.tickets.workflow import LABELS, Actor
+from console.tickets.workflow import LABELS
 from models import SlaState
+from views.tables import Index
 from views.tasks import TaskRunner
 
 PAGE = 200
 COLUMNS = list(Column)
-Index = QModelIndex | QPersistentModelIndex
 BANDS = {
     "running": ("#e6f4ea", "#1e6b3a"),
     "warning": ("#fff4d6", "#8a5a00"),
@@ -45,36 +44,6 @@ class PageRequest:
     from_end: bool = False
     offset: int = 0
     limit: int = PAGE
-
-
-@dataclass(frozen=True)
-class FirstPage:
-    total: int
-    rows: list[QueueRow]
-
-
-def load_first(
-    workspace: Workspace, actor: Actor, flt: QueueFilter, sort: Sort, now: datetime, limit: int = PAGE
-) -> FirstPage:
-    with connect(workspace.cache()) as conn:
-        return FirstPage(queue.count(conn, actor, flt, now), queue.page(conn, actor, flt, sort, now, limit=limit))
-
-
-def load_page(
-    workspace: Workspace, actor: Actor, flt: QueueFilter, sort: Sort, now: datetime, request: PageRequest
-) -> list[QueueRow]:
-    with connect(workspace.cache()) as conn:
-        return queue.page(
-            conn,
-            actor,
-            flt,
-            sort,
-            now,
-            after=request.after,
-            limit=request.limit,
-            from_end=request.from_end,
-            offset=request.offset,
-        )
 
 
 def duration_text(delta: timedelta) -> str:
@@ -123,16 +92,15 @@ class QueueModel(QAbstractTableModel):
 
     def __init__(
         self,
-        workspace: Workspace,
+        desk: Desk,
         runner: TaskRunner,
-        actor: Actor,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)  # owned by its view, so Qt destroys it (and its timer) on the UI thread
-        self.workspace = workspace
+        self.desk = desk
         self.runner = runner
-        self.actor = actor
+        self.actor = desk.actor
         self.now = now
         self.filter = QueueFilter()
         self.sort_order = Sort()
@@ -166,7 +134,7 @@ class QueueModel(QAbstractTableModel):
             self.loaded.emit(first.total)
 
         self.runner.op(
-            load_first, self.workspace, self.actor, self.filter, self.sort_order, self.now(), label="Reading the queue…"
+            self.desk.queue_first, self.filter, self.sort_order, self.now(), PAGE, label="Reading the queue…"
         ).success(show).run()
 
     def _request(self, page: int) -> None:
@@ -195,7 +163,8 @@ class QueueModel(QAbstractTableModel):
             self.page_loaded.emit(page)
 
         self.runner.op(
-            load_page, self.workspace, self.actor, self.filter, self.sort_order, self.now(), request,
+            self.desk.queue_page, self.filter, self.sort_order, self.now(),
+            request.after, request.limit, request.from_end, request.offset,
             label="Reading the queue…",
         ).success(store).run()  # fmt: skip
 

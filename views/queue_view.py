@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.access import Can
+from console.desk import Desk
 from console.errors import ConsoleError
-from console.store.database import connect
-from console.store.workspace import Workspace
+from console.journal.touched import Touched
 from console.tickets import queue
 from console.tickets import service as tickets
 from console.tickets.queue import Choices, Column, QueueFilter, Sort
 from console.tickets.saved_views import SavedViews
-from console.tickets.workflow import LABELS, Actor, Can
+from console.tickets.workflow import LABELS
 from models import Priority, TicketStatus
 from views import snapshot
 from views.errors import show_error
@@ -55,17 +56,6 @@ STATUS_CHOICES: list[tuple[str, tuple[TicketStatus, ...]]] = [
 BREACHING = [("Any time", None), ("Breaching in 4 h", 4.0), ("Breaching in 24 h", 24.0), ("Breaching in 72 h", 72.0)]
 
 
-def load_choices(workspace: Workspace, actor: Actor) -> Choices:
-    with connect(workspace.cache()) as conn:
-        return queue.choices(conn, actor)
-
-
-def triage(
-    workspace: Workspace, actor: Actor, ids: list[uuid.UUID], field: str, value: Any, reason: str | None
-) -> tickets.BulkResult:
-    return tickets.bulk_triage(workspace.cache(), actor, ids, field, value, datetime.now(UTC), reason)
-
-
 class QueueView(QWidget):
     open_ticket = Signal(str)  # a ticket number
     triaged = Signal(object)  # a BulkResult
@@ -73,19 +63,20 @@ class QueueView(QWidget):
 
     def __init__(
         self,
-        workspace: Workspace,
+        desk: Desk,
         runner: TaskRunner,
-        actor: Actor,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__()
         self.setObjectName("queue-view")
-        self.workspace = workspace
+        self.desk = desk
+        self.workspace = desk.workspace
         self.runner = runner
-        self.actor = actor
-        self.saved = SavedViews(workspace.home / "saved-views.json")
+        self.actor = desk.actor
+        self.saved = SavedViews(self.workspace.home / "saved-views.json")
         self.choices = Choices([], [], [])
-        self.model = QueueModel(workspace, runner, actor, now, parent=self)
+        self.model = QueueModel(desk, runner, now or desk.now, parent=self)
+        runner.edited.connect(self._touched)
         self.model.loaded.connect(self._loaded)
 
         layout = QVBoxLayout(self)
@@ -194,9 +185,7 @@ class QueueView(QWidget):
     def start(self) -> None:
         """The first screen of the queue, then the filter lists (both off the UI thread)."""
         self.model.reload(self.current_filter())
-        self.runner.op(load_choices, self.workspace, self.actor, label="Reading filters…").success(
-            self._fill_choices
-        ).run()
+        self.runner.op(self.desk.queue_choices, label="Reading filters…").success(self._fill_choices).run()
         self._fill_saved()
 
     def _fill_choices(self, choices: Choices) -> None:
@@ -390,9 +379,7 @@ class QueueView(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        self.runner.op(triage, self.workspace, self.actor, ids, field, value, reason, label="Triaging…").success(
-            self._triaged
-        ).run()
+        self.runner.op(self.desk.triage, ids, field, value, reason, label="Triaging…").success(self._triaged).run()
 
     def _triaged(self, result: tickets.BulkResult) -> None:
         self.triaged.emit(result)
@@ -409,4 +396,8 @@ class QueueView(QWidget):
             box.setObjectName("triage-refusals")
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()  # not exec(): the queue stays live behind it
-        self.model.reload()
+
+    def _touched(self, touched: Touched) -> None:
+        """Tickets were edited here or arrived from others: read the queue again."""
+        if touched.any_ticket:
+            self.model.reload()

@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.desk import Desk
 from console.errors import ConsoleError
-from console.store.database import connect
+from console.journal.touched import EVERYTHING, Touched
 from console.store.workspace import Workspace
 from console.sync.client import SyncState, sync_and_tell
-from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
+from console.sync.conflicts import Notice, OpenConflict
 from console.sync.connection import Connected, connect_workspace, test_connection
-from console.tickets.workflow import Actor
-from views.drill import RowsModel, rows_table
 from views.errors import show_error
+from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
 
 AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
@@ -72,12 +72,18 @@ class SyncController(QObject):
         self.soon.timeout.connect(self.sync_now)
 
     def start(self) -> None:
+        """Sync now, then on the timer and shortly after every edit the runner announces."""
+        self.runner.edited.connect(self._touched)
         self.timer.start()
         self.sync_now()
 
     def edited(self, *_args: object) -> None:
         """Something was edited here: push it shortly (edits in a burst go together)."""
         self.soon.start()
+
+    def _touched(self, touched: Touched) -> None:
+        if not touched.everything:  # an edit made here, not the others' edits a pass just brought
+            self.edited()
 
     def sync_now(self) -> None:
         if self.running:
@@ -93,6 +99,8 @@ class SyncController(QObject):
         self.running = False
         self.state = state
         self.changed.emit(state)
+        if state.pulled:  # others' edits arrived: every view shows them
+            self.runner.announce(EVERYTHING)
         if self._again:
             self._again = False
             self.sync_now()
@@ -165,19 +173,6 @@ class ConnectionDialog(QDialog):
         show_error(self, error)
 
 
-def read_conflicts(workspace: Workspace, actor: Actor) -> tuple[list[OpenConflict], list[Notice]]:
-    with connect(workspace.cache()) as conn:
-        return open_conflicts(conn, actor), unseen_notices(conn)
-
-
-def dismiss(workspace: Workspace, notices: list[Notice]) -> int:
-    return dismiss_notices(workspace.cache(), [n.id for n in notices])
-
-
-def resolve_conflict(workspace: Workspace, actor: Actor, conflict: OpenConflict, resolution: str, value: object) -> str:
-    return resolve(workspace.cache(), actor, conflict, resolution, value)
-
-
 class ConflictsDialog(QDialog):
     """Open conflicts: what you saw, what you wanted, what the shared database holds; keep yours, take
     theirs, or write the value both should have. The resolution syncs like any edit. Below, the edits
@@ -187,11 +182,11 @@ class ConflictsDialog(QDialog):
     listed = Signal(int)  # conflicts listed
     refusals_listed = Signal(int)
 
-    def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conflicts-dialog")
         self.setWindowTitle("Sync conflicts and refused edits")
-        self.workspace, self.runner, self.actor = workspace, runner, actor
+        self.desk, self.runner = desk, runner
         self.conflicts: list[OpenConflict] = []
         self.notices: list[Notice] = []
         layout = QVBoxLayout(self)
@@ -234,9 +229,7 @@ class ConflictsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.op(read_conflicts, self.workspace, self.actor, label="Reading conflicts…").success(
-            self._show
-        ).failure(self._failed).run()
+        self.runner.op(self.desk.conflicts, label="Reading conflicts…").success(self._show).failure(self._failed).run()
 
     def _failed(self, error: BaseException) -> None:
         show_error(self, error)
@@ -265,9 +258,9 @@ class ConflictsDialog(QDialog):
         conflict = self.selected()
         if conflict is None:
             return
-        self.runner.op(
-            resolve_conflict, self.workspace, self.actor, conflict, resolution, value, label="Resolving…"
-        ).success(self._resolved).failure(self._failed).run()
+        self.runner.op(self.desk.resolve_conflict, conflict, resolution, value, label="Resolving…").success(
+            self._resolved
+        ).failure(self._failed).run()
 
     def _resolved(self, number: str) -> None:
         self.resolved.emit(number)
@@ -275,7 +268,7 @@ class ConflictsDialog(QDialog):
 
     def dismiss(self) -> None:
         if self.notices:
-            self.runner.op(dismiss, self.workspace, list(self.notices), label="Dismissing…").success(
+            self.runner.op(self.desk.dismiss, list(self.notices), label="Dismissing…").success(
                 lambda _done: self.reload()
             ).failure(self._failed).run()
 

@@ -5,6 +5,9 @@ network and keyring calls. Results come back on the UI thread through a queued Q
 signal, as plain values (dataclasses), never as live ORM objects::
 
     runner.op(summarize_cache, workspace).success(show).failure(report).run()
+
+An edit made through the desk returns ``Done``: its callback gets the value, and the runner announces
+what it touched on ``edited``, so every view showing one of those tickets or changes reads it again.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from console.journal.touched import Done, Touched
 
 
 class _Relay(QObject):
@@ -71,6 +76,7 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(int, str)
     unhandled_failure = Signal(object)
+    edited = Signal(object)  # Touched: what an edit (or a sync that brought others' edits) changed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -99,12 +105,19 @@ class TaskRunner(QObject):
         self._running.remove(op)
         self.busy_changed.emit(len(self._running), self._running[-1].label if self._running else "")
         if ok:
+            done = result if isinstance(result, Done) else None
             if op.on_success is not None:
-                op.on_success(result)
+                op.on_success(done.value if done is not None else result)
+            if done is not None:
+                self.announce(done.touched)
         elif op.on_failure is not None:
             op.on_failure(result)
         else:
             self.unhandled_failure.emit(result)
+
+    def announce(self, touched: Touched) -> None:
+        """Tell every view that shows some of what changed."""
+        self.edited.emit(touched)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Let running work finish (a database write is never cut in half); queued work is dropped."""

@@ -12,71 +12,42 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
+from console.access import Can
+from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
+from console.journal.touched import Touched
 from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, resolution_sentence, timeline_lines
-from console.store.database import connect
-from console.store.workspace import Workspace
 from console.tickets import service as tickets
 from console.tickets import workflow
-from console.tickets.detail import TicketDetail, attachment_content, load_detail
+from console.tickets.detail import TicketDetail
 from console.tickets.queue import Choices
-from console.tickets.workflow import LABELS, Actor, Can
-from models import ChangeRequest, Impact, KnowledgeArticle, Priority, Problem, TicketStatus, Urgency
-from models.tickets import TITLE_MAX
-from views.drill import RowsModel, rows_table
+from console.tickets.workflow import LABELS
+from models import Priority, TicketStatus
 from views.errors import show_error
+from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
-
-
-def read_detail(workspace: Workspace, actor: Actor, number: str) -> TicketDetail:
-    with connect(workspace.cache()) as conn:
-        return load_detail(conn, actor, number, datetime.now(UTC))
-
-
-MakeIntents = Callable[[uuid.UUID], list[tickets.Intent]]  # from the ticket's id, on the database worker
-
-
-def run_intents(workspace: Workspace, actor: Actor, make: MakeIntents, ticket_id: uuid.UUID, number: str) -> str:
-    """Build the intents (with the base values shown), apply them, and return the ticket's number."""
-    tickets.execute(workspace.cache(), actor, make(ticket_id), datetime.now(UTC))
-    return number
-
-
-def find_id(workspace: Workspace, kind: str, number: str) -> uuid.UUID:
-    model: Any = {"problem": Problem, "change": ChangeRequest, "article": KnowledgeArticle}[kind]
-    with connect(workspace.cache()) as conn:
-        found = conn.execute(select(model.id).where(model.number == number.strip().upper())).scalar()
-    if found is None:
-        raise ConsoleError(f"No {kind} {number.strip().upper()!r} in this workspace.")
-    return uuid.UUID(str(found))
+from views.ticket_editors import DetailsDialog, NoteEditor
 
 
 class TicketView(QWidget):
@@ -85,12 +56,14 @@ class TicketView(QWidget):
     refused = Signal(str)  # the message of a refused edit
     navigate = Signal(int)  # +1 next, -1 previous ticket of the queue
 
-    def __init__(self, workspace: Workspace, runner: TaskRunner, actor: Actor) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__()
         self.setObjectName("ticket-view")
-        self.workspace = workspace
+        self.desk = desk
+        self.workspace = desk.workspace
         self.runner = runner
-        self.actor = actor
+        self.actor = desk.actor
+        runner.edited.connect(self._touched)
         self.detail: TicketDetail | None = None
         self.choices = Choices([], [], [])
         self._filling = False
@@ -240,9 +213,9 @@ class TicketView(QWidget):
 
     def open(self, number: str) -> None:
         self.heading.setText(f"{number} · reading…")
-        self.runner.op(read_detail, self.workspace, self.actor, number, label=f"Opening {number}…").success(
-            self.show_detail
-        ).failure(self._failed).run()
+        self.runner.op(self.desk.ticket, number, label=f"Opening {number}…").success(self.show_detail).failure(
+            self._failed
+        ).run()
 
     def reload(self) -> None:
         if self.detail is not None:
@@ -309,13 +282,16 @@ class TicketView(QWidget):
         if self.detail is None:
             return
         number, ticket_id = self.detail.number, self.detail.row["id"]
-        self.runner.op(
-            run_intents, self.workspace, self.actor, make, ticket_id, number, label=f"Saving {number}…"
-        ).success(self._applied).failure(self._refused).run()
+        self.runner.op(self.desk.edit_ticket, make, ticket_id, number, label=f"Saving {number}…").success(
+            self._applied
+        ).failure(self._refused).run()
 
     def _applied(self, number: str) -> None:
-        self.edited.emit(number)
-        self.open(number)
+        self.edited.emit(number)  # shown again when the runner announces the edit
+
+    def _touched(self, touched: Touched) -> None:
+        if self.detail is not None and touched.ticket(self.detail.row["id"]):
+            self.reload()
 
     def _refused(self, error: BaseException) -> None:
         self.refused.emit(str(error))
@@ -435,7 +411,7 @@ class TicketView(QWidget):
         row = self._shown()
 
         def make(ticket_id: uuid.UUID) -> list[tickets.Intent]:
-            target = find_id(self.workspace, kind, number)
+            target = self.desk.find_id(kind, number)
             if kind == "problem":
                 return [tickets.link_problem(ticket_id, target, base=row["problem_id"])]
             if kind == "change":
@@ -470,71 +446,12 @@ class TicketView(QWidget):
         dialog.open()
 
     def save_attachment(self, attachment_id: uuid.UUID, target: str) -> None:
-        def save() -> str:
-            with connect(self.workspace.cache()) as conn:
-                _name, content = attachment_content(conn, self.actor, attachment_id)
-            Path(target).write_bytes(content)
-            return target
-
-        self.runner.op(save, label="Saving the attachment…").failure(self._show_failure).run_io()
+        self.runner.op(self.desk.save_attachment, attachment_id, target, label="Saving the attachment…").failure(
+            self._show_failure
+        ).run_io()
 
     def _show_failure(self, error: BaseException) -> None:
         show_error(self, error)
-
-
-class DetailsDialog(QDialog):
-    """The ticket's descriptive fields, as shown; what changes goes through the services."""
-
-    chosen = Signal(dict)
-
-    def __init__(self, row: dict[str, Any], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("ticket-details")
-        self.setWindowTitle(f"{row['number']} · details")
-        self.setMinimumWidth(560)
-        form = QFormLayout(self)
-        self.title = QLineEdit(row["title"])
-        self.title.setMaxLength(TITLE_MAX)
-        self.description = QPlainTextEdit(row["description"])
-        self.category = QLineEdit(row["category"] or "")
-        self.impact, self.urgency = QComboBox(), QComboBox()
-        for combo, values, current in ((self.impact, Impact, row["impact"]), (self.urgency, Urgency, row["urgency"])):
-            for value in values:
-                combo.addItem(value.value.capitalize(), value.value)
-            combo.setCurrentIndex(max(0, combo.findData(str(current))))
-        for label, widget in (("Title", self.title), ("Description", self.description), ("Category", self.category),
-                              ("Impact", self.impact), ("Urgency", self.urgency)):  # fmt: skip
-            form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def values(self) -> dict[str, Any]:
-        return {
-            "title": self.title.text(),
-            "description": self.description.toPlainText(),
-            "category": self.category.text(),
-            "impact": self.impact.currentData(),
-            "urgency": self.urgency.currentData(),
-        }
-
-    def _save(self) -> None:
-        self.chosen.emit(self.values())
-        self.accept()
-
-
-class NoteEditor(QPlainTextEdit):
-    """The note being written; Ctrl+Enter adds it (a text box would otherwise take the key as a new line)."""
-
-    submitted = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.submitted.emit()
-            return
-        super().keyPressEvent(event)
 
 
 def _html(text: str) -> str:

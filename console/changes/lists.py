@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, select
 
+from console.access import Actor, Refused
 from console.changes.rules import (
     DEFAULT_RULES,
     STAGE_MOVES,
@@ -36,8 +37,7 @@ from console.changes.service import (
     scopes,
     sees,
 )
-from console.journal.history import REPLAY_ORDER
-from console.tickets.workflow import Actor, Refused
+from console.journal.audit import REPLAY_ORDER
 from models import (
     ApprovalDecision,
     ApprovalPolicy,

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from console.access import Refused
 from console.sla.calendar import WorkingCalendar
-from console.tickets.workflow import Refused
 from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------

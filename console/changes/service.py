@@ -22,12 +22,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
+from console.access import Actor, Refused
 from console.changes.rules import (
     DEFAULT_RULES,
     ApprovalRule,
@@ -48,13 +49,25 @@ from console.changes.rules import (
     deciding_for,
     period_end_freezes,
 )
+from console.journal import conflicts as sync_conflicts
 from console.journal import outbox
-from console.journal.history import CONFLICT_RESOLVED, as_text, audit, encode, ids_of, next_id, snapshot
+from console.journal.audit import CONFLICT_RESOLVED, audit, ids_of, next_id
+from console.journal.intents import AssessRisk as AssessRisk
+from console.journal.intents import Away as Away
+from console.journal.intents import Back as Back
+from console.journal.intents import ChangeIntent as ChangeIntent
+from console.journal.intents import Decide as Decide
+from console.journal.intents import EditChange as EditChange
+from console.journal.intents import MoveStage as MoveStage
+from console.journal.intents import NewChange as NewChange
+from console.journal.intents import ResolveChangeConflict as ResolveChangeConflict
+from console.journal.intents import SetFreezes as SetFreezes
+from console.journal.intents import SettingIntent as SettingIntent
+from console.journal.values import as_text, encode, snapshot
 from console.sla.calendar import WorkingCalendar
 from console.sla.store import SlaContext
 from console.store.numbering import take_or_reserve
-from console.sync import conflicts as sync_conflicts
-from console.tickets.workflow import Actor, Refused, clean_text
+from console.text import clean_text
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -82,7 +95,6 @@ from models import (
     change_modules,
     change_problems,
     group_members,
-    new_id,
     table_of,
 )
 from models.tickets import TITLE_MAX
@@ -116,69 +128,6 @@ EDITABLE: dict[str, frozenset[ChangeStage]] = {
     "modules": PLANNING,
     "units": PLANNING,
 }
-
-
-# ---- intents ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeIntent:
-    change_id: uuid.UUID
-    mutation_id: uuid.UUID = field(default_factory=new_id, kw_only=True)
-
-
-@dataclass(frozen=True)
-class NewChange(ChangeIntent):
-    number: str
-    title: str
-    change_type: ChangeType
-    modules: frozenset[uuid.UUID]
-    units: frozenset[uuid.UUID]
-    description: str = ""
-    reason: str = ""
-    implementation_plan: str = ""
-    test_plan: str = ""
-    backout_plan: str = ""
-    planned_start: datetime | None = None
-    planned_end: datetime | None = None
-    template_id: uuid.UUID | None = None
-    problems: frozenset[uuid.UUID] = frozenset()
-
-
-@dataclass(frozen=True)
-class EditChange(ChangeIntent):
-    """One field: a text, ``window`` ((start, end)), ``modules`` or ``units`` (sets of ids); ``base`` as seen."""
-
-    field: str
-    value: Any
-    base: Any
-
-
-@dataclass(frozen=True)
-class ResolveChangeConflict(ChangeIntent):
-    """Settle a sync conflict on a change field: keep mine, take theirs (as it stands), or an edited text."""
-
-    conflict_id: uuid.UUID
-    resolution: str  # mine, theirs, edited
-    value: Any = None  # the edited text
-
-
-@dataclass(frozen=True)
-class AssessRisk(ChangeIntent):
-    answers: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class MoveStage(ChangeIntent):
-    to: ChangeStage
-    base: ChangeStage
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Decide(ChangeIntent):
-    decision: ApprovalDecision
-    comment: str
 
 
 @dataclass(frozen=True)
@@ -981,33 +930,6 @@ def end_delegation(conn: Connection, actor: Actor, now: datetime) -> int:
 
 # ---- a person's own settings, as intents that sync ---------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Away:
-    """While I am away, ``delegate_id`` decides my approvals."""
-
-    delegate_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-
-@dataclass(frozen=True)
-class Back:
-    """Back early: my current and future delegations end."""
-
-    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-
-@dataclass(frozen=True)
-class SetFreezes:
-    """The period-end freeze lengths, as ``month=3,2 quarter=5,3 year=7,5`` (administrators, managers)."""
-
-    policy: str
-    mutation_id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-
-SettingIntent = Away | Back | SetFreezes
 FREEZE_SETTERS = (Role.ADMIN, Role.SUPPORT_MANAGER)
 
 

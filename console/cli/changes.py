@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from console.access import load_actor
 from console.changes.agenda import counted, overview_rows, write_agenda
 from console.changes.lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
 from console.changes.rules import DEFAULT_RULES
@@ -40,7 +41,6 @@ from console.cli.values import TIME_HELP, duration, moment, whole
 from console.errors import ConsoleError
 from console.sla.evidence import write_rows
 from console.store.workspace import Workspace
-from console.tickets.service import load_actor
 from models import (
     ApprovalDecision,
     BusinessUnit,

@@ -33,7 +33,7 @@ from console.errors import ConsoleError
 from console.store.database import describe, make_engine, unavailable_message, upgrade
 from console.store.secrets import INSTALL_HINT
 from console.store.workspace import PASSWORD_ENV, Workspace
-from console.sync import client, roles, seeds, server
+from console.sync import client, roles, seed_build, server
 from console.sync.connection import checked_url, connect_workspace
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
 
@@ -194,7 +194,7 @@ def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
         )
     with tempfile.TemporaryDirectory(prefix="seeds-", dir=workspace.home) as work:
         for code in codes:
-            built = seeds.build(engine, code, Path(work), _long_steps)
+            built = seed_build.build(engine, code, Path(work), _long_steps)
             print(
                 f"{built.unit}: {built.tickets:,} tickets, a {built.size / 2**20:,.0f} MiB cache stored as "
                 f"{built.stored / 2**20:,.0f} MiB, in {built.seconds:.1f} s."

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from console.access import Actor, load_actor
 from console.cli.values import MOST_TICKETS, duration, whole
+from console.desk import Desk, NewTicket
 from console.errors import ConsoleError
 from console.sla.evidence import clock_rows, write_rows
-from console.store.codes import check_codes
+from console.store.codes import check_codes, code_id, user_id
 from console.store.workspace import Workspace
 from console.tickets import queue
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
 from console.tickets.queue import Column, QueueFilter, Sort
-from console.tickets.workflow import LABELS, Actor
-from models import BusinessUnit, DeploymentInfo, ErpModule, Impact, Priority, TicketKind, TicketStatus, Urgency, User
+from console.tickets.workflow import LABELS
+from models import DeploymentInfo, ErpModule, Impact, Priority, TicketKind, TicketStatus, Urgency
 
 # A priority given without impact and urgency: the pair the matrix turns into it.
 IMPACT_URGENCY = {
@@ -110,7 +111,7 @@ def acting(workspace: Workspace, conn: Connection, as_login: str | None) -> Acto
         user = as_login
     if not user:
         raise ConsoleError("No user set for this workspace; set one with `support-console settings user LOGIN`.")
-    return tickets.load_actor(conn, str(user))
+    return load_actor(conn, str(user))
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -122,18 +123,20 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             return _list(conn, actor, args, now)
         if args.ticket_verb == "show":
             return _show(conn, actor, args, now)
+    if args.ticket_verb == "new":
+        logged = Desk(workspace, actor, lambda: now).log_ticket(_new(actor, args)).value
+        print(f"Logged {logged.number} ({logged.events} audit events) as {actor.login}")
+        return 0
     intents: list[tickets.Intent]
     with engine.begin() as conn:
-        if args.ticket_verb == "new":
-            intents = [_new(conn, workspace, actor, args)]
-        elif args.ticket_verb == "note":
+        if args.ticket_verb == "note":
             found = _ticket(conn, actor, args.number)
             intents = [tickets.add_note(found.id, args.text, internal=args.internal)]
         else:
             intents = _set(conn, actor, args)
     applied = tickets.execute(engine, actor, intents, now)
     number = applied[0].number
-    done = {"new": "Logged", "note": "Noted on", "set": "Updated"}[args.ticket_verb]
+    done = {"note": "Noted on", "set": "Updated"}[args.ticket_verb]
     print(f"{done} {number} ({sum(a.events for a in applied)} audit events) as {actor.login}")
     return 0
 
@@ -242,38 +245,18 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
     return 0
 
 
-def _code_id(conn: Connection, model: Any, code: str, label: str) -> uuid.UUID:
-    found = conn.execute(select(model.id).where(model.code == code.strip().upper())).scalar()
-    if found is None:
-        known = ", ".join(conn.execute(select(model.code).order_by(model.code)).scalars())
-        raise ConsoleError(f"No {label} {code!r}; known: {known}.")
-    return uuid.UUID(str(found))
-
-
-def _user_id(conn: Connection, login: str) -> uuid.UUID:
-    found = conn.execute(select(User.id).where(User.login == login)).scalar()
-    if found is None:
-        raise ConsoleError(f"No user {login!r} here.")
-    return uuid.UUID(str(found))
-
-
-def _new(conn: Connection, workspace: Workspace, actor: Actor, args: argparse.Namespace) -> tickets.CreateTicket:
+def _new(actor: Actor, args: argparse.Namespace) -> NewTicket:
     priority = Priority(args.priority) if args.priority else None
     impact, urgency = IMPACT_URGENCY[priority or Priority.MEDIUM]
-    impact = Impact(args.impact) if args.impact else impact
-    urgency = Urgency(args.urgency) if args.urgency else urgency
-    kind = TicketKind(args.kind)
-    return tickets.CreateTicket(
-        uuid.uuid4(),
-        kind,
+    return NewTicket(
+        TicketKind(args.kind),
         args.title,
         args.description,
-        impact,
-        urgency,
-        _code_id(conn, BusinessUnit, args.unit, "business unit"),
-        _code_id(conn, ErpModule, args.module, "ERP module"),
-        _user_id(conn, args.reporter) if args.reporter else actor.id,
-        tickets.new_ticket_number(conn, kind, workspace.client_id, workspace.reserve_numbers),
+        Impact(args.impact) if args.impact else impact,
+        Urgency(args.urgency) if args.urgency else urgency,
+        args.unit,
+        args.module,
+        args.reporter,
         priority,
         args.reason,
     )
@@ -286,14 +269,14 @@ def _set(conn: Connection, actor: Actor, args: argparse.Namespace) -> list[ticke
     current = conn.execute(select(tickets.TICKETS).where(tickets.TICKETS.c.id == row.id)).one()._mapping
     intents: list[tickets.Intent] = []
     if args.assignee is not None:
-        assignee = None if args.assignee.lower() == "none" else _user_id(conn, args.assignee)
+        assignee = None if args.assignee.lower() == "none" else user_id(conn, args.assignee)
         intents.append(tickets.assign(row.id, assignee, base=current["assignee_id"]))
     if args.priority:
         intents.append(
             tickets.set_priority(row.id, Priority(args.priority), base=current["priority"], reason=args.reason)
         )
     if args.module:
-        module = _code_id(conn, ErpModule, args.module, "ERP module")
+        module = code_id(conn, ErpModule, args.module, "ERP module")
         intents.append(tickets.set_module(row.id, module, base=current["module_id"]))
     if args.tier is not None:
         intents.append(tickets.move_tier(row.id, args.tier, base=current["tier"], reason=args.reason))

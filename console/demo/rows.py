@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from console.journal.history import snapshot
+from console.journal.values import snapshot
 from models import AuditAction, EntityType
 
 Row = dict[str, Any]
@@ -78,7 +78,7 @@ def audit_row(
     new: str | None = None,
     reason: str | None = None,
 ) -> Row:
-    """One audit event; ``seq`` is its place in the entity's history (1 for the first, as ``history.next_seq``)."""
+    """One audit event; ``seq`` is its place in the entity's history (1 for the first, as ``audit.next_seq``)."""
     return {
         "id": dice.uid(),
         "occurred_at": at,

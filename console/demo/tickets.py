@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from console.demo import catalog
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Row, audit_row, created_row
-from console.journal.history import encode, status_side_effects
+from console.journal.values import encode
 from console.store.numbering import format_number
+from console.tickets.history import status_side_effects
 from models import AuditAction, EntityType, Impact, Priority, Role, TicketKind, TicketStatus, Urgency, Visibility
 
 # Impact x urgency -> priority (ITIL matrix); we draw the priority, then a consistent pair.

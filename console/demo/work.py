@@ -11,7 +11,7 @@ from console.changes.rules import DEFAULT_RULES, assess
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
-from console.journal.history import encode
+from console.journal.values import encode
 from console.store.numbering import format_number
 from models import (
     ApprovalDecision,

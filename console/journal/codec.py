@@ -12,28 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from console.journal.intents import KINDS, AnyIntent
 from models import changes as model_changes
 from models import enums as model_enums
 from models import org as model_org
 
-INTENT_KINDS = frozenset(
-    {"SetField", "SetStatus", "AddComment", "LinkArticle", "AddAttachment", "CreateTicket", "ResolveConflict",
-     "NewChange", "EditChange", "AssessRisk", "MoveStage", "Decide", "ResolveChangeConflict",
-     "Away", "Back", "SetFreezes", "PlanRelease", "MoveRelease", "CancelRelease"}
-)  # fmt: skip
-
-
-def intent_class(kind: str) -> type[Any]:
-    """The intent class of a kind. Imported here, not at the top: the services record their
-    intents through this module, so it cannot import them first."""
-    from console.changes import service as changes
-    from console.releases import service as releases
-    from console.tickets import service as tickets
-
-    if kind not in INTENT_KINDS:
-        raise KeyError(kind)
-    found: type[Any] = getattr(tickets, kind, None) or getattr(releases, kind, None) or getattr(changes, kind)
-    return found
+INTENT_CLASSES: dict[str, type[AnyIntent]] = {cls.__name__: cls for cls in KINDS}
 
 
 ENUMS: dict[str, type[enum.Enum]] = {
@@ -88,18 +72,18 @@ def _decode(value: Any) -> Any:
     raise CodecError(f"unknown value in the outbox: {value!r}")
 
 
-def dumps(intent: Any) -> tuple[str, bytes]:
+def dumps(intent: AnyIntent) -> tuple[str, bytes]:
     """The intent's kind and its JSON payload."""
     kind = type(intent).__name__
-    if kind not in INTENT_KINDS:
+    if kind not in INTENT_CLASSES:
         raise CodecError(f"{kind} is not an intent the outbox carries")
     fields = {f.name: _encode(getattr(intent, f.name)) for f in dataclasses.fields(intent)}
     return kind, json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def loads(kind: str, payload: bytes) -> Any:
+def loads(kind: str, payload: bytes) -> AnyIntent:
     try:
-        cls = intent_class(kind)
+        cls = INTENT_CLASSES[kind]
         fields = json.loads(payload.decode("utf-8"))
         return cls(**{name: _decode(value) for name, value in fields.items()})
     except (KeyError, TypeError, ValueError) as error:

@@ -7,17 +7,17 @@ edit the outbox does not know of, nor the other way round.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from console.journal import codec
+from console.journal.intents import AnyIntent
 from models import OutboxEntry, table_of
 
 OUTBOX = table_of(OutboxEntry)
 
 
-def record(conn: Connection, login: str, intent: Any, at: datetime) -> None:
+def record(conn: Connection, login: str, intent: AnyIntent, at: datetime) -> None:
     """Append an intent to the outbox, in the cache transaction that applied it."""
     kind, payload = codec.dumps(intent)
     conn.execute(

@@ -27,19 +27,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from console.access import Actor, Refused
 from console.errors import ConsoleError
 from console.journal import outbox
-from console.journal.history import audit, ids_of, snapshot
+from console.journal.audit import audit, ids_of
+from console.journal.intents import CancelRelease as CancelRelease
+from console.journal.intents import MoveRelease as MoveRelease
+from console.journal.intents import PlanRelease as PlanRelease
+from console.journal.intents import ReleaseIntent as ReleaseIntent
+from console.journal.values import snapshot
 from console.sla.recompute import recompute_release_tickets
 from console.sla.store import SlaContext
-from console.tickets.workflow import Actor, Refused, clean_text
-from models import AuditAction, EntityType, ErpModule, Release, Role, Ticket, TicketStatus, new_id, table_of
+from console.text import clean_text
+from models import AuditAction, EntityType, ErpModule, Release, Role, Ticket, TicketStatus, table_of
 from models.releases import RELEASE_NAME_MAX
 
 RELEASES = table_of(Release)
@@ -56,44 +62,6 @@ def moment_text(value: datetime) -> str:
 def day_text(value: datetime) -> str:
     """A day as people read it: 15 Jan 2027."""
     return f"{value.astimezone(UTC):%d %b %Y}"
-
-
-# ---- intents ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanRelease:
-    """A new release of a module (or a cancelled one planned again): when its fixes reach production."""
-
-    module_id: uuid.UUID
-    name: str
-    production_at: datetime
-    reason: str = ""
-    release_id: uuid.UUID = field(default_factory=new_id)
-    mutation_id: uuid.UUID = field(default_factory=new_id)
-
-
-@dataclass(frozen=True)
-class MoveRelease:
-    """A planned release reaches production at another time; ``base`` is the time the person saw."""
-
-    release_id: uuid.UUID
-    production_at: datetime
-    base: datetime
-    reason: str = ""
-    mutation_id: uuid.UUID = field(default_factory=new_id)
-
-
-@dataclass(frozen=True)
-class CancelRelease:
-    """A planned release will not happen: its tickets are due with the next one instead."""
-
-    release_id: uuid.UUID
-    reason: str = ""
-    mutation_id: uuid.UUID = field(default_factory=new_id)
-
-
-ReleaseIntent = PlanRelease | MoveRelease | CancelRelease
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from console.errors import ConsoleError
-from console.journal.history import REPLAY_ORDER
+from console.journal.audit import REPLAY_ORDER
 from console.sla.calendar import WorkingCalendar
 from console.sla.engine import (
     Change,

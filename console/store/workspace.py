@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from console.errors import ConsoleError, WorkspaceError
+from console.journal import outbox
 from console.store import derived
 from console.store.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
 from console.store.home import resolve_home
@@ -122,8 +123,6 @@ class Workspace:
         (not yet saved). Refused while edits made here wait to be synced with the current one; otherwise the
         current one's cache is set aside (in ``backups/``), never mixed with the next one's rows. Where it was
         kept, or None. ``connect`` and ``settings shared_url`` both come here."""
-        from console.journal import outbox  # the sync package imports this module
-
         aside = None
         target = self.settings.checked("shared_url", target)  # a bad URL (a password in it) changes nothing
         if target != (self.settings.get("shared_url") or "") and self.has_cache:

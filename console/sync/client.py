@@ -30,9 +30,11 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from console.access import Actor, load_actor
 from console.changes.service import FREEZE_KEY
 from console.errors import ConsoleError, DatabaseUnavailable
 from console.journal import codec, outbox
+from console.journal.intents import AnyIntent
 from console.journal.outbox import OUTBOX
 from console.releases import service as releases
 from console.store import derived
@@ -44,8 +46,6 @@ from console.sync.conflicts import unseen_notices
 from console.sync.replica import replica_writes
 from console.sync.seeds import SeedUnusable, cache_is_empty, take
 from console.sync.server import BY_TABLE, GLOBAL_TABLES, TICKET_CHILDREN, UNIT_TABLES, Synced, space_versions
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor
 from models import (
     GLOBAL_SPACE,
     ApproverDelegation,
@@ -115,7 +115,7 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
             return
         intent = codec.loads(entry.kind, entry.payload)
 
-        def apply(sconn: Connection, entry: Any = entry, intent: Any = intent) -> push.Outcome:
+        def apply(sconn: Connection, entry: Any = entry, intent: AnyIntent = intent) -> push.Outcome:
             if entry.login not in actors:
                 actors[entry.login] = load_actor(sconn, entry.login)
             return push.apply_remote(sconn, actors[entry.login], client_id, intent, entry.created_at)

@@ -1,23 +1,24 @@
 """Open sync conflicts as a person resolves them: which ticket or change, which field, the value they
-saw, theirs and the one now on the shared database, with names instead of ids; and the bookkeeping
-both resolutions share (a ticket's in ``tickets``, a change's in ``changes``)."""
+saw, theirs and the one now on the shared database, with names instead of ids; and the edits of this
+cache the shared database refused, until read.
+
+Above the services: a resolution is a ticket's or a change's intent (``tickets.ResolveConflict``,
+``changes.ResolveChangeConflict``); the bookkeeping they share is ``console.journal.conflicts``."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
-from sqlalchemy.engine import Row
 
-from console.journal.history import decode
-from console.tickets.workflow import Actor, Refused
+from console.access import Actor
+from console.changes import service as changes
+from console.journal.conflicts import CHOSEN_NOT_TYPED
+from console.journal.values import decode
+from console.tickets import service as tickets
 from models import ChangeRequest, SyncConflict, SyncNotice, Ticket, User, table_of
-
-RESOLUTIONS = ("mine", "theirs", "edited")
-CHOSEN_NOT_TYPED = ("window", "modules", "units")  # a change's window and scope: keep one side
 
 
 @dataclass(frozen=True)
@@ -77,35 +78,8 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
     ]
 
 
-def conflict_to_resolve(conn: Connection, conflict_id: uuid.UUID, entity_id: uuid.UUID, resolution: str) -> Row[Any]:
-    """The open conflict on this entity, or a refusal saying why it cannot be resolved."""
-    conflicts = table_of(SyncConflict)
-    row = conn.execute(
-        select(conflicts).where(conflicts.c.id == conflict_id, conflicts.c.entity_id == entity_id)
-    ).first()
-    if row is None:
-        raise Refused("This conflict is not here (resolved and removed, or about something else).")
-    if row.resolved_at is not None:
-        raise Refused(f"This conflict on {row.number} was already resolved ({row.resolution}).")
-    if resolution not in RESOLUTIONS:
-        raise Refused(f"A conflict is resolved as {', '.join(RESOLUTIONS)}.")
-    return row
-
-
-def mark_resolved(conn: Connection, conflict_id: uuid.UUID, actor: Actor, resolution: str, now: datetime) -> None:
-    conflicts = table_of(SyncConflict)
-    conn.execute(
-        update(conflicts)
-        .where(conflicts.c.id == conflict_id)
-        .values(resolved_at=now, resolved_by_id=actor.id, resolution=resolution)
-    )
-
-
 def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: str, value: object = None) -> str:
     """Resolve one conflict in the cache, as an intent that syncs; the ticket's or change's number."""
-    from console.changes import service as changes  # they use this module's bookkeeping
-    from console.tickets import service as tickets
-
     now = datetime.now(UTC)
     if conflict.entity_table == "tickets":
         tickets.execute(

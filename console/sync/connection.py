@@ -15,12 +15,12 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from console.access import load_actor
 from console.errors import ConsoleError
 from console.store.database import describe, make_engine, parse_url, unavailable_message
 from console.store.secrets import masked_text, refuse_secrets
 from console.store.workspace import Workspace, secret_account
 from console.sync import roles, server
-from console.tickets.service import load_actor
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
 from console.changes.rules import STAGE_MOVES
 from console.changes.service import COORDINATORS, PLANNING
 from console.store.numbering import SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
 from console.tickets.service import EDITABLE
-from console.tickets.workflow import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, TRANSITIONS, Can
+from console.tickets.workflow import TRANSITIONS
 from models import ChangeStage, ChangeType, Role, metadata
 
 BLOCK_MAX = 10_000  # numbers in one reserved block (a desk asks for 1,000)
@@ -43,7 +44,7 @@ def _array(values: list[str]) -> str:
 
 
 def _may() -> str:
-    """``sc_may(who, capability, tier)``: what a role may do to a ticket it sees (``workflow.ROLE_CAN``)."""
+    """``sc_may(who, capability, tier)``: what a role may do to a ticket it sees (``access.ROLE_CAN``)."""
     cases = []
     for role, caps in ROLE_CAN.items():
         rule = f"cap = ANY ({_array(sorted(c.name.lower() for c in caps))})"

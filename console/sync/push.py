@@ -14,7 +14,7 @@ the intent's base values are compared with what the shared database holds now:
 The outcome is recorded in ``client_mutations`` in the same transaction, keyed by the mutation id,
 so a retry after a crash or a cut connection answers from there and applies nothing twice.
 
-The audit events an intent writes are numbered here again (``seq``, ``history.next_seq``), after the
+The audit events an intent writes are numbered here again (``seq``, ``audit.next_seq``), after the
 entity's events on the shared database, under a lock of the entity; the numbers the cache gave them
 offline are replaced by these when it pulls the events back (the same rows: their ids come from the
 mutation id).
@@ -31,11 +31,22 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
+from console.access import Actor, Refused
 from console.changes import service as changes
-from console.journal.history import as_text, encode
+from console.journal.intents import (
+    AnyIntent,
+    ChangeIntent,
+    EditChange,
+    MoveStage,
+    ReleaseIntent,
+    SetField,
+    SetStatus,
+    SettingIntent,
+    TicketIntent,
+)
+from console.journal.values import as_text, encode
 from console.releases import service as releases
 from console.tickets import service as tickets
-from console.tickets.workflow import Actor, Refused
 from models import (
     ChangeRequest,
     ChangeStage,
@@ -68,7 +79,7 @@ def answered(shared: Connection, mutation_id: uuid.UUID) -> Outcome | None:
     return Outcome(mutation_id, row.outcome, row.reason, repeated=True) if row else None
 
 
-def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, at: datetime) -> Outcome:
+def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: AnyIntent, at: datetime) -> Outcome:
     """Apply one intent on the shared database (in the caller's transaction) and record its outcome."""
     before = answered(shared, intent.mutation_id)
     if before is not None:  # answered before: whatever it was, the cache reads the entity back
@@ -77,12 +88,12 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: Any, 
     entity = _entity(intent, actor)
     savepoint = shared.begin_nested()  # a refusal, by the rules or by the database, undoes only this intent
     try:
-        if isinstance(intent, changes.ChangeIntent):
+        if isinstance(intent, ChangeIntent):
             outcome = _change(shared, actor, intent, now)
-        elif isinstance(intent, changes.SettingIntent):
+        elif isinstance(intent, SettingIntent):
             changes.apply_setting(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
-        elif isinstance(intent, releases.ReleaseIntent):  # a move made meanwhile is refused: the base differs
+        elif isinstance(intent, ReleaseIntent):  # a move made meanwhile is refused: the base differs
             releases.apply_release(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
         else:
@@ -117,7 +128,7 @@ WHAT = {
 }  # fmt: skip
 
 
-def _what(shared: Connection, intent: Any, entity: tuple[str, uuid.UUID]) -> str:
+def _what(shared: Connection, intent: AnyIntent, entity: tuple[str, uuid.UUID]) -> str:
     """Which edit of what, for a person reading why it was refused: "INC-0000464, assignee"."""
     field = getattr(intent, "field", None)
     what = field.removesuffix("_id").replace("_", " ") if field else WHAT.get(type(intent).__name__, "edit")
@@ -132,19 +143,26 @@ def _what(shared: Connection, intent: Any, entity: tuple[str, uuid.UUID]) -> str
     return what
 
 
-def _entity(intent: Any, actor: Actor) -> tuple[str, uuid.UUID]:
+def _entity(intent: AnyIntent, actor: Actor) -> tuple[str, uuid.UUID]:
     """What the cache reads back when the intent did not stand: a ticket, a change, a release, a person's settings."""
-    if isinstance(intent, changes.ChangeIntent):
+    if isinstance(intent, ChangeIntent):
         return "change_requests", intent.change_id
-    if isinstance(intent, releases.ReleaseIntent):
+    if isinstance(intent, ReleaseIntent):
         return "releases", intent.release_id
-    if isinstance(intent, changes.SettingIntent):
+    if isinstance(intent, SettingIntent):
         return "users", actor.id
     return "tickets", intent.ticket_id
 
 
 def _conflict(
-    shared: Connection, actor: Actor, intent: Any, table: str, row: dict[str, Any], field: str, mine: Any, now: datetime
+    shared: Connection,
+    actor: Actor,
+    intent: SetField | SetStatus | EditChange,
+    table: str,
+    row: dict[str, Any],
+    field: str,
+    mine: Any,
+    now: datetime,
 ) -> Outcome:
     theirs = (row["planned_start"], row["planned_end"]) if field == "window" else row[field]
     shared.execute(
@@ -178,20 +196,20 @@ def _conflict(
     )
 
 
-def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Outcome:
+def _ticket(shared: Connection, actor: Actor, intent: TicketIntent, now: datetime) -> Outcome:
     done = Outcome(intent.mutation_id, APPLIED)
-    if isinstance(intent, tickets.SetField | tickets.SetStatus):
+    if isinstance(intent, SetField | SetStatus):
         found = shared.execute(select(table_of(Ticket)).where(Ticket.id == intent.ticket_id)).first()
         if found is None:
             raise Refused("This ticket no longer exists on the shared database (deleted).")
         row = dict(found._mapping)
-        field = intent.field if isinstance(intent, tickets.SetField) else "status"
-        wanted = intent.value if isinstance(intent, tickets.SetField) else intent.status
+        field = intent.field if isinstance(intent, SetField) else "status"
+        wanted = intent.value if isinstance(intent, SetField) else intent.status
         current = row[field]
         if encode(current) != encode(intent.base):
             if encode(current) == encode(wanted):  # someone else made the same change: nothing to do
                 return dataclasses.replace(done, entity=_entity(intent, actor))
-            if isinstance(intent, tickets.SetStatus):
+            if isinstance(intent, SetStatus):
                 intent = dataclasses.replace(intent, base=current)  # through the state machine from here
             elif field == "priority" and Priority(wanted).rank < Priority(current).rank:
                 intent = dataclasses.replace(intent, base=current)  # escalation wins
@@ -201,14 +219,14 @@ def _ticket(shared: Connection, actor: Actor, intent: Any, now: datetime) -> Out
     return done
 
 
-def _change(shared: Connection, actor: Actor, intent: changes.ChangeIntent, now: datetime) -> Outcome:
+def _change(shared: Connection, actor: Actor, intent: ChangeIntent, now: datetime) -> Outcome:
     done = Outcome(intent.mutation_id, APPLIED)
-    if isinstance(intent, changes.EditChange | changes.MoveStage):
+    if isinstance(intent, EditChange | MoveStage):
         found = shared.execute(select(changes.CHANGES).where(ChangeRequest.id == intent.change_id)).first()
         if found is None:
             raise Refused("This change request no longer exists on the shared database.")
         row = dict(found._mapping)
-        if isinstance(intent, changes.MoveStage):
+        if isinstance(intent, MoveStage):
             if row["stage"] != intent.base:
                 if row["stage"] == intent.to:
                     return dataclasses.replace(done, entity=_entity(intent, actor))

@@ -5,7 +5,8 @@ Every person connects with their own login role. ``admin prepare`` makes the dat
 lets only that group connect (CONNECT is revoked from PUBLIC, and so is TEMPORARY: no one needs a
 temporary table here), and gives it what ``console.sync.grants`` lists, table by table, under row-level
 security, with the invariants of ``console.sync.guards`` on top. A person added to one database can
-therefore reach no other database on the server.
+therefore reach no other database on the server. Installing all of it, in that order, is
+``console.sync.row_security``.
 
 Who is connected is ``current_user`` (never ``session_user``), so ``SET ROLE sara`` from an administrator's
 session is held to exactly what Sara's own login is. The identity functions below answer for the role
@@ -106,55 +107,6 @@ def grant_execute(conn: Connection, group: str, signatures: tuple[str, ...]) -> 
     for signature in signatures:
         conn.execute(text(f"REVOKE ALL ON FUNCTION public.{signature} FROM PUBLIC"))
         conn.execute(text(f"GRANT EXECUTE ON FUNCTION public.{signature} TO {ident(group)}"))
-
-
-def install_row_security(conn: Connection) -> None:
-    """This database's person group, who may connect, the grants, row policies and guards (idempotent; run
-    again after a migration)."""
-    from console.sync import grants, guards  # they build on the identity functions installed here
-
-    database = current_database(conn)
-    group = group_name(database)
-    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": group}).first() is None:
-        conn.execute(text(f"CREATE ROLE {ident(group)} NOLOGIN"))
-    conn.execute(text(f"REVOKE CONNECT, TEMPORARY ON DATABASE {ident(database)} FROM PUBLIC"))
-    conn.execute(text(f"GRANT CONNECT ON DATABASE {ident(database)} TO {ident(group)}"))
-    conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
-    _forget_other_groups(conn, group)
-    conn.execute(text("DROP FUNCTION IF EXISTS public.sc_visible_unit(uuid) CASCADE"))  # policies of release 3
-    for statement in identity_functions(database, group):
-        conn.execute(text(statement))
-    grant_execute(conn, group, IDENTITY)
-    guards.install(conn, group)
-    grants.install(conn, group)
-    conn.execute(text("DELETE FROM deployment_info WHERE key = :k"), {"k": GROUP_KEY})
-    conn.execute(text("INSERT INTO deployment_info (key, value) VALUES (:k, :v)"), {"k": GROUP_KEY, "v": group})
-
-
-def _forget_other_groups(conn: Connection, group: str) -> None:
-    """Take back what an earlier release gave the server-wide ``sc_users``, or what the database this one was
-    copied from (or renamed from) gave its own group. The people of this database who were in ``sc_users`` join
-    this database's group, so an upgrade locks no one out; a copy's people are added again, by its administrator
-    (``admin add-user``): it is another database."""
-    stored = conn.execute(text("SELECT value FROM deployment_info WHERE key = :k"), {"k": GROUP_KEY}).scalar()
-    for other in {LEGACY_GROUP, stored} - {None, group}:
-        assert other is not None
-        if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": other}).first() is None:
-            continue
-        for kind in ("TABLES", "SEQUENCES", "FUNCTIONS"):
-            conn.execute(text(f"REVOKE ALL ON ALL {kind} IN SCHEMA public FROM {ident(other)}"))
-        conn.execute(text(f"REVOKE ALL ON DATABASE {ident(current_database(conn))} FROM {ident(other)}"))
-        if other != LEGACY_GROUP:
-            continue
-        people = conn.execute(
-            text(
-                "SELECT r.rolname FROM pg_roles r JOIN users u ON u.login = r.rolname "
-                "WHERE pg_has_role(r.rolname, :g, 'MEMBER') AND NOT r.rolsuper"
-            ),
-            {"g": other},
-        ).scalars()
-        for login in list(people):
-            conn.execute(text(f"GRANT {ident(group)} TO {ident(login)}"))
 
 
 def require_row_security(conn: Connection, table: str) -> None:

@@ -3,17 +3,18 @@
 A first sync row by row spends most of its time in SQLite, not on the wire: inserting a unit's
 hundred thousand tickets and their million-row history, building the indexes, the search index and
 the SLA rollups, all on one core. That work is the same for every desk of a unit, so it is done
-once: ``admin seed`` (daily, after ``admin prune``) builds for each business unit the cache a first
-sync by one of its super-users would leave (the same code writes it), checks it with
-``PRAGMA integrity_check``, and stores the SQLite file in the shared database in compressed pieces,
-with the versions it holds, its length and its SHA-256.
+once: ``admin seed`` (daily, after ``admin prune``; ``console.sync.seed_build``) builds for each
+business unit the cache a first sync by one of its super-users would leave, checks it and stores the
+SQLite file in the shared database in compressed pieces, with the versions it holds, its length and
+its SHA-256.
 
-A desk whose cache is empty takes the seed of its largest unit, if that seed is of this version's
-schema and its versions are not older than the change index still kept. The pieces arrive in one
-snapshot, are checked against the length and the hash, and the file is copied into the cache with
-SQLite's backup API; sync then pulls the entries after the seed's cursors like any other pass and
-downloads any other unit row by row. Without a usable seed the desk downloads row by row, and the
-reason is in the sync report.
+This module is the desk's side, called by the client's first sync (``client.pull``): a desk whose
+cache is empty takes the seed of its largest unit, if that seed is of this version's schema and its
+versions are not older than the change index still kept. The pieces arrive in one snapshot, are
+checked against the length and the hash, and the file is copied into the cache with SQLite's backup
+API; sync then pulls the entries after the seed's cursors like any other pass and downloads any
+other unit row by row. Without a usable seed the desk downloads row by row, and the reason is in the
+sync report.
 
 On PostgreSQL a super-user's role reads only the seeds of their own units (row-level security, the
 same rule as their tickets) and no person's role may write seeds: only an administrator builds them.
@@ -23,40 +24,23 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select
 
 from console.errors import ConsoleError
 from console.store import derived
-from console.store.database import describe, sqlite_pragma
-from console.sync import roles, server
+from console.store.database import sqlite_pragma
+from console.sync import server
 from console.sync.ahead import read_ahead
-from console.sync.replica import replica_writes
-from console.tickets.workflow import Actor
-from models import (
-    GLOBAL_SPACE,
-    BusinessUnit,
-    CacheSeed,
-    CacheSeedChunk,
-    Role,
-    SyncConflict,
-    Ticket,
-    metadata,
-    table_of,
-)
+from models import GLOBAL_SPACE, BusinessUnit, CacheSeed, CacheSeedChunk, metadata, table_of
 from models.migrations import HEAD
 
 SCHEMA = f"{HEAD}/{derived.VERSION}"  # a seed fits caches of exactly this schema and these derived structures
-PIECE = 8 << 20  # bytes of the file per stored piece
-LEVEL = 1  # zlib: about a quarter of the size, at a few hundred MB/s each way
 
 Say = Callable[[str], None]
 
@@ -65,81 +49,8 @@ class SeedUnusable(ConsoleError):
     """A seed that cannot be taken (damaged, or not what its record says); the desk downloads row by row."""
 
 
-@dataclass(frozen=True)
-class Built:
-    unit: str  # the unit's code
-    tickets: int
-    size: int  # bytes of the SQLite file
-    stored: int  # bytes stored, compressed
-    seconds: float
-
-
-# ---- building (an administrator) -------------------------------------------------------------------------------
-
-
-def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: None) -> Built:
-    """Build the seed of the unit ``code`` in ``workdir`` and store it in the shared database, in place of
-    the unit's previous seed (a desk downloading that one meanwhile still reads it whole)."""
-    from console.store.workspace import open_cache_file
-    from console.sync.client import SyncReport, cursors_of, pull  # the client's own first sync writes the seed
-
-    started = time.perf_counter()
-    with shared.connect() as sconn:
-        server.require_installed(sconn, describe(shared.url))
-        roles.require_row_security(sconn, "cache_seeds")
-        unit = sconn.execute(select(BusinessUnit.id).where(BusinessUnit.code == code.upper())).scalar()
-    if unit is None:
-        raise ConsoleError(f"No business unit {code.upper()} in {describe(shared.url)}.")
-    path = workdir / f"seed-{unit.hex}.sqlite3"
-    _remove(path)
-    cache, _ = open_cache_file(path)
-    try:
-        builder = Actor(uuid.UUID(int=0), "admin seed", "admin seed", Role.SUPER_USER, frozenset({unit}))
-        pull(cache, shared, builder, SyncReport(), say, seeds=False)
-        with cache.begin() as conn, replica_writes(conn):  # a conflict is its people's, not the whole unit's:
-            conn.execute(delete(table_of(SyncConflict)))  # each desk reads its own after taking the seed
-        say(f"Checking the cache of {code.upper()}…")
-        with cache.connect() as conn:
-            check = sqlite_pragma(conn, "PRAGMA integrity_check")
-            if check != "ok":
-                raise ConsoleError(f"The cache built for {code.upper()} is damaged ({check}); nothing was stored.")
-            cursors = cursors_of(conn)
-            tickets = int(conn.execute(select(func.count()).select_from(Ticket)).scalar_one())
-            conn.rollback()  # nothing was written; the pragmas below run outside any transaction
-            sqlite_pragma(conn, "PRAGMA wal_checkpoint(TRUNCATE)")
-            sqlite_pragma(conn, "PRAGMA journal_mode=DELETE")  # one self-contained file
-    finally:
-        cache.dispose()
-    try:
-        say(f"Storing the cache of {code.upper()}…")
-        stored = _store(shared, unit, path, cursors, tickets)
-    finally:
-        _remove(path)
-    return Built(code.upper(), tickets, stored[0], stored[1], time.perf_counter() - started)
-
-
-def _store(shared: Engine, unit: uuid.UUID, path: Path, cursors: dict[str, int], tickets: int) -> tuple[int, int]:
-    seeds, pieces = table_of(CacheSeed), table_of(CacheSeedChunk)
-    seed_id, digest, size, stored = uuid.uuid4(), hashlib.sha256(), 0, 0
-    with shared.begin() as sconn, path.open("rb") as file:
-        sconn.execute(delete(seeds).where(seeds.c.business_unit_id == unit))  # its pieces go with it
-        record = {"global_version": cursors[GLOBAL_SPACE], "unit_version": cursors[unit.hex], "tickets": tickets}
-        sconn.execute(
-            insert(seeds),
-            [{"id": seed_id, "business_unit_id": unit, "schema": SCHEMA, "size": 0, "sha256": "",
-              "built_at": datetime.now(UTC), **record}],
-        )  # fmt: skip
-        seq = 0
-        while piece := file.read(PIECE):
-            digest.update(piece)
-            packed = zlib.compress(piece, LEVEL)
-            sconn.execute(insert(pieces), [{"seed_id": seed_id, "seq": seq, "data": packed}])
-            seq, size, stored = seq + 1, size + len(piece), stored + len(packed)
-        sconn.execute(update(seeds).where(seeds.c.id == seed_id).values(size=size, sha256=digest.hexdigest()))
-    return size, stored
-
-
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
+    """A SQLite file and the journal, log and shared-memory files beside it, wherever they are."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -182,7 +93,7 @@ def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda
             say(f"Installing the cache of {code}…")
             _install(cache, part)
         finally:
-            _remove(part)
+            remove(part)
     return str(seed.business_unit_id.hex)
 
 

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from console.errors import ConsoleError
-from console.sync import replica, roles
+from console.sync import replica, row_security
 from models import (
     GLOBAL_SPACE,
     BusinessUnit,
@@ -111,7 +111,7 @@ def space_sql(dialect: str, synced: Synced, row: str) -> str:
     now. On PostgreSQL the lookup locks the ticket as an update of it would, so a ticket cannot move
     to another unit while a row written for it is uncommitted (the row would be versioned in the
     unit the ticket left, and a cache of the unit it went to would never see it); SQLite has one
-    writer at a time. ``console.journal.history.next_seq`` takes the same lock before it numbers a ticket's
+    writer at a time. ``console.journal.audit.next_seq`` takes the same lock before it numbers a ticket's
     audit event, so two writers cannot give one ticket's events the same ``seq``."""
     kind, _, column = synced.space.partition(":")
     if kind == "column":
@@ -261,7 +261,7 @@ def prepare(conn: Connection) -> None:
     person group, its grants, row-level security and guards (idempotent; again after each upgrade)."""
     install(conn)
     if conn.dialect.name == "postgresql":
-        roles.install_row_security(conn)
+        row_security.install(conn)
 
 
 def snapshot(shared: Engine) -> Connection:

@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import aliased
 
+from console.access import Actor
 from console.errors import ConsoleError
-from console.journal import history
+from console.journal.audit import REPLAY_ORDER
+from console.journal.values import encode
 from console.sla.engine import SlaResult
 from console.sla.store import ticket_sla
+from console.tickets.history import FieldChange, field_history
 from console.tickets.queue import scope
-from console.tickets.workflow import Actor
 from models import (
     Attachment,
     AuditEvent,
@@ -127,7 +129,7 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         for e in conn.execute(
             select(table_of(AuditEvent))
             .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id == row["id"])
-            .order_by(*history.REPLAY_ORDER)
+            .order_by(*REPLAY_ORDER)
         )
     ]
     files = conn.execute(
@@ -148,7 +150,7 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         | {e["actor_id"] for e in events if e["actor_id"]}
         | {f.uploaded_by_id for f in files},
     )
-    changes = history.field_history(events)
+    changes = field_history(events)
     value_names = _value_names(conn, changes)
     articles = conn.execute(
         select(KnowledgeArticle.id, KnowledgeArticle.number, KnowledgeArticle.title)
@@ -168,8 +170,8 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
                 c.occurred_at,
                 people.get(c.actor_id, "system") if c.actor_id else "system",
                 c.field.removesuffix("_id"),
-                value_names.get(c.old, history.encode(c.old) or ""),
-                value_names.get(c.new, history.encode(c.new) or ""),
+                value_names.get(c.old, encode(c.old) or ""),
+                value_names.get(c.new, encode(c.new) or ""),
                 c.reason,
             )
             for c in changes
@@ -185,7 +187,7 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
     )
 
 
-def _value_names(conn: Connection, changes: list[history.FieldChange]) -> dict[Any, str]:
+def _value_names(conn: Connection, changes: list[FieldChange]) -> dict[Any, str]:
     """Readable names for the ids a history shows (people, groups, modules, units)."""
     ids = {v for c in changes for v in (c.old, c.new) if isinstance(v, uuid.UUID)}
     if not ids:

@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, literal, literal_column, select, tuple_
 
+from console.access import Actor
 from console.errors import ConsoleError
 from console.store import derived
-from console.tickets.workflow import Actor
 from models import BusinessUnit, ErpModule, Priority, Release, SlaState, SupportGroup, Ticket, TicketStatus, User
 from models.base import UTCDateTime
 

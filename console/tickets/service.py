@@ -14,21 +14,30 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from console.errors import ConsoleError
-from console.journal import history, outbox
-from console.journal.history import audit, encode, ids_of, snapshot, status_side_effects
+from console.access import Actor, Can, Refused, require
+from console.journal import conflicts, outbox
+from console.journal.audit import CONFLICT_RESOLVED, audit, ids_of
+from console.journal.intents import AddAttachment as AddAttachment
+from console.journal.intents import AddComment as AddComment
+from console.journal.intents import CreateTicket as CreateTicket
+from console.journal.intents import LinkArticle as LinkArticle
+from console.journal.intents import ResolveConflict as ResolveConflict
+from console.journal.intents import SetField as SetField
+from console.journal.intents import SetStatus as SetStatus
+from console.journal.intents import TicketIntent as TicketIntent
+from console.journal.values import decode, encode, snapshot
 from console.sla.recompute import stored_values
 from console.sla.store import UnjudgedSla, ticket_sla
 from console.store.numbering import take_or_reserve
-from console.sync import conflicts
+from console.text import clean_text
 from console.tickets import workflow
-from console.tickets.workflow import Actor, Can, Refused, clean_text, require
+from console.tickets.history import status_side_effects
 from models import (
     Attachment,
     AuditAction,
@@ -39,7 +48,6 @@ from models import (
     ErpModule,
     Impact,
     KnowledgeArticle,
-    Membership,
     NumberBlock,
     Priority,
     Problem,
@@ -50,12 +58,12 @@ from models import (
     Urgency,
     User,
     Visibility,
-    new_id,
     table_of,
     ticket_articles,
 )
 from models.tickets import ATTACHMENT_MAX_BYTES, TITLE_MAX
 
+Intent = TicketIntent  # the name the window and the command line know a ticket's intent by
 TICKETS = table_of(Ticket)
 TICK = timedelta(microseconds=1)  # between the audit events of one intent
 STEP = timedelta(milliseconds=1)  # between the intents of one batch
@@ -80,15 +88,6 @@ def priority_for(impact: Impact, urgency: Urgency) -> Priority:
     return MATRIX[(impact, urgency)]
 
 
-# ---- intents ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Intent:
-    ticket_id: uuid.UUID
-    mutation_id: uuid.UUID = field(default_factory=new_id, kw_only=True)
-
-
 # Fields set by ``SetField``, the capability each needs, and whether an escalation raises it.
 EDITABLE: dict[str, Can] = {
     "assignee_id": Can.TRIAGE,
@@ -111,91 +110,12 @@ EDITABLE: dict[str, Can] = {
 
 
 @dataclass(frozen=True)
-class SetField(Intent):
-    """Change one field; ``base`` is the value the person saw (it must still be there)."""
-
-    field: str
-    value: Any
-    base: Any
-    reason: str | None = None
-    escalation: bool = False
-
-
-@dataclass(frozen=True)
-class SetStatus(Intent):
-    status: TicketStatus
-    base: TicketStatus
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class AddComment(Intent):
-    body: str
-    visibility: Visibility
-    comment_id: uuid.UUID = field(default_factory=new_id)
-
-
-@dataclass(frozen=True)
-class LinkArticle(Intent):
-    article_id: uuid.UUID
-    unlink: bool = False
-
-
-@dataclass(frozen=True)
-class AddAttachment(Intent):
-    filename: str
-    media_type: str
-    content: bytes
-    attachment_id: uuid.UUID = field(default_factory=new_id)
-
-
-@dataclass(frozen=True)
-class CreateTicket(Intent):
-    kind: TicketKind
-    title: str
-    description: str
-    impact: Impact
-    urgency: Urgency
-    business_unit_id: uuid.UUID
-    module_id: uuid.UUID
-    reporter_id: uuid.UUID
-    number: str
-    priority: Priority | None = None  # None: from impact × urgency
-    priority_reason: str | None = None  # required when it overrides the matrix
-    category: str | None = None
-
-
-@dataclass(frozen=True)
-class ResolveConflict(Intent):
-    """Settle a sync conflict on a ticket field: keep mine, take theirs (as it stands), or set an edited value."""
-
-    conflict_id: uuid.UUID
-    resolution: str  # mine, theirs, edited
-    value: Any = None  # the edited value
-
-
-@dataclass(frozen=True)
 class Applied:
     """What an intent did: the ticket's number and the audit events it wrote."""
 
     ticket_id: uuid.UUID
     number: str
     events: int
-
-
-# ---- who is acting -------------------------------------------------------------------------------------
-
-
-def load_actor(conn: Connection, login: str) -> Actor:
-    row = conn.execute(
-        select(User.id, User.login, User.display_name, User.role, User.active).where(User.login == login)
-    ).first()
-    if row is None:
-        raise ConsoleError(f"No user {login!r} in this workspace; `support-console settings user LOGIN` chooses one.")
-    if not row.active:
-        raise ConsoleError(f"The user {login!r} is deactivated.")
-    units = frozenset(conn.execute(select(Membership.business_unit_id).where(Membership.user_id == row.id)).scalars())
-    return Actor(row.id, row.login, row.display_name, row.role, units)
 
 
 # ---- applying --------------------------------------------------------------------------------------------
@@ -228,13 +148,13 @@ def _event(
           unit_id=ticket["business_unit_id"], action=action, field=field, old=old, new=new, reason=reason)  # fmt: skip
 
 
-def apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
+def apply(conn: Connection, actor: Actor, intent: TicketIntent, now: datetime) -> Applied:
     """Validate and apply one intent in the caller's transaction; raise ``Refused`` and write nothing if it fails."""
     with ids_of(intent.mutation_id):
         return _apply(conn, actor, intent, now)
 
 
-def _apply(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
+def _apply(conn: Connection, actor: Actor, intent: TicketIntent, now: datetime) -> Applied:
     if isinstance(intent, CreateTicket):
         return _create(conn, actor, intent, now)
     ticket = _ticket(conn, intent.ticket_id)
@@ -398,13 +318,13 @@ def _resolve(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: Res
     row = conflicts.conflict_to_resolve(conn, intent.conflict_id, ticket["id"], intent.resolution)
     events = 0
     if intent.resolution != "theirs":
-        wanted = history.decode(row.field, row.mine_value) if intent.resolution == "mine" else intent.value
+        wanted = decode(row.field, row.mine_value) if intent.resolution == "mine" else intent.value
         if encode(wanted) != encode(ticket[row.field]):
             change = SetField(ticket["id"], row.field, wanted, ticket[row.field], "Resolving a sync conflict")
             require(actor, EDITABLE.get(row.field, Can.WORK), unit_id=ticket["business_unit_id"], tier=ticket["tier"])
             events = _set_field(conn, actor, ticket, change, now)
     conflicts.mark_resolved(conn, row.id, actor, intent.resolution, now)
-    _event(conn, actor, ticket, now + events * TICK, AuditAction.FIELD_CHANGED, field=history.CONFLICT_RESOLVED,
+    _event(conn, actor, ticket, now + events * TICK, AuditAction.FIELD_CHANGED, field=CONFLICT_RESOLVED,
            old=row.field, new=intent.resolution)  # fmt: skip
     return events + 1
 
@@ -543,9 +463,9 @@ def add_note(ticket_id: uuid.UUID, body: str, *, internal: bool) -> AddComment:
 
 def escalate(
     ticket_id: uuid.UUID, *, base_tier: int, reason: str, vendor: str | None = None, base_vendor: str | None = None
-) -> list[Intent]:
+) -> list[TicketIntent]:
     """To tier 3 (technical), or to a vendor as well: with the reason, as escalation events."""
-    intents: list[Intent] = (
+    intents: list[TicketIntent] = (
         [SetField(ticket_id, "tier", 3, base_tier, reason, escalation=True)] if base_tier != 3 else []
     )
     if vendor is not None:
@@ -571,7 +491,7 @@ def attach(ticket_id: uuid.UUID, filename: str, content: bytes, media_type: str 
     return AddAttachment(ticket_id, filename, media_type or "application/octet-stream", content)
 
 
-def execute(engine: Engine, actor: Actor, intents: Sequence[Intent], now: datetime) -> list[Applied]:
+def execute(engine: Engine, actor: Actor, intents: Sequence[TicketIntent], now: datetime) -> list[Applied]:
     """Apply intents to the local cache in one transaction — all of them, or (the first refusal
     raised) none — each with its outbox entry, for sync to push.
 
@@ -582,7 +502,7 @@ def execute(engine: Engine, actor: Actor, intents: Sequence[Intent], now: dateti
         return [submit(conn, actor, intent, now + index * STEP) for index, intent in enumerate(intents)]
 
 
-def submit(conn: Connection, actor: Actor, intent: Intent, now: datetime) -> Applied:
+def submit(conn: Connection, actor: Actor, intent: TicketIntent, now: datetime) -> Applied:
     """Apply one intent here and keep it in the outbox, in the caller's (cache) transaction."""
     applied = apply(conn, actor, intent, now)
     outbox.record(conn, actor.login, intent, now)
@@ -622,7 +542,7 @@ def bulk_triage(
             continue
         number, base = current
         if field_name == "priority":
-            intent: Intent = set_priority(ticket_id, Priority(value), base=base, reason=reason)
+            intent: TicketIntent = set_priority(ticket_id, Priority(value), base=base, reason=reason)
         elif field_name == "tier":
             intent = move_tier(ticket_id, int(value), base=base, reason=reason)
         else:

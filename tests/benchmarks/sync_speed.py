@@ -35,7 +35,7 @@ from sqlalchemy import delete, func, select
 from console.store import derived
 from console.store.database import make_engine
 from console.store.workspace import Workspace
-from console.sync import client, seeds, server
+from console.sync import client, seed_build, server
 from console.sync.server import GLOBAL_TABLES, TICKET_CHILDREN
 from models import BusinessUnit, CacheSeed, Membership, Role, Ticket, User, table_of
 
@@ -104,12 +104,12 @@ def without_seeds(url: str) -> None:
     shared.dispose()
 
 
-def build_seed(url: str, code: str) -> tuple[float, seeds.Built]:
+def build_seed(url: str, code: str) -> tuple[float, seed_build.Built]:
     shared = make_engine(url)
     work = Path(tempfile.mkdtemp(prefix="sc-seed-bench-"))
     try:
         started = time.perf_counter()
-        built = seeds.build(shared, code, work)
+        built = seed_build.build(shared, code, work)
         return time.perf_counter() - started, built
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from console.access import Actor, load_actor
 from console.changes.lists import ChangeDetail
+from console.desk import Desk
 from console.store.database import connect
 from console.store.workspace import Workspace
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor
 from models import (
     ApprovalDecision,
     ApproverDelegation,
@@ -31,7 +31,8 @@ from models import (
 )
 from tests import clock
 from tests.gui.drive import save_shot
-from views.change_view import AwayDialog, ChangeView, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
+from views.changes.dialogs import AwayDialog, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
+from views.changes.view import ChangeView
 from views.tasks import TaskRunner
 
 S = ChangeStage
@@ -39,7 +40,7 @@ S = ChangeStage
 
 def desk(qtbot: QtBot, workspace: Workspace, actor: Actor, show: int = 1) -> ChangeView:
     """One person's change view, listing 'awaiting my decision' (0), open (1) or all (2) changes."""
-    view = ChangeView(workspace, TaskRunner(), actor)
+    view = ChangeView(Desk(workspace, actor), TaskRunner())
     qtbot.addWidget(view)
     view.resize(1400, 820)
     view.show()

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from console.access import load_actor
 from console.releases.service import PlanRelease, submit_release
 from console.store.database import connect
 from console.store.workspace import Workspace
@@ -29,7 +30,7 @@ def worked_low_ticket(workspace: Workspace, now: datetime) -> tuple[str, uuid.UU
     """A Low Finance ticket logged and taken up by the workspace's own user, as the detail's buttons would."""
     engine = workspace.cache()
     with connect(engine) as conn:
-        me = tickets.load_actor(conn, str(workspace.settings.get("user")))
+        me = load_actor(conn, str(workspace.settings.get("user")))
         number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, workspace.client_id)
         fin = conn.execute(select(ErpModule.id).where(ErpModule.code == "FIN")).scalar_one()
         unit = conn.execute(select(Ticket.business_unit_id).order_by(Ticket.number).limit(1)).scalar_one()
@@ -124,7 +125,7 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     extra = (now + (at - now) / 2).replace(microsecond=0)
     with connect(gui_workspace.cache()) as conn:
         boss = conn.execute(select(User.login).where(User.role == Role.SUPPORT_MANAGER).order_by(User.login)).scalar()
-        manager = tickets.load_actor(conn, str(boss))
+        manager = load_actor(conn, str(boss))
         submit_release(conn, manager, PlanRelease(fin, "R-HOTFIX", extra, "Statutory dunning text"), now)
         conn.commit()
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):

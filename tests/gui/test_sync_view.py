@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from console.changes import service as changes
 from console.store.database import make_engine
 from console.store.workspace import Workspace
-from console.sync import seeds
+from console.sync import seed_build
 from console.sync.client import SyncState
 from console.tickets import service as tickets
 from models import (
@@ -203,7 +203,7 @@ def test_a_new_desk_downloads_its_data_when_the_window_opens(
     unit arrives whole and the others row by row."""
     if seeded:
         team_db = make_engine(gui_workspace.shared_url())
-        seeds.build(team_db, "DXB-HQ", tmp_path)
+        seed_build.build(team_db, "DXB-HQ", tmp_path)
         team_db.dispose()
     desk = Workspace.open(tmp_path / "new-desk")
     desk.settings.set("shared_url", gui_workspace.shared_url().render_as_string(hide_password=False))

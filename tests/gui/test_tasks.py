@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import threading
+import uuid
 
 from PySide6.QtCore import QObject, Signal
 from pytestqt.qtbot import QtBot
 
+from console.journal.touched import Done, Touched
 from views.tasks import TaskRunner
 
 
@@ -69,3 +71,22 @@ def test_emitting_signals_keeps_python_alive() -> None:
     for _ in range(5_000):
         emitter.ping.emit()
     assert sys.getrefcount(True) >= before - 10
+
+
+def test_an_edit_gives_its_value_and_the_runner_announces_what_it_touched(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    ticket = uuid.uuid4()
+    values: list[str] = []
+    announced: list[Touched] = []
+    runner.edited.connect(announced.append)
+
+    runner.op(lambda: "plain").success(values.append).run()  # a read: nothing announced
+    runner.op(lambda: Done("INC-0000001", Touched(tickets=frozenset({ticket})))).success(values.append).run()
+    qtbot.waitUntil(lambda: len(values) == 2, timeout=5_000)
+    assert values == ["plain", "INC-0000001"]
+    assert len(announced) == 1
+    assert announced[0].ticket(ticket)
+    assert not announced[0].ticket(uuid.uuid4())
+    assert announced[0].any_ticket
+    assert not announced[0].any_change
+    assert runner.shutdown()

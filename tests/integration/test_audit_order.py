@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, insert, select, text
 
-from console.journal import history
-from console.journal.history import snapshot
+from console.access import load_actor
+from console.journal import audit, values
+from console.journal.values import snapshot
 from console.sla.store import ticket_sla
 from console.store.database import make_engine, sqlite_url
 from console.sync import client
+from console.tickets import history
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
 from models import (
@@ -99,7 +101,7 @@ def burst_ticket(conn: Connection, number: str, order: list[int]) -> uuid.UUID:
         {"id": uuid.uuid5(ticket_id, str(seq)), "occurred_at": CREATED if seq == 1 else BURST, "seq": seq,
          "actor_id": consultant, "entity_type": EntityType.TICKET, "entity_id": ticket_id,
          "business_unit_id": template["business_unit_id"], "action": action, "field": field,
-         "old_value": history.encode(old), "new_value": new if action is AuditAction.CREATED else history.encode(new),
+         "old_value": values.encode(old), "new_value": new if action is AuditAction.CREATED else values.encode(new),
          "reason": "Period-end close blocked" if field == "priority" else None}
         for seq, (action, field, old, new) in enumerate(steps, start=1)
     ]  # fmt: skip
@@ -115,7 +117,7 @@ def test_events_at_one_instant_replay_in_seq_order_whatever_order_they_were_stor
     with cache.begin() as conn:
         made = [(f"INC-99{n:05d}", burst_ticket(conn, f"INC-99{n:05d}", order)) for n, order in enumerate(orders)]
     with cache.connect() as conn:
-        manager = tickets.load_actor(conn, login_of(conn, Role.SUPPORT_MANAGER))
+        manager = load_actor(conn, login_of(conn, Role.SUPPORT_MANAGER))
         physical = select(AUDIT.c.seq).order_by(text("rowid"))  # the order SQLite stored them in
         stored = [list(conn.execute(physical.where(AUDIT.c.entity_id == t)).scalars()) for _, t in made]
         slas = [ticket_sla(conn, ticket_id, NOW) for _, ticket_id in made]
@@ -155,7 +157,7 @@ def seqs_of(conn: Connection, entity_id: uuid.UUID) -> list[int]:
 
 def test_each_event_of_an_intent_takes_the_next_number_of_its_ticket(cache: Engine) -> None:
     with cache.connect() as conn:
-        analyst = tickets.load_actor(conn, login_of(conn, Role.SERVICE_DESK_ANALYST))
+        analyst = load_actor(conn, login_of(conn, Role.SERVICE_DESK_ANALYST))
         consultant = conn.execute(select(User.id).where(User.role == Role.FUNCTIONAL_CONSULTANT).limit(1)).scalar_one()
         unit, module = conn.execute(select(Ticket.business_unit_id, Ticket.module_id).limit(1)).one()
         worked = conn.execute(select(Ticket.id).where(Ticket.status == TicketStatus.IN_PROGRESS).limit(1)).scalar_one()
@@ -175,7 +177,7 @@ def test_each_event_of_an_intent_takes_the_next_number_of_its_ticket(cache: Engi
         new = conn.execute(
             select(AUDIT.c.seq, AUDIT.c.action, AUDIT.c.field)
             .where(AUDIT.c.entity_id == logged.ticket_id)
-            .order_by(*history.REPLAY_ORDER)
+            .order_by(*audit.REPLAY_ORDER)
         ).all()
         assert seqs_of(conn, worked) == [*before, len(before) + 1]
     assert [tuple(r) for r in new] == [
@@ -209,7 +211,7 @@ def test_two_writers_of_one_entity_on_postgresql_take_a_number_each(pg_shared: E
         before = seqs_of(conn, entity_id)
 
     def write(conn: Connection, what: str) -> None:
-        history.audit(conn, at=WRITTEN, actor_id=None, entity_type=entity_type, entity_id=entity_id, unit_id=None,
+        audit.audit(conn, at=WRITTEN, actor_id=None, entity_type=entity_type, entity_id=entity_id, unit_id=None,
                       action=AuditAction.COMMENTED, field="internal", new=what)  # fmt: skip
 
     # The first writer numbers its event and keeps its transaction open; the second must wait for it,

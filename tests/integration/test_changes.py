@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import Connection, Engine, func, select
 
+from console.access import Actor, Refused, load_actor
 from console.changes import service as changes
 from console.changes.agenda import write_agenda
 from console.changes.lists import cab_agenda, calendar, list_changes, load_change
@@ -29,8 +30,6 @@ from console.changes.service import (
     set_freeze_policy,
 )
 from console.store.workspace import Workspace
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor, Refused
 from models import (
     ApprovalDecision,
     AuditEvent,

@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Table, delete, func, select, text
 import models
 from console.demo import DemoRefused, DemoSpec, create_demo
 from console.demo.tickets import is_period_end
-from console.journal import history
 from console.store.database import connect, current_revision, describe, head_revision, make_engine, sqlite_url
 from console.store.summary import summarize
 from console.store.workspace import Workspace
 from console.sync.server import BY_TABLE, TRIGGERS_KEY
+from console.tickets import history
 from models import (
     ApprovalDecision,
     AuditAction,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
+from console.access import load_actor
 from console.store.workspace import Workspace
 from console.tickets import queue
-from console.tickets import service as tickets
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
 from models import TicketStatus
 from tests import clock
@@ -28,7 +28,7 @@ def conn(demo_home: Path) -> Iterator[Connection]:
 
 
 def walk(conn: Connection, sort: Sort, size: int) -> list[QueueRow]:
-    actor = tickets.load_actor(conn, "maryam.hosseini")
+    actor = load_actor(conn, "maryam.hosseini")
     rows: list[QueueRow] = []
     after = None
     while True:
@@ -48,7 +48,7 @@ def test_every_order_pages_through_every_ticket_once(
     monkeypatch.setattr(queue, "GROUPED_FROM", grouped_from)  # big lists walk groups; the demo is small
     sort = Sort(column, descending)
     rows = walk(conn, sort, 37)
-    actor = tickets.load_actor(conn, "maryam.hosseini")
+    actor = load_actor(conn, "maryam.hosseini")
     total = queue.count(conn, actor, EVERYTHING, NOW)
     assert len(rows) == total == len({r.id for r in rows})
     keys = [r.key for r in rows]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Connection, Engine, delete, func, select
 
+from console.access import Actor, Refused, load_actor
 from console.cli.command import main
 from console.metrics.queries import Filter, compliance, rates
 from console.releases.service import CancelRelease, MoveRelease, PlanRelease, moment_text, submit_release
@@ -23,7 +24,6 @@ from console.store.workspace import Workspace
 from console.tickets import queue
 from console.tickets import service as tickets
 from console.tickets.queue import QueueFilter, Sort
-from console.tickets.workflow import Actor, Refused
 from models import (
     AuditEvent,
     EntityType,
@@ -48,7 +48,7 @@ RELEASES = table_of(Release)
 
 def person(conn: Connection, role: Role, nth: int = 0) -> Actor:
     logins = conn.execute(select(User.login).where(User.role == role, User.active).order_by(User.login)).scalars()
-    return tickets.load_actor(conn, list(logins)[nth])
+    return load_actor(conn, list(logins)[nth])
 
 
 def next_release(conn: Connection, module_id: uuid.UUID, after: datetime) -> tuple[str, datetime]:

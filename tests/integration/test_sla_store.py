@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, func, insert, select, update
 
+from console.access import load_actor
 from console.cli.command import main
 from console.sla import Policy, Target
 from console.sla.recompute import recompute, what_if
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts, ticket_sla
 from console.store.database import make_engine, sqlite_url
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
 from models import (
     AuditAction,
     AuditEvent,

@@ -9,13 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
+from console.access import Refused, load_actor
 from console.changes import service as changes
 from console.journal import outbox
 from console.sync import client, push, server
 from console.sync.conflicts import open_conflicts, resolve
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
-from console.tickets.workflow import Refused
 from models import (
     ApproverDelegation,
     AuditEvent,

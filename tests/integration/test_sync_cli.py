@@ -14,13 +14,13 @@ from psycopg import sql
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
+from console.access import load_actor
 from console.cli.command import main
 from console.demo import DemoSpec, create_demo
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
 from models import (
     BusinessUnit,
     CacheSeed,

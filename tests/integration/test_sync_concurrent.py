@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, select, text, update
 
-from console.journal.history import next_seq
+from console.journal.audit import next_seq
 from console.store.database import in_transaction
 from console.store.workspace import Workspace
 from console.sync import client

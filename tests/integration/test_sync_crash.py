@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
+from console.access import load_actor
 from console.journal.outbox import OUTBOX
 from console.store.database import make_engine
 from console.store.workspace import Workspace
-from console.sync import client, seeds
+from console.sync import client, seed_build
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
 from tests import clock
 from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
@@ -146,7 +146,7 @@ def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team,
     clean sync ends with what a row-by-row first sync holds."""
     dice = random.Random(int(os.environ.get("SUPPORT_CONSOLE_CRASH_SEED", "4711")))
     login, unit, code = single_unit_super_users(team)[0]
-    seeds.build(team.shared, code, tmp_path)
+    seed_build.build(team.shared, code, tmp_path)
     with team.shared.begin() as conn:  # changes after the seed, for the pull that follows it
         conn.execute(update(TICKETS).where(Ticket.business_unit_id == unit).values(vendor_reference="AFTER-SEED"))
     desk = team.workspace("desk", login)

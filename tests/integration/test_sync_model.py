@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import Engine, delete, select, update
 
+from console.access import Refused, load_actor
 from console.errors import DatabaseUnavailable
 from console.journal import codec
 from console.journal.outbox import OUTBOX
@@ -32,8 +33,6 @@ from console.store.workspace import Workspace
 from console.sync import client, push
 from console.sync.server import TICKET_CHILDREN
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
-from console.tickets.workflow import Refused
 from models import (
     AuditEvent,
     ClientMutation,

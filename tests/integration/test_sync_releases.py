@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from console.access import Refused
 from console.releases.service import CancelRelease, MoveRelease, PlanRelease, submit_release
 from console.store.workspace import Workspace
 from console.sync import client
 from console.tickets import queue
 from console.tickets import service as tickets
-from console.tickets.workflow import Refused
 from models import (
     AuditEvent,
     EntityType,

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from console.store.workspace import Workspace
-from console.sync import client, seeds, server
+from console.sync import client, seed_build, seeds, server
 from models import (
     GLOBAL_SPACE,
     CacheSeed,
@@ -37,7 +37,7 @@ def search(workspace: Workspace, words: str) -> list[str]:
 
 def test_a_new_desk_starts_from_its_units_seed_and_pulls_what_changed_since(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
-    built = seeds.build(team.shared, code.lower(), tmp_path)
+    built = seed_build.build(team.shared, code.lower(), tmp_path)
     assert built.unit == code
     assert built.tickets > 0
     assert 0 < built.stored < built.size
@@ -74,7 +74,7 @@ def test_a_new_desk_starts_from_its_units_seed_and_pulls_what_changed_since(team
 
 def test_the_report_says_a_seed_was_taken_and_a_second_unit_comes_row_by_row(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
-    seeds.build(team.shared, code, tmp_path)
+    seed_build.build(team.shared, code, tmp_path)
     report = client.sync_workspace(team.workspace("desk", login))
     assert report.seeded == unit.hex
     assert "started from a ready-made cache" in report.summary()
@@ -91,7 +91,7 @@ def test_the_report_says_a_seed_was_taken_and_a_second_unit_comes_row_by_row(tea
 
 def test_a_seed_older_than_the_kept_changes_or_of_another_schema_is_not_taken(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
-    seeds.build(team.shared, code, tmp_path)
+    seed_build.build(team.shared, code, tmp_path)
     with team.shared.begin() as conn:  # a later write, then every entry up to it pruned
         conn.execute(update(TICKETS).where(Ticket.business_unit_id == unit).values(title="Renamed after the seed"))
         server.prune(conn, clock.now() + timedelta(seconds=1))
@@ -100,7 +100,7 @@ def test_a_seed_older_than_the_kept_changes_or_of_another_schema_is_not_taken(te
         titles = set(conn.execute(select(Ticket.title)).scalars())
     assert titles == {"Renamed after the seed"}
 
-    seeds.build(team.shared, code, tmp_path)  # fresh again, but of another version of the app
+    seed_build.build(team.shared, code, tmp_path)  # fresh again, but of another version of the app
     with team.shared.begin() as conn:
         conn.execute(update(table_of(CacheSeed)).values(schema="0001/1"))
     other = team.workspace("other", login)
@@ -112,7 +112,7 @@ def test_a_seed_older_than_the_kept_changes_or_of_another_schema_is_not_taken(te
 
 def test_a_damaged_seed_is_refused_and_the_desk_downloads_row_by_row(team: Team, tmp_path: Path) -> None:
     login, _unit, code = single_unit_super_users(team)[0]
-    seeds.build(team.shared, code, tmp_path)
+    seed_build.build(team.shared, code, tmp_path)
     with team.shared.begin() as conn:  # one piece swapped for another valid one: only the hash can tell
         pieces = table_of(CacheSeedChunk)
         first = conn.execute(select(pieces.c.data).where(pieces.c.seq == 0)).scalar_one()
@@ -131,7 +131,7 @@ def test_a_damaged_seed_is_refused_and_the_desk_downloads_row_by_row(team: Team,
 def test_a_cache_that_holds_anything_is_never_overwritten_by_a_seed(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
     desk = team.desk("desk", Role.SUPER_USER, login=login)
-    seeds.build(team.shared, code, tmp_path)
+    seed_build.build(team.shared, code, tmp_path)
     with desk.cache().begin() as conn:  # a desk whose unit was taken away and given back: cursors gone
         conn.execute(table_of(SyncCursor).delete().where(SyncCursor.space == unit.hex))
     with desk.cache().connect() as conn:

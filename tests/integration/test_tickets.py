@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, func, select
 
-from console.journal import history
+from console.access import Actor, Refused, load_actor
+from console.journal import audit, values
 from console.store.workspace import Workspace
+from console.tickets import history, workflow
 from console.tickets import service as tickets
-from console.tickets import workflow
-from console.tickets.workflow import Actor, Refused
 from models import (
     AuditEvent,
     BusinessUnit,
@@ -45,7 +45,7 @@ def actor(conn: Connection, role: Role) -> Actor:
     query = select(User.login).where(User.role == role, User.active).order_by(User.login)
     login = conn.execute(query).scalars().first()
     assert login is not None
-    return tickets.load_actor(conn, login)
+    return load_actor(conn, login)
 
 
 def log_ticket(
@@ -95,7 +95,7 @@ def replayed(conn: Connection, ticket_id: uuid.UUID) -> dict[str, Any]:
     events = conn.execute(
         select(table_of(AuditEvent))
         .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.entity_id == ticket_id)
-        .order_by(*history.REPLAY_ORDER)
+        .order_by(*audit.REPLAY_ORDER)
     ).all()
     return history.rebuild(dict(e._mapping) for e in events)
 
@@ -104,7 +104,7 @@ def assert_history_matches_row(conn: Connection, ticket_id: uuid.UUID) -> None:
     state, current = replayed(conn, ticket_id), row(conn, ticket_id)
     for name in history.TICKET_FIELDS:
         if name in state:
-            assert history.encode(state[name]) == history.encode(current[name]), name
+            assert values.encode(state[name]) == values.encode(current[name]), name
 
 
 def test_a_ticket_worked_from_new_to_closed(workspace: Workspace, engine: Engine) -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from console.access import load_actor
 from console.cli.command import main
 from console.errors import SettingError
 from console.store.database import describe, make_engine, unavailable_message
@@ -21,7 +22,6 @@ from console.store.secrets import masked_text
 from console.store.settings import Settings
 from console.store.workspace import Workspace
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
 from models import Ticket, TicketStatus
 from tests import clock
 from tests.conftest import MemoryKeyring, copy_workspace

@@ -14,17 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from console.access import Actor, load_actor
 from console.changes import service as changes
 from console.changes.service import AssessRisk, Decide, MoveStage, NewChange
 from console.releases.service import PlanRelease, submit_release
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
-from console.sync import client, seeds
+from console.sync import client, seed_build
 from console.sync.conflicts import open_conflicts
 from console.tickets import service as tickets
-from console.tickets.service import load_actor
-from console.tickets.workflow import Actor
 from models import (
     ApprovalDecision,
     AuditEvent,
@@ -313,7 +312,7 @@ def test_a_ready_made_cache_holds_no_ones_conflicts_and_the_desk_reads_its_own(
                       "theirs_value": "c", "user_id": owner.id, "mutation_id": uuid.uuid4(),
                       "created_at": clock.now()}],
                 )  # fmt: skip
-        seeds.build(engine, code, tmp_path)  # the administrator's daily seed of Sue's unit
+        seed_build.build(engine, code, tmp_path)  # the administrator's daily seed of Sue's unit
     finally:
         engine.dispose()
     assert desks["sue"] is not None  # her first sync

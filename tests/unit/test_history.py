@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 
-from console.journal.history import (
-    FieldChange,
-    decode,
-    encode,
-    field_history,
-    rebuild,
-    snapshot,
-    status_side_effects,
-)
+from console.journal.values import decode, encode, snapshot
+from console.tickets.history import FieldChange, field_history, rebuild, status_side_effects
 from models import AuditAction
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -1,0 +1,336 @@
+"""The desk: one person's workspace as the window and the command line use it — every read and edit they need.
+
+As Anki's ``Collection`` serves its GUI, a ``Desk`` serves ``views/``: the views hold no SQL and open no
+connection; each method runs on the database worker and returns plain values. An edit returns ``Done``:
+its value and what it ``Touched``, which the task runner announces so that every view showing one of those
+tickets or changes reads it again (no view needs to know which others to tell).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from console.access import Actor, load_actor
+from console.changes.lists import (
+    Calendar,
+    ChangeChoices,
+    ChangeDetail,
+    ChangeRow,
+    Which,
+    cab_agenda,
+    calendar,
+    change_choices,
+    list_changes,
+    load_change,
+)
+from console.changes.service import (
+    Away,
+    ChangeApplied,
+    ChangeIntent,
+    NewChange,
+    execute_change,
+    new_change_number,
+    submit_change,
+    submit_setting,
+)
+from console.errors import ConsoleError
+from console.journal.touched import Done, Touched
+from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
+from console.sla.store import ticket_id_by_number, ticket_sla
+from console.sla.words import clock_lines, timeline_lines
+from console.store.codes import code_id, user_id
+from console.store.database import connect
+from console.store.summary import WorkspaceSummary, summarize_workspace
+from console.store.workspace import Workspace
+from console.sync.client import download_if_empty
+from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
+from console.tickets import queue
+from console.tickets import service as tickets
+from console.tickets.detail import TicketDetail, attachment_content, load_detail
+from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
+from models import (
+    BusinessUnit,
+    ChangeRequest,
+    ErpModule,
+    Impact,
+    KnowledgeArticle,
+    Priority,
+    Problem,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+    new_id,
+)
+
+Clock = Callable[[], datetime]
+MakeIntents = Callable[[uuid.UUID], list[tickets.Intent]]  # from the ticket's id, with the values the person saw
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket as a person logs it, by codes and login (the window's form and ``ticket new`` alike)."""
+
+    kind: TicketKind
+    title: str
+    description: str
+    impact: Impact
+    urgency: Urgency
+    unit: str  # business unit code
+    module: str  # ERP module code
+    reporter: str | None = None  # a login; None: the person logging it
+    priority: Priority | None = None  # None: from impact × urgency
+    reason: str | None = None  # why the priority differs from the matrix
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    total: int
+    rows: list[QueueRow]
+
+
+@dataclass(frozen=True)
+class MetricChoices:
+    units: list[str]
+    modules: list[str]
+
+
+@dataclass(frozen=True)
+class DrillResult:
+    rows: list[DrillRow]
+    total: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    number: str
+    clocks: list[list[str]]  # in words, as ``console.sla.words`` gives them
+    timeline: list[list[str]]
+
+
+@dataclass
+class Desk:
+    """One person at one workspace. Every method opens its own connection: call them off the UI thread."""
+
+    workspace: Workspace
+    actor: Actor
+    clock: Clock = field(default=utc_now)
+
+    @classmethod
+    def open(cls, workspace: Workspace, progress: Callable[[str], None] | None = None, clock: Clock = utc_now) -> Desk:
+        """The cache opened (migrated if needed), a newly connected desk's first download done, and its person."""
+        user = workspace.settings.get("user")
+        if not user:
+            raise ConsoleError(
+                "This workspace has no user yet: create a demo (support-console demo) or set one "
+                "(support-console settings user LOGIN)."
+            )
+        download_if_empty(workspace, progress)
+        with connect(workspace.cache()) as conn:
+            return cls(workspace, load_actor(conn, str(user)), clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _read(self) -> Any:
+        return connect(self.workspace.cache())
+
+    # ---- the workspace ---------------------------------------------------------------------------------------
+
+    def summary(self) -> WorkspaceSummary:
+        return summarize_workspace(self.workspace)
+
+    def count_visible(self) -> int:
+        """Every ticket this person may see, in any status (the status bar's count)."""
+        with self._read() as conn:
+            return queue.count(conn, self.actor, QueueFilter(statuses=tuple(TicketStatus)), self.now())
+
+    # ---- the queue -------------------------------------------------------------------------------------------
+
+    def queue_choices(self) -> Choices:
+        with self._read() as conn:
+            return queue.choices(conn, self.actor)
+
+    def queue_first(self, flt: QueueFilter, sort: Sort, now: datetime, limit: int) -> FirstPage:
+        with self._read() as conn:
+            return FirstPage(
+                queue.count(conn, self.actor, flt, now), queue.page(conn, self.actor, flt, sort, now, limit=limit)
+            )
+
+    def queue_page(
+        self,
+        flt: QueueFilter,
+        sort: Sort,
+        now: datetime,
+        after: tuple[Any, ...] | None,
+        limit: int,
+        from_end: bool = False,
+        offset: int = 0,
+    ) -> list[QueueRow]:
+        with self._read() as conn:
+            return queue.page(
+                conn, self.actor, flt, sort, now, after=after, limit=limit, from_end=from_end, offset=offset
+            )
+
+    def triage(
+        self, ids: Sequence[uuid.UUID], field_name: str, value: Any, reason: str | None
+    ) -> Done[tickets.BulkResult]:
+        result = tickets.bulk_triage(self.workspace.cache(), self.actor, ids, field_name, value, self.now(), reason)
+        return Done(result, Touched(tickets=frozenset(ids)))
+
+    # ---- one ticket ------------------------------------------------------------------------------------------
+
+    def ticket(self, number: str) -> TicketDetail:
+        with self._read() as conn:
+            return load_detail(conn, self.actor, number, self.now())
+
+    def edit_ticket(self, make: MakeIntents, ticket_id: uuid.UUID, number: str) -> Done[str]:
+        """Apply the intents made from the ticket's id (with the base values shown); the value is its number."""
+        tickets.execute(self.workspace.cache(), self.actor, make(ticket_id), self.now())
+        return Done(number, Touched(tickets=frozenset({ticket_id})))
+
+    def log_ticket(self, new: NewTicket) -> Done[tickets.Applied]:
+        """Log a ticket. Its number is taken in the same transaction, so a refused ticket uses up none."""
+        engine = self.workspace.cache()
+        with engine.begin() as conn:
+            intent = tickets.CreateTicket(
+                new_id(),
+                new.kind,
+                new.title,
+                new.description,
+                new.impact,
+                new.urgency,
+                code_id(conn, BusinessUnit, new.unit, "business unit"),
+                code_id(conn, ErpModule, new.module, "ERP module"),
+                user_id(conn, new.reporter) if new.reporter else self.actor.id,
+                tickets.new_ticket_number(conn, new.kind, self.workspace.client_id, self.workspace.reserve_numbers),
+                new.priority,
+                new.reason,
+            )
+            applied = tickets.submit(conn, self.actor, intent, self.now())
+        return Done(applied, Touched(tickets=frozenset({applied.ticket_id})))
+
+    def find_id(self, kind: str, number: str) -> uuid.UUID:
+        """A problem, change or knowledge article by its number, for a link."""
+        model: Any = {"problem": Problem, "change": ChangeRequest, "article": KnowledgeArticle}[kind]
+        with self._read() as conn:
+            found = conn.execute(select(model.id).where(model.number == number.strip().upper())).scalar()
+        if found is None:
+            raise ConsoleError(f"No {kind} {number.strip().upper()!r} in this workspace.")
+        return uuid.UUID(str(found))
+
+    def save_attachment(self, attachment_id: uuid.UUID, target: str) -> str:
+        with self._read() as conn:
+            _name, content = attachment_content(conn, self.actor, attachment_id)
+        Path(target).write_bytes(content)
+        return target
+
+    def evidence(self, number: str, now: datetime) -> Evidence:
+        """One ticket's SLA clocks and timeline in words, as they stood at ``now``."""
+        with self._read() as conn:
+            result = ticket_sla(conn, ticket_id_by_number(conn, number), now)
+        return Evidence(number, clock_lines(result), timeline_lines(result))
+
+    # ---- changes ---------------------------------------------------------------------------------------------
+
+    def changes(self, which: Which, search: str) -> list[ChangeRow]:
+        with self._read() as conn:
+            return list_changes(conn, self.actor, self.now(), which, search)
+
+    def change(self, change_id: uuid.UUID) -> ChangeDetail:
+        with self._read() as conn:
+            return load_change(conn, self.actor, change_id, self.now())
+
+    def calendar(self, first: date) -> Calendar:
+        """The month that starts on ``first``."""
+        start = datetime.combine(first, time(), UTC)
+        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        with self._read() as conn:
+            return calendar(conn, self.actor, start, datetime.combine(following, time(), UTC), self.now())
+
+    def change_choices(self) -> ChangeChoices:
+        with self._read() as conn:
+            return change_choices(conn, self.actor)
+
+    def agenda(self, days: int) -> list[ChangeRow]:
+        with self._read() as conn:
+            return cab_agenda(conn, self.actor, self.now(), days)
+
+    def export_agenda(self, days: int, path: str) -> str:
+        now = self.now()
+        with self._read() as conn:
+            rows = cab_agenda(conn, self.actor, now, days)
+        from console.changes.agenda import write_agenda  # with matplotlib's PDF backend: loaded when first wanted
+
+        return str(write_agenda(rows, Path(path), now, days))
+
+    def apply_change(self, make: Callable[[], ChangeIntent]) -> Done[ChangeApplied]:
+        applied = execute_change(self.workspace.cache(), self.actor, make(), self.now())
+        return Done(applied, Touched(changes=frozenset({applied.change_id})))
+
+    def create_change(self, values: dict[str, Any]) -> Done[ChangeApplied]:
+        with self.workspace.cache().begin() as conn:  # the number is taken only if the change is written
+            number = new_change_number(conn, self.workspace.client_id)
+            applied = submit_change(conn, self.actor, NewChange(new_id(), number, **values), self.now())
+        return Done(applied, Touched(changes=frozenset({applied.change_id})))
+
+    def away(self, delegate: uuid.UUID, until: datetime) -> Done[str]:
+        now = self.now()
+        with self.workspace.cache().begin() as conn:
+            said = submit_setting(conn, self.actor, Away(delegate, now, until), now)
+        return Done(said, Touched(people=True))
+
+    # ---- metrics ---------------------------------------------------------------------------------------------
+
+    def _scope_codes(self, conn: Connection) -> tuple[str, ...]:
+        """The codes of the only units this person may see (a super-user's), or () for all."""
+        if not self.actor.scoped:
+            return ()
+        ids = sorted(self.actor.units, key=str)
+        found = conn.execute(select(BusinessUnit.code).where(BusinessUnit.id.in_(ids)).order_by(BusinessUnit.code))
+        return tuple(found.scalars())
+
+    def metric_choices(self) -> MetricChoices:
+        with self._read() as conn:
+            scope = self._scope_codes(conn)
+            units = list(conn.execute(select(BusinessUnit.code).order_by(BusinessUnit.code)).scalars())
+            modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
+        return MetricChoices([u for u in units if not scope or u in scope], modules)
+
+    def dashboard(self, flt: Filter, now: datetime) -> Dashboard:
+        with self._read() as conn:
+            scope = self._scope_codes(conn)
+            if scope:  # a super-user's "All" is all of their own units, and nothing beyond
+                flt = flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
+            return dashboard(conn, flt, now)
+
+    def drill(self, drill: Drill) -> DrillResult:
+        with self._read() as conn:
+            rows, total = drill_tickets(conn, drill)
+        return DrillResult(rows, total)
+
+    # ---- sync conflicts --------------------------------------------------------------------------------------
+
+    def conflicts(self) -> tuple[list[OpenConflict], list[Notice]]:
+        with self._read() as conn:
+            return open_conflicts(conn, self.actor), unseen_notices(conn)
+
+    def dismiss(self, notices: list[Notice]) -> int:
+        return dismiss_notices(self.workspace.cache(), [n.id for n in notices])
+
+    def resolve_conflict(self, conflict: OpenConflict, resolution: str, value: object) -> Done[str]:
+        number = resolve(self.workspace.cache(), self.actor, conflict, resolution, value)
+        which = frozenset({conflict.entity_id})
+        if conflict.entity_table == "tickets":
+            return Done(number, Touched(tickets=which))
+        return Done(number, Touched(changes=which))

@@ -1,0 +1,339 @@
+"""The change screen's dialogs: decide, assess the risk, edit a field, request a change, the CAB
+agenda and being away; each collects what the view then applies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime, QTimeZone
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.changes.agenda import counted
+from console.changes.lists import ChangeChoices, ChangeDetail, ChangeRow
+from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
+from console.changes.service import EDITABLE
+from models import ApprovalDecision, ChangeType
+from views.errors import show_error
+from views.tables import RowsModel, rows_table
+
+if TYPE_CHECKING:
+    from views.changes.view import ChangeView
+
+TEXT_FIELDS = ("description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
+               "review_notes")  # fmt: skip
+
+
+class DecisionDialog(QDialog):
+    """Approve or reject with a comment (required); conflicts are shown again before approving."""
+
+    def __init__(self, detail: ChangeDetail, decision: ApprovalDecision, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("decision-dialog")
+        verb = "Approve" if decision is ApprovalDecision.APPROVED else "Reject"
+        self.setWindowTitle(f"{verb} {detail.row.number}")
+        layout = QVBoxLayout(self)
+        text = f"{verb} {detail.row.number} · {detail.row.title}"
+        if decision is ApprovalDecision.APPROVED and detail.row.conflicts:
+            text += "\n\nIts window has conflicts:\n" + "\n".join(f"• {c.explanation}" for c in detail.row.conflicts)
+        if decision is ApprovalDecision.REJECTED:
+            text += "\n\nA rejection stops the change."
+        label = QLabel(text)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.comment = QPlainTextEdit()
+        self.comment.setObjectName("decision-comment")
+        self.comment.setPlaceholderText("Your comment (required): why you decide so")
+        layout.addWidget(self.comment)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(verb)
+        self.ok.setEnabled(False)
+        self.comment.textChanged.connect(lambda: self.ok.setEnabled(bool(self.comment.toPlainText().strip())))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(520, 300)
+
+
+class RiskDialog(QDialog):
+    """The questionnaire, with the risk and its reasons worked out as the answers change."""
+
+    def __init__(self, answers: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("risk-dialog")
+        self.setWindowTitle("Risk assessment")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.boxes: dict[str, QComboBox] = {}
+        for question in DEFAULT_RULES.questions:
+            box = QComboBox()
+            box.addItem("— choose —", "")
+            for key, option in question.options.items():
+                box.addItem(option.label, key)
+            chosen = box.findData(str(answers.get(question.key, "")))
+            box.setCurrentIndex(max(chosen, 0))
+            box.currentIndexChanged.connect(self._update)
+            form.addRow(question.text, box)
+            self.boxes[question.key] = box
+        layout.addLayout(form)
+        self.outcome = QLabel()
+        self.outcome.setObjectName("risk-result")
+        self.outcome.setWordWrap(True)
+        layout.addWidget(self.outcome)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def answers(self) -> dict[str, str]:
+        return {key: box.currentData() for key, box in self.boxes.items() if box.currentData()}
+
+    def _update(self) -> None:
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        try:
+            result = assess(self.answers())
+        except RiskAnswersError as missing:
+            self.outcome.setText(str(missing))
+            ok.setEnabled(False)
+            return
+        self.outcome.setText(f"Risk: {result.level.value}\n" + "\n".join(f"• {r}" for r in result.reasons))
+        ok.setEnabled(True)
+
+
+def _utc_edit(value: datetime | None) -> QDateTimeEdit:
+    edit = QDateTimeEdit()
+    edit.setTimeZone(QTimeZone.utc())
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
+    edit.setCalendarPopup(True)
+    moment = value or (datetime.now(UTC) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
+    edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), QTimeZone.utc()))
+    return edit
+
+
+def _from_edit(edit: QDateTimeEdit) -> datetime:
+    return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
+
+
+class EditDialog(QDialog):
+    """Edit one field the change's stage still allows: a text, or the planned window."""
+
+    def __init__(self, detail: ChangeDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("edit-change-dialog")
+        self.setWindowTitle(f"Edit {detail.row.number}")
+        self.detail = detail
+        layout = QVBoxLayout(self)
+        self.field = QComboBox()
+        self.field.setObjectName("edit-field")
+        for name in ("title", *TEXT_FIELDS, "window"):
+            if detail.row.stage in EDITABLE[name]:
+                self.field.addItem(name.replace("_", " ").capitalize(), name)
+        layout.addWidget(self.field)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("edit-text")
+        layout.addWidget(self.text)
+        window = QHBoxLayout()
+        self.start = _utc_edit(detail.change.planned_start)
+        self.end = _utc_edit(detail.change.planned_end or (detail.change.planned_start or None))
+        window.addWidget(QLabel("From"))
+        window.addWidget(self.start)
+        window.addWidget(QLabel("to"))
+        window.addWidget(self.end)
+        self.window_row = QWidget()
+        self.window_row.setLayout(window)
+        layout.addWidget(self.window_row)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.field.currentIndexChanged.connect(self._show_field)
+        self._show_field()
+        self.resize(560, 360)
+
+    def _show_field(self) -> None:
+        name = self.field.currentData()
+        is_window = name == "window"
+        self.window_row.setVisible(is_window)
+        self.text.setVisible(not is_window)
+        if not is_window and name:
+            self.text.setPlainText(getattr(self.detail.change, name) or "")
+
+    def value(self) -> tuple[str, Any]:
+        name = self.field.currentData()
+        if name == "window":
+            return name, (_from_edit(self.start), _from_edit(self.end))
+        return name, self.text.toPlainText()
+
+
+class NewChangeDialog(QDialog):
+    """Request a change: what, why, where (module and unit), and when; plans can follow in Edit."""
+
+    def __init__(self, choices: ChangeChoices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("new-change-dialog")
+        self.setWindowTitle("New change request")
+        form = QFormLayout(self)
+        self.title = QLineEdit()
+        self.kind = QComboBox()
+        for kind in ChangeType:
+            self.kind.addItem(kind.value.capitalize(), kind)
+        self.kind.setCurrentIndex(list(ChangeType).index(ChangeType.NORMAL))
+        self.template = QComboBox()
+        self.template.setObjectName("new-change-template")
+        for template_id, name in choices.templates:
+            self.template.addItem(name, template_id)
+        self.module = QComboBox()
+        for module_id, name in choices.modules:
+            self.module.addItem(name, module_id)
+        self.unit = QComboBox()
+        for unit_id, name in choices.units:
+            self.unit.addItem(name, unit_id)
+        self.description = QPlainTextEdit()
+        self.reason = QPlainTextEdit()
+        self.start = _utc_edit(None)
+        self.hours = QSpinBox()
+        self.hours.setRange(1, 72)
+        self.hours.setValue(3)
+        self.hours.setSuffix(" h")
+        form.addRow("Title", self.title)
+        form.addRow("Type", self.kind)
+        form.addRow("Template", self.template)
+        form.addRow("ERP module", self.module)
+        form.addRow("Business unit", self.unit)
+        form.addRow("Description", self.description)
+        form.addRow("Reason", self.reason)
+        form.addRow("Window starts", self.start)
+        form.addRow("Window lasts", self.hours)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Request")
+        ok.setEnabled(False)
+        self.title.textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.resize(560, 480)
+
+    def _kind_changed(self) -> None:
+        standard = self.kind.currentData() is ChangeType.STANDARD
+        self.template.setEnabled(standard)
+        self.template.setToolTip("" if standard else "Only a standard change comes from a template.")
+
+    def values(self) -> dict[str, Any]:
+        start = _from_edit(self.start)
+        standard = self.kind.currentData() is ChangeType.STANDARD
+        return {
+            "template_id": self.template.currentData() if standard else None,
+            "title": self.title.text(),
+            "change_type": self.kind.currentData(),
+            "modules": frozenset({self.module.currentData()}),
+            "units": frozenset({self.unit.currentData()}),
+            "description": self.description.toPlainText(),
+            "reason": self.reason.toPlainText(),
+            "planned_start": start,
+            "planned_end": start + timedelta(hours=self.hours.value()),
+        }
+
+
+class AgendaDialog(QDialog):
+    """The changes waiting for the board in the next N days, and where to write the PDF."""
+
+    def __init__(self, view: ChangeView) -> None:
+        super().__init__(view)
+        self.setObjectName("agenda-dialog")
+        self.setWindowTitle("CAB agenda")
+        self.view = view
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Changes awaiting the board with a window in the next"))
+        self.days = QSpinBox()
+        self.days.setRange(1, 366)
+        self.days.setValue(14)
+        self.days.setSuffix(" days")
+        row.addWidget(self.days)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.rows = RowsModel(["change", "window (UTC)", "risk", "approvals", "conflicts", "title"], self)
+        layout.addWidget(rows_table(self.rows, "agenda-table"), 1)
+        self.summary = QLabel("Reading…")
+        self.summary.setObjectName("agenda-summary")
+        layout.addWidget(self.summary)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.export = buttons.addButton("Export PDF…", QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.export.clicked.connect(self._ask_path)
+        layout.addWidget(buttons)
+        self.days.valueChanged.connect(self.refresh)
+        self.resize(900, 460)
+        self.refresh()
+
+    def refresh(self) -> None:
+        days = self.days.value()
+        view = self.view
+        view.runner.op(view.desk.agenda, days, label="Reading the CAB agenda…").success(self._show).failure(
+            self._failed
+        ).run()
+
+    def _failed(self, error: BaseException) -> None:
+        show_error(self, error)
+
+    def _show(self, rows: list[ChangeRow]) -> None:
+        self.summary.setText(
+            f"Awaiting the board: {counted(len(rows), 'change')}; conflicts are shown for each."
+            if rows
+            else "No change awaits the board with a window in that period."
+        )
+        self.rows.set_rows(
+            [[r.number, r.window, r.risk, r.approvals, str(len(r.conflicts) or ""), r.title] for r in rows]
+        )
+
+    def _ask_path(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the CAB agenda", "cab-agenda.pdf", "PDF (*.pdf);;CSV (*.csv)"
+        )
+        if path:
+            self.view.write_agenda(self.days.value(), path)
+
+
+class AwayDialog(QDialog):
+    """Whom your approvals go to while you are away, and until when."""
+
+    def __init__(self, choices: ChangeChoices, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("away-dialog")
+        self.setWindowTitle("Away")
+        form = QFormLayout(self)
+        self.delegate = QComboBox()
+        for person, name in choices.people:
+            self.delegate.addItem(name, person)
+        self.until = _utc_edit(
+            (datetime.now(UTC) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
+        )
+        form.addRow("Who decides for you", self.delegate)
+        form.addRow("Until", self.until)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[uuid.UUID, datetime]:
+        return self.delegate.currentData(), _from_edit(self.until)

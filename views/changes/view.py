@@ -1,0 +1,481 @@
+"""The change screen: what awaits my decision, one change in full, approve / reject with a comment,
+the stage moves its gates allow, the calendar of windows and freezes, and the CAB agenda.
+
+Every read and write runs on the database worker (``views.changes.work``) through ``console``
+services; refusals come back as messages and change nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.changes.lists import Calendar, ChangeChoices, ChangeDetail, ChangeRow, Which
+from console.changes.service import (
+    EDITABLE,
+    LABELS,
+    AssessRisk,
+    ChangeApplied,
+    ChangeIntent,
+    Decide,
+    EditChange,
+    MoveStage,
+)
+from console.desk import Desk
+from console.journal.touched import Touched
+from models import ApprovalDecision, ChangeStage
+from views.changes.calendar import CalendarPage
+from views.changes.dialogs import (
+    TEXT_FIELDS,
+    AgendaDialog,
+    AwayDialog,
+    DecisionDialog,
+    EditDialog,
+    NewChangeDialog,
+    RiskDialog,
+)
+from views.changes.model import RISK_COLOURS, ChangeListModel
+from views.errors import show_error
+from views.tables import RowsModel, rows_table, when_text
+from views.tasks import TaskRunner
+
+TITLE_WIDTH = 260
+SHOW: tuple[tuple[str, Which], ...] = (
+    ("Awaiting my decision", "awaiting"),
+    ("Open changes", "open"),
+    ("All changes", "all"),
+)
+
+
+class ChangeView(QWidget):
+    listed = Signal(int)  # the number of changes listed
+    loaded = Signal(object)  # the ChangeDetail shown
+    applied = Signal(object)  # a ChangeApplied
+    refused = Signal(str)
+    calendar_loaded = Signal(object)
+    agenda_written = Signal(str)
+    delegated = Signal(str)  # what was set, in words
+
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
+        super().__init__()
+        self.setObjectName("change-view")
+        self.desk = desk
+        self.workspace = desk.workspace
+        self.runner = runner
+        self.actor = desk.actor
+        runner.edited.connect(self._touched)
+        self.detail: ChangeDetail | None = None
+        self.choices: ChangeChoices | None = None
+        self._opening: uuid.UUID | None = None
+        self._edited: uuid.UUID | None = None  # the change just edited: shown again once the list is read
+
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.show_which = QComboBox()
+        self.show_which.setObjectName("change-show")
+        for label, _ in SHOW:
+            self.show_which.addItem(label)
+        self.search = QLineEdit()
+        self.search.setObjectName("change-search")
+        self.search.setPlaceholderText("Search number or title (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(280)
+        self.count = QLabel("Reading changes…")
+        self.count.setObjectName("change-count")
+        self.new_button = QPushButton("&New change…")
+        self.agenda_button = QPushButton("CAB a&genda…")
+        self.away_button = QPushButton("A&way…")
+        self.away_button.setToolTip("While you are away, someone else decides your approvals")
+        for widget in (self.show_which, self.search):
+            bar.addWidget(widget)
+        bar.addWidget(self.count, 1)
+        bar.addWidget(self.new_button)
+        bar.addWidget(self.agenda_button)
+        bar.addWidget(self.away_button)
+        layout.addLayout(bar)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("change-tabs")
+        layout.addWidget(self.tabs, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.model = ChangeListModel(self)
+        self.table = rows_table(self.model, "change-table")
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(1, TITLE_WIDTH)
+        self.table.setWordWrap(False)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self._build_detail())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.tabs.addTab(splitter, "Changes")
+        self.tabs.addTab(self._build_calendar(), "Calendar")
+
+        self.show_which.currentIndexChanged.connect(self.reload)
+        self.search.returnPressed.connect(self.reload)
+        self.search.textChanged.connect(lambda text: self.reload() if not text else None)
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._open_row(current.row()))
+        self.new_button.clicked.connect(self.new_change)
+        self.agenda_button.clicked.connect(self.open_agenda)
+        self.away_button.clicked.connect(self.ask_away)
+        self.tabs.currentChanged.connect(lambda i: self.load_calendar() if i == 1 else None)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.search.setFocus)
+        QShortcut(QKeySequence("F5"), self, self.reload)
+
+    # -- building ----------------------------------------------------------------------------------------------
+
+    def _build_detail(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.heading = QLabel("Choose a change on the left.")
+        self.heading.setObjectName("change-heading")
+        self.heading.setProperty("role", "subheading")
+        self.heading.setWordWrap(True)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.heading)
+        buttons = QHBoxLayout()
+        self.approve_button = QPushButton("&Approve…")
+        self.approve_button.setObjectName("approve")
+        self.reject_button = QPushButton("&Reject…")
+        self.reject_button.setObjectName("reject")
+        self.move_button = QToolButton()
+        self.move_button.setText("&Move to")
+        self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.move_menu = QMenu(self.move_button)
+        self.move_button.setMenu(self.move_menu)
+        self.risk_button = QPushButton("Assess ris&k…")
+        self.edit_button = QPushButton("&Edit…")
+        for button in (self.approve_button, self.reject_button, self.move_button, self.risk_button, self.edit_button):
+            button.setEnabled(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.approve_button.clicked.connect(lambda: self.ask_decision(ApprovalDecision.APPROVED))
+        self.reject_button.clicked.connect(lambda: self.ask_decision(ApprovalDecision.REJECTED))
+        self.risk_button.clicked.connect(self.ask_risk)
+        self.edit_button.clicked.connect(self.ask_edit)
+
+        self.detail_tabs = QTabWidget()
+        overview = QWidget()
+        grid = QGridLayout(overview)
+        self.facts = QLabel()
+        self.facts.setObjectName("change-facts")
+        self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.RichText)
+        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.facts, 0, 0)
+        self.detail_tabs.addTab(overview, "Overview")
+        self.plans = QPlainTextEdit()
+        self.plans.setObjectName("change-plans")
+        self.plans.setReadOnly(True)
+        self.detail_tabs.addTab(self.plans, "Plans and evidence")
+        self.approvals = RowsModel(["policy", "approver", "decided by", "decision", "comment", "at"], self)
+        self.detail_tabs.addTab(rows_table(self.approvals, "change-approvals"), "Approvals")
+        self.linked = RowsModel(["kind", "number", "status", "title"], self)
+        self.detail_tabs.addTab(rows_table(self.linked, "change-linked"), "Linked")
+        self.history = RowsModel(["at", "by", "what", "why"], self)
+        self.detail_tabs.addTab(rows_table(self.history, "change-history"), "History")
+        layout.addWidget(self.detail_tabs, 1)
+        return panel
+
+    def _build_calendar(self) -> QWidget:
+        page = CalendarPage()
+        self.month, self.month_rows, self.month_table = page.month, page.month_rows, page.month_table
+        self.calendar_page = page
+        self.month.currentPageChanged.connect(lambda _y, _m: self.load_calendar())
+        return page
+
+    # -- reading -------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.reload()
+        self.runner.op(self.desk.change_choices, label="Reading modules and units…").success(self._set_choices).run()
+
+    def _set_choices(self, choices: ChangeChoices) -> None:
+        self.choices = choices
+
+    def which(self) -> Which:
+        return SHOW[self.show_which.currentIndex()][1]
+
+    def reload(self) -> None:
+        self.count.setText("Reading changes…")
+        self.runner.op(self.desk.changes, self.which(), self.search.text(), label="Reading changes…").success(
+            self._listed
+        ).failure(self._failed).run()
+
+    def _listed(self, changes: list[ChangeRow]) -> None:
+        edited, self._edited = self._edited, None
+        keep = edited or (self.detail.row.id if self.detail else None)
+        self.model.set_changes(changes)
+        self.count.setText(f"{len(changes):,} changes")
+        self.listed.emit(len(changes))
+        ids = [c.id for c in changes]
+        if keep in ids:
+            self.table.selectRow(ids.index(keep))  # the reset cleared the selection: this opens it again
+        elif edited is not None:
+            self.open(edited)  # it left this list (decided, say): still show what became of it
+        elif changes:
+            self.table.selectRow(0)
+        else:
+            self._clear_detail()
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self.model.changes):
+            self.open(self.model.changes[row].id)
+
+    def open(self, change_id: uuid.UUID) -> None:
+        self._opening = change_id
+        self.runner.op(self.desk.change, change_id, label="Opening the change…").success(self.show_detail).failure(
+            self._failed
+        ).run()
+
+    def _clear_detail(self) -> None:
+        self.detail = None
+        self.heading.setText("Nothing to show here." if self.which() != "awaiting" else "Nothing awaits your decision.")
+        self.facts.setText("")
+        self.plans.setPlainText("")
+        for model in (self.approvals, self.linked, self.history):
+            model.set_rows([])
+        for button in (self.approve_button, self.reject_button, self.move_button, self.risk_button, self.edit_button):
+            button.setEnabled(False)
+
+    def show_detail(self, detail: ChangeDetail) -> None:
+        if self._opening not in (None, detail.row.id):
+            return  # an older answer; the newer one is on its way
+        self.detail = detail
+        row, change = detail.row, detail.change
+        self.heading.setText(f"{row.number} · {row.title}")
+        risk = (
+            f"<b style='color:{RISK_COLOURS[row.risk]}'>{row.risk}</b>" if row.risk else "not assessed"
+        )  # fmt: skip
+        conflicts = (
+            "".join(f"<li style='color:#b42318'>{_escape(c.explanation)}</li>" for c in row.conflicts)
+            or "<li>none found</li>"
+        )
+        reasons = "".join(f"<li>{_escape(r)}</li>" for r in detail.risk_reasons)
+        answers = "".join(f"<tr><td>{_escape(q)}</td><td>{_escape(a)}</td></tr>" for q, a in detail.questionnaire)
+        self.facts.setText(
+            f"<table cellspacing='4'>"
+            f"<tr><td>Type</td><td><b>{row.change_type.value}</b></td><td>Stage</td><td><b>{LABELS[row.stage]}</b></td></tr>"
+            f"<tr><td>Risk</td><td>{risk}</td><td>Requested by</td><td>{_escape(row.requester)}</td></tr>"
+            f"<tr><td>Window</td><td colspan='3'>{row.window or 'not planned'}</td></tr>"
+            f"<tr><td>Modules</td><td>{row.modules}</td><td>Units</td><td>{row.units}</td></tr>"
+            f"<tr><td>Approvals</td><td colspan='3'>{row.approvals or 'none asked yet'}</td></tr>"
+            f"</table><p><b>Conflicts</b></p><ul>{conflicts}</ul>"
+            f"<p><b>Risk, and why</b></p><ul>{reasons}</ul><table cellspacing='3'>{answers}</table>"
+        )
+        parts = [
+            (name.replace("_", " ").capitalize(), (getattr(change, name) or "").strip() or "—") for name in TEXT_FIELDS
+        ]
+        self.plans.setPlainText("\n\n".join(f"{title}\n{text}" for title, text in parts))
+        self.approvals.set_rows(
+            [
+                [a.policy, a.approver, a.decided_by, a.decision.value, a.comment, when_text(a.decided_at)]
+                for a in detail.approvals
+            ]
+        )
+        self.linked.set_rows(
+            [["incident", n, s, t] for n, s, t in detail.incidents]
+            + [["problem", n, "", t] for n, t in detail.problems]
+        )
+        self.history.set_rows([[when_text(h.at), h.who, h.what, h.why] for h in detail.history])
+        mine = any(a.mine for a in detail.approvals)
+        self.approve_button.setEnabled(mine)
+        self.reject_button.setEnabled(mine)
+        tip = "" if mine else "Only the approvers asked (or their delegates while they are away) decide here."
+        self.approve_button.setToolTip(tip)
+        self.reject_button.setToolTip(tip)
+        self._fill_moves(detail)
+        editable = [
+            f for f, stages in EDITABLE.items() if row.stage in stages and f in (*TEXT_FIELDS, "title", "window")
+        ]
+        self.edit_button.setEnabled(bool(editable))
+        self.risk_button.setEnabled(row.stage in (ChangeStage.DRAFT, ChangeStage.ASSESSMENT))
+        self.loaded.emit(detail)
+
+    def _fill_moves(self, detail: ChangeDetail) -> None:
+        self.move_menu.clear()
+        for stage in detail.moves:
+            action = self.move_menu.addAction(LABELS[stage])
+            why = detail.gate_problems.get(stage)
+            action.setEnabled(why is None)
+            action.setToolTip(why or "")
+            if why:
+                action.setText(f"{LABELS[stage]} — {why.split(' needs ', 1)[-1]}")
+            action.triggered.connect(lambda _checked=False, s=stage: self.ask_move(s))
+        self.move_menu.setToolTipsVisible(True)
+        self.move_button.setEnabled(bool(detail.moves))
+
+    # -- editing -------------------------------------------------------------------------------------------------
+
+    def run(self, make: Callable[[], ChangeIntent], label: str) -> None:
+        self.runner.op(self.desk.apply_change, make, label=label).success(self._applied).failure(self._refuse).run()
+
+    def _applied(self, applied: ChangeApplied) -> None:
+        if applied.conflicts:  # planned, re-planned, submitted or approved into a conflict: say so at once
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                f"{applied.number}: conflicts",
+                f"{applied.number} is {LABELS[applied.stage].lower()}; its window has conflicts:\n"
+                + "\n".join(f"• {c.explanation}" for c in applied.conflicts),
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.setObjectName("change-conflicts")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        self.applied.emit(applied)
+        self._edited = applied.change_id  # the list reloads when the runner announces the edit
+
+    def _touched(self, touched: Touched) -> None:
+        if touched.any_change:
+            self.reload()
+
+    def _refuse(self, error: BaseException) -> None:
+        self.refused.emit(str(error))
+        show_error(self, error)
+
+    def _failed(self, error: BaseException) -> None:
+        self.count.setText("The changes could not be read.")
+        show_error(self, error)
+
+    def decide(self, decision: ApprovalDecision, comment: str) -> None:
+        if self.detail is None:
+            return
+        change_id = self.detail.row.id
+        self.run(lambda: Decide(change_id, decision, comment), f"Recording your decision on {self.detail.row.number}…")
+
+    def ask_decision(self, decision: ApprovalDecision) -> QDialog | None:
+        if self.detail is None:
+            return None
+        dialog = DecisionDialog(self.detail, decision, self)
+        dialog.accepted.connect(lambda: self.decide(decision, dialog.comment.toPlainText()))
+        dialog.open()
+        return dialog
+
+    def move_stage(self, stage: ChangeStage, note: str | None = None) -> None:
+        if self.detail is None:
+            return
+        change_id, base = self.detail.row.id, self.detail.row.stage
+        self.run(lambda: MoveStage(change_id, stage, base, note), f"Moving {self.detail.row.number}…")
+
+    def ask_move(self, stage: ChangeStage) -> None:
+        note = None
+        if stage in (ChangeStage.CANCELLED, ChangeStage.FAILED, ChangeStage.SCHEDULED):
+            note, ok = QInputDialog.getText(self, LABELS[stage], f"Why does it go to {LABELS[stage].lower()}?")
+            if not ok:
+                return
+        self.move_stage(stage, note)
+
+    def assess_risk(self, answers: dict[str, str]) -> None:
+        if self.detail is None:
+            return
+        change_id = self.detail.row.id
+        self.run(lambda: AssessRisk(change_id, answers), "Assessing the risk…")
+
+    def ask_risk(self) -> QDialog | None:
+        if self.detail is None:
+            return None
+        dialog = RiskDialog(self.detail.answers, self)
+        dialog.accepted.connect(lambda: self.assess_risk(dialog.answers()))
+        dialog.open()
+        return dialog
+
+    def edit(self, field: str, value: Any) -> None:
+        if self.detail is None:
+            return
+        change = self.detail.change
+        change_id = self.detail.row.id
+        base = (change.planned_start, change.planned_end) if field == "window" else getattr(change, field)
+        self.run(lambda: EditChange(change_id, field, value, base), f"Saving {self.detail.row.number}…")
+
+    def ask_edit(self) -> QDialog | None:
+        if self.detail is None:
+            return None
+        dialog = EditDialog(self.detail, self)
+        dialog.accepted.connect(lambda: self.edit(*dialog.value()))
+        dialog.open()
+        return dialog
+
+    def new_change(self) -> QDialog | None:
+        if self.choices is None:
+            return None
+        dialog = NewChangeDialog(self.choices, self)
+        dialog.accepted.connect(lambda: self.request_change(dialog.values()))
+        dialog.open()
+        return dialog
+
+    def request_change(self, values: dict[str, Any]) -> None:
+        self.runner.op(self.desk.create_change, values, label="Requesting the change…").success(self._created).failure(
+            self._refuse
+        ).run()
+
+    def _created(self, applied: ChangeApplied) -> None:
+        if self.which() == "awaiting":
+            self.show_which.setCurrentIndex(1)  # a new change never awaits its requester's decision
+        self._applied(applied)
+
+    def ask_away(self) -> QDialog | None:
+        if self.choices is None:
+            return None
+        dialog = AwayDialog(self.choices, self)
+        dialog.accepted.connect(lambda: self.set_away(*dialog.values()))
+        dialog.open()
+        return dialog
+
+    def set_away(self, delegate: uuid.UUID, until: datetime) -> None:
+        self.runner.op(self.desk.away, delegate, until, label="Setting your delegate…").success(
+            self.delegated.emit
+        ).failure(self._refuse).run()
+
+    # -- calendar and agenda ---------------------------------------------------------------------------------
+
+    def load_calendar(self) -> None:
+        first = date(self.month.yearShown(), self.month.monthShown(), 1)
+        self.runner.op(self.desk.calendar, first, label="Reading the calendar…").success(self._show_calendar).failure(
+            self._failed
+        ).run()
+
+    def _show_calendar(self, cal: Calendar) -> None:
+        self.calendar_page.show_calendar(cal)
+        self.calendar_loaded.emit(cal)
+
+    def open_agenda(self) -> QDialog:
+        dialog = AgendaDialog(self)
+        dialog.open()
+        return dialog
+
+    def write_agenda(self, days: int, path: str) -> None:
+        self.runner.op(self.desk.export_agenda, days, path, label="Writing the CAB agenda…").success(
+            self.agenda_written.emit
+        ).failure(self._refuse).run()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
