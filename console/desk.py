@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from console.access import Actor, load_actor
+from console.changes.applied import ChangeApplied
 from console.changes.lists import (
     Calendar,
     ChangeChoices,
@@ -30,16 +31,8 @@ from console.changes.lists import (
     list_changes,
     load_change,
 )
-from console.changes.service import (
-    Away,
-    ChangeApplied,
-    ChangeIntent,
-    NewChange,
-    execute_change,
-    new_change_number,
-    submit_change,
-    submit_setting,
-)
+from console.changes.service import Away, ChangeIntent, NewChange, execute_change, new_change_number, submit_change
+from console.changes.settings import submit_setting
 from console.errors import ConsoleError
 from console.journal.touched import Done, Touched
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
@@ -55,6 +48,7 @@ from console.tickets import queue
 from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail, attachment_content, load_detail
 from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
+from console.tickets.triage import BulkResult, bulk_triage
 from models import (
     BusinessUnit,
     ChangeRequest,
@@ -182,10 +176,8 @@ class Desk:
                 conn, self.actor, flt, sort, now, after=after, limit=limit, from_end=from_end, offset=offset
             )
 
-    def triage(
-        self, ids: Sequence[uuid.UUID], field_name: str, value: Any, reason: str | None
-    ) -> Done[tickets.BulkResult]:
-        result = tickets.bulk_triage(self.workspace.cache(), self.actor, ids, field_name, value, self.now(), reason)
+    def triage(self, ids: Sequence[uuid.UUID], field_name: str, value: Any, reason: str | None) -> Done[BulkResult]:
+        result = bulk_triage(self.workspace.cache(), self.actor, ids, field_name, value, self.now(), reason)
         return Done(result, Touched(tickets=frozenset(ids)))
 
     # ---- one ticket ------------------------------------------------------------------------------------------

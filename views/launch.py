@@ -1,6 +1,6 @@
 """`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
 
-Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.snapshot``
+Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.first_screen``
 / ``views.startup_trace`` modules are imported before the last session's first screen is on screen;
 the database layer and the real window (``views.app``) follow, and take its place once the live queue
 is read. Nothing imports this module back.
@@ -20,15 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from console.store.home import resolve_home
-    from views import snapshot
+    from views import first_screen
     from views.look import create_application
 
     home = resolve_home(args.home)
     app = create_application()
-    early = snapshot.load(home)
+    early = first_screen.load(home)
     splash = None
     if early is not None:
-        splash = snapshot.SnapshotWindow(home, early)
+        splash = first_screen.SnapshotWindow(home, early)
         splash.show()
         splash.repaint()
         app.processEvents()

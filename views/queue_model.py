@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.desk import Desk, FirstPage
 from console.tickets import queue
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
-from console.tickets.workflow import LABELS
+from console.words import STATUS_LABELS
 from models import SlaState
 from views.tables import Index
 from views.tasks import TaskRunner
@@ -236,7 +236,7 @@ class QueueModel(QAbstractTableModel):
             case Column.TITLE:
                 return item.title
             case Column.STATUS:
-                return LABELS[item.status]
+                return STATUS_LABELS[item.status]
             case Column.UNIT:
                 return item.unit
             case Column.MODULE:

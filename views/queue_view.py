@@ -36,12 +36,12 @@ from console.desk import Desk
 from console.errors import ConsoleError
 from console.journal.touched import Touched
 from console.tickets import queue
-from console.tickets import service as tickets
 from console.tickets.queue import Choices, Column, QueueFilter, Sort
 from console.tickets.saved_views import SavedViews
-from console.tickets.workflow import LABELS
+from console.tickets.triage import BulkResult
+from console.words import STATUS_LABELS
 from models import Priority, TicketStatus
-from views import snapshot
+from views import first_screen
 from views.errors import show_error
 from views.pages import PAGES
 from views.queue_model import BANDS, COLUMNS, QueueModel
@@ -51,7 +51,7 @@ ANY = "Any"
 STATUS_CHOICES: list[tuple[str, tuple[TicketStatus, ...]]] = [
     ("Open", queue.OPEN_STATUSES),
     ("All statuses", tuple(TicketStatus)),
-    *((LABELS[s], (s,)) for s in TicketStatus),
+    *((STATUS_LABELS[s], (s,)) for s in TicketStatus),
 ]
 BREACHING = [("Any time", None), ("Breaching in 4 h", 4.0), ("Breaching in 24 h", 24.0), ("Breaching in 72 h", 72.0)]
 
@@ -215,10 +215,10 @@ class QueueView(QWidget):
     def save_snapshot(self) -> None:
         """Keep this first screen for the next start, to paint before the database layer loads."""
         now = self.model.now()
-        items = self.model.pages.get(0, [])[: snapshot.ROWS]
+        items = self.model.pages.get(0, [])[: first_screen.ROWS]
         colours = [BANDS.get(item.band(now)) for item in items]
-        first_screen = snapshot.Snapshot(
-            taken_at=snapshot.now_text(),
+        shown = first_screen.Snapshot(
+            taken_at=first_screen.now_text(),
             title=self.window().windowTitle(),
             pages=[spec.title for spec in PAGES],
             headers=[queue.HEADERS[column] for column in COLUMNS],
@@ -228,7 +228,7 @@ class QueueView(QWidget):
             caption=self.count.text(),
         )
         # A file write: on the I/O pool, not the UI thread.
-        self.runner.op(snapshot.save, self.workspace.home, first_screen).run_io()
+        self.runner.op(first_screen.save, self.workspace.home, shown).run_io()
 
     # -- filters ---------------------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ class QueueView(QWidget):
             return
         self.runner.op(self.desk.triage, ids, field, value, reason, label="Triaging…").success(self._triaged).run()
 
-    def _triaged(self, result: tickets.BulkResult) -> None:
+    def _triaged(self, result: BulkResult) -> None:
         self.triaged.emit(result)
         if result.refused:
             lines = "\n".join(f"{number}: {why}" for number, why in result.refused[:12])

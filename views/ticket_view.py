@@ -1,6 +1,6 @@
 """The ticket detail: every field, the workflow, notes, history, SLA, links and attachments.
 
-Every edit goes through the ticket services (``console.tickets.service``) on the database worker,
+Every edit is an intent (``console.tickets.edits``) applied by the ticket services on the database worker,
 with the values shown as its base: an edit of something that changed meanwhile, or one the
 workflow or the person's role does not allow, is refused with the reason and changes nothing.
 
@@ -38,11 +38,11 @@ from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
 from console.journal.touched import Touched
 from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, resolution_sentence, timeline_lines
+from console.tickets import edits, workflow
 from console.tickets import service as tickets
-from console.tickets import workflow
 from console.tickets.detail import TicketDetail
 from console.tickets.queue import Choices
-from console.tickets.workflow import LABELS
+from console.words import STATUS_LABELS
 from models import Priority, TicketStatus
 from views.errors import show_error
 from views.tables import RowsModel, rows_table
@@ -231,10 +231,10 @@ class TicketView(QWidget):
         status = TicketStatus(row["status"])
         self._filling = True
         self.heading.setText(f"{detail.number} · {row['title']}")
-        self.status.setText(LABELS[status])
+        self.status.setText(STATUS_LABELS[status])
         self.status_menu.clear()
         for move in workflow.allowed_moves(status):
-            action = self.status_menu.addAction(LABELS[move])
+            action = self.status_menu.addAction(STATUS_LABELS[move])
             action.triggered.connect(lambda _checked=False, s=move: self.ask_status(s))
         self.priority.setCurrentIndex(list(Priority).index(Priority(row["priority"])))
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(str(row["assignee_id"]))))
@@ -305,14 +305,15 @@ class TicketView(QWidget):
     def ask_status(self, status: TicketStatus) -> None:
         reason: str | None = None
         if self.detail is not None and (TicketStatus(self._shown()["status"]), status) in workflow.NEEDS_REASON:
-            reason, ok = QInputDialog.getText(self, LABELS[status], f"Why does it go to {LABELS[status]}?")
+            label = STATUS_LABELS[status]
+            reason, ok = QInputDialog.getText(self, label, f"Why does it go to {label}?")
             if not ok:
                 return
         self.set_status(status, reason)
 
     def set_status(self, status: TicketStatus, reason: str | None = None) -> None:
         base = TicketStatus(self._shown()["status"])
-        self.edit(lambda t: [tickets.set_status(t, status, base=base, reason=reason)])
+        self.edit(lambda t: [edits.set_status(t, status, base=base, reason=reason)])
 
     def _priority_chosen(self, index: int) -> None:
         if self._filling or self.detail is None:
@@ -325,7 +326,7 @@ class TicketView(QWidget):
         if not ok:
             self.show_detail(self.detail)
             return
-        self.edit(lambda t: [tickets.set_priority(t, priority, base=base, reason=reason)])
+        self.edit(lambda t: [edits.set_priority(t, priority, base=base, reason=reason)])
 
     def _assignee_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
@@ -334,7 +335,7 @@ class TicketView(QWidget):
 
     def assign(self, person: uuid.UUID | None) -> None:
         base = self._shown()["assignee_id"]
-        self.edit(lambda t: [tickets.assign(t, person, base=base)])
+        self.edit(lambda t: [edits.assign(t, person, base=base)])
 
     def assign_to_me(self) -> None:
         if self.detail is not None:
@@ -343,7 +344,7 @@ class TicketView(QWidget):
     def _module_chosen(self, index: int) -> None:
         if not self._filling and self.detail is not None:
             module, base = uuid.UUID(self.module.itemData(index)), self._shown()["module_id"]
-            self.edit(lambda t: [tickets.set_module(t, module, base=base)])
+            self.edit(lambda t: [edits.set_module(t, module, base=base)])
 
     def _tier_chosen(self, index: int) -> None:
         if self._filling or self.detail is None:
@@ -353,7 +354,7 @@ class TicketView(QWidget):
         if not ok:
             self.show_detail(self.detail)
             return
-        self.edit(lambda t: [tickets.move_tier(t, index, base=base, reason=reason)])
+        self.edit(lambda t: [edits.move_tier(t, index, base=base, reason=reason)])
 
     def focus_note(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -366,7 +367,7 @@ class TicketView(QWidget):
         internal = self.internal.isChecked()
         self.compose.clear()  # kept below if refused
         self.refused.connect(lambda _message: self.compose.setPlainText(text), Qt.ConnectionType.SingleShotConnection)
-        self.edit(lambda t: [tickets.add_note(t, text, internal=internal)])
+        self.edit(lambda t: [edits.add_note(t, text, internal=internal)])
 
     def ask_escalate(self) -> None:
         if self.detail is None:
@@ -382,9 +383,7 @@ class TicketView(QWidget):
     def escalate(self, reason: str, vendor: str | None = None) -> None:
         row = self._shown()
         self.edit(
-            lambda t: tickets.escalate(
-                t, base_tier=row["tier"], reason=reason, vendor=vendor, base_vendor=row["vendor"]
-            )
+            lambda t: edits.escalate(t, base_tier=row["tier"], reason=reason, vendor=vendor, base_vendor=row["vendor"])
         )
 
     def ask_details(self) -> None:
@@ -413,10 +412,10 @@ class TicketView(QWidget):
         def make(ticket_id: uuid.UUID) -> list[tickets.Intent]:
             target = self.desk.find_id(kind, number)
             if kind == "problem":
-                return [tickets.link_problem(ticket_id, target, base=row["problem_id"])]
+                return [edits.link_problem(ticket_id, target, base=row["problem_id"])]
             if kind == "change":
-                return [tickets.link_change(ticket_id, target, base=row["change_id"])]
-            return [tickets.link_article(ticket_id, target)]
+                return [edits.link_change(ticket_id, target, base=row["change_id"])]
+            return [edits.link_article(ticket_id, target)]
 
         self.edit(make)
 
@@ -434,7 +433,7 @@ class TicketView(QWidget):
             show_error(self, ConsoleError(f"Cannot read {source.name}: {exc.strerror}."))
             return
         media = mimetypes.guess_type(source.name)[0] or ""
-        self.edit(lambda t: [tickets.attach(t, source.name, content, media)])
+        self.edit(lambda t: [edits.attach(t, source.name, content, media)])
 
     def ask_save_attachment(self, index: int) -> None:
         if self.detail is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 
 from console.changes.lists import ChangeRow
-from console.changes.service import LABELS
+from console.changes.stages import LABELS
 from console.metrics.report import Block, ReportError, clipped, table_pages, write_whole
 from console.sla.evidence import write_rows
 

@@ -13,6 +13,8 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Row, select
 
 from console.access import Actor, Refused
+from console.changes.facts import CHANGES, approvals_by_change, delegations, facts, scopes, sees
+from console.changes.freezes import Planner
 from console.changes.rules import (
     DEFAULT_RULES,
     STAGE_MOVES,
@@ -25,18 +27,7 @@ from console.changes.rules import (
     check_stage_move,
     deciding_for,
 )
-from console.changes.service import (
-    CHANGES,
-    FINAL,
-    IN_CALENDAR,
-    LABELS,
-    Planner,
-    approvals_by_change,
-    delegations,
-    facts,
-    scopes,
-    sees,
-)
+from console.changes.stages import FINAL, IN_CALENDAR, LABELS
 from console.journal.audit import REPLAY_ORDER
 from models import (
     ApprovalDecision,

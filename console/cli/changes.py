@@ -13,15 +13,15 @@ from sqlalchemy import select
 
 from console.access import load_actor
 from console.changes.agenda import counted, overview_rows, write_agenda
+from console.changes.applied import ChangeApplied
+from console.changes.facts import CHANGES, change_id_by_number
+from console.changes.freezes import freeze_policy, freeze_text
 from console.changes.lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
 from console.changes.rules import DEFAULT_RULES
 from console.changes.service import (
-    CHANGES,
-    LABELS,
     AssessRisk,
     Away,
     Back,
-    ChangeApplied,
     ChangeIntent,
     Decide,
     EditChange,
@@ -29,13 +29,11 @@ from console.changes.service import (
     NewChange,
     SetFreezes,
     SettingIntent,
-    change_id_by_number,
-    freeze_policy,
-    freeze_text,
     new_change_number,
     submit_change,
-    submit_setting,
 )
+from console.changes.settings import submit_setting
+from console.changes.stages import LABELS
 from console.cli.tickets import FORMATS, acting
 from console.cli.values import TIME_HELP, duration, moment, whole
 from console.errors import ConsoleError

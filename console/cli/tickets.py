@@ -21,11 +21,11 @@ from console.errors import ConsoleError
 from console.sla.evidence import clock_rows, write_rows
 from console.store.codes import check_codes, code_id, user_id
 from console.store.workspace import Workspace
-from console.tickets import queue
+from console.tickets import edits, queue
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
 from console.tickets.queue import Column, QueueFilter, Sort
-from console.tickets.workflow import LABELS
+from console.words import STATUS_LABELS
 from models import DeploymentInfo, ErpModule, Impact, Priority, TicketKind, TicketStatus, Urgency
 
 # A priority given without impact and urgency: the pair the matrix turns into it.
@@ -131,7 +131,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         if args.ticket_verb == "note":
             found = _ticket(conn, actor, args.number)
-            intents = [tickets.add_note(found.id, args.text, internal=args.internal)]
+            intents = [edits.add_note(found.id, args.text, internal=args.internal)]
         else:
             intents = _set(conn, actor, args)
     applied = tickets.execute(engine, actor, intents, now)
@@ -202,7 +202,7 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
     fields = {
         "number": detail.number,
         "title": row["title"],
-        "status": LABELS[TicketStatus(row["status"])],
+        "status": STATUS_LABELS[TicketStatus(row["status"])],
         "priority": str(row["priority"]),
         "impact / urgency": f"{row['impact']} / {row['urgency']}",
         "unit": detail.names["unit"],
@@ -270,21 +270,21 @@ def _set(conn: Connection, actor: Actor, args: argparse.Namespace) -> list[ticke
     intents: list[tickets.Intent] = []
     if args.assignee is not None:
         assignee = None if args.assignee.lower() == "none" else user_id(conn, args.assignee)
-        intents.append(tickets.assign(row.id, assignee, base=current["assignee_id"]))
+        intents.append(edits.assign(row.id, assignee, base=current["assignee_id"]))
     if args.priority:
         intents.append(
-            tickets.set_priority(row.id, Priority(args.priority), base=current["priority"], reason=args.reason)
+            edits.set_priority(row.id, Priority(args.priority), base=current["priority"], reason=args.reason)
         )
     if args.module:
         module = code_id(conn, ErpModule, args.module, "ERP module")
-        intents.append(tickets.set_module(row.id, module, base=current["module_id"]))
+        intents.append(edits.set_module(row.id, module, base=current["module_id"]))
     if args.tier is not None:
-        intents.append(tickets.move_tier(row.id, args.tier, base=current["tier"], reason=args.reason))
+        intents.append(edits.move_tier(row.id, args.tier, base=current["tier"], reason=args.reason))
     if args.status:
         status = TicketStatus(args.status)
         # After an assignment of a New ticket the status is Assigned: the next move starts from there.
         base = TicketStatus.ASSIGNED if args.assignee and current["status"] == TicketStatus.NEW else current["status"]
-        intents.append(tickets.set_status(row.id, status, base=base, reason=args.reason))
+        intents.append(edits.set_status(row.id, status, base=base, reason=args.reason))
     if not intents:
         raise ConsoleError("Nothing to change: give --status, --priority, --assignee, --tier or --module.")
     return intents

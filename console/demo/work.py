@@ -390,7 +390,7 @@ def _change(
 
 
 def _approvers(cast: Cast, policy: DemoPolicy, module_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
-    """Whom a policy asks, as ``changes.service.required_approvers`` finds them (the requester is left out later)."""
+    """Whom a policy asks, as ``changes.approvals.required_approvers`` finds them (the requester is left out later)."""
     if policy.who is ApproverKind.MODULE_OWNER:
         return cast.consultants_by_module[module_id]
     if policy.who is ApproverKind.UNIT_SUPER_USERS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from console.sla.engine import ClockResult, EventKind, SlaResult
-from console.tickets.workflow import LABELS
+from console.words import STATUS_LABELS
 from models import SlaState, TicketStatus
 
 CLOCK_HEADINGS = ("Clock", "State", "Target", "Business time used", "Paused", "Left", "Due", "Breached", "Release")
@@ -45,7 +45,7 @@ def duration(value: timedelta | None) -> str:
 
 def _status(value: str) -> str:
     try:
-        return LABELS[TicketStatus(value)]
+        return STATUS_LABELS[TicketStatus(value)]
     except ValueError:
         return value
 

@@ -27,13 +27,12 @@ from sqlalchemy.engine import URL
 
 from console.errors import ConsoleError, WorkspaceError
 from console.journal import outbox
-from console.store import derived
+from console.store import derived, replica
 from console.store.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
 from console.store.home import resolve_home
 from console.store.numbering import reserve_block
 from console.store.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
 from console.store.settings import Settings
-from console.sync import replica
 from models import NumberBlock
 
 PASSWORD_ENV = "SUPPORT_CONSOLE_PASSWORD"

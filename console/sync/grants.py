@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from console.changes.service import FREEZE_KEY, FREEZE_SETTERS, REQUESTERS
+from console.changes.freezes import FREEZE_KEY
+from console.changes.settings import FREEZE_SETTERS
+from console.changes.stages import REQUESTERS
 from console.errors import ConsoleError
 from console.sync.roles import PINNED, ident, quoted
 from models import Role, metadata

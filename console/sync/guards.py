@@ -11,7 +11,7 @@ the database's refusal is the backstop against a modified desk or ``psql``:
 - a change request: steered (edited, assessed, moved) only by its requester, owner or a coordinator,
   along the stage graph; Approved only once its approvals' quorum is met (or a standard change from
   assessment), Rejected only by a required rejection; sent for approval only with every approver its
-  policies name asked, none else (``sc_required_approvers`` is ``changes.required_approvers``);
+  policies name asked, none else (``sc_required_approvers`` is ``changes.approvals.required_approvers``);
 - a decision: by the approver or their delegate while away, never by the change's requester, on a change
   awaiting approval (or an emergency after it went ahead), once;
 - a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers;
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 
 from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
 from console.changes.rules import STAGE_MOVES
-from console.changes.service import COORDINATORS, PLANNING
+from console.changes.stages import COORDINATORS, PLANNING
 from console.store.numbering import SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
 from console.tickets.service import EDITABLE
@@ -95,7 +95,7 @@ LANGUAGE sql STABLE {PINNED} AS $$
   SELECT public.sc_may_steer(who, change)
      AND EXISTS (SELECT 1 FROM public.change_requests c WHERE c.id = change AND c.stage = 'assessment')
 $$""",
-    # changes.required_approvers: each policy that applies, and the people it asks (never the requester).
+    # changes.approvals.required_approvers: each policy that applies, and the people it asks (never the requester).
     f"""CREATE OR REPLACE FUNCTION public.sc_required_approvers(change uuid)
 RETURNS TABLE (policy_id uuid, user_id uuid)
 LANGUAGE sql STABLE {PINNED} AS $$

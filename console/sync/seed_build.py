@@ -1,7 +1,7 @@
 """Building the ready-made caches ("seeds") of ``admin seed``: for each business unit, the cache a first
 sync by one of its super-users would leave, checked, compressed and stored in the shared database.
 
-An administrator's job, apart from a desk's: it runs the client's own first sync (``client.pull``) into
+An administrator's job, apart from a desk's: it runs the client's own first sync (``pull.pull``) into
 a file of its own, so a seed holds exactly what a desk would have downloaded row by row. What a seed
 is, and how a new desk takes one, is ``console.sync.seeds``.
 """
@@ -21,10 +21,12 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from console.access import Actor
 from console.errors import ConsoleError
 from console.store.database import describe, sqlite_pragma
+from console.store.replica import replica_writes
 from console.store.workspace import open_cache_file
 from console.sync import roles, server
-from console.sync.client import SyncReport, cursors_of, pull  # the client's own first sync writes the seed
-from console.sync.replica import replica_writes
+from console.sync.cache_rows import cursors_of
+from console.sync.pull import pull  # the client's own first sync writes the seed
+from console.sync.report import SyncReport
 from console.sync.seeds import SCHEMA, Say, remove
 from models import GLOBAL_SPACE, BusinessUnit, CacheSeed, CacheSeedChunk, Role, SyncConflict, Ticket, table_of
 

@@ -8,7 +8,7 @@ business unit the cache a first sync by one of its super-users would leave, chec
 SQLite file in the shared database in compressed pieces, with the versions it holds, its length and
 its SHA-256.
 
-This module is the desk's side, called by the client's first sync (``client.pull``): a desk whose
+This module is the desk's side, called by the client's first sync (``pull.pull``): a desk whose
 cache is empty takes the seed of its largest unit, if that seed is of this version's schema and its
 versions are not older than the change index still kept. The pieces arrive in one snapshot, are
 checked against the length and the hash, and the file is copied into the cache with SQLite's backup

@@ -25,7 +25,8 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, select, text, update
 
 from console.errors import ConsoleError
-from console.sync import replica, row_security
+from console.store import replica
+from console.sync import row_security
 from models import (
     GLOBAL_SPACE,
     BusinessUnit,

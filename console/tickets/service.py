@@ -1,4 +1,4 @@
-"""Ticket services: one function per intent (assign, set_status, set_priority, add_note, escalate, link…).
+"""Applying ticket intents: each edit validated and written with its audit event, here and on the shared database.
 
 Every edit, from the window or the command line, is an *intent*: what the person wants,
 with the values they saw (the base) and a mutation id. ``apply`` validates it against the
@@ -6,7 +6,8 @@ workflow, the person's role and business units and the row as it is now; writes 
 and an append-only audit event; and stores the ticket's SLA again, all in the caller's
 transaction. Nothing is written when it refuses, and the message says why.
 
-Sync pushes the same intents to the shared database, where the same ``apply`` runs.
+Sync pushes the same intents to the shared database, where the same ``apply`` runs. The intents
+themselves are built by ``console.tickets.edits``; bulk triage is ``console.tickets.triage``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ from models import (
     TicketStatus,
     Urgency,
     User,
-    Visibility,
     table_of,
     ticket_articles,
 )
@@ -431,66 +431,6 @@ def new_ticket_number(
     return take_or_reserve(conn, "INC" if kind is TicketKind.INCIDENT else "REQ", client_id, reserve)
 
 
-# ---- one function per intent: what the window and the command line call ---------------------------------
-
-
-def assign(ticket_id: uuid.UUID, assignee_id: uuid.UUID | None, *, base: uuid.UUID | None) -> SetField:
-    return SetField(ticket_id, "assignee_id", assignee_id, base)
-
-
-def set_priority(ticket_id: uuid.UUID, priority: Priority, *, base: Priority, reason: str | None) -> SetField:
-    escalation = priority.rank < Priority(base).rank
-    return SetField(ticket_id, "priority", priority, base, reason, escalation=escalation)
-
-
-def set_module(ticket_id: uuid.UUID, module_id: uuid.UUID, *, base: uuid.UUID) -> SetField:
-    return SetField(ticket_id, "module_id", module_id, base)
-
-
-def move_tier(ticket_id: uuid.UUID, tier: int, *, base: int, reason: str | None = None) -> SetField:
-    return SetField(ticket_id, "tier", tier, base, reason, escalation=tier > base)
-
-
-def set_status(
-    ticket_id: uuid.UUID, status: TicketStatus, *, base: TicketStatus, reason: str | None = None
-) -> SetStatus:
-    return SetStatus(ticket_id, status, base, reason)
-
-
-def add_note(ticket_id: uuid.UUID, body: str, *, internal: bool) -> AddComment:
-    return AddComment(ticket_id, body, Visibility.INTERNAL if internal else Visibility.PUBLIC)
-
-
-def escalate(
-    ticket_id: uuid.UUID, *, base_tier: int, reason: str, vendor: str | None = None, base_vendor: str | None = None
-) -> list[TicketIntent]:
-    """To tier 3 (technical), or to a vendor as well: with the reason, as escalation events."""
-    intents: list[TicketIntent] = (
-        [SetField(ticket_id, "tier", 3, base_tier, reason, escalation=True)] if base_tier != 3 else []
-    )
-    if vendor is not None:
-        intents.append(SetField(ticket_id, "vendor", vendor, base_vendor, reason, escalation=True))
-    if not intents:
-        raise Refused("The ticket is already at tier 3; name a vendor to escalate further.")
-    return intents
-
-
-def link_problem(ticket_id: uuid.UUID, problem_id: uuid.UUID | None, *, base: uuid.UUID | None) -> SetField:
-    return SetField(ticket_id, "problem_id", problem_id, base)
-
-
-def link_change(ticket_id: uuid.UUID, change_id: uuid.UUID | None, *, base: uuid.UUID | None) -> SetField:
-    return SetField(ticket_id, "change_id", change_id, base)
-
-
-def link_article(ticket_id: uuid.UUID, article_id: uuid.UUID, *, unlink: bool = False) -> LinkArticle:
-    return LinkArticle(ticket_id, article_id, unlink)
-
-
-def attach(ticket_id: uuid.UUID, filename: str, content: bytes, media_type: str = "") -> AddAttachment:
-    return AddAttachment(ticket_id, filename, media_type or "application/octet-stream", content)
-
-
 def execute(engine: Engine, actor: Actor, intents: Sequence[TicketIntent], now: datetime) -> list[Applied]:
     """Apply intents to the local cache in one transaction — all of them, or (the first refusal
     raised) none — each with its outbox entry, for sync to push.
@@ -507,50 +447,3 @@ def submit(conn: Connection, actor: Actor, intent: TicketIntent, now: datetime) 
     applied = apply(conn, actor, intent, now)
     outbox.record(conn, actor.login, intent, now)
     return applied
-
-
-@dataclass(frozen=True)
-class BulkResult:
-    done: list[str]
-    refused: list[tuple[str, str]]  # number, why
-
-
-TRIAGE_FIELDS = ("assignee_id", "priority", "module_id", "tier")
-
-
-def bulk_triage(
-    engine: Engine,
-    actor: Actor,
-    ticket_ids: Sequence[uuid.UUID],
-    field_name: str,
-    value: Any,
-    now: datetime,
-    reason: str | None = None,
-) -> BulkResult:
-    """Set one triage field on many tickets, each in its own transaction: a refusal skips that ticket only."""
-    if field_name not in TRIAGE_FIELDS:
-        raise Refused(f"Bulk triage sets {', '.join(TRIAGE_FIELDS)}, not {field_name}.")
-    done: list[str] = []
-    refused: list[tuple[str, str]] = []
-    for index, ticket_id in enumerate(ticket_ids):
-        with engine.connect() as conn:
-            current = conn.execute(
-                select(Ticket.number, getattr(Ticket, field_name)).where(Ticket.id == ticket_id)
-            ).first()
-        if current is None:
-            refused.append((str(ticket_id), "no longer here"))
-            continue
-        number, base = current
-        if field_name == "priority":
-            intent: TicketIntent = set_priority(ticket_id, Priority(value), base=base, reason=reason)
-        elif field_name == "tier":
-            intent = move_tier(ticket_id, int(value), base=base, reason=reason)
-        else:
-            intent = SetField(ticket_id, field_name, value, base, reason)
-        try:
-            execute(engine, actor, [intent], now + index * STEP)
-        except Refused as why:
-            refused.append((number, str(why)))
-        else:
-            done.append(number)
-    return BulkResult(done, refused)

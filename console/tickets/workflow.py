@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from console.access import Refused
+from console.words import STATUS_LABELS
 from models import TicketStatus
 
 S = TicketStatus
@@ -35,32 +36,24 @@ NEEDS_REASON = frozenset(
     | {(S.RESOLVED, S.IN_PROGRESS), (S.CLOSED, S.IN_PROGRESS), (S.ASSIGNED, S.NEW), (S.IN_PROGRESS, S.ASSIGNED)}
 )
 
-LABELS = {
-    S.NEW: "New",
-    S.ASSIGNED: "Assigned",
-    S.IN_PROGRESS: "In progress",
-    S.PENDING_REPORTER: "Pending reporter",
-    S.PENDING_VENDOR: "Pending vendor",
-    S.PENDING_CHANGE: "Pending change",
-    S.RESOLVED: "Resolved",
-    S.CLOSED: "Closed",
-}
-
 
 def check_transition(old: TicketStatus, new: TicketStatus, *, reason: str | None, assignee: object | None) -> None:
     """Refuse an illegal status change with the moves that are allowed from ``old``."""
     if old == new:
-        raise Refused(f"The ticket is already {LABELS[new]}.")
+        raise Refused(f"The ticket is already {STATUS_LABELS[new]}.")
     allowed = TRANSITIONS[old]
     if new not in allowed:
-        options = ", ".join(LABELS[s] for s in allowed)
+        options = ", ".join(STATUS_LABELS[s] for s in allowed)
         raise Refused(
-            f"A ticket cannot go from {LABELS[old]} to {LABELS[new]}; from {LABELS[old]} it can go to {options}."
+            f"A ticket cannot go from {STATUS_LABELS[old]} to {STATUS_LABELS[new]}; "
+            f"from {STATUS_LABELS[old]} it can go to {options}."
         )
     if (old, new) in NEEDS_REASON and not (reason or "").strip():
-        raise Refused(f"Say why the ticket goes from {LABELS[old]} to {LABELS[new]} (a reason is required).")
+        raise Refused(
+            f"Say why the ticket goes from {STATUS_LABELS[old]} to {STATUS_LABELS[new]} (a reason is required)."
+        )
     if new in (S.ASSIGNED, S.IN_PROGRESS) and assignee is None:
-        raise Refused(f"Assign the ticket to someone before it goes to {LABELS[new]}.")
+        raise Refused(f"Assign the ticket to someone before it goes to {STATUS_LABELS[new]}.")
 
 
 def allowed_moves(old: TicketStatus) -> Collection[TicketStatus]:

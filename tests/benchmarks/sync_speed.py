@@ -36,6 +36,7 @@ from console.store import derived
 from console.store.database import make_engine
 from console.store.workspace import Workspace
 from console.sync import client, seed_build, server
+from console.sync.report import SyncReport
 from console.sync.server import GLOBAL_TABLES, TICKET_CHILDREN
 from models import BusinessUnit, CacheSeed, Membership, Role, Ticket, User, table_of
 
@@ -84,7 +85,7 @@ def floor(url: str, unit_id: uuid.UUID) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def first_sync(url: str, login: str, home: Path) -> tuple[float, client.SyncReport]:
+def first_sync(url: str, login: str, home: Path) -> tuple[float, SyncReport]:
     shutil.rmtree(home, ignore_errors=True)
     workspace = Workspace.open(home)
     workspace.settings.set("shared_url", url)

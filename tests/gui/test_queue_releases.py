@@ -14,6 +14,7 @@ from console.access import load_actor
 from console.releases.service import PlanRelease, submit_release
 from console.store.database import connect
 from console.store.workspace import Workspace
+from console.tickets import edits
 from console.tickets import service as tickets
 from console.tickets.queue import Column
 from models import ErpModule, Impact, Release, Role, Ticket, TicketKind, TicketStatus, Urgency, User
@@ -40,8 +41,8 @@ def worked_low_ticket(workspace: Workspace, now: datetime) -> tuple[str, uuid.UU
                                   Impact.LOW, Urgency.LOW, unit, fin, me.id, number)  # fmt: skip
     tickets.execute(engine, me, [logged], now - timedelta(minutes=2))
     worked = [
-        tickets.assign(ticket_id, me.id, base=None),
-        tickets.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+        edits.assign(ticket_id, me.id, base=None),
+        edits.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
     ]
     tickets.execute(engine, me, worked, now - timedelta(minutes=1))
     return number, fin

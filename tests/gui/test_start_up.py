@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from console.store.workspace import Workspace
 from tests import clock
 from tests.gui.drive import save_shot
-from views import snapshot
+from views import first_screen
 from views.look import create_application
 
 
@@ -30,9 +30,9 @@ def launch(home: Path) -> list[str]:
 
 
 def test_the_second_start_paints_the_last_first_screen_before_the_live_queue(demo_copy: Path) -> None:
-    assert not (demo_copy / snapshot.FILE).exists()
+    assert not (demo_copy / first_screen.FILE).exists()
     assert launch(demo_copy) == ["(live)"]  # first start: no snapshot yet, the live queue only
-    saved = json.loads((demo_copy / snapshot.FILE).read_text(encoding="utf-8"))
+    saved = json.loads((demo_copy / first_screen.FILE).read_text(encoding="utf-8"))
     assert saved["headers"][0] == "Number"
     assert saved["rows"]
     with Workspace.open(demo_copy).cache().connect() as conn:
@@ -44,10 +44,10 @@ def test_the_second_start_paints_the_last_first_screen_before_the_live_queue(dem
 
 
 def test_a_damaged_snapshot_is_no_early_screen(tmp_path: Path, qtbot: QtBot) -> None:
-    (tmp_path / snapshot.FILE).write_text("{not json", encoding="utf-8")
-    assert snapshot.load(tmp_path) is None
+    (tmp_path / first_screen.FILE).write_text("{not json", encoding="utf-8")
+    assert first_screen.load(tmp_path) is None
     create_application()
-    early = snapshot.Snapshot(
+    early = first_screen.Snapshot(
         taken_at="09:30",
         title="Support Console — demo",
         pages=["Ticket queue", "Ticket detail"],
@@ -57,9 +57,9 @@ def test_a_damaged_snapshot_is_no_early_screen(tmp_path: Path, qtbot: QtBot) -> 
         colours=[["#e6f4ea", "#1e6b3a"]],
         caption="1 tickets",
     )
-    snapshot.save(tmp_path, early)
-    assert snapshot.load(tmp_path) == early
-    window = snapshot.SnapshotWindow(tmp_path, early)
+    first_screen.save(tmp_path, early)
+    assert first_screen.load(tmp_path) == early
+    window = first_screen.SnapshotWindow(tmp_path, early)
     qtbot.addWidget(window)
     window.show()
     save_shot(window, "snapshot-window")

@@ -15,6 +15,7 @@ from console.store.database import make_engine
 from console.store.workspace import Workspace
 from console.sync import seed_build
 from console.sync.client import SyncState
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     BusinessUnit,
@@ -136,7 +137,7 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     retitle = changes.EditChange(request.change_id, "title", "Bank file format v2", "Bank file format")
     changes.execute_change(gui_workspace.cache(), me, retitle)
     # I take the ticket here while, on the shared database, it is given to someone else.
-    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, me.id, base=row.assignee_id)], clock.now())
+    tickets.execute(gui_workspace.cache(), me, [edits.assign(first.id, me.id, base=row.assignee_id)], clock.now())
     with shared.begin() as conn:
         conn.execute(update(table_of(Ticket)).where(Ticket.id == first.id).values(assignee_id=someone))
         conn.execute(
@@ -170,7 +171,7 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     dialog.reject()
 
     # An edit the shared database refuses: counted in the status bar, listed with its reason until dismissed.
-    tickets.execute(gui_workspace.cache(), me, [tickets.assign(first.id, someone, base=me.id)], clock.now())
+    tickets.execute(gui_workspace.cache(), me, [edits.assign(first.id, someone, base=me.id)], clock.now())
     with shared.begin() as conn:
         conn.execute(update(table_of(User)).where(User.id == someone).values(active=False))
     state = next_sync(qtbot, window, window.sync.sync_now)

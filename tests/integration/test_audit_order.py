@@ -23,7 +23,7 @@ from console.journal.values import snapshot
 from console.sla.store import ticket_sla
 from console.store.database import make_engine, sqlite_url
 from console.sync import client
-from console.tickets import history
+from console.tickets import edits, history
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
 from models import (
@@ -169,8 +169,8 @@ def test_each_event_of_an_intent_takes_the_next_number_of_its_ticket(cache: Engi
     )  # fmt: skip
     steps: list[tickets.Intent] = [
         logged,
-        tickets.assign(logged.ticket_id, consultant, base=None),  # two events: the assignee, then Assigned
-        tickets.add_note(worked, "Asked the reporter for the document number.", internal=False),
+        edits.assign(logged.ticket_id, consultant, base=None),  # two events: the assignee, then Assigned
+        edits.add_note(worked, "Asked the reporter for the document number.", internal=False),
     ]
     tickets.execute(cache, analyst, steps, WRITTEN)
     with cache.connect() as conn:
@@ -271,7 +271,7 @@ def test_notes_made_offline_on_two_desks_are_numbered_by_the_shared_database(tea
         top = max(seqs_of(conn, ticket_id))
     notes: dict[str, tickets.AddComment] = {}
     for name, desk, body in (("alice", alice, "Re-ran the GR/IR clearing."), ("bob", bob, "Vendor confirms.")):
-        notes[name] = tickets.add_note(ticket_id, body, internal=True)
+        notes[name] = edits.add_note(ticket_id, body, internal=True)
         tickets.execute(desk.cache(), team.actor(desk), [notes[name]], WRITTEN)
         with desk.cache().connect() as conn:  # offline, each desk takes the next number it knows of
             assert seqs_of(conn, ticket_id)[-1] == top + 1

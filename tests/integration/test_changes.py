@@ -13,8 +13,13 @@ from pypdf import PdfReader
 from sqlalchemy import Connection, Engine, func, select
 
 from console.access import Actor, Refused, load_actor
+from console.changes import facts as change_facts
+from console.changes import freezes
 from console.changes import service as changes
 from console.changes.agenda import write_agenda
+from console.changes.applied import TEXT_MAX
+from console.changes.approvals import end_delegation, set_delegation
+from console.changes.freezes import Planner, set_freeze_policy
 from console.changes.lists import cab_agenda, calendar, list_changes, load_change
 from console.changes.rules import FreezePolicy
 from console.changes.service import (
@@ -23,11 +28,7 @@ from console.changes.service import (
     EditChange,
     MoveStage,
     NewChange,
-    Planner,
-    end_delegation,
     execute_change,
-    set_delegation,
-    set_freeze_policy,
 )
 from console.store.workspace import Workspace
 from models import (
@@ -73,7 +74,7 @@ def person(conn: Connection, role: Role, *, not_in: tuple[uuid.UUID, ...] = ()) 
 
 def state(conn: Connection, change_id: uuid.UUID) -> tuple[Any, ...]:
     """What a refused intent must leave as it was: the row, its approvals and its audit trail."""
-    row = conn.execute(select(changes.CHANGES).where(ChangeRequest.id == change_id)).one()
+    row = conn.execute(select(change_facts.CHANGES).where(ChangeRequest.id == change_id)).one()
     approvals = conn.execute(
         select(ChangeApproval.approver_id, ChangeApproval.decision).where(ChangeApproval.change_id == change_id)
     ).all()
@@ -360,7 +361,7 @@ def test_a_window_in_the_period_end_freeze_is_flagged_offline_and_the_freeze_is_
     start = freeze.starts_at + timedelta(hours=20)
     change_id, _, _ = new_change(engine, workspace, requester, ChangeType.NORMAL, start)
     with engine.connect() as conn:
-        found = [c for c in changes.change_conflicts(conn, change_id) if c.kind == "freeze"]  # and maybe a demo
+        found = [c for c in freezes.change_conflicts(conn, change_id) if c.kind == "freeze"]  # and maybe a demo
     assert found  # change overlapping it, on some days
     assert all("close" in c.explanation for c in found)
     containing = [f for f in ahead if f.starts_at <= start < f.ends_at]  # a quarter's close holds its month's
@@ -375,8 +376,8 @@ def test_a_window_in_the_period_end_freeze_is_flagged_offline_and_the_freeze_is_
             conn.execute(select(ChangeRequest.number).where(ChangeRequest.id == c)).scalar_one()
             for c in (change_id, other)
         )
-        of_other = changes.change_conflicts(conn, other)
-        of_first = changes.change_conflicts(conn, change_id)
+        of_other = freezes.change_conflicts(conn, other)
+        of_first = freezes.change_conflicts(conn, change_id)
     assert {c.kind for c in of_other} == {"freeze", "overlap"}
     assert number in {c.with_ for c in of_other if c.kind == "overlap"}
     assert other_number in {c.with_ for c in of_first if c.kind == "overlap"}
@@ -384,11 +385,11 @@ def test_a_window_in_the_period_end_freeze_is_flagged_offline_and_the_freeze_is_
     with engine.begin() as conn:
         set_freeze_policy(conn, FreezePolicy(month=(0, 0), quarter=(0, 0), year=(0, 0)))
     with engine.connect() as conn:
-        assert {c.kind for c in changes.change_conflicts(conn, change_id)} == {"overlap"}
+        assert {c.kind for c in freezes.change_conflicts(conn, change_id)} == {"overlap"}
         cal = calendar(conn, requester, start - timedelta(days=2), start + timedelta(days=2), NOW)
     assert {r.number for r in cal.changes} >= {number}
     with pytest.raises(Refused, match="month=3,2"):
-        changes.parse_freeze_policy("month=three")
+        freezes.parse_freeze_policy("month=three")
 
 
 def test_a_super_user_sees_only_changes_of_their_units(engine: Engine, workspace: Workspace) -> None:
@@ -448,7 +449,7 @@ def test_bad_input_is_refused_and_changes_nothing(engine: Engine, workspace: Wor
         analyst = person(conn, Role.SERVICE_DESK_ANALYST)
         before = conn.execute(select(func.count()).select_from(ChangeRequest)).scalar_one()
     change_id, module_id, unit_id = new_change(engine, workspace, requester, ChangeType.NORMAL, NOW + timedelta(days=9))
-    huge = "x" * (changes.TEXT_MAX + 1)
+    huge = "x" * (TEXT_MAX + 1)
     refused(
         engine,
         requester,
@@ -488,9 +489,9 @@ def test_bad_input_is_refused_and_changes_nothing(engine: Engine, workspace: Wor
 def test_demo_changes_follow_their_approval_rules(engine: Engine) -> None:
     """Every demo change past approval met its quorum; every rejected one has a rejection; none waits on no one."""
     with engine.connect() as conn:
-        rows = conn.execute(select(changes.CHANGES)).all()
+        rows = conn.execute(select(change_facts.CHANGES)).all()
         for row in rows:
-            facts = changes.facts(conn, dict(row._mapping))
+            facts = change_facts.facts(conn, dict(row._mapping))
             stage = ChangeStage(row.stage)
             if stage is S.AWAITING_APPROVAL:
                 assert (facts.approved, facts.rejected) == (False, False), row.number
@@ -549,7 +550,7 @@ def test_a_standard_change_comes_from_a_template_and_is_pre_approved(engine: Eng
                        template_id=template.id, planned_start=start, planned_end=end)  # fmt: skip
     execute_change(engine, requester, intent, NOW)
     with engine.connect() as conn:
-        row = conn.execute(select(changes.CHANGES).where(ChangeRequest.id == change_id)).one()
+        row = conn.execute(select(change_facts.CHANGES).where(ChangeRequest.id == change_id)).one()
     assert (row.implementation_plan, row.backout_plan) == (template.implementation_plan, template.backout_plan)
     execute_change(engine, requester, MoveStage(change_id, S.ASSESSMENT, S.DRAFT), NOW)
     execute_change(engine, requester, EditChange(change_id, "test_plan", "Upload 10 rows in QA first.", ""), NOW)

@@ -21,7 +21,7 @@ from console.releases.service import CancelRelease, MoveRelease, PlanRelease, mo
 from console.sla.recompute import recompute
 from console.sla.store import ticket_sla
 from console.store.workspace import Workspace
-from console.tickets import queue
+from console.tickets import edits, queue
 from console.tickets import service as tickets
 from console.tickets.queue import QueueFilter, Sort
 from models import (
@@ -74,8 +74,8 @@ def worked_low_ticket(workspace: Workspace, module_code: str, now: datetime) -> 
                                   Impact.LOW, Urgency.LOW, unit, module, worker.id, number)  # fmt: skip
     tickets.execute(engine, worker, [logged], now)
     work = [  # assigning answers it (New to Assigned): the response clock stops, the resolution clock runs
-        tickets.assign(ticket_id, worker.id, base=None),
-        tickets.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+        edits.assign(ticket_id, worker.id, base=None),
+        edits.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
     ]
     tickets.execute(engine, worker, work, now + timedelta(seconds=1))
     return ticket_id

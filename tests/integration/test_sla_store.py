@@ -14,6 +14,7 @@ from console.sla import Policy, Target
 from console.sla.recompute import recompute, what_if
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts, ticket_sla
 from console.store.database import make_engine, sqlite_url
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     AuditAction,
@@ -166,7 +167,7 @@ def test_a_history_another_client_wrote_wrong_is_named_and_stops_nothing_else(
     assert "1 ticket was left as it was stored." in err
 
     # A person's note on it still goes in; its stored SLA stays as it was.
-    tickets.execute(engine, actor, [tickets.add_note(ticket.id, "Asked the integration team.", internal=True)], NOW)
+    tickets.execute(engine, actor, [edits.add_note(ticket.id, "Asked the integration team.", internal=True)], NOW)
     with engine.connect() as conn:
         stored = conn.execute(
             select(Ticket.resolution_state, Ticket.resolution_due_at).where(Ticket.id == ticket.id)

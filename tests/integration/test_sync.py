@@ -10,10 +10,14 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from console.access import Refused, load_actor
+from console.changes import freezes
 from console.changes import service as changes
+from console.changes.settings import submit_setting
 from console.journal import outbox
-from console.sync import client, push, server
+from console.sync import client, merge, server
 from console.sync.conflicts import open_conflicts, resolve
+from console.sync.pull import spaces_for
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     ApproverDelegation,
@@ -47,7 +51,7 @@ def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) ->
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT, nth=0)
     bob = team.desk("bob", Role.FUNCTIONAL_CONSULTANT, nth=1)
     ticket_id, _row = open_ticket(team)
-    note = tickets.add_note(ticket_id, "Checked the posting log: period 11 was closed early.", internal=True)
+    note = edits.add_note(ticket_id, "Checked the posting log: period 11 was closed early.", internal=True)
     tickets.execute(alice.cache(), team.actor(alice), [note], clock.now())
     with alice.cache().connect() as conn:
         assert outbox.pending(conn) == 1
@@ -67,7 +71,7 @@ def test_an_edit_reaches_the_shared_database_once_and_every_cache(team: Team) ->
 
     # A retry of the same intent (the answer was lost) applies nothing twice.
     with team.shared.begin() as conn:
-        again = push.apply_remote(conn, load_actor(conn, alice.settings.get("user")), "alice", note, clock.now())
+        again = merge.apply_remote(conn, load_actor(conn, alice.settings.get("user")), "alice", note, clock.now())
     assert again.repeated
     assert len(rows(team.shared, table_of(Comment), Comment.id == note.comment_id)) == 1
     with team.shared.connect() as conn:
@@ -83,8 +87,8 @@ def test_the_same_field_changed_on_two_desks_is_a_conflict_not_an_overwrite(team
     a, b = team.actor(alice), team.actor(bob)
     now = clock.now()
     # Both offline, both from the same base: Alice takes it, Bob gives it to himself.
-    tickets.execute(alice.cache(), a, [tickets.assign(ticket_id, a.id, base=row["assignee_id"])], now)
-    tickets.execute(bob.cache(), b, [tickets.assign(ticket_id, b.id, base=row["assignee_id"])], now)
+    tickets.execute(alice.cache(), a, [edits.assign(ticket_id, a.id, base=row["assignee_id"])], now)
+    tickets.execute(bob.cache(), b, [edits.assign(ticket_id, b.id, base=row["assignee_id"])], now)
     # Bob also raises the priority; Alice lowers it: the escalation wins whatever the order.
     client.sync_workspace(alice)
     report = client.sync_workspace(bob)
@@ -134,13 +138,13 @@ def test_status_goes_through_the_state_machine_and_escalation_wins(team: Team) -
     a, b = team.actor(alice), team.actor(bob)
     now = clock.now()
     base = TicketStatus(row["status"])
-    tickets.execute(alice.cache(), a, [tickets.set_status(ticket_id, TicketStatus.PENDING_VENDOR, base=base,
+    tickets.execute(alice.cache(), a, [edits.set_status(ticket_id, TicketStatus.PENDING_VENDOR, base=base,
                                                           reason="Waiting for the vendor's note.")], now)  # fmt: skip
-    tickets.execute(bob.cache(), b, [tickets.set_status(ticket_id, TicketStatus.RESOLVED, base=base,
+    tickets.execute(bob.cache(), b, [edits.set_status(ticket_id, TicketStatus.RESOLVED, base=base,
                                                         reason="Fixed by the new posting rule.")], now)  # fmt: skip
-    lower = tickets.set_priority(ticket_id, Priority.LOW, base=row["priority"], reason="Workaround in place.")
+    lower = edits.set_priority(ticket_id, Priority.LOW, base=row["priority"], reason="Workaround in place.")
     tickets.execute(alice.cache(), a, [lower], now + timedelta(seconds=1))
-    raise_it = tickets.set_priority(ticket_id, Priority.CRITICAL, base=row["priority"], reason="Payroll stops.")
+    raise_it = edits.set_priority(ticket_id, Priority.CRITICAL, base=row["priority"], reason="Payroll stops.")
     tickets.execute(bob.cache(), b, [raise_it], now + timedelta(seconds=1))
     client.sync_workspace(alice)
     report = client.sync_workspace(bob)
@@ -180,7 +184,7 @@ def test_a_ticket_moved_to_another_unit_leaves_the_super_users_cache(team: Team)
     logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Goods receipt blocked", "GR for PO 4711 fails.",
                                   Impact.MEDIUM, Urgency.MEDIUM, unit, module, boss.id, number)  # fmt: skip
     tickets.execute(manager.cache(), boss, [logged], clock.now())
-    note = tickets.add_note(ticket_id, "Asked the warehouse for the delivery note.", internal=False)
+    note = edits.add_note(ticket_id, "Asked the warehouse for the delivery note.", internal=False)
     tickets.execute(manager.cache(), boss, [note], clock.now())
     client.sync_workspace(manager)
     client.sync_workspace(sue)
@@ -218,15 +222,15 @@ def test_a_rejected_intent_comes_back_with_its_reason_and_does_not_block_the_res
     ticket_id, row = open_ticket(team)
     a = team.actor(alice)
     now = clock.now()
-    tickets.execute(alice.cache(), a, [tickets.add_note(ticket_id, "first", internal=True)], now)
+    tickets.execute(alice.cache(), a, [edits.add_note(ticket_id, "first", internal=True)], now)
     with team.shared.begin() as conn:  # meanwhile an administrator deactivates Alice's chosen assignee
         other = conn.execute(select(User.id).where(User.role == Role.TECHNICAL).order_by(User.login)).scalars().first()
     tickets.execute(
-        alice.cache(), a, [tickets.assign(ticket_id, other, base=row["assignee_id"])], now + timedelta(seconds=1)
+        alice.cache(), a, [edits.assign(ticket_id, other, base=row["assignee_id"])], now + timedelta(seconds=1)
     )
     with team.shared.begin() as conn:
         conn.execute(update(table_of(User)).where(User.id == other).values(active=False))
-    last = tickets.add_note(ticket_id, "second", internal=True)
+    last = edits.add_note(ticket_id, "second", internal=True)
     tickets.execute(alice.cache(), a, [last], now + timedelta(seconds=2))
     report = client.sync_workspace(alice)
     assert report.pushed == 3
@@ -242,7 +246,7 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
     alice = team.desk("alice", Role.FUNCTIONAL_CONSULTANT)
     sue = team.desk("sue", Role.SUPER_USER)
     ticket_id, _ = open_ticket(team)
-    note = tickets.add_note(ticket_id, "Written on the plane, synced a month later.", internal=True)
+    note = edits.add_note(ticket_id, "Written on the plane, synced a month later.", internal=True)
     tickets.execute(alice.cache(), team.actor(alice), [note], clock.now())
     # While Alice is away: a ticket deleted (a tombstone), a person renamed, a holiday removed.
     with team.shared.connect() as conn:
@@ -262,7 +266,7 @@ def test_a_cache_offline_longer_than_changes_are_kept_pushes_then_reads_its_spac
     report = client.sync_workspace(alice)
     assert report.pushed == 1
     with team.shared.connect() as conn:  # read again: the spaces that lost entries she had not seen
-        assert set(report.redownloaded) == set(removed) & set(client.spaces_for(conn, team.actor(alice)))
+        assert set(report.redownloaded) == set(removed) & set(spaces_for(conn, team.actor(alice)))
     assert "global" in report.redownloaded
     assert "again" in report.summary()
     everything = rows(team.shared, TICKETS)
@@ -296,12 +300,12 @@ def test_time_away_and_freeze_lengths_sync_as_intents(team: Team) -> None:
         )
     a = team.actor(alice)
     with alice.cache().begin() as conn:
-        changes.submit_setting(conn, a, changes.Back(), now)  # whatever the demo had set ends
-        changes.submit_setting(conn, a, changes.Away(helper, now, now + timedelta(days=5)), now)
+        submit_setting(conn, a, changes.Back(), now)  # whatever the demo had set ends
+        submit_setting(conn, a, changes.Away(helper, now, now + timedelta(days=5)), now)
     with max_.cache().begin() as conn:
-        changes.submit_setting(conn, team.actor(max_), changes.SetFreezes("month=4,1 quarter=6,2 year=8,3"), now)
+        submit_setting(conn, team.actor(max_), changes.SetFreezes("month=4,1 quarter=6,2 year=8,3"), now)
     with alice.cache().begin() as conn, pytest.raises(Refused, match="administrator or a support manager"):
-        changes.submit_setting(conn, a, changes.SetFreezes("month=0,0"), now)
+        submit_setting(conn, a, changes.SetFreezes("month=0,0"), now)
     assert client.sync_workspace(max_).rejected == []
     assert client.sync_workspace(alice).rejected == []
     client.sync_workspace(max_)
@@ -310,12 +314,12 @@ def test_time_away_and_freeze_lengths_sync_as_intents(team: Team) -> None:
     assert rows(team.shared, delegations, *mine) == rows(alice.cache(), delegations, *mine)
     assert rows(max_.cache(), delegations, *mine) == rows(team.shared, delegations, *mine)
     with alice.cache().connect() as conn:
-        assert changes.freeze_text(changes.freeze_policy(conn)) == "month=4,1 quarter=6,2 year=8,3"
+        assert freezes.freeze_text(freezes.freeze_policy(conn)) == "month=4,1 quarter=6,2 year=8,3"
 
     # Away with someone an administrator deactivates meanwhile: refused there, and undone here.
     with alice.cache().begin() as conn:
-        changes.submit_setting(conn, a, changes.Back(), now + timedelta(minutes=1))
-        changes.submit_setting(conn, a, changes.Away(gone, now + timedelta(days=9), now + timedelta(days=12)), now)
+        submit_setting(conn, a, changes.Back(), now + timedelta(minutes=1))
+        submit_setting(conn, a, changes.Away(gone, now + timedelta(days=9), now + timedelta(days=12)), now)
     with team.shared.begin() as conn:
         conn.execute(update(table_of(User)).where(User.id == gone).values(active=False))
     report = client.sync_workspace(alice)

@@ -20,6 +20,7 @@ from console.demo import DemoSpec, create_demo
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     BusinessUnit,
@@ -186,7 +187,7 @@ def test_a_super_users_database_role_sees_only_their_units(
     sue = Workspace.open(desk)
     with sue.cache().connect() as cache:
         actor = load_actor(cache, login)
-    note = tickets.add_note(ticket_id, "Checked with the plant controller.", internal=True)
+    note = edits.add_note(ticket_id, "Checked with the plant controller.", internal=True)
     tickets.execute(sue.cache(), actor, [note], clock.now())
     sue.close()
     assert cli(desk, "sync", "--once") == 0

@@ -21,6 +21,7 @@ from console.journal.outbox import OUTBOX
 from console.store.database import make_engine
 from console.store.workspace import Workspace
 from console.sync import client, seed_build
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
 from tests import clock
@@ -85,7 +86,7 @@ def test_sync_killed_at_random_points_loses_and_doubles_nothing(desk_home: Path)
     kills = 0
     for round_ in range(ROUNDS):
         notes = [
-            tickets.add_note(dice.choice(ticket_ids), f"round {round_} note {n}", internal=bool(n % 2))
+            edits.add_note(dice.choice(ticket_ids), f"round {round_} note {n}", internal=bool(n % 2))
             for n in range(NOTES_PER_ROUND)
         ]
         for note in notes:

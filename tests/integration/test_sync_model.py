@@ -30,8 +30,9 @@ from console.journal.outbox import OUTBOX
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
-from console.sync import client, push
+from console.sync import client, merge
 from console.sync.server import TICKET_CHILDREN
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     AuditEvent,
@@ -147,7 +148,7 @@ class Desks(RuleBasedStateMachine):
     def note(self, name: str, index: int, text: str) -> None:
         def make(conn: Any, actor: Any) -> list[Any]:
             row = self._row(conn, index)
-            return [tickets.add_note(row.id, text, internal=True)] if row else []
+            return [edits.add_note(row.id, text, internal=True)] if row else []
 
         self._edit(name, make)
 
@@ -155,7 +156,7 @@ class Desks(RuleBasedStateMachine):
     def take(self, name: str, index: int) -> None:
         def make(conn: Any, actor: Any) -> list[Any]:
             row = self._row(conn, index)
-            return [tickets.assign(row.id, actor.id, base=row.assignee_id)] if row else []
+            return [edits.assign(row.id, actor.id, base=row.assignee_id)] if row else []
 
         self._edit(name, make)
 
@@ -165,7 +166,7 @@ class Desks(RuleBasedStateMachine):
             row = self._row(conn, index)
             if row is None or row.priority == priority:
                 return []
-            return [tickets.set_priority(row.id, priority, base=row.priority, reason="triage")]
+            return [edits.set_priority(row.id, priority, base=row.priority, reason="triage")]
 
         self._edit(name, make)
 
@@ -175,7 +176,7 @@ class Desks(RuleBasedStateMachine):
             row = self._row(conn, index)
             if row is None or row.status == status:
                 return []
-            return [tickets.set_status(row.id, status, base=row.status, reason="work")]
+            return [edits.set_status(row.id, status, base=row.status, reason="work")]
 
         self._edit(name, make)
 
@@ -213,7 +214,7 @@ class Desks(RuleBasedStateMachine):
         if entry is None:
             return
         with self.engines.get(name, self.shared).begin() as conn:
-            push.apply_remote(conn, load_actor(conn, entry.login), desk.client_id,
+            merge.apply_remote(conn, load_actor(conn, entry.login), desk.client_id,
                               codec.loads(entry.kind, entry.payload), entry.created_at)  # fmt: skip
 
     # What a SQL client can write at all: no NUL (PostgreSQL text cannot hold it) and no lone surrogate
@@ -293,9 +294,9 @@ class Desks(RuleBasedStateMachine):
         assert len(event_ids) == len(set(event_ids))
         for mutation, outcome in applied:
             first_event = uuid.uuid5(mutation, "0")
-            if outcome == push.APPLIED:
+            if outcome == merge.APPLIED:
                 assert event_ids.count(first_event) <= 1
-            elif outcome == push.CONFLICT:
+            elif outcome == merge.CONFLICT:
                 assert mutation in conflicts
                 assert first_event not in event_ids  # a conflict overwrote nothing
         comments = table_of(Comment)

@@ -14,7 +14,7 @@ from console.access import Refused
 from console.releases.service import CancelRelease, MoveRelease, PlanRelease, submit_release
 from console.store.workspace import Workspace
 from console.sync import client
-from console.tickets import queue
+from console.tickets import edits, queue
 from console.tickets import service as tickets
 from models import (
     AuditEvent,
@@ -62,8 +62,8 @@ def low_ticket(team: Team, desk: Workspace, module: uuid.UUID, now: datetime) ->
                                   Impact.LOW, Urgency.LOW, unit, module, worker.id, number)  # fmt: skip
     tickets.execute(desk.cache(), worker, [logged], now)
     worked = [
-        tickets.assign(ticket_id, worker.id, base=None),
-        tickets.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+        edits.assign(ticket_id, worker.id, base=None),
+        edits.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
     ]
     tickets.execute(desk.cache(), worker, worked, now + timedelta(seconds=1))
     assert client.sync_workspace(desk).rejected == []

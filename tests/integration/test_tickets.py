@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, select
 from console.access import Actor, Refused, load_actor
 from console.journal import audit, values
 from console.store.workspace import Workspace
-from console.tickets import history, workflow
+from console.tickets import edits, history, workflow
 from console.tickets import service as tickets
 from models import (
     AuditEvent,
@@ -112,13 +112,13 @@ def test_a_ticket_worked_from_new_to_closed(workspace: Workspace, engine: Engine
     with engine.connect() as conn:
         consultant = actor(conn, Role.FUNCTIONAL_CONSULTANT)
     steps: list[tickets.Intent] = [
-        tickets.assign(new["id"], consultant.id, base=None),
-        tickets.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
-        tickets.add_note(new["id"], "Checked the posting keys; the tax code is missing.", internal=True),
-        tickets.set_status(new["id"], TicketStatus.PENDING_VENDOR, base=TicketStatus.IN_PROGRESS, reason="SAP note"),
-        tickets.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.PENDING_VENDOR),
-        tickets.set_status(new["id"], TicketStatus.RESOLVED, base=TicketStatus.IN_PROGRESS, reason="Tax code added"),
-        tickets.set_status(new["id"], TicketStatus.CLOSED, base=TicketStatus.RESOLVED),
+        edits.assign(new["id"], consultant.id, base=None),
+        edits.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+        edits.add_note(new["id"], "Checked the posting keys; the tax code is missing.", internal=True),
+        edits.set_status(new["id"], TicketStatus.PENDING_VENDOR, base=TicketStatus.IN_PROGRESS, reason="SAP note"),
+        edits.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.PENDING_VENDOR),
+        edits.set_status(new["id"], TicketStatus.RESOLVED, base=TicketStatus.IN_PROGRESS, reason="Tax code added"),
+        edits.set_status(new["id"], TicketStatus.CLOSED, base=TicketStatus.RESOLVED),
     ]
     for minutes, step in enumerate(steps):  # a minute apart
         tickets.execute(engine, consultant, [step], NOW + timedelta(minutes=minutes))
@@ -152,7 +152,7 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(
         consultant = actor(conn, Role.FUNCTIONAL_CONSULTANT)
         events = audit_count(conn)
     with pytest.raises(Refused, match=message):
-        tickets.execute(engine, consultant, [tickets.set_status(new["id"], status, base=TicketStatus.NEW)], NOW)
+        tickets.execute(engine, consultant, [edits.set_status(new["id"], status, base=TicketStatus.NEW)], NOW)
     with engine.connect() as conn:
         assert row(conn, new["id"]) == new
         assert audit_count(conn) == events
@@ -164,9 +164,9 @@ def test_several_intents_are_all_or_nothing(workspace: Workspace, engine: Engine
         consultant = actor(conn, Role.FUNCTIONAL_CONSULTANT)
         events = audit_count(conn)
     batch = [
-        tickets.assign(new["id"], consultant.id, base=None),  # fine on its own
-        tickets.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),  # fine too
-        tickets.set_status(new["id"], TicketStatus.RESOLVED, base=TicketStatus.IN_PROGRESS),  # no reason: refused
+        edits.assign(new["id"], consultant.id, base=None),  # fine on its own
+        edits.set_status(new["id"], TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),  # fine too
+        edits.set_status(new["id"], TicketStatus.RESOLVED, base=TicketStatus.IN_PROGRESS),  # no reason: refused
     ]
     with pytest.raises(Refused, match="a reason is required"):
         tickets.execute(engine, consultant, batch, NOW)
@@ -179,10 +179,10 @@ def test_an_edit_on_a_value_that_changed_meanwhile_is_refused(workspace: Workspa
     worked = new_ticket(workspace)  # High, from impact high × urgency medium
     with engine.connect() as conn:
         manager = actor(conn, Role.SUPPORT_MANAGER)
-    stale = tickets.set_priority(worked["id"], Priority.CRITICAL, base=Priority.MEDIUM, reason="Month-end blocked")
+    stale = edits.set_priority(worked["id"], Priority.CRITICAL, base=Priority.MEDIUM, reason="Month-end blocked")
     with pytest.raises(Refused, match="changed meanwhile: its priority is now high, not medium"):
         tickets.execute(engine, manager, [stale], NOW)
-    raised = tickets.set_priority(worked["id"], Priority.CRITICAL, base=Priority.HIGH, reason="Month-end blocked")
+    raised = edits.set_priority(worked["id"], Priority.CRITICAL, base=Priority.HIGH, reason="Month-end blocked")
     tickets.execute(engine, manager, [raised], NOW)
     with engine.connect() as conn:
         assert row(conn, worked["id"])["priority"] == Priority.CRITICAL
@@ -203,11 +203,11 @@ def test_a_super_user_works_only_in_their_own_units(workspace: Workspace, engine
     with engine.connect() as conn:
         modules = conn.execute(select(ErpModule.id).where(ErpModule.id != theirs["module_id"])).scalars().all()
     with pytest.raises(Refused, match="super-user of other business units"):
-        tickets.execute(engine, super_user, [tickets.add_note(other["id"], "hello", internal=False)], NOW)
-    resolve = tickets.set_status(theirs["id"], TicketStatus.ASSIGNED, base=theirs["status"], reason="x")
+        tickets.execute(engine, super_user, [edits.add_note(other["id"], "hello", internal=False)], NOW)
+    resolve = edits.set_status(theirs["id"], TicketStatus.ASSIGNED, base=theirs["status"], reason="x")
     with pytest.raises(Refused, match="A super user cannot work tickets"):
         tickets.execute(engine, super_user, [resolve], NOW)
-    tickets.execute(engine, super_user, [tickets.set_module(theirs["id"], modules[0], base=theirs["module_id"])], NOW)
+    tickets.execute(engine, super_user, [edits.set_module(theirs["id"], modules[0], base=theirs["module_id"])], NOW)
     with engine.connect() as conn:
         assert row(conn, theirs["id"])["module_id"] == modules[0]
 
@@ -216,7 +216,7 @@ def test_the_service_desk_hands_over_but_does_not_work_tier_2(engine: Engine) ->
     with engine.connect() as conn:
         analyst = actor(conn, Role.SERVICE_DESK_ANALYST)
         tier2 = ticket(conn, Ticket.tier == 2, Ticket.status == TicketStatus.IN_PROGRESS)
-    wait = tickets.set_status(tier2["id"], TicketStatus.PENDING_REPORTER, base=tier2["status"], reason="Asked")
+    wait = edits.set_status(tier2["id"], TicketStatus.PENDING_REPORTER, base=tier2["status"], reason="Asked")
     with pytest.raises(Refused, match="tier 2; the service desk hands it over but does not work it"):
         tickets.execute(engine, analyst, [wait], NOW)
 
@@ -230,7 +230,7 @@ def test_bad_notes_are_refused(engine: Engine, body: str, message: str) -> None:
         consultant = actor(conn, Role.FUNCTIONAL_CONSULTANT)
         some = ticket(conn, Ticket.status == TicketStatus.IN_PROGRESS)
     with pytest.raises(Refused, match=message):
-        tickets.execute(engine, consultant, [tickets.add_note(some["id"], body, internal=True)], NOW)
+        tickets.execute(engine, consultant, [edits.add_note(some["id"], body, internal=True)], NOW)
 
 
 def test_odd_unicode_and_sql_in_a_note_are_kept_as_text(engine: Engine) -> None:
@@ -238,7 +238,7 @@ def test_odd_unicode_and_sql_in_a_note_are_kept_as_text(engine: Engine) -> None:
     with engine.connect() as conn:
         consultant = actor(conn, Role.FUNCTIONAL_CONSULTANT)
         some = ticket(conn, Ticket.status == TicketStatus.IN_PROGRESS)
-    tickets.execute(engine, consultant, [tickets.add_note(some["id"], body, internal=False)], NOW)
+    tickets.execute(engine, consultant, [edits.add_note(some["id"], body, internal=False)], NOW)
     with engine.connect() as conn:
         stored = conn.execute(
             select(Comment.body).where(Comment.ticket_id == some["id"]).order_by(Comment.created_at.desc()).limit(1)

@@ -21,6 +21,7 @@ from console.store.database import describe, make_engine, unavailable_message
 from console.store.secrets import masked_text
 from console.store.settings import Settings
 from console.store.workspace import Workspace
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import Ticket, TicketStatus
 from tests import clock
@@ -145,7 +146,7 @@ def test_switching_databases_with_unsynced_edits_is_refused_by_settings_as_by_co
         actor = load_actor(conn, login)
         ticket = conn.execute(select(Ticket.id).where(Ticket.status == TicketStatus.IN_PROGRESS)).scalars().first()
     assert ticket is not None
-    tickets.execute(workspace.cache(), actor, [tickets.add_note(ticket, "Not synced yet.", internal=True)], clock.now())
+    tickets.execute(workspace.cache(), actor, [edits.add_note(ticket, "Not synced yet.", internal=True)], clock.now())
     workspace.close()
     before = (home / "settings.json").read_bytes()
     assert cli(home, "connect", "--shared", target, "--user", login) == 1

@@ -15,14 +15,18 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from console.access import Actor, load_actor
+from console.changes import freezes
 from console.changes import service as changes
 from console.changes.service import AssessRisk, Decide, MoveStage, NewChange
+from console.changes.settings import submit_setting
 from console.releases.service import PlanRelease, submit_release
 from console.store.database import make_engine
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
 from console.sync import client, seed_build
 from console.sync.conflicts import open_conflicts
+from console.sync.report import SyncReport
+from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
     ApprovalDecision,
@@ -77,7 +81,7 @@ class Desks:
     def __init__(self, people: People, root: Path) -> None:
         self.people, self.root = people, root
         self.open: dict[str, Workspace] = {}
-        self.first: dict[str, client.SyncReport] = {}  # each desk's first sync
+        self.first: dict[str, SyncReport] = {}  # each desk's first sync
 
     def __getitem__(self, name: str) -> Workspace:
         if name not in self.open:
@@ -92,7 +96,7 @@ class Desks:
         with self[name].cache().connect() as conn:
             return load_actor(conn, self.people[name].login)
 
-    def sync(self, name: str) -> client.SyncReport:
+    def sync(self, name: str) -> SyncReport:
         report = client.sync_workspace(self[name])
         assert report.rejected == [], report.rejected
         return report
@@ -134,19 +138,19 @@ def test_tickets_are_logged_triaged_worked_and_handed_over_by_each_role(people: 
                                   Impact.MEDIUM, Urgency.HIGH, unit, module, ana.id, number)  # fmt: skip
     tickets.execute(desk.cache(), ana, [logged], now)
     tickets.execute(desk.cache(), ana, [
-        tickets.assign(ticket, ana.id, base=None),
-        tickets.add_note(ticket, "Reproduced with the plant controller.", internal=False),
-        tickets.set_status(ticket, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
-        tickets.move_tier(ticket, 2, base=1, reason="Needs a functional consultant"),
+        edits.assign(ticket, ana.id, base=None),
+        edits.add_note(ticket, "Reproduced with the plant controller.", internal=False),
+        edits.set_status(ticket, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
+        edits.move_tier(ticket, 2, base=1, reason="Needs a functional consultant"),
     ], now + timedelta(seconds=1))  # fmt: skip
     desks.sync("ana")
     # The unit's super-user triages it: a note, a higher priority, to a consultant; and an attachment.
     desks.sync("sue")
     tickets.execute(desks["sue"].cache(), sue, [
-        tickets.add_note(ticket, "Month-end is blocked by this.", internal=True),
-        tickets.set_priority(ticket, Priority.CRITICAL, base=Priority.HIGH, reason="Month-end"),
-        tickets.assign(ticket, cora.id, base=ana.id),
-        tickets.attach(ticket, "screen.png", b"\x89PNG fake"),
+        edits.add_note(ticket, "Month-end is blocked by this.", internal=True),
+        edits.set_priority(ticket, Priority.CRITICAL, base=Priority.HIGH, reason="Month-end"),
+        edits.assign(ticket, cora.id, base=ana.id),
+        edits.attach(ticket, "screen.png", b"\x89PNG fake"),
     ], now + timedelta(seconds=2))  # fmt: skip
     desks.sync("sue")
     # The consultant works it: escalates to a vendor, waits on them, links an article.
@@ -154,9 +158,9 @@ def test_tickets_are_logged_triaged_worked_and_handed_over_by_each_role(people: 
     with desks["cora"].cache().connect() as conn:
         article = conn.execute(select(KnowledgeArticle.id).limit(1)).scalar_one()
     tickets.execute(desks["cora"].cache(), cora, [
-        *tickets.escalate(ticket, base_tier=2, reason="Vendor bug", vendor="SAP", base_vendor=None),
-        tickets.set_status(ticket, TicketStatus.PENDING_VENDOR, base=TicketStatus.IN_PROGRESS, reason="SAP note"),
-        tickets.link_article(ticket, article),
+        *edits.escalate(ticket, base_tier=2, reason="Vendor bug", vendor="SAP", base_vendor=None),
+        edits.set_status(ticket, TicketStatus.PENDING_VENDOR, base=TicketStatus.IN_PROGRESS, reason="SAP note"),
+        edits.link_article(ticket, article),
     ], now + timedelta(seconds=3))  # fmt: skip
     desks.sync("cora")
     # The manager moves it to another unit.
@@ -191,8 +195,8 @@ def test_a_conflict_is_its_peoples_and_is_resolved_by_its_author(people: People,
     engine.dispose()
     cora, dan = desks.actor("cora"), desks.actor("dan")
     desks["cora"], desks["dan"], desks["sue"]
-    tickets.execute(desks["cora"].cache(), cora, [tickets.assign(ticket, cora.id, base=assignee)], now)
-    tickets.execute(desks["dan"].cache(), dan, [tickets.assign(ticket, dan.id, base=assignee)], now)
+    tickets.execute(desks["cora"].cache(), cora, [edits.assign(ticket, cora.id, base=assignee)], now)
+    tickets.execute(desks["dan"].cache(), dan, [edits.assign(ticket, dan.id, base=assignee)], now)
     desks.sync("cora")
     assert desks.sync("dan").conflicts == 1
     desks.sync("cora")
@@ -215,7 +219,7 @@ def test_the_freeze_lengths_and_the_release_calendar_are_a_managers(people: Peop
     now = clock.now()
     max_ = desks.actor("max")
     with desks["max"].cache().begin() as conn:
-        changes.submit_setting(conn, max_, changes.SetFreezes("month=4,1 quarter=6,2 year=8,3"), now)
+        submit_setting(conn, max_, changes.SetFreezes("month=4,1 quarter=6,2 year=8,3"), now)
         module = conn.execute(select(ErpModule.id).order_by(ErpModule.code)).scalars().first()
         assert module is not None
         plan = PlanRelease(module, "R-TRUST", now + timedelta(days=20), "Hotfix")
@@ -224,7 +228,7 @@ def test_the_freeze_lengths_and_the_release_calendar_are_a_managers(people: Peop
     assert shared(people, select(Release.name).where(Release.id == plan.release_id)) == [("R-TRUST",)]
     desks.sync("cora")
     with desks["cora"].cache().connect() as conn:
-        assert changes.freeze_text(changes.freeze_policy(conn)) == "month=4,1 quarter=6,2 year=8,3"
+        assert freezes.freeze_text(freezes.freeze_policy(conn)) == "month=4,1 quarter=6,2 year=8,3"
 
 
 def test_a_change_is_requested_sent_for_approval_and_approved_by_a_delegate(
@@ -262,8 +266,8 @@ def test_a_change_is_requested_sent_for_approval_and_approved_by_a_delegate(
     assert away.login != login
     absent = desks.actor("away")
     with desks["away"].cache().begin() as conn:
-        changes.submit_setting(conn, absent, changes.Back(), now)
-        changes.submit_setting(conn, absent, changes.Away(desks.actor("dan").id, now - timedelta(hours=1),
+        submit_setting(conn, absent, changes.Back(), now)
+        submit_setting(conn, absent, changes.Away(desks.actor("dan").id, now - timedelta(hours=1),
                                                           now + timedelta(days=3)), now)  # fmt: skip
     desks.sync("away")
     dan = desks.actor("dan")
@@ -280,7 +284,7 @@ def test_a_change_is_requested_sent_for_approval_and_approved_by_a_delegate(
     changes.execute_change(desk.cache(), cora, MoveStage(change, S.IMPLEMENTING_TEST, S.APPROVED), clock.now())
     desks.sync("cora")
     with desks["away"].cache().begin() as conn:
-        changes.submit_setting(conn, absent, changes.Back(), clock.now())
+        submit_setting(conn, absent, changes.Back(), clock.now())
     desks.sync("away")
     # A super-user requests one for her own unit.
     sue = desks.actor("sue")

@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QTextCharFormat
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from console.changes.lists import Calendar
-from console.changes.service import LABELS
+from console.changes.stages import LABELS
 from views.tables import RowsModel, rows_table, when_text
 
 FREEZE_COLOUR = QColor("#fde2e1")

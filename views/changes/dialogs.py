@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from console.changes.agenda import counted
 from console.changes.lists import ChangeChoices, ChangeDetail, ChangeRow
 from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
-from console.changes.service import EDITABLE
+from console.changes.stages import EDITABLE
 from models import ApprovalDecision, ChangeType
 from views.errors import show_error
 from views.tables import RowsModel, rows_table

@@ -9,7 +9,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from console.changes.lists import ChangeRow
-from console.changes.service import LABELS
+from console.changes.stages import LABELS
 from views.tables import Index, RowsModel
 
 COLUMNS = ("Change", "Title", "Risk", "Stage", "Window (UTC)", "Conflicts", "Approvals", "Units", "Modules")

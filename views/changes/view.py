@@ -34,17 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.changes.applied import ChangeApplied
 from console.changes.lists import Calendar, ChangeChoices, ChangeDetail, ChangeRow, Which
-from console.changes.service import (
-    EDITABLE,
-    LABELS,
-    AssessRisk,
-    ChangeApplied,
-    ChangeIntent,
-    Decide,
-    EditChange,
-    MoveStage,
-)
+from console.changes.service import AssessRisk, ChangeIntent, Decide, EditChange, MoveStage
+from console.changes.stages import EDITABLE, LABELS
 from console.desk import Desk
 from console.journal.touched import Touched
 from models import ApprovalDecision, ChangeStage

@@ -1,0 +1,176 @@
+"""Rows of the shared database written into the cache, shared by the push, the pull and the downloads.
+
+The cache is a replica: a row arrives by key and replaces what was there, a ticket comes and goes with
+every row that belongs to it, and an entity whose edit did not stand is read back whole. One place for
+these rules keeps the three ways in agreement about what a cache holds; the cursors say how far each
+space has been read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, tuple_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from console.changes.freezes import FREEZE_KEY
+from console.releases import service as releases
+from console.store.replica import replica_writes
+from console.sync.server import TICKET_CHILDREN, Synced
+from models import (
+    GLOBAL_SPACE,
+    ApproverDelegation,
+    AuditEvent,
+    DeploymentInfo,
+    EntityType,
+    Release,
+    SyncCursor,
+    Ticket,
+    metadata,
+    table_of,
+)
+
+CHUNK = 500  # keys per IN (...) list
+ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents before children
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Write rows by primary key: a row the cache holds already is replaced, so a repeated pull is harmless."""
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    statement = sqlite_insert(table)
+    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    statement = (
+        statement.on_conflict_do_update(index_elements=keys, set_=others)
+        if others
+        else statement.on_conflict_do_nothing(index_elements=keys)
+    )
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(statement, list(rows[start : start + CHUNK]))
+
+
+def key_values(synced: Synced, key: str) -> tuple[Any, ...]:
+    """A change-index entry's key (``a|b`` text) as the values of the table's key columns."""
+    table = metadata.tables[synced.table]
+    out = []
+    for column, text in zip(synced.key, key.split("|"), strict=True):
+        out.append(uuid.UUID(hex=text) if table.columns[column].type.python_type is uuid.UUID else text)
+    return tuple(out)
+
+
+def where_keys(table: Table, columns: Sequence[str], keys: Sequence[tuple[Any, ...]]) -> Any:
+    """The rows of ``table`` with these keys (one column or several)."""
+    if len(columns) == 1:
+        return table.columns[columns[0]].in_([k[0] for k in keys])
+    return tuple_(*(table.columns[c] for c in columns)).in_(keys)
+
+
+def read_rows(sconn: Connection, table: Table, where: Any) -> list[dict[str, Any]]:
+    """The rows of ``table`` that match ``where``, as dicts ready for ``upsert``."""
+    return [dict(r._mapping) for r in sconn.execute(select(table).where(where))]
+
+
+def remove_tickets(conn: Connection, ids: Sequence[uuid.UUID]) -> int:
+    """Tickets leave the cache with everything that belongs to them."""
+    removed = 0
+    for start in range(0, len(ids), CHUNK):
+        part = list(ids[start : start + CHUNK])
+        for name, column in TICKET_CHILDREN:
+            table = metadata.tables[name]
+            removed += conn.execute(delete(table).where(table.columns[column].in_(part))).rowcount or 0
+        removed += conn.execute(delete(table_of(Ticket)).where(Ticket.id.in_(part))).rowcount or 0
+    return removed
+
+
+def ticket_children(sconn: Connection, ticket_ids: Sequence[uuid.UUID]) -> dict[str, list[dict[str, Any]]]:
+    """Every row that belongs to these tickets, by table: what comes with a ticket that arrives."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(ticket_ids), CHUNK):
+        part = list(ticket_ids[start : start + CHUNK])
+        for name, column in TICKET_CHILDREN:
+            table = metadata.tables[name]
+            found.setdefault(name, []).extend(read_rows(sconn, table, table.columns[column].in_(part)))
+    return found
+
+
+def in_units(synced: Synced, table: Table, spaces: Iterable[str]) -> Any:
+    """Rows of ``table`` that belong to these unit spaces now. A ticket's rows (its history included)
+    belong where the ticket is now, whichever unit they were written in."""
+    units = [uuid.UUID(hex=space) for space in spaces if space != GLOBAL_SPACE]
+    kind, _, column = synced.space.partition(":")
+    tickets_there = select(Ticket.id).where(Ticket.business_unit_id.in_(units))
+    if kind == "column":
+        return table.columns[column].in_(units)
+    if kind == "ticket":
+        return table.columns[column].in_(tickets_there)
+    return (table.c.entity_type == "ticket") & table.c.entity_id.in_(tickets_there)
+
+
+def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UUID) -> None:
+    """Make the cache hold exactly what the shared database holds for one ticket, change or release (and its
+    rows)."""
+    with shared.connect() as sconn, cache.begin() as conn, replica_writes(conn):
+        if table_name == "tickets":
+            row = read_rows(sconn, table_of(Ticket), Ticket.id == entity_id)
+            remove_tickets(conn, [entity_id])
+            if row:
+                upsert(conn, table_of(Ticket), row)
+                for name, rows in ticket_children(sconn, [entity_id]).items():
+                    upsert(conn, metadata.tables[name], rows)
+            return
+        events = table_of(AuditEvent)
+        if table_name == "releases":  # the calendar is small: all of it, and the tickets it re-dates here
+            _read_back_releases(conn, sconn, entity_id)
+            return
+        if table_name == "users":  # a person's settings: their delegations, the freeze lengths, their events
+            delegations, info = table_of(ApproverDelegation), table_of(DeploymentInfo)
+            for table, where in (
+                (delegations, delegations.c.approver_id == entity_id),
+                (info, info.c.key == FREEZE_KEY),
+                (events, events.c.entity_id == entity_id),
+            ):
+                conn.execute(delete(table).where(where))
+                upsert(conn, table, read_rows(sconn, table, where))
+            return
+        linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
+        table = metadata.tables[table_name]
+        for name in linked:
+            child = metadata.tables[name]
+            conn.execute(delete(child).where(child.c.change_id == entity_id))
+        conn.execute(delete(events).where(events.c.entity_id == entity_id))
+        conn.execute(delete(table).where(table.c.id == entity_id))
+        upsert(conn, table, read_rows(sconn, table, table.c.id == entity_id))
+        for name in linked:
+            child = metadata.tables[name]
+            upsert(conn, child, read_rows(sconn, child, child.c.change_id == entity_id))
+        upsert(conn, events, read_rows(sconn, events, events.c.entity_id == entity_id))
+
+
+def _read_back_releases(conn: Connection, sconn: Connection, entity_id: uuid.UUID) -> None:
+    table, events = table_of(Release), table_of(AuditEvent)
+    mine = set(conn.execute(select(Release.id)).scalars())
+    theirs = read_rows(sconn, table, table.c.id.is_not(None))
+    before = releases.moments(conn, mine)
+    ids = mine | {r["id"] for r in theirs} | {entity_id}
+    about = (events.c.entity_type == EntityType.POLICY) & events.c.entity_id.in_(ids)
+    conn.execute(delete(events).where(about))
+    conn.execute(delete(table))
+    upsert(conn, table, theirs)
+    upsert(conn, events, read_rows(sconn, events, about))
+    releases.retime(conn, before, datetime.now(UTC), ids)
+
+
+def set_cursor(conn: Connection, space: str, version: int) -> None:
+    """Note that the cache holds a space up to ``version``, in the transaction that wrote its rows."""
+    cursors = table_of(SyncCursor)
+    conn.execute(delete(cursors).where(cursors.c.space == space))
+    conn.execute(insert(cursors), [{"space": space, "version": version}])
+
+
+def cursors_of(conn: Connection) -> dict[str, int]:
+    """How far a cache has pulled each space."""
+    return {space: int(version) for space, version in conn.execute(select(SyncCursor.space, SyncCursor.version))}
