@@ -3,7 +3,8 @@
 As Anki's ``Collection`` serves its GUI, a ``Desk`` serves ``views/``: the views hold no SQL and open no
 connection; each method runs on the database worker and returns plain values. An edit returns ``Done``:
 its value and what it ``Touched``, which the task runner announces so that every view showing one of those
-tickets or changes reads it again (no view needs to know which others to tell).
+tickets or changes reads it again (no view needs to know which others to tell). A method that only reads is
+marked ``reads``: a closing window does not wait for it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from console.changes.lists import (
 from console.changes.service import Away, ChangeIntent, NewChange, execute_change, new_change_number, submit_change
 from console.changes.settings import submit_setting
 from console.errors import ConsoleError
-from console.journal.touched import Done, Touched
+from console.journal.touched import Done, Touched, reads
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import clock_lines, timeline_lines
@@ -119,6 +120,7 @@ class Desk:
     workspace: Workspace
     actor: Actor
     clock: Clock = field(default=utc_now)
+    _counted: tuple[QueueFilter, int] | None = field(default=None, init=False, repr=False)  # the queue's last count
 
     @classmethod
     def open(cls, workspace: Workspace, progress: Callable[[str], None] | None = None, clock: Clock = utc_now) -> Desk:
@@ -137,13 +139,15 @@ class Desk:
         return self.clock()
 
     def _read(self) -> Any:
-        return connect(self.workspace.cache())
+        return self.workspace.reading()
 
     # ---- the workspace ---------------------------------------------------------------------------------------
 
+    @reads
     def summary(self) -> WorkspaceSummary:
         return summarize_workspace(self.workspace)
 
+    @reads
     def count_visible(self) -> int:
         """Every ticket this person may see, in any status (the status bar's count)."""
         with self._read() as conn:
@@ -151,16 +155,19 @@ class Desk:
 
     # ---- the queue -------------------------------------------------------------------------------------------
 
+    @reads
     def queue_choices(self) -> Choices:
         with self._read() as conn:
             return queue.choices(conn, self.actor)
 
+    @reads
     def queue_first(self, flt: QueueFilter, sort: Sort, now: datetime, limit: int) -> FirstPage:
         with self._read() as conn:
-            return FirstPage(
-                queue.count(conn, self.actor, flt, now), queue.page(conn, self.actor, flt, sort, now, limit=limit)
-            )
+            total = queue.count(conn, self.actor, flt, now)
+            self._counted = (flt, total)  # its later pages are of the same list
+            return FirstPage(total, queue.page(conn, self.actor, flt, sort, now, limit=limit, total=total))
 
+    @reads
     def queue_page(
         self,
         flt: QueueFilter,
@@ -171,9 +178,19 @@ class Desk:
         from_end: bool = False,
         offset: int = 0,
     ) -> list[QueueRow]:
+        total = self._counted[1] if self._counted is not None and self._counted[0] == flt else None
         with self._read() as conn:
             return queue.page(
-                conn, self.actor, flt, sort, now, after=after, limit=limit, from_end=from_end, offset=offset
+                conn,
+                self.actor,
+                flt,
+                sort,
+                now,
+                after=after,
+                limit=limit,
+                from_end=from_end,
+                offset=offset,
+                total=total,
             )
 
     def triage(self, ids: Sequence[uuid.UUID], field_name: str, value: Any, reason: str | None) -> Done[BulkResult]:
@@ -182,6 +199,7 @@ class Desk:
 
     # ---- one ticket ------------------------------------------------------------------------------------------
 
+    @reads
     def ticket(self, number: str) -> TicketDetail:
         with self._read() as conn:
             return load_detail(conn, self.actor, number, self.now())
@@ -212,6 +230,7 @@ class Desk:
             applied = tickets.submit(conn, self.actor, intent, self.now())
         return Done(applied, Touched(tickets=frozenset({applied.ticket_id})))
 
+    @reads
     def find_id(self, kind: str, number: str) -> uuid.UUID:
         """A problem, change or knowledge article by its number, for a link."""
         model: Any = {"problem": Problem, "change": ChangeRequest, "article": KnowledgeArticle}[kind]
@@ -227,6 +246,7 @@ class Desk:
         Path(target).write_bytes(content)
         return target
 
+    @reads
     def evidence(self, number: str, now: datetime) -> Evidence:
         """One ticket's SLA clocks and timeline in words, as they stood at ``now``."""
         with self._read() as conn:
@@ -235,14 +255,17 @@ class Desk:
 
     # ---- changes ---------------------------------------------------------------------------------------------
 
+    @reads
     def changes(self, which: Which, search: str) -> list[ChangeRow]:
         with self._read() as conn:
             return list_changes(conn, self.actor, self.now(), which, search)
 
+    @reads
     def change(self, change_id: uuid.UUID) -> ChangeDetail:
         with self._read() as conn:
             return load_change(conn, self.actor, change_id, self.now())
 
+    @reads
     def calendar(self, first: date) -> Calendar:
         """The month that starts on ``first``."""
         start = datetime.combine(first, time(), UTC)
@@ -250,10 +273,12 @@ class Desk:
         with self._read() as conn:
             return calendar(conn, self.actor, start, datetime.combine(following, time(), UTC), self.now())
 
+    @reads
     def change_choices(self) -> ChangeChoices:
         with self._read() as conn:
             return change_choices(conn, self.actor)
 
+    @reads
     def agenda(self, days: int) -> list[ChangeRow]:
         with self._read() as conn:
             return cab_agenda(conn, self.actor, self.now(), days)
@@ -292,6 +317,7 @@ class Desk:
         found = conn.execute(select(BusinessUnit.code).where(BusinessUnit.id.in_(ids)).order_by(BusinessUnit.code))
         return tuple(found.scalars())
 
+    @reads
     def metric_choices(self) -> MetricChoices:
         with self._read() as conn:
             scope = self._scope_codes(conn)
@@ -299,6 +325,7 @@ class Desk:
             modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
         return MetricChoices([u for u in units if not scope or u in scope], modules)
 
+    @reads
     def dashboard(self, flt: Filter, now: datetime) -> Dashboard:
         with self._read() as conn:
             scope = self._scope_codes(conn)
@@ -306,6 +333,7 @@ class Desk:
                 flt = flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
             return dashboard(conn, flt, now)
 
+    @reads
     def drill(self, drill: Drill) -> DrillResult:
         with self._read() as conn:
             rows, total = drill_tickets(conn, drill)
@@ -313,6 +341,7 @@ class Desk:
 
     # ---- sync conflicts --------------------------------------------------------------------------------------
 
+    @reads
     def conflicts(self) -> tuple[list[OpenConflict], list[Notice]]:
         with self._read() as conn:
             return open_conflicts(conn, self.actor), unseen_notices(conn)

@@ -116,6 +116,9 @@ DATE_SENSITIVE = frozenset(
         "tests/gui/test_metrics_view.py",
         "tests/gui/test_queue_view.py",
         "tests/gui/test_queue_releases.py",
+        "tests/gui/test_ticket_sla.py",
+        "tests/integration/test_cli_sla_picture.py",
+        "tests/gui/test_queue_look.py",
     }
 )
 """Test modules whose subject is time (SLA clocks, freezes, the change calendar, metrics by week, the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ import resources
 from console.access import Actor, Can
 from console.desk import Desk
 from console.errors import ConsoleError
+from console.journal.touched import reads
 from console.store.database import describe
 from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
@@ -223,10 +225,12 @@ class MainWindow(QMainWindow):
         if self.current_view() == "changes":
             self.change_page()
         self.desk_ready.emit(actor)
-        # The figures of the other pages are read beside the queue (a reader of its own), not before its pages.
-        self.runner.op(summarize_workspace, self.workspace, label="Reading the local cache…").success(
-            self._summary_ready
-        ).failure(self._summary_failed).run_io()
+        # The figures of the other pages are read beside the queue (a reader of its own), not before its pages;
+        # the desk has opened the cache, so this only reads.
+        summary = reads(partial(summarize_workspace, self.workspace))
+        self.runner.op(summary, label="Reading the local cache…").success(self._summary_ready).failure(
+            self._summary_failed
+        ).run_io()
 
     def open_new_ticket(self) -> QDialog | None:
         """The log-a-ticket dialog (Ctrl+N); the new ticket opens when it is logged."""
@@ -378,6 +382,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._window_settings.setValue("geometry", self.saveGeometry())
         self._window_settings.sync()
-        self.runner.shutdown()
+        self.runner.shutdown()  # waits for the writes under way, not for reads ...
+        self.workspace.stop_reading()  # ... which are cut short: nobody waits for their answers
         self.workspace.close()
         super().closeEvent(event)

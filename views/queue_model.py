@@ -56,34 +56,46 @@ def duration_text(delta: timedelta) -> str:
 
 
 def sla_text(row: QueueRow, now: datetime) -> str:
+    """The SLA cell, which clock first: a narrow column cuts the detail at the end, never the clock's name."""
     band = row.band(now)
     release = row.release if row.due_with_release else None
     if band in ("met", "missed"):
         return f"{row.clock} {band}" + (f" · {release}" if release else "")
     if band == "not_timed":
-        return "next release"  # none planned yet for its module
+        return f"{row.clock} · next release"  # none planned yet for its module
+    if band == "paused":  # before the due time: a paused clock has none, the pause moves it
+        return f"{row.clock} · paused"
     if band == "none" or row.due_at is None:
         return ""
-    if band == "paused":
-        return f"paused · {row.clock}"
     left = row.due_at - now
     if left.total_seconds() <= 0:
-        return f"{duration_text(left)} overdue · {release or row.clock}"
-    if release:
+        return f"{row.clock} · {duration_text(left)} overdue"  # the release it was due with: in the tooltip
+    if release:  # only the resolution runs to a release
         year = f" {row.due_at:%Y}" if row.due_at.year != now.year else ""
         return f"due with {release} · {row.due_at.day} {row.due_at:%b}{year}"
-    return f"{duration_text(left)} left · {row.clock}"
+    return f"{row.clock} · {duration_text(left)} left"
 
 
-def sla_tip(row: QueueRow) -> str | None:
-    """The SLA cell's tooltip: the due moment in full."""
+WIDEST_SLA_TEXTS = ("resolution · 999d 23h overdue", "due with R2026.4 · 12 Dec 2027")
+"""The SLA column opens as wide as the widest of these, so its cells are not cut."""
+
+
+def sla_tip(row: QueueRow, now: datetime) -> str | None:
+    """The SLA cell's tooltip: the due moment in full, or why there is none."""
     if row.sla_state is SlaState.NOT_TIMED:
         return "resolution due with the next release of its module; none is planned yet"
+    if row.band(now) == "paused":
+        return (
+            f"{row.clock} clock paused while the ticket is {STATUS_LABELS[row.status]}: "
+            "waiting time does not count, so its due time moves later"
+        )
     if row.due_at is None:
         return None
+    past = row.due_at <= now
     if row.due_with_release:
-        return f"resolution due with {row.release}, which reaches production {row.due_at:%d %b %Y %H:%M} UTC"
-    return f"{row.clock} due {row.due_at:%d %b %Y %H:%M} UTC"
+        reaches = "reached" if past else "reaches"
+        return f"resolution due with {row.release}, which {reaches} production {row.due_at:%d %b %Y %H:%M} UTC"
+    return f"{row.clock} {'was ' if past else ''}due {row.due_at:%d %b %Y %H:%M} UTC"
 
 
 class QueueModel(QAbstractTableModel):
@@ -217,7 +229,7 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.TITLE, Column.SLA):
             if column == Column.TITLE:
                 return item.title
-            return sla_tip(item)
+            return sla_tip(item, now)
         if column == Column.SLA and role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
             colours = BANDS.get(item.band(now))
             if colours:

@@ -6,13 +6,14 @@ tickets to me, Ctrl+F searches, F5 reloads, Ctrl+End jumps to the last ticket.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFontMetricsF, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -25,8 +26,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QStyle,
+    QStyleOptionComboBox,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -44,16 +46,53 @@ from models import Priority, TicketStatus
 from views import first_screen
 from views.errors import show_error
 from views.pages import PAGES
-from views.queue_model import BANDS, COLUMNS, QueueModel
+from views.queue_model import BANDS, COLUMNS, WIDEST_SLA_TEXTS, QueueModel
 from views.tasks import TaskRunner
 
-ANY = "Any"
 STATUS_CHOICES: list[tuple[str, tuple[TicketStatus, ...]]] = [
     ("Open", queue.OPEN_STATUSES),
     ("All statuses", tuple(TicketStatus)),
     *((STATUS_LABELS[s], (s,)) for s in TicketStatus),
 ]
-BREACHING = [("Any time", None), ("Breaching in 4 h", 4.0), ("Breaching in 24 h", 24.0), ("Breaching in 72 h", 72.0)]
+BREACHING = [
+    ("Any time to breach", None),
+    ("Breaching in 4 h", 4.0),
+    ("Breaching in 24 h", 24.0),
+    ("Breaching in 72 h", 72.0),
+]
+TIERS = ["Any tier", "Tier 1", "Tier 2", "Tier 3"]
+SAVED_VIEWS = "Saved views…"
+WIDEST_AGE_TEXT = "999d 23h"
+
+
+class ChoiceBox(QComboBox):
+    """A drop-down as wide as its widest choice when the window has room, so no choice is cut there; in a
+    narrow window it shrinks to a few letters (the window still fits half a laptop screen).
+
+    Qt's own ``AdjustToContents`` would size it so too, but it also resizes the box to that width for a moment
+    each time the choices change (the units and modules arrive after the queue), past what the layout gave it.
+    """
+
+    def __init__(self, name: str, items: list[str], what: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setAccessibleName(what)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(3)  # its narrowest: three letters
+        model = self.model()
+        for changed in (model.rowsInserted, model.rowsRemoved, model.modelReset, model.dataChanged):
+            changed.connect(lambda *_: self.updateGeometry())  # a new widest choice: the layout asks again
+        self.addItems(items)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        contents = QSize(widest, metrics.height())
+        whole = self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option, contents, self)  # frame, arrow
+        return QSize(max(hint.width(), whole.width()), hint.height())
 
 
 class QueueView(QWidget):
@@ -81,12 +120,28 @@ class QueueView(QWidget):
 
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.status = self._combo("status", [label for label, _ in STATUS_CHOICES])
-        self.priority = self._combo("priority", [ANY, *(p.value.capitalize() for p in Priority)])
-        self.unit = self._combo("unit", [ANY])
-        self.module = self._combo("module", [ANY])
-        self.tier = self._combo("tier", [ANY, "Tier 1", "Tier 2", "Tier 3"])
-        self.breaching = self._combo("breaching", [label for label, _ in BREACHING])
+        # Each filter names what it filters in its first choice ("Any unit"): no labels in a compact bar.
+        self.status = self._combo(
+            "status",
+            [label for label, _ in STATUS_CHOICES],
+            "Status filter",
+            "Open tickets, all of them, or those in one status",
+        )
+        self.priority = self._combo(
+            "priority",
+            ["Any priority", *(p.value.capitalize() for p in Priority)],
+            "Priority filter",
+            "Tickets of one priority",
+        )
+        self.unit = self._combo("unit", ["Any unit"], "Business unit filter", "Tickets of one business unit")
+        self.module = self._combo("module", ["Any module"], "Module filter", "Tickets of one ERP module")
+        self.tier = self._combo("tier", TIERS, "Tier filter", "Tickets at one support tier")
+        self.breaching = self._combo(
+            "breaching",
+            [label for label, _ in BREACHING],
+            "Time to breach filter",
+            "Open tickets whose SLA clock runs out within these hours (overdue ones too)",
+        )
         self.mine = QCheckBox("Mine")
         self.unassigned = QCheckBox("Unassigned")
         for box in (self.mine, self.unassigned):
@@ -94,6 +149,7 @@ class QueueView(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName("queue-search")
         self.search.setPlaceholderText("Search number, title, description, notes (Ctrl+F)")
+        self.search.setAccessibleName("Search the queue")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(120)
         self._search_delay = QTimer(self, singleShot=True, interval=250)
@@ -112,22 +168,19 @@ class QueueView(QWidget):
         layout.addLayout(find)
 
         views = QHBoxLayout()
-        self.saved_views = QComboBox()
-        self.saved_views.setObjectName("saved-views")
+        self.saved_views = ChoiceBox("saved-views", [SAVED_VIEWS], "Saved views")
         self.saved_views.setToolTip("Saved views: your named filter sets")
-        self.saved_views.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.saved_views.setMinimumContentsLength(6)
         self.saved_views.activated.connect(self._use_saved)
         save = QPushButton("Save view…")
+        save.setObjectName("save-view")
         save.clicked.connect(self.ask_save_view)
         views.addWidget(self.saved_views)
         views.addWidget(save)
         views.addStretch(1)
-        self.triage_button = QToolButton()
+        # A push button with a menu: its size has room for the menu's arrow (a tool button draws it over the text).
+        self.triage_button = QPushButton("Triage selected")
         self.triage_button.setObjectName("bulk-triage")
-        self.triage_button.setText("Triage selected")
         self.triage_button.setToolTip("Set one field on every selected ticket")
-        self.triage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.triage_button)
         for field, caption in (("assignee_id", "Assign to…"), ("priority", "Priority…"), ("module_id", "Module…"),
                                ("tier", "Tier…")):  # fmt: skip
@@ -152,8 +205,9 @@ class QueueView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
         for column, width in ((Column.NUMBER, 100), (Column.PRIORITY, 62), (Column.STATUS, 100), (Column.UNIT, 68),
-                              (Column.MODULE, 58), (Column.ASSIGNEE, 115), (Column.GROUP, 100), (Column.AGE, 62),
-                              (Column.SLA, 185)):  # fmt: skip
+                              (Column.MODULE, 58), (Column.ASSIGNEE, 115), (Column.GROUP, 100),
+                              (Column.AGE, self._fitting(WIDEST_AGE_TEXT)),
+                              (Column.SLA, self._fitting(*WIDEST_SLA_TEXTS))):  # fmt: skip
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -166,14 +220,18 @@ class QueueView(QWidget):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.model.reload)
         self._apply_role()
 
-    def _combo(self, name: str, items: list[str]) -> QComboBox:
-        combo = QComboBox()
-        combo.setObjectName(f"queue-{name}")
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(3)  # the window stays narrow enough for half a laptop screen
-        combo.addItems(items)
+    def _combo(self, name: str, items: list[str], what: str, tip: str) -> ChoiceBox:
+        combo = ChoiceBox(f"queue-{name}", items, what)
+        combo.setToolTip(f"{what}: {tip}")
         combo.currentIndexChanged.connect(self.apply_filters)
         return combo
+
+    def _fitting(self, *texts: str) -> int:
+        """A column width that shows each of ``texts`` whole in the table's font, with the cell's margins."""
+        margin = self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
+        metrics = QFontMetricsF(self.table.font())  # fractional: a text a fraction wider than its cell is elided
+        widest = max(math.ceil(metrics.horizontalAdvance(text)) for text in texts)
+        return widest + 2 * margin + 1  # and the grid line
 
     def _apply_role(self) -> None:
         if not self.actor.may(Can.TRIAGE):
@@ -203,7 +261,7 @@ class QueueView(QWidget):
         except ConsoleError as error:
             show_error(self, error)
             names = []
-        self.saved_views.addItems(["Saved views…", *names])
+        self.saved_views.addItems([SAVED_VIEWS, *names])
 
     def _loaded(self, total: int) -> None:
         self.count.setText(f"{total:,} tickets")
@@ -261,9 +319,12 @@ class QueueView(QWidget):
             widget.blockSignals(True)
         statuses = [choice for _, choice in STATUS_CHOICES]
         self.status.setCurrentIndex(statuses.index(flt.statuses) if flt.statuses in statuses else 0)
-        self.priority.setCurrentText(flt.priorities[0].value.capitalize() if flt.priorities else ANY)
-        self.unit.setCurrentText(flt.units[0] if flt.units else ANY)
-        self.module.setCurrentText(flt.modules[0] if flt.modules else ANY)
+        for combo, chosen in ((self.priority, [p.value.capitalize() for p in flt.priorities]),
+                              (self.unit, list(flt.units)), (self.module, list(flt.modules))):  # fmt: skip
+            if chosen:
+                combo.setCurrentText(chosen[0])
+            else:
+                combo.setCurrentIndex(0)  # "Any …"
         self.tier.setCurrentIndex(flt.tiers[0] if flt.tiers else 0)
         hours = [h for _, h in BREACHING]
         self.breaching.setCurrentIndex(

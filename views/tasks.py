@@ -8,16 +8,20 @@ signal, as plain values (dataclasses), never as live ORM objects::
 
 An edit made through the desk returns ``Done``: its callback gets the value, and the runner announces
 what it touched on ``edited``, so every view showing one of those tickets or changes reads it again.
+
+Closing the window waits for the writes in flight, never for work marked as only reading
+(``console.desk.reads``): its answer is no longer wanted.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from console.journal.touched import Done, Touched
+from console.journal.touched import Done, Touched, only_reads
 
 
 class _Relay(QObject):
@@ -36,6 +40,7 @@ class Op:
         self.label = label
         self.on_success: Callable[[Any], None] | None = None
         self.on_failure: Callable[[BaseException], None] | None = None
+        self.reads = only_reads(fn)  # cutting it short loses nothing: a closing window does not wait for it
 
     def success(self, callback: Callable[[Any], None]) -> Op:
         self.on_success = callback
@@ -60,15 +65,53 @@ class Op:
             return False, error
 
 
+class _Ledger:
+    """Whether the runner still takes work, and how many writes are under way (plain Python, shared with the
+    worker threads: a job consults it without touching a Qt object of a window that may be closing)."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.closed = False
+        self.writing = 0
+
+    def start(self, op: Op) -> bool:
+        """Count a write in before it starts; False once closed (queued work is dropped)."""
+        with self.changed:
+            if self.closed:
+                return False
+            if not op.reads:
+                self.writing += 1
+            return True
+
+    def finish(self, op: Op) -> None:
+        with self.changed:
+            if not op.reads:
+                self.writing -= 1
+                self.changed.notify_all()
+
+    def close(self, timeout_ms: int) -> bool:
+        """Take no more work and wait for the writes under way; True if none is left."""
+        with self.changed:
+            self.closed = True
+            return self.changed.wait_for(lambda: self.writing == 0, timeout_ms / 1000)
+
+
 class _Job(QRunnable):
-    def __init__(self, op: Op, relay: _Relay) -> None:
+    def __init__(self, op: Op, relay: _Relay, ledger: _Ledger) -> None:
         super().__init__()
         self.op = op
         self.relay = relay
+        self.ledger = ledger
 
     def run(self) -> None:
-        ok, result = self.op.call()
-        self.relay.finished.emit(self.op, ok, result)
+        if not self.ledger.start(self.op):
+            return
+        try:
+            ok, result = self.op.call()
+        finally:
+            self.ledger.finish(self.op)
+        if not self.ledger.closed:  # after a close, nobody waits for the answer
+            self.relay.finished.emit(self.op, ok, result)
 
 
 class TaskRunner(QObject):
@@ -87,14 +130,17 @@ class TaskRunner(QObject):
         self._relay = _Relay(self)
         self._relay.finished.connect(self._deliver)
         self._running: list[Op] = []
+        self._ledger = _Ledger()
 
     def op(self, fn: Callable[..., Any], *args: Any, label: str = "") -> Op:
         return Op(self, fn, args, label)
 
     def submit(self, op: Op, pool: QThreadPool) -> None:
+        if self._ledger.closed:
+            return  # the window is closing: no new work
         self._running.append(op)
         self.busy_changed.emit(len(self._running), op.label)
-        pool.start(_Job(op, self._relay))
+        pool.start(_Job(op, self._relay, self._ledger))
 
     @property
     def busy(self) -> int:
@@ -102,6 +148,8 @@ class TaskRunner(QObject):
 
     @Slot(object, bool, object)
     def _deliver(self, op: Op, ok: bool, result: Any) -> None:
+        if self._ledger.closed:
+            return
         self._running.remove(op)
         self.busy_changed.emit(len(self._running), self._running[-1].label if self._running else "")
         if ok:
@@ -120,7 +168,9 @@ class TaskRunner(QObject):
         self.edited.emit(touched)
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Let running work finish (a database write is never cut in half); queued work is dropped."""
+        """Take no more work and let the writes under way finish (a database write is never cut in half); queued
+        work is dropped, and work that only reads is left to end on its own: nobody waits for its answer.
+        True when no write is left running."""
         self.db_pool.clear()
         self.io_pool.clear()
-        return self.db_pool.waitForDone(timeout_ms) and self.io_pool.waitForDone(timeout_ms)
+        return self._ledger.close(timeout_ms)

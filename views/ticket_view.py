@@ -4,6 +4,8 @@ Every edit is an intent (``console.tickets.edits``) applied by the ticket servic
 with the values shown as its base: an edit of something that changed meanwhile, or one the
 workflow or the person's role does not allow, is refused with the reason and changes nothing.
 
+The header counts each SLA clock down; the SLA tab draws the clocks (``views.ticket_sla``).
+
 Keys: S change status, N add a note (Ctrl+Enter sends it), A assign to me, E escalate,
 Ctrl+] / Ctrl+[ next / previous ticket of the queue, F5 reload.
 """
@@ -37,7 +39,6 @@ from console.access import Can
 from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
 from console.journal.touched import Touched
-from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS, clock_lines, resolution_sentence, timeline_lines
 from console.tickets import edits, workflow
 from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail
@@ -48,6 +49,7 @@ from views.errors import show_error
 from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
 from views.ticket_editors import DetailsDialog, NoteEditor
+from views.ticket_sla import SlaChips, SlaTab
 
 
 class TicketView(QWidget):
@@ -74,7 +76,11 @@ class TicketView(QWidget):
         self.heading.setProperty("role", "subheading")
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.heading)
+        self.chips = SlaChips(desk.now)
+        header = QHBoxLayout()
+        header.addWidget(self.heading, 1)
+        header.addWidget(self.chips, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
         self.previous = QPushButton("◀ Previous")
         self.next = QPushButton("Next ▶")
         self.previous.setToolTip("The ticket before this one in the queue (Ctrl+[)")
@@ -162,17 +168,9 @@ class TicketView(QWidget):
         self.tabs.addTab(notes, "Notes")
         self.history = RowsModel(["at", "by", "field", "from", "to", "reason"], self)
         self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
-        sla = QWidget()
-        sla_layout = QVBoxLayout(sla)
-        self.sla_summary = QLabel()
-        self.sla_summary.setObjectName("ticket-sla-summary")
-        self.sla_summary.setWordWrap(True)
-        self.clocks = RowsModel(CLOCK_HEADINGS, self)
-        self.timeline = RowsModel(TIMELINE_HEADINGS, self)
-        sla_layout.addWidget(self.sla_summary)
-        sla_layout.addWidget(rows_table(self.clocks, "ticket-sla-clocks"))
-        sla_layout.addWidget(rows_table(self.timeline, "ticket-sla-timeline"), 1)
-        self.tabs.addTab(sla, "SLA")
+        self.sla = SlaTab(self.chips.zone)
+        self.sla_summary = self.sla.summary
+        self.tabs.addTab(self.sla, "SLA")
         links = QWidget()
         links_layout = QVBoxLayout(links)
         self.links = RowsModel(["kind", "number", "title"], self)
@@ -257,9 +255,8 @@ class TicketView(QWidget):
         self.history.set_rows(
             [[f"{c.at:%Y-%m-%d %H:%M}", c.actor, c.field, c.old, c.new, c.reason or ""] for c in detail.history]
         )
-        self.sla_summary.setText(resolution_sentence(detail.sla, names["module_name"]))
-        self.clocks.set_rows(clock_lines(detail.sla))
-        self.timeline.set_rows(timeline_lines(detail.sla))
+        self.sla.show_sla(detail.sla, names["module_name"])
+        self.chips.show_sla(detail.sla)
         links = [["problem", names["problem"], ""]] if names["problem"] else []
         links += [["change", names["change"], ""]] if names["change"] else []
         links += [["article", number, title] for _, number, title in detail.articles]

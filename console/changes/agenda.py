@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from matplotlib.backends.backend_pdf import PdfPages
-
 from console.changes.lists import ChangeRow
 from console.changes.stages import LABELS
 from console.metrics.report import Block, ReportError, clipped, table_pages, write_whole
@@ -65,6 +63,10 @@ def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int
     title = agenda_title(now, days)
 
     def write_pdf(target: Path) -> None:
+        # imported here, not at the top: every command-line verb imports this module, and matplotlib's
+        # PDF backend alone takes most of a second to import
+        from matplotlib.backends.backend_pdf import PdfPages
+
         footer = f"Support Console · {counted(len(rows), 'change')} · printed {now:%Y-%m-%d %H:%M} UTC"
         blocks: list[Block] = [("Changes on the agenda", overview_rows(rows))]
         blocks += [_item_block(r) for r in rows]
@@ -77,4 +79,4 @@ def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int
         write_rows(out, "csv", {"agenda": overview_rows(rows)})
         target.write_text(out.getvalue(), encoding="utf-8-sig")
 
-    return write_whole(path, write_pdf if suffix == ".pdf" else write_csv)
+    return write_whole(path, write_pdf if suffix == ".pdf" else write_csv, drawn=suffix == ".pdf")

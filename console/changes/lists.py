@@ -27,7 +27,7 @@ from console.changes.rules import (
     check_stage_move,
     deciding_for,
 )
-from console.changes.stages import FINAL, IN_CALENDAR, LABELS
+from console.changes.stages import CHECKED, FINAL, LABELS
 from console.journal.audit import REPLAY_ORDER
 from models import (
     ApprovalDecision,
@@ -92,7 +92,7 @@ def _rows(
         _, votes, approvals = decisions[change.id]
         stage = ChangeStage(change.stage)
         found: list[Conflict] = []
-        if stage in IN_CALENDAR and stage is not S.IMPLEMENTED and change.planned_start and change.planned_end:
+        if stage in CHECKED and change.planned_start and change.planned_end:
             found = planner.conflicts_of(
                 PlannedChange(change.id, change.number, change.planned_start, change.planned_end, modules, units)
             )

@@ -12,8 +12,12 @@ from models import ChangeStage, Role
 
 S = ChangeStage
 FINAL = frozenset({S.CLOSED, S.REJECTED, S.CANCELLED})
-# Stages whose planned window takes a slot in the calendar (and can conflict).
+# Stages whose planned window takes a slot in the calendar: other changes' windows are checked against these.
 IN_CALENDAR = frozenset(set(S) - FINAL - {S.DRAFT, S.FAILED})
+# Stages whose own window is checked, its conflicts shown in the lists and the detail: a draft's too, from the
+# moment it is planned, though it takes no slot for others (a draft is an idea its requester may still drop: it
+# should not flag colleagues' assessed and approved changes). An implemented change's window is history.
+CHECKED = (IN_CALENDAR | {S.DRAFT}) - {S.IMPLEMENTED}
 LABELS = {stage: stage.value.replace("_", " ").capitalize() for stage in S}
 LABELS[S.IMPLEMENTING_TEST] = "Implementing in test"
 LABELS[S.SCHEDULED] = "Scheduled for production"

@@ -86,6 +86,12 @@ def build_parser() -> Parser:
     show = sla_verbs.add_parser("show", help="a ticket's SLA clocks and timeline")
     show.add_argument("number", help="ticket number, e.g. INC-0000042")
     show.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    show.add_argument(
+        "--out",
+        metavar="FILE",
+        help="write the SLA as a picture instead, each clock a timeline with the evidence below it "
+        "(for a dispute): FILE.png or FILE.pdf, times in this computer's time zone",
+    )
     recompute = sla_verbs.add_parser("recompute", help="recompute and store every ticket's SLA from its history")
     for action in (show, recompute):
         action.add_argument(
@@ -281,6 +287,14 @@ def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
     number = args.number.strip().upper()
     with engine.connect() as conn:
         result = ticket_sla(conn, ticket_id_by_number(conn, number), now)
+    if args.out:
+        from pathlib import Path
+
+        from console.sla.picture import write_picture  # matplotlib: loaded only for a picture
+
+        path = write_picture(result, number, Path(args.out).expanduser())
+        print(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB): the SLA of {number}")
+        return EXIT_OK
     write_rows(sys.stdout, args.format, timeline_rows(number, result))
     return EXIT_OK
 

@@ -172,8 +172,8 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
         search=args.search,
     )
     check_codes(conn, flt.units, flt.modules)
-    rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit)
     total = queue.count(conn, actor, flt, now)
+    rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit, total=total)
     out = [
         {
             "number": r.number,

@@ -11,6 +11,7 @@ import holidays
 from console.demo import catalog
 from console.demo.releases import ReleaseCalendar, build_releases
 from console.demo.rows import Dice, Rows
+from console.sla.calendar import WorkingCalendar
 from models import (
     BusinessCalendar,
     BusinessHours,
@@ -58,6 +59,8 @@ class Cast:
     login_of: dict[uuid.UUID, str] = field(default_factory=dict)
     targets: dict[uuid.UUID, dict[Priority, tuple[int, int | None]]] = field(default_factory=dict)
     releases: ReleaseCalendar = field(default_factory=ReleaseCalendar)
+    # Each unit's working calendar as the database holds it: what period-end freezes are counted on.
+    calendars: dict[uuid.UUID, WorkingCalendar] = field(default_factory=dict)
 
     def people(self, role: Role) -> list[uuid.UUID]:
         return self.users_by_role[role]
@@ -69,7 +72,7 @@ def build_reference(dice: Dice, rows: Rows, first_day: date, last_day: date, now
     policies = _policies(dice, rows, cast)
     years = list(range(first_day.year, last_day.year + 1))
     for spec in catalog.UNITS:
-        calendar_id = _calendar(dice, rows, spec, years)
+        calendar_id, calendar = _calendar(dice, rows, spec, years)
         unit_id = dice.uid()
         policy = policies["plant"] if spec.code.endswith(("MFG", "PLT")) else policies["standard"]
         rows.add(
@@ -84,6 +87,7 @@ def build_reference(dice: Dice, rows: Rows, first_day: date, last_day: date, now
         )
         cast.units.append((spec, unit_id))
         cast.unit_policy[unit_id] = policy
+        cast.calendars[unit_id] = calendar
     _people(dice, rows, cast, now)
     cast.releases = build_releases(rows, [module_id for _, module_id in cast.modules], first_day, now)
     return cast
@@ -157,7 +161,7 @@ def _policies(dice: Dice, rows: Rows, cast: Cast) -> dict[str, uuid.UUID]:
     return policies
 
 
-def _calendar(dice: Dice, rows: Rows, spec: catalog.UnitSpec, years: list[int]) -> uuid.UUID:
+def _calendar(dice: Dice, rows: Rows, spec: catalog.UnitSpec, years: list[int]) -> tuple[uuid.UUID, WorkingCalendar]:
     calendar_id = dice.uid()
     rows.add(
         table_of(BusinessCalendar),
@@ -181,7 +185,7 @@ def _calendar(dice: Dice, rows: Rows, spec: catalog.UnitSpec, years: list[int]) 
                 days.setdefault(date(year, 12, shutdown), ("Company shutdown", True))
     for holiday, (name, custom) in sorted(days.items()):
         rows.add(table_of(Holiday), id=dice.uid(), calendar_id=calendar_id, day=holiday, name=name, custom=custom)
-    return calendar_id
+    return calendar_id, WorkingCalendar.weekly(spec.time_zone, spec.hours, days)
 
 
 def _people(dice: Dice, rows: Rows, cast: Cast, now: datetime) -> None:

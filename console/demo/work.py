@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from console.changes.rules import DEFAULT_RULES, assess
+from console.changes.rules import DEFAULT_RULES, Freeze, assess
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
+from console.demo.windows import Slots, timeline
 from console.journal.values import encode
 from console.store.numbering import format_number
 from models import (
@@ -57,13 +58,15 @@ END_STATES = {
     ChangeStage.CANCELLED: ChangeStage.ASSESSMENT,
     ChangeStage.FAILED: ChangeStage.SCHEDULED,
 }
+OUTSIDE_CLOSE = "Fine outside the close window. Approved."
 APPROVAL_COMMENTS = (
     "Tested in QA with finance key users; backout plan is clear.",
-    "Fine outside the close window. Approved.",
+    OUTSIDE_CLOSE,
     "Risk understood; please keep the vendor on call during the move.",
 )
 WEIGHTS = (6, 3, 1)  # answers: the first option of a question most often, the last seldom
-REJECTION_COMMENTS = ("Clashes with the quarter-end close; resubmit for next month.", "No test evidence attached.")
+CLASHES = "Clashes with the period-end close; resubmit for a window after it."
+NO_EVIDENCE = "No test evidence attached."
 
 
 def build_work(dice: Dice, rows: Rows, cast: Cast, start: datetime, end: datetime, tickets: int) -> TicketLinks:
@@ -230,19 +233,23 @@ def _changes(
         )
         templates.append(template_id)
     year = start.year
+    windows: list[Freeze] = []
     while year <= end.year:
         freeze_start = datetime(year, 12, 24, tzinfo=start.tzinfo)
+        freeze = Freeze(f"Year-end freeze {year}", freeze_start, freeze_start + timedelta(days=13))
         rows.add(
             table_of(FreezeWindow),
             id=dice.uid(),
-            name=f"Year-end freeze {year}",
+            name=freeze.name,
             reason="Year-end close and audit: no production changes.",
-            starts_at=freeze_start,
-            ends_at=freeze_start + timedelta(days=13),
+            starts_at=freeze.starts_at,
+            ends_at=freeze.ends_at,
             module_id=None,
             business_unit_id=None,
         )
+        windows.append(freeze)
         year += 1
+    slots = Slots(cast.calendars, windows)
     approvers = cast.people(Role.CHANGE_APPROVER)
     away = approvers[0]
     rows.add(
@@ -265,7 +272,7 @@ def _changes(
         )
         if stage is None:
             stage = _stage_for_age((end - opened).days, dice)
-        _change(dice, rows, cast, problems, policies, templates, n, stage, opened, end)
+        _change(dice, rows, cast, slots, problems, policies, templates, n, stage, opened, end)
 
 
 def _stage_for_age(age_days: int, dice: Dice) -> ChangeStage:
@@ -280,6 +287,7 @@ def _change(
     dice: Dice,
     rows: Rows,
     cast: Cast,
+    slots: Slots,
     problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
     policies: list[DemoPolicy],
     templates: list[uuid.UUID],
@@ -299,7 +307,14 @@ def _change(
     }
     risk = assess(answers).level
     change_id = dice.uid()
-    planned_start = (opened + timedelta(days=dice.uniform(7, 21))).replace(hour=18, minute=0, second=0, microsecond=0)
+    path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
+    if stage in END_STATES:
+        path.append(stage)
+    if stage is ChangeStage.FAILED and (end - opened).days > 30:
+        path.append(ChangeStage.CLOSED)  # backed out long ago, and reviewed since
+    if kind is ChangeType.STANDARD and ChangeStage.AWAITING_APPROVAL in path:
+        path.remove(ChangeStage.AWAITING_APPROVAL)
+    opened, (planned_start, planned_end), moves = timeline(dice, slots, module_id, unit_id, path, opened, end)
     values = {
         "id": change_id,
         "number": format_number("CHG", n),
@@ -319,7 +334,7 @@ def _change(
         "test_evidence": None,
         "backout_plan": "Re-import the previous transport; restore the customising table from backup.",
         "planned_start": planned_start,
-        "planned_end": planned_start + timedelta(hours=dice.choice((2, 3, 4))),
+        "planned_end": planned_end,
         "implemented_at": None,
         "review_notes": None,
         "reviewed_at": None,
@@ -327,20 +342,8 @@ def _change(
     }
     events = [created_row(dice, EntityType.CHANGE, values, opened, requester, unit_id)]
     now = opened
-    path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
-    if stage in END_STATES:
-        path.append(stage)
-    if stage is ChangeStage.FAILED and (end - opened).days > 30:
-        path.append(ChangeStage.CLOSED)  # backed out long ago, and reviewed since
-    if kind is ChangeType.STANDARD and ChangeStage.AWAITING_APPROVAL in path:
-        path.remove(ChangeStage.AWAITING_APPROVAL)
     at: dict[ChangeStage, datetime] = {}
-    gaps = [timedelta(days=dice.uniform(0.2, 2.5)) for _ in path[1:]]
-    room = (end - opened) * 0.9
-    if gaps and sum(gaps, timedelta()) > room:
-        gaps = [gap * (room / sum(gaps, timedelta())) for gap in gaps]
-    for previous, step, gap in zip(path[:-1], path[1:], gaps, strict=True):
-        now += gap
+    for previous, step, now in zip(path[:-1], path[1:], moves, strict=True):
         at[step] = now
         values["stage"] = step
         events.append(
@@ -363,7 +366,7 @@ def _change(
         elif step is ChangeStage.TEST_PASSED:
             values["test_evidence"] = "QA run attached: 14/14 scenarios passed."
         elif step is ChangeStage.IMPLEMENTED:
-            values["implemented_at"] = min(planned_start, end - timedelta(hours=1))
+            values["implemented_at"] = now
         elif step is ChangeStage.CLOSED:
             values["review_notes"] = (
                 "Post-implementation review: backed out cleanly; the fix returns as a new change."
@@ -386,7 +389,8 @@ def _change(
         )
         decided_by = at[after] if after else end
         chosen = [p for p in policies if p.change_type is kind and p.risk in (None, risk)]
-        _approvals(dice, rows, cast, chosen, change_id, module_id, unit_id, requester, stage, asked, decided_by)
+        frozen = slots.frozen(module_id, unit_id, planned_start, planned_end)
+        _approvals(dice, rows, cast, chosen, change_id, module_id, unit_id, requester, stage, asked, decided_by, frozen)
 
 
 def _approvers(cast: Cast, policy: DemoPolicy, module_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
@@ -410,9 +414,13 @@ def _approvals(
     stage: ChangeStage,
     asked: datetime,
     decided_by: datetime,
+    frozen: bool,
 ) -> None:
     """One row per policy and approver. Past approval every approver said yes; a rejected change's last
-    approver said no; one still waiting has some of its first policy's approvers decided, never all of them."""
+    approver said no; one still waiting has some of its first policy's approvers decided, never all of them.
+    Comments say what is true of the window: only one outside every freeze is "fine outside the close window",
+    and only one inside a freeze "clashes with the close"."""
+    approving = [c for c in APPROVAL_COMMENTS if not (frozen and c == OUTSIDE_CLOSE)]
     for index, policy in enumerate(policies):
         approvers = sorted(p for p in set(_approvers(cast, policy, module_id, unit_id)) if p != requester)
         for position, approver in enumerate(approvers):
@@ -435,7 +443,9 @@ def _approvals(
                 approver_id=approver,
                 decided_by_id=approver if decided else None,
                 decision=decision,
-                comment=dice.choice(REJECTION_COMMENTS if decision is ApprovalDecision.REJECTED else APPROVAL_COMMENTS)
+                comment=(CLASHES if frozen else NO_EVIDENCE)
+                if decision is ApprovalDecision.REJECTED
+                else dice.choice(approving)
                 if decided
                 else None,
                 requested_at=asked,

@@ -1,14 +1,16 @@
 """What an edit touched: the tickets and changes a view showing them must read again.
 
 An edit made through the desk returns ``Done`` (its value and what it touched); the window's task runner
-announces the ``Touched`` part, so views reload themselves instead of being told by each other.
+announces the ``Touched`` part, so views reload themselves instead of being told by each other. Work that
+touches nothing — it only reads — is marked ``reads``, so a closing window need not wait for it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -43,3 +45,18 @@ class Done(Generic[T]):
 
     value: T
     touched: Touched
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads(work: F) -> F:
+    """Mark work that only reads the cache (as ``Desk._read`` does): cutting it short loses nothing, so a
+    closing window need not wait for it."""
+    work.only_reads = True  # type: ignore[attr-defined]
+    return work
+
+
+def only_reads(work: Callable[..., Any]) -> bool:
+    """Whether ``work`` (a function or a bound method) is marked ``reads``."""
+    return getattr(work, "only_reads", False) is True

@@ -7,25 +7,29 @@ charts on screen never disagree.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from matplotlib import rc_context
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal_column, select
 from sqlalchemy.orm import aliased
 
 from console.errors import ConsoleError
-from console.metrics import charts
 from console.metrics.queries import ClockName, Compliance, Dashboard, Filter, Grouping, compliance, dashboard
 from console.sla.evidence import write_rows
 from console.store.codes import check_codes
 from models import BusinessUnit, ErpModule, SlaState, Ticket
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib (and console.metrics.charts, drawn with it) is imported inside the functions that draw:
+# every command-line verb imports this module through the CAB agenda, and matplotlib's PDF backend
+# alone takes most of a second to import.
 
 FORMATS = (".pdf", ".png", ".csv")
 A4_LANDSCAPE = (11.69, 8.27)
@@ -83,8 +87,16 @@ def check_scope(conn: Connection, flt: Filter) -> None:
 
 
 def breaches(conn: Connection, flt: Filter) -> list[Breach]:
-    """Every clock missed in the period, the most overdue first."""
+    """Every clock missed in the period, the most overdue first.
+
+    Each clock is read from its stop-time index, the period's stretch of it alone. The joins name the
+    ticket's unit and module with a unary ``+`` so SQLite cannot enter by a unit or module index
+    instead: on a big cache its sampled statistics make a unit look few, and that walk reads every
+    ticket of every unit.
+    """
     unit, module = aliased(BusinessUnit), aliased(ErpModule)
+    ticket_unit = literal_column("+tickets.business_unit_id", type_=Ticket.business_unit_id.type)
+    ticket_module = literal_column("+tickets.module_id", type_=Ticket.module_id.type)
     found: list[Breach] = []
     for clock in CLOCKS:
         state, stopped, breached_at = (
@@ -94,8 +106,9 @@ def breaches(conn: Connection, flt: Filter) -> list[Breach]:
         )
         query = (
             select(Ticket.number, Ticket.title, unit.code, module.code, Ticket.priority, breached_at, stopped)
-            .join(unit, Ticket.business_unit_id == unit.id)
-            .join(module, Ticket.module_id == module.id)
+            .select_from(Ticket)
+            .join(unit, ticket_unit == unit.id)
+            .join(module, ticket_module == module.id)
             .where(stopped >= flt.start_at, stopped < flt.end_at, state == SlaState.MISSED)
         )
         if flt.units:
@@ -227,14 +240,16 @@ def write_report(report: Report, path: Path) -> Path:
     """Write the report in the format the file's extension names; the file appears only when complete."""
     suffix = check_target(path)
     writer = {".pdf": _write_pdf, ".png": _write_png, ".csv": _write_csv}[suffix]
-    return write_whole(path, lambda partial: writer(report, partial))
+    return write_whole(path, lambda partial: writer(report, partial), drawn=suffix != ".csv")
 
 
-def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
-    """Write through a hidden partial file renamed into place, so ``path`` appears only complete."""
+def write_whole(path: Path, write: Callable[[Path], None], *, drawn: bool = True) -> Path:
+    """Write through a hidden partial file renamed into place, so ``path`` appears only complete.
+
+    ``drawn``: the file is drawn with matplotlib, its text kept as text (fonts embedded whole)."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+        with _text_as_text() if drawn else contextlib.nullcontext():
             write(partial)
         partial.replace(path)
     except OSError as exc:
@@ -242,6 +257,12 @@ def write_whole(path: Path, write: Callable[[Path], None]) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def _text_as_text() -> contextlib.AbstractContextManager[object]:
+    from matplotlib import rc_context  # drawing only: see the imports above
+
+    return rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"})
 
 
 def _write_csv(report: Report, path: Path) -> None:
@@ -254,6 +275,10 @@ def _write_csv(report: Report, path: Path) -> None:
 
 
 def _write_png(report: Report, path: Path) -> None:
+    from matplotlib.figure import Figure  # drawing only: see the imports above
+
+    from console.metrics import charts
+
     figure = Figure(figsize=(16, 10), layout="constrained")
     for cell, (_, draw) in zip(charts.panels(figure, 2, 2), charts.CHARTS.values(), strict=True):
         draw(cell, report.dashboard, report.target_percent)
@@ -274,6 +299,8 @@ def _headline(report: Report) -> str:
 
 
 def _write_pdf(report: Report, path: Path) -> None:
+    from matplotlib.backends.backend_pdf import PdfPages  # drawing only: see the imports above
+
     with PdfPages(path, metadata={"Title": _headline(report), "Creator": "Support Console"}) as pdf:
         for figure in _pdf_pages(report):
             pdf.savefig(figure)
@@ -285,6 +312,10 @@ def _page(report: Report, title: str, *, layout: Literal["constrained"] | None =
 
 def page(title: str, footer: str, *, layout: Literal["constrained"] | None = "constrained") -> Figure:
     """An A4 landscape page with its title at the top left and a footer line."""
+    from matplotlib.figure import Figure  # drawing only: see the imports above
+
+    from console.metrics import charts
+
     figure = Figure(figsize=A4_LANDSCAPE, layout=layout)
     figure.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
     figure.supxlabel(footer, fontsize=7, color=charts.TARGET)
@@ -329,6 +360,8 @@ def table_pages(title: str, footer: str, blocks: Sequence[Block]) -> Iterator[Fi
 
 
 def _pdf_pages(report: Report) -> Iterator[Figure]:
+    from console.metrics import charts  # drawing only: see the imports above
+
     yield from _table_pages(report, "SLA compliance report", [("Key figures", summary_rows(report))])
     for title, draw in charts.CHARTS.values():
         page = _page(report, title)

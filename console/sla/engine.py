@@ -123,6 +123,7 @@ class TimelineEvent:
     kind: EventKind
     status: str
     used: timedelta
+    running: bool = False  # the clock counts from here on (False: paused, or stopped)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,11 @@ class SlaResult:
     response: ClockResult
     resolution: ClockResult
     timeline: list[TimelineEvent] = field(default_factory=list)
+    as_of: datetime | None = None  # the moment judged at ("now")
+    warning_threshold: float = 0.75  # the policy's: the share of a target used when the clock warns
+    # The working calendar the clocks counted on, so a picture can place marks (``console.sla.course``)
+    # without the engine walking it for marks no recompute needs.
+    calendar: WorkingCalendar | None = field(default=None, compare=False, repr=False)
 
 
 def _stops(clock: Clock, status: str) -> bool:
@@ -204,7 +210,7 @@ class _Run:
             self._emit(at, kind, status)
 
     def _emit(self, at: datetime, kind: EventKind, status: str) -> None:
-        self.events.append(TimelineEvent(at, self.clock, kind, status, self.used))
+        self.events.append(TimelineEvent(at, self.clock, kind, status, self.used, self.running_since is not None))
 
     def result(self, warning_threshold: float, now: datetime, created: datetime) -> ClockResult:
         if self.target is None and self.release is not None:
@@ -372,4 +378,4 @@ def evaluate(
         run.count_until(as_of)
     response, resolution = (run.result(policy.warning_threshold, as_of, created) for run in runs)
     timeline = sorted(runs[0].events + runs[1].events, key=lambda e: (e.at, e.clock is Clock.RESOLUTION))
-    return SlaResult(priority, response, resolution, timeline)
+    return SlaResult(priority, response, resolution, timeline, as_of, policy.warning_threshold, clock_calendar)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from console.store.database import connect
 from console.store.workspace import Workspace
 from models import (
     BusinessUnit,
@@ -46,7 +45,13 @@ def summarize(conn: Connection) -> WorkspaceSummary:
         str(status): count
         for status, count in conn.execute(select(Ticket.status, func.count()).group_by(Ticket.status))
     }
-    first, last = conn.execute(select(func.min(Ticket.created_at), func.max(Ticket.created_at))).one()
+    # Two scalar subqueries, not min() and max() in one SELECT: each alone reads one end of the
+    # created_at index, where the pair together makes SQLite scan every ticket.
+    first, last = conn.execute(
+        select(
+            select(func.min(Ticket.created_at)).scalar_subquery(), select(func.max(Ticket.created_at)).scalar_subquery()
+        )
+    ).one()
     unassigned = conn.execute(
         select(func.count()).where(Ticket.status.in_(OPEN_STATUSES), Ticket.assignee_id.is_(None))
     ).scalar_one()
@@ -75,5 +80,5 @@ def summarize(conn: Connection) -> WorkspaceSummary:
 
 def summarize_workspace(workspace: Workspace) -> WorkspaceSummary:
     """Open (and if needed migrate) the workspace's cache and summarise it: background work for the GUI."""
-    with connect(workspace.cache()) as conn:
+    with workspace.reading() as conn:
         return summarize(conn)

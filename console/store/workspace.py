@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
 
 from console.errors import ConsoleError, WorkspaceError
 from console.journal import outbox
 from console.store import derived, replica
-from console.store.database import MigrationResult, make_engine, parse_url, sqlite_url, upgrade
+from console.store.database import MigrationResult, connect, make_engine, parse_url, sqlite_url, upgrade
 from console.store.home import resolve_home
 from console.store.numbering import reserve_block
 from console.store.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
@@ -53,6 +57,10 @@ class Workspace:
     _cache: Engine | None = field(default=None, init=False, repr=False)
     session_password: str | None = field(default=None, init=False, repr=False)  # when no keyring can keep it
     _migration: MigrationResult | None = field(default=None, init=False, repr=False)
+    # the driver connections of ``reading`` now, and those of them ``stop_reading`` stopped
+    _readers: set[Any] = field(default_factory=set, init=False, repr=False, compare=False)
+    _stopped: set[Any] = field(default_factory=set, init=False, repr=False, compare=False)
+    _readers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, *, secrets: SecretStore | None = None) -> Workspace:
@@ -146,6 +154,37 @@ class Workspace:
         if self._cache is None:
             self._cache, self._migration = self.open_cache()
         return self._cache
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection to the cache for reading alone, which ``stop_reading`` may cut short."""
+        with connect(self.cache()) as conn:
+            driver = conn.connection.dbapi_connection
+
+            def go_on(*_args: Any) -> None:
+                if driver in self._stopped:  # stopped between two statements: the next one fails as the first would
+                    raise sqlite3.OperationalError("interrupted")
+
+            event.listen(conn, "before_cursor_execute", go_on)
+            with self._readers_lock:
+                self._readers.add(driver)
+            try:
+                yield conn
+            finally:
+                with self._readers_lock:
+                    self._readers.discard(driver)
+                    self._stopped.discard(driver)
+                event.remove(conn, "before_cursor_execute", go_on)
+
+    def stop_reading(self) -> None:
+        """Cut short every read under way on a ``reading`` connection: the statement it runs is interrupted and any
+        it would run next fails the same way ("interrupted"). For a window that closes, whose reads nobody waits
+        for any more; a write never goes through ``reading``, so none is touched."""
+        with self._readers_lock:
+            self._stopped |= self._readers
+            for driver in self._readers:
+                with contextlib.suppress(sqlite3.ProgrammingError):  # closed meanwhile: nothing to stop
+                    driver.interrupt()
 
     @property
     def migration(self) -> MigrationResult | None:

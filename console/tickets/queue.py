@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -167,6 +168,7 @@ def conditions(
     *,
     counting: bool = False,
     sort: Sort | None = None,
+    walk_search: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The filter as SQL. Which index SQLite enters by is chosen here, where the data's shape is known:
 
@@ -175,7 +177,9 @@ def conditions(
     - a page of a long list walks its sort order's index and checks priority and tier on the way,
       rather than sorting every ticket of a priority; a count enters by them; one priority in SLA
       order has an index of its own (the tail of the SLA order is all Low tickets with no due time,
-      which a walk would have to step over).
+      which a walk would have to step over);
+    - a search enters by its matches, unless ``walk_search`` (see ``_walks_matches``): then a page
+      walks its sort order's index and checks each ticket against the matches.
     """
     where = scope(actor)
     open_only = bool(flt.statuses) and all(s.is_open for s in flt.statuses)
@@ -206,7 +210,7 @@ def conditions(
         horizon = now + timedelta(hours=flt.breaching_within_hours)
         where += [Ticket.status.in_(OPEN_STATUSES), DUE.is_not(None), horizon > DUE]
     if flt.search.strip():
-        where.append(matching(flt.search, enter=not open_only))
+        where.append(matching(flt.search, enter=not open_only and not walk_search))
     return where
 
 
@@ -241,9 +245,17 @@ def _base(where: Sequence[ColumnElement[bool]]) -> Any:  # a Select of the queue
     ).where(*where)
 
 
-def count(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> int:
+def _search_of_everything(actor: Actor, flt: QueueFilter) -> str | None:
+    """The full-text query of a search of every ticket by someone who sees them all, else None."""
     terms = search_terms(flt.search)
     if terms is not None and not actor.scoped and flt == QueueFilter(statuses=tuple(TicketStatus), search=flt.search):
+        return terms
+    return None
+
+
+def count(conn: Connection, actor: Actor, flt: QueueFilter, now: datetime) -> int:
+    terms = _search_of_everything(actor, flt)
+    if terms is not None:
         # A search of every ticket: count the matches themselves, without reading a ticket row.
         return int(conn.execute(select(func.count()).select_from(derived.search_matches(terms))).scalar_one())
     query = select(func.count()).select_from(Ticket).where(*conditions(conn, actor, flt, now, counting=True))
@@ -261,17 +273,21 @@ def page(
     limit: int = 100,
     from_end: bool = False,
     offset: int = 0,
+    total: int | None = None,
 ) -> list[QueueRow]:
     """Up to ``limit`` rows after the keyset position ``after`` (the first page when None).
 
     ``from_end`` reads backwards from the end of the list (for Ctrl+End and scrolling up
     from there); the rows still come back in the list's order. ``offset`` skips rows, for
-    a jump into the middle of a long list where no neighbouring page is known.
+    a jump into the middle of a long list where no neighbouring page is known. ``total`` is
+    the list's length when the caller has counted it (``count``): it only spares a search
+    a second look at the full-text index to choose its way in.
     """
     if sort.column is Column.PRIORITY and len(flt.priorities) == 1:
         sort = Sort(Column.NUMBER, sort.descending)  # one priority shown: its order is the numbers'
     descending = sort.descending != from_end
-    where = conditions(conn, actor, flt, now, sort=sort)
+    walk_search = _walks_matches(conn, actor, flt, sort, offset + limit, total)
+    where = conditions(conn, actor, flt, now, sort=sort, walk_search=walk_search)
     if sort.column in GROUPED and _many(conn, where):
         rows = _grouped_page(conn, where, sort.column, descending, after, limit, offset)
         return rows[::-1] if from_end else rows
@@ -283,6 +299,28 @@ def page(
     order = (key.desc(), Ticket.id.desc()) if descending else (key.asc(), Ticket.id.asc())
     rows = _rows(conn, conn.execute(query.order_by(*order).limit(limit).offset(offset)).all())
     return rows[::-1] if from_end else rows
+
+
+STEPS_PER_READ = 10  # index steps a walk may take for each ticket row it spares reading (and sorting)
+
+
+def _walks_matches(
+    conn: Connection, actor: Actor, flt: QueueFilter, sort: Sort, rows: int, matches: int | None = None
+) -> bool:
+    """Whether a page of a search of every ticket walks its sort order's index, checking each ticket
+    against the matches, instead of reading every match and sorting them all.
+
+    Entering by the matches reads all k of them; a walk steps over about ``rows`` × N / k tickets of
+    the N to find the ``rows`` it needs, each step a fraction of a row read. So it walks when
+    k² ≥ rows × N / STEPS_PER_READ: a common word on a big cache, never a ticket number. k is
+    ``matches`` when counted already, else looked up only as far as the choice needs.
+    """
+    terms = _search_of_everything(actor, flt)
+    if terms is None or sort.column in GROUPED:  # a name from a small table: no index of the sort order
+        return False
+    tickets = conn.execute(select(func.max(literal_column("tickets.rowid"))).select_from(Ticket)).scalar() or 0
+    needed = max(1, math.isqrt(rows * tickets // STEPS_PER_READ))
+    return matches >= needed if matches is not None else derived.matches_at_least(conn, terms, needed)
 
 
 # Sorts by a name from a small table (a unit's code, a module's code, a person's name): the groups

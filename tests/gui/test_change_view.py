@@ -3,16 +3,18 @@ request, plan, assess, submit, decide, and the gates refusing the wrong moves; c
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from console.access import Actor, load_actor
+from console.changes.freezes import Planner
 from console.changes.lists import ChangeDetail
 from console.desk import Desk
 from console.store.database import connect
@@ -32,21 +34,27 @@ from models import (
 from tests import clock
 from tests.gui.drive import save_shot
 from views.changes.dialogs import AwayDialog, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
+from views.changes.model import Column
 from views.changes.view import ChangeView
 from views.tasks import TaskRunner
 
 S = ChangeStage
 
 
-def desk(qtbot: QtBot, workspace: Workspace, actor: Actor, show: int = 1) -> ChangeView:
-    """One person's change view, listing 'awaiting my decision' (0), open (1) or all (2) changes."""
+VIEW_SIZE = (1060, 700)  # what the change view gets of the main window at its default 1280×800
+TITLE_LEAST = 160  # what the title column keeps at that size, beside every other column
+
+
+def desk(qtbot: QtBot, workspace: Workspace, actor: Actor, show: int | None = 1) -> ChangeView:
+    """One person's change view, listing 'awaiting my decision' (0), open (1) or all (2) changes, or (None) the
+    list it opens on."""
     view = ChangeView(Desk(workspace, actor), TaskRunner())
     qtbot.addWidget(view)
-    view.resize(1400, 820)
+    view.resize(*VIEW_SIZE)
     view.show()
     with qtbot.waitSignal(view.listed, timeout=20_000):
         view.start()
-    if show != 0:
+    if show is not None and show != view.show_which.currentIndex():
         with qtbot.waitSignal(view.listed, timeout=20_000):
             view.show_which.setCurrentIndex(show)
     qtbot.waitUntil(lambda: view.choices is not None, timeout=20_000)
@@ -288,6 +296,7 @@ def test_calendar_marks_freezes_and_windows_and_the_cab_agenda_exports(
     freezes = [cells for cells in view.month_rows.rows if cells[2].startswith("Freeze:")]
     assert freezes, "every month has a period-end close"
     assert len(freezes) == len(cal.freezes)
+    assert not view.month_table.horizontalScrollBar().isVisible()  # what each is reads in full, beside the rest
     first = cal.freezes[0].starts_at.astimezone(UTC).date()
     if first.month == view.month.monthShown():
         background = view.month.dateTextFormat(QDate(first.year, first.month, first.day)).background().color()
@@ -357,3 +366,111 @@ def test_calendar_marks_freezes_and_windows_and_the_cab_agenda_exports(
             )
         ).all()
     assert [tuple(r) for r in rows] == [(delegate_id, until)]
+
+
+def pending_deciders(workspace: Workspace) -> set[uuid.UUID]:
+    """Who has an approval waiting for their decision on a change awaiting approval (not its requester)."""
+    with connect(workspace.cache()) as conn:
+        return set(
+            conn.execute(
+                select(ChangeApproval.approver_id)
+                .join(ChangeRequest, ChangeRequest.id == ChangeApproval.change_id)
+                .where(
+                    ChangeRequest.stage == S.AWAITING_APPROVAL,
+                    ChangeApproval.decision == ApprovalDecision.PENDING,
+                    ChangeApproval.approver_id != ChangeRequest.requester_id,
+                )
+            ).scalars()
+        )
+
+
+def test_each_person_opens_on_the_list_of_their_work(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    waiting = pending_deciders(gui_workspace)
+    with connect(gui_workspace.cache()) as conn:
+        people = conn.execute(select(User.id, User.role).where(User.active).order_by(User.login)).all()
+    free = next(uid for uid, role in people if role is Role.FUNCTIONAL_CONSULTANT and uid not in waiting)
+    asked = next(uid for uid, role in people if role not in (Role.CHANGE_APPROVER, Role.SUPPORT_MANAGER)
+                 and uid in waiting)  # fmt: skip
+
+    # A consultant with nothing to decide opens on the open changes, not on an empty page.
+    view = desk(qtbot, gui_workspace, login_of(gui_workspace, free), show=None)
+    assert view.show_which.currentText() == "Open changes"
+    assert view.model.changes
+    assert all(c.stage not in (S.CLOSED, S.REJECTED, S.CANCELLED) for c in view.model.changes)
+    assert view.count.text() == f"{len(view.model.changes)} changes"
+    qtbot.waitUntil(lambda: view.detail is not None, timeout=20_000)  # the first one is shown
+
+    # Someone asked to decide opens on what awaits them, whatever their role.
+    view = desk(qtbot, gui_workspace, login_of(gui_workspace, asked), show=None)
+    assert view.show_which.currentText() == "Awaiting my decision"
+    assert view.model.changes
+    assert all(c.awaiting_me for c in view.model.changes)
+
+    # A change approver opens there even when nothing awaits them: deciding is their work.
+    view = desk(qtbot, gui_workspace, first_of(gui_workspace, Role.CHANGE_APPROVER), show=None)
+    assert view.show_which.currentText() == "Awaiting my decision"
+
+
+def test_the_list_fits_the_view_at_the_windows_default_size(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    view = desk(qtbot, gui_workspace, first_of(gui_workspace, Role.SUPPORT_MANAGER), show=2)
+    assert (view.width(), view.height()) == VIEW_SIZE
+    table, header = view.table, view.table.horizontalHeader()
+    columns = range(view.model.columnCount())
+    assert sum(header.sectionSize(c) for c in columns) <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    metrics = header.fontMetrics()
+    for column in columns:  # every header reads whole ("Conflicts", not "Confl…")
+        text = view.model.columns[column]
+        assert metrics.horizontalAdvance(text) < header.sectionSize(column), text
+    for column in (Column.NUMBER, Column.RISK, Column.STAGE, Column.WINDOW):  # and every cell of these
+        assert header.sectionSize(column) >= table.sizeHintForColumn(column), view.model.columns[column]
+    assert header.sectionSize(Column.TITLE) >= TITLE_LEAST
+    words = {view.model.rows[r][Column.CONFLICTS] for r in range(view.model.rowCount())} - {""}
+    assert words, "the demo has conflicts to show"
+    assert all(re.fullmatch(r"(in a freeze)?(, )?(overlaps CHG-\d+( \+\d+)?)?", w) for w in words), words
+    row = next(r for r in range(view.model.rowCount()) if view.model.rows[r][Column.CONFLICTS])
+    tip = view.model.data(view.model.index(row, Column.CONFLICTS), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "\n".join(c.explanation for c in view.model.changes[row].conflicts)
+    # The buttons of the change shown are as wide as their text (and the menu's arrow) needs.
+    select_change(qtbot, view, view.model.changes[row].number)
+    for button in (view.approve_button, view.reject_button, view.move_button, view.risk_button, view.edit_button):
+        assert button.width() >= button.sizeHint().width(), button.text()
+    save_shot(view, "change-view-fits")
+
+
+def test_a_draft_planned_in_a_freeze_lists_its_conflict(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    waiting = pending_deciders(gui_workspace)
+    with connect(gui_workspace.cache()) as conn:
+        logins = conn.execute(
+            select(User.login, User.id).where(User.role == Role.FUNCTIONAL_CONSULTANT).order_by(User.login)
+        ).all()
+        requester = load_actor(conn, next(login for login, uid in logins if uid not in waiting))
+        unit_id, unit_code = conn.execute(
+            select(BusinessUnit.id, BusinessUnit.code).join(Membership).where(Membership.user_id == requester.id)
+        ).one()
+        now = clock.now()
+        freeze = next(f for f in Planner(conn).freezes(now, now + timedelta(days=60), {unit_id}) if f.starts_at > now)
+    view = desk(qtbot, gui_workspace, requester, show=None)
+    dialog = view.new_change()
+    assert isinstance(dialog, NewChangeDialog)
+    qtbot.keyClicks(dialog.title, "Closing-cockpit task list")
+    dialog.unit.setCurrentIndex(
+        next(i for i in range(dialog.unit.count()) if dialog.unit.itemText(i).startswith(unit_code))
+    )
+    inside = freeze.starts_at + timedelta(hours=30)
+    dialog.start.setDateTime(dialog.start.dateTime().fromSecsSinceEpoch(int(inside.timestamp())))
+    applied(qtbot, view, dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click)
+    flagged = view.findChild(QMessageBox, "change-conflicts")
+    assert flagged is not None
+    flagged.accept()
+    assert view.detail is not None
+    number = view.detail.row.number
+    assert view.detail.row.stage is S.DRAFT
+
+    # In the list: its conflict in a few words, the explanation in the tooltip; in the detail: explained.
+    row = [c.number for c in view.model.changes].index(number)
+    assert view.model.rows[row][Column.CONFLICTS] == "in a freeze"
+    tip = view.model.data(view.model.index(row, Column.CONFLICTS), Qt.ItemDataRole.ToolTipRole)
+    assert f"inside the freeze {freeze.name}" in tip
+    assert f"inside the freeze {freeze.name}" in view.facts.text()
+    save_shot(view, "change-view-draft-in-freeze")

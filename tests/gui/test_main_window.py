@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, text
 
 import console
+from console.journal.touched import reads
 from console.store import summary as summary_module
 from console.store.database import make_engine, sqlite_url
 from console.store.workspace import Workspace
@@ -144,3 +145,49 @@ def test_window_size_is_remembered(qtbot: QtBot, gui_workspace: Workspace) -> No
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (720, 520)
     assert QApplication.instance() is not None
+
+
+def test_closing_waits_for_a_write_under_way_never_for_a_read(
+    qtbot: QtBot, gui_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(qtbot, gui_workspace)
+    reading, release, read_over = threading.Event(), threading.Event(), threading.Event()
+    writing, go, written = threading.Event(), threading.Event(), threading.Event()
+    answers: list[str] = []
+
+    @reads
+    def long_read() -> str:  # a queue page on a very big cache, say
+        reading.set()
+        release.wait()
+        read_over.set()
+        return "read"
+
+    def write() -> str:  # a sync pass, say
+        writing.set()
+        go.wait()
+        written.set()
+        return "written"
+
+    window.runner.op(long_read, label="Reading…").success(answers.append).run()
+    window.runner.op(write, label="Writing…").success(answers.append).run_io()
+    qtbot.waitUntil(lambda: reading.is_set() and writing.is_set(), timeout=20_000)
+    shut_down: list[bool] = []
+    real_shutdown = window.runner.shutdown
+
+    def shutdown(timeout_ms: int = 5000) -> bool:
+        go.set()  # the write may end now, while the window closes
+        shut_down.append(real_shutdown(timeout_ms))
+        return shut_down[-1]
+
+    monkeypatch.setattr(window.runner, "shutdown", shutdown)
+    try:
+        window.close()
+        assert shut_down == [True]  # no write left running when the window closed ...
+        assert written.is_set()  # ... the write under way finished first
+        assert not read_over.is_set()  # while the read was not waited for
+        assert not window.isVisible()
+    finally:
+        release.set()
+    qtbot.waitUntil(read_over.is_set, timeout=5_000)
+    QApplication.processEvents()  # whatever the workers sent arrives
+    assert answers == []  # nobody is told an answer after the window closed

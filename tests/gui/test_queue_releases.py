@@ -3,6 +3,7 @@ and follow the calendar when a support manager plans an earlier one."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from console.access import load_actor
 from console.releases.service import PlanRelease, submit_release
+from console.sla.words import local_moment
 from console.store.database import connect
 from console.store.workspace import Workspace
 from console.tickets import edits
@@ -75,15 +77,20 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     view = window.queue_view
     assert isinstance(view, QueueView)
     qtbot.waitUntil(lambda: view.count.text().endswith("tickets"), timeout=20_000)
-    # The open Low tickets: each one taken up names the release it is due with (or is overdue since).
+    # The open Low tickets: each one taken up names the release it is due with (an overdue one, in its tooltip).
     with qtbot.waitSignal(view.model.loaded, timeout=20_000):
         view.priority.setCurrentText("Low")
-    shown = [(view.model.row_at(r), sla_cell(view, r)) for r in range(view.model.rowCount())]
-    dated = [(row, text) for row, text in shown if row is not None and row.clock == "resolution"]
+    shown = [(view.model.row_at(r), r) for r in range(view.model.rowCount())]
+    dated = [(row, r) for row, r in shown if row is not None and row.clock == "resolution"]
     assert dated
-    for row, text in dated:
+    for row, r in dated:
         assert row.release is not None, row.number  # the demo plans releases two quarters ahead
-        assert row.release in str(text), (row.number, text)
+        text, tip = sla_cell(view, r), sla_cell(view, r, Qt.ItemDataRole.ToolTipRole)
+        if row.band(view.model.now()) == "breached":  # the cell names the clock and how late; the tip the release
+            assert re.fullmatch(r"resolution · \S+( \S+)? overdue", str(text)), (row.number, text)
+            assert row.release in str(tip), (row.number, tip)
+        else:
+            assert row.release in str(text), (row.number, text)
     save_shot(window, "queue-low-tickets")
     with qtbot.waitSignal(view.model.loaded, timeout=20_000):
         qtbot.keyClicks(view.search, number)
@@ -96,7 +103,8 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     assert brush.color().name() == BANDS["running"][0]  # type: ignore[attr-defined]
     save_shot(window, "queue-low-due-with-release")
 
-    # Enter opens it; its SLA tab says the same in words, and names the release in the clocks.
+    # Enter opens it; its header counts down to the release, its SLA tab says the same in words and
+    # draws the release as the resolution clock's target.
     ticket = window.ticket_page()
     assert isinstance(ticket, TicketView)
     view.table.setFocus()
@@ -106,18 +114,19 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     ticket.tabs.setCurrentIndex([ticket.tabs.tabText(i) for i in range(ticket.tabs.count())].index("SLA"))
     summary = ticket.sla_summary.text()
     assert summary.startswith(
-        f"Resolution is due with release {name} of Finance, which reaches production {at:%d %b %Y %H:%M} UTC: running."
+        f"Resolution is due with release {name} of Finance, which reaches production {local_moment(at, now=now)}: "
+        "running."
     )
-    clocks = {row[0]: dict(zip(ticket.clocks.columns, row, strict=True)) for row in ticket.clocks.rows}
-    assert clocks["resolution"]["Release"] == name
-    assert clocks["resolution"]["Target"] == f"release {name}"
-    assert clocks["resolution"]["Due"] == f"{at:%d %b %Y %H:%M} UTC"
-    assert clocks["resolution"]["State"] == "running"
-    assert (clocks["response"]["Release"], clocks["response"]["State"]) == ("", "met")
-    assert [row[2:4] for row in ticket.timeline.rows][:3] == [
-        ["started", "New"],
-        ["started", "New"],
-        ["stopped", "Assigned"],
+    response, resolution = ticket.chips.texts()
+    assert response == "Response met"
+    assert resolution.startswith(f"Resolution · due with {name} in ")
+    assert ticket.chips.labels["resolution"].toolTip() == f"Due {local_moment(at, now=now)}, with release {name}."
+    marks = ticket.sla.canvas.figure.axes[0].texts  # drawn when the tab was shown
+    assert f"release {name} {local_moment(at, now=now)}" in [t.get_text().strip() for t in marks]
+    assert [row[1:4] for row in ticket.sla.evidence.rows][:3] == [
+        ["Response", "started", "logged as New"],
+        ["Resolution", "started", "logged as New"],
+        ["Response", "stopped", "set to Assigned"],
     ]
     save_shot(window, "ticket-sla-tab-release")
 
@@ -132,7 +141,8 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     with qtbot.waitSignal(ticket.loaded, timeout=20_000):
         qtbot.keyClick(ticket, Qt.Key.Key_F5)
     assert "release R-HOTFIX of Finance" in ticket.sla_summary.text()
-    assert f"{extra:%d %b %Y %H:%M} UTC" in ticket.sla_summary.text()
+    assert local_moment(extra, now=now) in ticket.sla_summary.text()
+    assert ticket.chips.texts()[1].startswith("Resolution · due with R-HOTFIX in ")
     save_shot(window, "ticket-sla-tab-release-planned")
     window.navigation.setCurrentRow(0)
     with qtbot.waitSignal(view.model.loaded, timeout=20_000):

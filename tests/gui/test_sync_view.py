@@ -113,7 +113,13 @@ def test_a_conflict_is_resolved_from_the_conflicts_panel(qtbot: QtBot, gui_works
     with shared.connect() as conn:
         row = conn.execute(select(table_of(Ticket)).where(Ticket.id == first.id)).one()
         someone = (
-            conn.execute(select(User.id).where(User.id != me.id, User.role == Role.FUNCTIONAL_CONSULTANT, User.active))
+            conn.execute(
+                select(User.id).where(
+                    User.id.not_in([me.id, row.assignee_id] if row.assignee_id else [me.id]),  # a real reassignment
+                    User.role == Role.FUNCTIONAL_CONSULTANT,
+                    User.active,
+                )
+            )
             .scalars()
             .first()
         )

@@ -1,4 +1,4 @@
-"""The background runner: results reach the UI thread, failures reach the right handler."""
+"""The background runner: results reach the UI thread, failures their handler; a close waits for writes only."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import threading
 import uuid
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from console.journal.touched import Done, Touched
+from console.journal.touched import Done, Touched, reads
 from views.tasks import TaskRunner
 
 
@@ -90,3 +91,48 @@ def test_an_edit_gives_its_value_and_the_runner_announces_what_it_touched(qtbot:
     assert announced[0].any_ticket
     assert not announced[0].any_change
     assert runner.shutdown()
+
+
+def test_shutdown_leaves_a_read_to_end_on_its_own_and_drops_the_rest(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    reading, release, read_over = threading.Event(), threading.Event(), threading.Event()
+    delivered: list[object] = []
+
+    @reads
+    def long_read() -> str:
+        reading.set()
+        release.wait()
+        read_over.set()
+        return "late"
+
+    runner.op(long_read).success(delivered.append).run()
+    runner.op(delivered.append, "queued").run()  # behind the read on the database worker
+    qtbot.waitUntil(reading.is_set, timeout=5_000)
+    try:
+        assert runner.shutdown()  # no write under way: nothing to wait for, though the read still runs
+        assert not read_over.is_set()
+        runner.op(delivered.append, "after").run()  # a closed runner takes no more work
+    finally:
+        release.set()
+    qtbot.waitUntil(read_over.is_set, timeout=5_000)
+    assert runner.db_pool.waitForDone(5_000)
+    QApplication.processEvents()
+    assert delivered == []  # the queued work was dropped, and nobody is told the read's answer
+
+
+def test_shutdown_lets_a_write_under_way_finish(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    writing, go, written = threading.Event(), threading.Event(), threading.Event()
+
+    def write() -> None:
+        writing.set()
+        go.wait()
+        written.set()
+
+    runner.op(write).run_io()
+    qtbot.waitUntil(writing.is_set, timeout=5_000)
+    releaser = threading.Thread(target=go.set)
+    releaser.start()
+    assert runner.shutdown()  # true only once the write is over ...
+    assert written.is_set()  # ... and it is
+    releaser.join()

@@ -392,6 +392,29 @@ def test_a_window_in_the_period_end_freeze_is_flagged_offline_and_the_freeze_is_
         freezes.parse_freeze_policy("month=three")
 
 
+def test_a_draft_shows_its_own_conflicts_but_takes_no_slot_from_others(engine: Engine, workspace: Workspace) -> None:
+    """The README flags a conflict when a change is planned: a draft too, in the lists and the detail. A draft
+    is an idea its requester may still drop, so it does not flag the changes it overlaps."""
+    with engine.connect() as conn:
+        requester = person(conn, Role.FUNCTIONAL_CONSULTANT)
+        unit = unit_of_new_changes(conn, requester)
+        ahead = Planner(conn).freezes(NOW, NOW + timedelta(days=45), {unit})
+        freeze = next(f for f in ahead if "close" in f.name and f.starts_at > NOW)
+    frozen, _, _ = new_change(engine, workspace, requester, ChangeType.NORMAL, freeze.starts_at + timedelta(hours=20))
+    quiet = quiet_window(engine, unit)
+    assessed, _, _ = new_change(engine, workspace, requester, ChangeType.NORMAL, quiet)
+    execute_change(engine, requester, MoveStage(assessed, S.ASSESSMENT, S.DRAFT), NOW)
+    draft, _, _ = new_change(engine, workspace, requester, ChangeType.NORMAL, quiet + timedelta(hours=1))
+    with engine.connect() as conn:
+        rows = {r.id: r for r in list_changes(conn, requester, NOW, "open")}
+        detail = load_change(conn, requester, frozen, NOW)
+    assert rows[frozen].stage is S.DRAFT
+    assert "freeze" in {c.kind for c in rows[frozen].conflicts}
+    assert any(c.explanation.startswith("inside the freeze") for c in detail.row.conflicts)
+    assert ("overlap", rows[assessed].number) in {(c.kind, c.with_) for c in rows[draft].conflicts}
+    assert rows[draft].number not in {c.with_ for c in rows[assessed].conflicts}  # a draft takes no slot
+
+
 def test_a_super_user_sees_only_changes_of_their_units(engine: Engine, workspace: Workspace) -> None:
     with engine.connect() as conn:
         consultant = person(conn, Role.FUNCTIONAL_CONSULTANT)

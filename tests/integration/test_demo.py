@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Connection, Table, delete, func, select, text
 
 import models
+from console.changes.freezes import Planner, change_conflicts
 from console.demo import DemoRefused, DemoSpec, create_demo
 from console.demo.tickets import is_period_end
 from console.store.database import connect, current_revision, describe, head_revision, make_engine, sqlite_url
@@ -306,6 +307,70 @@ def test_replaying_the_audit_trail_rebuilds_every_change_stage(cache: Connection
         assert [e["seq"] for e in events[change_id]] == list(range(1, len(events[change_id]) + 1))
         state = history.rebuild(events[change_id])
         assert (state["stage"], state["updated_at"]) == (stage.value, updated_at)
+
+
+BEFORE_PRODUCTION = (
+    ChangeStage.APPROVED,
+    ChangeStage.IMPLEMENTING_TEST,
+    ChangeStage.TEST_PASSED,
+    ChangeStage.SCHEDULED,
+)
+
+
+def broken_change_rules(conn: Connection, now: datetime) -> list[str]:
+    """What a demo's changes say that the change rules contradict, in words: approved into a freeze, tested or
+    scheduled after the window started, implemented or failed in production before it, still on its way to
+    production when its window is over (as of the demo's end), a move after that end, and approvers' comments
+    that say the opposite of what the planner finds about the window."""
+    planner = Planner(conn)
+    moves: dict[Any, list[tuple[datetime, ChangeStage, ChangeStage]]] = defaultdict(list)
+    for change_id, at, old, new in conn.execute(
+        select(AuditEvent.entity_id, AuditEvent.occurred_at, AuditEvent.old_value, AuditEvent.new_value).where(
+            AuditEvent.entity_type == EntityType.CHANGE, AuditEvent.field == "stage"
+        )
+    ):
+        moves[change_id].append((at, ChangeStage(str(old)), ChangeStage(str(new))))
+    comments: dict[Any, list[str]] = defaultdict(list)
+    for change_id, comment in conn.execute(select(ChangeApproval.change_id, ChangeApproval.comment)):
+        comments[change_id].append(comment or "")
+    broken: list[str] = []
+    window = (ChangeRequest.planned_start, ChangeRequest.planned_end)
+    changes = conn.execute(select(ChangeRequest.id, ChangeRequest.number, ChangeRequest.stage, *window)).all()
+    for change_id, number, stage, start, end in changes:
+        if start is None or end is None:
+            broken.append(f"{number} has no planned window")
+            continue
+        freezes = [c.with_ for c in change_conflicts(conn, change_id, planner) if c.kind == "freeze"]
+        for at, old, new in moves[change_id]:
+            if at > now:
+                broken.append(f"{number} moved to {new.value} at {at}, after the demo's end {now}")
+            if new is ChangeStage.APPROVED and freezes:
+                broken.append(f"{number} was approved for {start}–{end}, inside {freezes[0]}")
+            if new in BEFORE_PRODUCTION and at >= start:
+                broken.append(f"{number} went to {new.value} at {at}, after its window started ({start})")
+            if (new is ChangeStage.IMPLEMENTED or (old, new) == (ChangeStage.SCHEDULED, ChangeStage.FAILED)) and (
+                at < start
+            ):
+                broken.append(f"{number} was {new.value} in production at {at}, before its window ({start})")
+        if ChangeStage(stage) in BEFORE_PRODUCTION and end <= now:
+            broken.append(f"{number} is still {stage.value} at {now}, though its window ended at {end}")
+        for comment in comments[change_id]:
+            if "outside the close window" in comment and freezes:
+                broken.append(f"{number}: an approver wrote {comment!r}, but it is inside {freezes[0]}")
+            if "Clashes with the period-end close" in comment and not freezes:
+                broken.append(f"{number}: an approver wrote {comment!r}, but no freeze covers {start}–{end}")
+    return broken
+
+
+def test_the_demo_changes_obey_the_change_rules(cache: Connection) -> None:
+    assert broken_change_rules(cache, clock.demo_now()) == []
+    stages = set(cache.execute(select(ChangeRequest.stage)).scalars())
+    assert {ChangeStage.IMPLEMENTING_TEST, ChangeStage.FAILED, ChangeStage.APPROVED} <= stages  # none left out
+
+
+def test_another_seeds_changes_obey_the_change_rules(three_demos: dict[str, Path]) -> None:
+    with sqlite_db(three_demos["other"] / "cache.sqlite3") as conn:
+        assert broken_change_rules(conn, clock.demo_now()) == []
 
 
 # --- volumes ---------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backends.fail
@@ -16,7 +18,7 @@ import pytest
 from alembic.config import Config
 from keyring.backend import KeyringBackend
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 import console.store.database
 import models.migrations
@@ -459,3 +461,76 @@ def test_plain_sqlite_engines_do_not_get_the_pragmas(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_stop_reading_cuts_short_a_read_and_leaves_a_write_alone(workspace: Workspace) -> None:
+    endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    long_write = (  # touches one ticket, after counting to two million
+        "UPDATE tickets SET title = title || '!' WHERE rowid = (WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) SELECT count(*) - 1999999 FROM n)"
+    )
+    reading, writing = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+    drivers: dict[str, Any] = {}
+
+    def run(name: str, connection: Any, statement: str, running: threading.Event) -> None:
+        def runs() -> int:  # called while the statement runs
+            running.set()
+            return 0
+
+        with connection as conn:
+            driver = drivers[name] = conn.connection.dbapi_connection
+            driver.set_progress_handler(runs, 1000)
+            try:
+                outcomes[name] = conn.exec_driver_sql(statement).rowcount
+            except OperationalError as error:
+                outcomes[name] = error
+            finally:
+                driver.set_progress_handler(None, 0)
+
+    reader = threading.Thread(target=run, args=("read", workspace.reading(), endless, reading))
+    writer = threading.Thread(target=run, args=("write", workspace.cache().begin(), long_write, writing))
+    reader.start()
+    writer.start()
+    reading.wait()
+    writing.wait()
+    workspace.stop_reading()  # while both statements run
+    reader.join(60)
+    if reader.is_alive():  # not stopped: end the endless read here rather than hang
+        drivers["read"].interrupt()
+        reader.join()
+        pytest.fail("stop_reading did not interrupt the read")
+    writer.join()
+    assert isinstance(outcomes["read"], OperationalError)
+    assert "interrupted" in str(outcomes["read"])
+    assert outcomes["write"] == 1  # the write went through, whole
+    with workspace.reading() as conn:  # and the next read runs as ever
+        assert str(conn.exec_driver_sql("SELECT title FROM tickets WHERE rowid = 1").scalar()).endswith("!")
+
+
+def test_a_read_stopped_between_two_statements_runs_no_more(workspace: Workspace) -> None:
+    between, go = threading.Event(), threading.Event()
+    outcomes: list[object] = []
+
+    def read() -> None:
+        try:
+            with workspace.reading() as conn:
+                outcomes.append(conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar())
+                between.set()
+                go.wait()
+                outcomes.append(conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar())
+        except OperationalError as error:
+            outcomes.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    between.wait()
+    workspace.stop_reading()  # no statement runs now
+    go.set()
+    reader.join()
+    assert len(outcomes) == 2
+    assert isinstance(outcomes[0], int)
+    assert isinstance(outcomes[1], OperationalError)
+    assert "interrupted" in str(outcomes[1])
+    with workspace.reading() as conn:  # a read begun afterwards runs as ever
+        assert conn.exec_driver_sql("SELECT count(*) FROM tickets").scalar() == outcomes[0]

@@ -1,7 +1,9 @@
-"""The change list's table model: one row per change, risk in colour, conflicts explained in a tooltip."""
+"""The change list's table model: one row per change, in cells short enough that the columns fit the view
+(conflicts in a few words, the title elided), each explained in full in its tooltip; risk in colour."""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -12,8 +14,37 @@ from console.changes.lists import ChangeRow
 from console.changes.stages import LABELS
 from views.tables import Index, RowsModel
 
-COLUMNS = ("Change", "Title", "Risk", "Stage", "Window (UTC)", "Conflicts", "Approvals", "Units", "Modules")
 RISK_COLOURS = {"high": "#b42318", "medium": "#b54708", "low": "#067647"}
+
+
+class Column(IntEnum):
+    NUMBER = 0
+    TITLE = 1
+    RISK = 2
+    STAGE = 3
+    WINDOW = 4
+    CONFLICTS = 5
+    APPROVED = 6
+    SCOPE = 7
+
+
+COLUMNS = ("Change", "Title", "Risk", "Stage", "Window (UTC)", "Conflicts", "Approved", "Module · unit")
+
+
+def window_cell(row: ChangeRow) -> str:
+    """The planned window as a cell shows it: the header says UTC, so the cell does not."""
+    if row.planned_start is None or row.planned_end is None:
+        return ""
+    return f"{row.planned_start:%Y-%m-%d %H:%M}–{row.planned_end:%H:%M}"
+
+
+def conflict_words(row: ChangeRow) -> str:
+    """The conflicts in a few words ("in a freeze", "overlaps CHG-0000012 +1"); the tooltip explains each."""
+    words = ["in a freeze"] if any(c.kind == "freeze" for c in row.conflicts) else []
+    others = list(dict.fromkeys(c.with_ for c in row.conflicts if c.kind == "overlap"))
+    if others:
+        words.append(f"overlaps {others[0]}" + (f" +{len(others) - 1}" if len(others) > 1 else ""))
+    return ", ".join(words)
 
 
 def _row_cells(row: ChangeRow) -> list[str]:
@@ -22,16 +53,27 @@ def _row_cells(row: ChangeRow) -> list[str]:
         row.title,
         row.risk or "—",
         LABELS[row.stage],
-        row.window,
-        f"⚠ {len(row.conflicts)}" if row.conflicts else "",
-        row.approvals,
-        row.units,
-        row.modules,
+        window_cell(row),
+        conflict_words(row),
+        row.approvals.removesuffix(" approved"),
+        " · ".join(part for part in (row.modules, row.units) if part),
     ]
 
 
+def _tooltip(row: ChangeRow, column: int) -> str | None:
+    if column == Column.TITLE:
+        return row.title
+    if column == Column.CONFLICTS and row.conflicts:
+        return "\n".join(c.explanation for c in row.conflicts)
+    if column == Column.APPROVED and row.approvals:
+        return row.approvals
+    if column == Column.SCOPE:
+        return f"Modules: {row.modules or '—'}\nBusiness units: {row.units or '—'}"
+    return None
+
+
 class ChangeListModel(RowsModel):
-    """The change list: risk in colour, conflicts explained in a tooltip."""
+    """The change list: risk in colour, what awaits my decision in bold, each cell explained in its tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(COLUMNS, parent)
@@ -45,10 +87,13 @@ class ChangeListModel(RowsModel):
         if not index.isValid():
             return None
         change = self.changes[index.row()]
-        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 2 and change.risk:
-            return QBrush(QColor(RISK_COLOURS[change.risk]))
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5 and change.conflicts:
-            return "\n".join(c.explanation for c in change.conflicts)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if index.column() == Column.RISK and change.risk:
+                return QBrush(QColor(RISK_COLOURS[change.risk]))
+            if index.column() == Column.CONFLICTS and change.conflicts:
+                return QBrush(QColor(RISK_COLOURS["high"]))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(change, index.column())
         if role == Qt.ItemDataRole.FontRole and change.awaiting_me:
             font = QFont()
             font.setBold(True)

@@ -1,8 +1,12 @@
 """The change screen: what awaits my decision, one change in full, approve / reject with a comment,
 the stage moves its gates allow, the calendar of windows and freezes, and the CAB agenda.
 
-Every read and write runs on the database worker (``views.changes.work``) through ``console``
-services; refusals come back as messages and change nothing.
+The list sits above the change shown, so that its columns have the view's whole width (at the main window's
+default size, about 1060 pixels) and fit without a horizontal scroll bar; the title column takes what is left
+and elides. A person who decides approvals opens on what awaits their decision, anyone else on the open changes.
+
+Every read and write runs on the database worker (``views.tasks``) through the person's desk
+(``console.desk``); refusals come back as messages and change nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,20 +31,21 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from console.changes.agenda import counted
 from console.changes.applied import ChangeApplied
 from console.changes.lists import Calendar, ChangeChoices, ChangeDetail, ChangeRow, Which
 from console.changes.service import AssessRisk, ChangeIntent, Decide, EditChange, MoveStage
 from console.changes.stages import EDITABLE, LABELS
 from console.desk import Desk
 from console.journal.touched import Touched
-from models import ApprovalDecision, ChangeStage
+from models import ApprovalDecision, ChangeStage, Role
 from views.changes.calendar import CalendarPage
 from views.changes.dialogs import (
     TEXT_FIELDS,
@@ -51,17 +56,21 @@ from views.changes.dialogs import (
     NewChangeDialog,
     RiskDialog,
 )
-from views.changes.model import RISK_COLOURS, ChangeListModel
+from views.changes.model import RISK_COLOURS, ChangeListModel, Column
 from views.errors import show_error
 from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
 
-TITLE_WIDTH = 260
 SHOW: tuple[tuple[str, Which], ...] = (
     ("Awaiting my decision", "awaiting"),
     ("Open changes", "open"),
     ("All changes", "all"),
 )
+AWAITING, OPEN = 0, 1
+# Whose daily work is deciding approvals (the change advisory board): they open on what awaits them, even when
+# nothing does. Anyone else opens there only when something awaits their decision, else on the open changes.
+DECIDERS = frozenset({Role.CHANGE_APPROVER, Role.SUPPORT_MANAGER})
+CONFLICTS_MOST = 170  # "in a freeze, overlaps CHG-…" elides beyond this; the tooltip says it all
 
 
 class ChangeView(QWidget):
@@ -114,18 +123,23 @@ class ChangeView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("change-tabs")
         layout.addWidget(self.tabs, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("change-splitter")
         self.model = ChangeListModel(self)
         self.table = rows_table(self.model, "change-table")
-        self.table.horizontalHeader().setStretchLastSection(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(1, TITLE_WIDTH)
         self.table.setWordWrap(False)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._build_detail())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.tabs.addTab(splitter, "Changes")
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.table.horizontalHeader()  # every other column as wide as its cells
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.CONFLICTS, QHeaderView.ResizeMode.Interactive)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self._build_detail())
+        self.splitter.setStretchFactor(0, 5)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([500, 400])  # scaled to the height it gets: a dozen changes at the default size
+        self.splitter.setChildrenCollapsible(False)
+        self.tabs.addTab(self.splitter, "Changes")
         self.tabs.addTab(self._build_calendar(), "Calendar")
 
         self.show_which.currentIndexChanged.connect(self.reload)
@@ -145,7 +159,7 @@ class ChangeView(QWidget):
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.heading = QLabel("Choose a change on the left.")
+        self.heading = QLabel("Choose a change above.")
         self.heading.setObjectName("change-heading")
         self.heading.setProperty("role", "subheading")
         self.heading.setWordWrap(True)
@@ -156,9 +170,8 @@ class ChangeView(QWidget):
         self.approve_button.setObjectName("approve")
         self.reject_button = QPushButton("&Reject…")
         self.reject_button.setObjectName("reject")
-        self.move_button = QToolButton()
-        self.move_button.setText("&Move to")
-        self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.move_button = QPushButton("&Move to")  # a push button sizes itself for its menu's arrow
+        self.move_button.setObjectName("move")
         self.move_menu = QMenu(self.move_button)
         self.move_button.setMenu(self.move_menu)
         self.risk_button = QPushButton("Assess ris&k…")
@@ -176,14 +189,22 @@ class ChangeView(QWidget):
         self.detail_tabs = QTabWidget()
         overview = QWidget()
         grid = QGridLayout(overview)
-        self.facts = QLabel()
+        self.facts = QLabel()  # what the change is, its window and its conflicts
         self.facts.setObjectName("change-facts")
-        self.facts.setWordWrap(True)
-        self.facts.setTextFormat(Qt.TextFormat.RichText)
-        self.facts.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        grid.addWidget(self.facts, 0, 0)
-        self.detail_tabs.addTab(overview, "Overview")
+        self.reasons = QLabel()  # its risk, and why
+        self.reasons.setObjectName("change-risk")
+        for column, label in enumerate((self.facts, self.reasons)):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setAlignment(Qt.AlignmentFlag.AlignTop)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(label, 0, column)
+            grid.setColumnStretch(column, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(overview)
+        self.detail_tabs.addTab(scroll, "Overview")
         self.plans = QPlainTextEdit()
         self.plans.setObjectName("change-plans")
         self.plans.setReadOnly(True)
@@ -207,8 +228,25 @@ class ChangeView(QWidget):
     # -- reading -------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.reload()
+        if self.actor.role in DECIDERS:
+            self.reload()  # on Awaiting my decision
+        else:
+            with QSignalBlocker(self.show_which):
+                self.show_which.setCurrentIndex(OPEN)
+            self.count.setText("Reading changes…")
+            self.runner.op(self.desk.changes, "awaiting", "", label="Reading changes…").success(
+                self._first_listed
+            ).failure(self._failed).run()
         self.runner.op(self.desk.change_choices, label="Reading modules and units…").success(self._set_choices).run()
+
+    def _first_listed(self, awaiting: list[ChangeRow]) -> None:
+        """Someone who is not a decider by role opens on what awaits their decision if anything does."""
+        if not awaiting:
+            self.reload()
+            return
+        with QSignalBlocker(self.show_which):
+            self.show_which.setCurrentIndex(AWAITING)
+        self._listed(awaiting)
 
     def _set_choices(self, choices: ChangeChoices) -> None:
         self.choices = choices
@@ -226,7 +264,8 @@ class ChangeView(QWidget):
         edited, self._edited = self._edited, None
         keep = edited or (self.detail.row.id if self.detail else None)
         self.model.set_changes(changes)
-        self.count.setText(f"{len(changes):,} changes")
+        self._fit_columns()
+        self.count.setText(counted(len(changes), "change"))
         self.listed.emit(len(changes))
         ids = [c.id for c in changes]
         if keep in ids:
@@ -237,6 +276,12 @@ class ChangeView(QWidget):
             self.table.selectRow(0)
         else:
             self._clear_detail()
+
+    def _fit_columns(self) -> None:
+        """The conflicts as wide as their words, up to ``CONFLICTS_MOST``."""
+        header = self.table.horizontalHeader()
+        widest = max(self.table.sizeHintForColumn(Column.CONFLICTS), header.sectionSizeHint(Column.CONFLICTS))
+        self.table.setColumnWidth(Column.CONFLICTS, min(widest, CONFLICTS_MOST))
 
     def _open_row(self, row: int) -> None:
         if 0 <= row < len(self.model.changes):
@@ -252,6 +297,7 @@ class ChangeView(QWidget):
         self.detail = None
         self.heading.setText("Nothing to show here." if self.which() != "awaiting" else "Nothing awaits your decision.")
         self.facts.setText("")
+        self.reasons.setText("")
         self.plans.setPlainText("")
         for model in (self.approvals, self.linked, self.history):
             model.set_rows([])
@@ -281,8 +327,8 @@ class ChangeView(QWidget):
             f"<tr><td>Modules</td><td>{row.modules}</td><td>Units</td><td>{row.units}</td></tr>"
             f"<tr><td>Approvals</td><td colspan='3'>{row.approvals or 'none asked yet'}</td></tr>"
             f"</table><p><b>Conflicts</b></p><ul>{conflicts}</ul>"
-            f"<p><b>Risk, and why</b></p><ul>{reasons}</ul><table cellspacing='3'>{answers}</table>"
         )
+        self.reasons.setText(f"<p><b>Risk, and why</b></p><ul>{reasons}</ul><table cellspacing='3'>{answers}</table>")
         parts = [
             (name.replace("_", " ").capitalize(), (getattr(change, name) or "").strip() or "—") for name in TEXT_FIELDS
         ]
@@ -324,6 +370,7 @@ class ChangeView(QWidget):
             action.triggered.connect(lambda _checked=False, s=stage: self.ask_move(s))
         self.move_menu.setToolTipsVisible(True)
         self.move_button.setEnabled(bool(detail.moves))
+        self.move_button.setToolTip("" if detail.moves else f"{LABELS[detail.row.stage]} is final.")
 
     # -- editing -------------------------------------------------------------------------------------------------
 
