@@ -45,7 +45,7 @@ from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
 from console.sync.client import download_if_empty
 from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
-from console.tickets import queue
+from console.tickets import breach_watch, queue
 from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail, attachment_content, load_detail
 from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
@@ -104,6 +104,17 @@ class MetricChoices:
 class DrillResult:
     rows: list[DrillRow]
     total: int
+
+
+@dataclass(frozen=True)
+class BreachWatch:
+    """What the tray shows and tells at one moment: the tickets about to breach, and this person's own that
+    reached their warning mark since the last look."""
+
+    at: datetime  # the moment read: the next look's "since"
+    soon: list[QueueRow]  # soonest first, up to the limit asked
+    soon_total: int
+    crossed: list[QueueRow]
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,16 @@ class Desk:
                 offset=offset,
                 total=total,
             )
+
+    @reads
+    def breach_watch(self, hours: float, limit: int, since: datetime | None) -> BreachWatch:
+        """The tickets due within ``hours`` (up to ``limit``), and — unless ``since`` is None — this person's
+        tickets whose warning mark passed after ``since``."""
+        now = self.now()
+        with self._read() as conn:
+            soon, total = breach_watch.about_to_breach(conn, self.actor, now, hours, limit)
+            crossed = [] if since is None else breach_watch.crossed_warning(conn, self.actor, since, now)
+        return BreachWatch(now, soon, total, crossed)
 
     def triage(self, ids: Sequence[uuid.UUID], field_name: str, value: Any, reason: str | None) -> Done[BulkResult]:
         result = bulk_triage(self.workspace.cache(), self.actor, ids, field_name, value, self.now(), reason)

@@ -24,7 +24,7 @@ from models.changes import (
 )
 from models.enums import Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency, Visibility
 from models.knowledge import ArticleStatus, KnowledgeArticle, ticket_articles
-from models.org import BusinessUnit, ErpModule, Membership, Role, SupportGroup, User, group_members
+from models.org import BusinessUnit, ErpModule, Membership, Role, RoutingRule, SupportGroup, User, group_members
 from models.problems import Problem, ProblemStatus
 from models.releases import Release
 from models.sla import BusinessCalendar, BusinessHours, Holiday, SlaPauseStatus, SlaPolicy, SlaTarget
@@ -86,6 +86,7 @@ __all__ = [
     "Release",
     "RiskLevel",
     "Role",
+    "RoutingRule",
     "SlaPauseStatus",
     "SlaPolicy",
     "SlaState",

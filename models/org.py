@@ -1,4 +1,5 @@
-"""Who works where: business units, users and their roles, support groups, ERP modules."""
+"""Who works where: business units, users and their roles, support groups, ERP modules, and which group a
+ticket goes to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, SmallInteger, String, Table
+from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, HasId, str_enum
@@ -91,3 +93,21 @@ class SupportGroup(HasId, Base):
     tier: Mapped[int] = mapped_column(SmallInteger)
     vendor: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
+
+
+class RoutingRule(HasId, Base):
+    """Which support group takes a ticket of one ERP module at one tier: routing as data, not code.
+
+    A ticket logged gets the group of its module's tier-1 rule; a ticket that moves to another tier or
+    module follows the rules while its group is the one they gave (``console.tickets.routing``). No rule,
+    no group: a person chooses."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (
+        Unique("module_id", "tier"),
+        CheckConstraint("tier BETWEEN 0 AND 3", name="tier_range"),
+    )
+
+    module_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("erp_modules.id"))
+    tier: Mapped[int] = mapped_column(SmallInteger)
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("support_groups.id"))

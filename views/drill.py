@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 from console.desk import Desk, DrillResult, Evidence
 from console.metrics.queries import Drill
 from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS
+from console.words import word
+from models import SlaState, TicketStatus
 from views.errors import show_error
 from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
@@ -49,7 +51,16 @@ class DrillDialog(QDialog):
     def _show(self, result: DrillResult) -> None:
         self.model.set_rows(
             [
-                [r.number, r.priority, r.status, r.unit, r.module, when_text(r.when), r.state, r.title]
+                [
+                    r.number,
+                    r.priority.capitalize(),
+                    word(TicketStatus(r.status)),
+                    r.unit,
+                    r.module,
+                    when_text(r.when),
+                    word(SlaState(r.state)),
+                    r.title,
+                ]
                 for r in result.rows
             ]
         )

@@ -1,9 +1,10 @@
 """`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
 
-Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.first_screen``
-/ ``views.startup_trace`` modules are imported before the last session's first screen is on screen;
-the database layer and the real window (``views.app``) follow, and take its place once the live queue
-is read. Nothing imports this module back.
+Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.instance`` /
+``views.first_screen`` / ``views.startup_trace`` modules are imported before the last session's first screen
+is on screen; the database layer and the real window (``views.app``) follow, and take its place once the live
+queue is read. Before anything is painted, a workspace already open in another window is brought to the
+front instead (``views.instance``). Nothing imports this module back.
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from views.startup_trace import trace
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="support-console-gui", description="Open the Support Console window.")
+    parser = argparse.ArgumentParser(
+        prog="support-console-gui", description="Open the Support Console window.", allow_abbrev=False
+    )
     parser.add_argument("--home", metavar="DIR", help="workspace folder (settings and local cache)")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from console.store.home import resolve_home
-    from views import first_screen
+    from views import first_screen, instance
     from views.look import create_application
 
     home = resolve_home(args.home)
     app = create_application()
+    claim = instance.Instance(home)
+    holder = claim.claim()
+    if holder is not None:  # another window has this workspace: it comes to the front, this launch ends
+        return instance.tell(holder)
     early = first_screen.load(home)
     splash = None
     if early is not None:
@@ -43,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConsoleError as error:
         print(f"support-console: {error}", file=sys.stderr)
         return 1
-    return run(workspace, splash)
+    return run(workspace, splash, claim)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,20 @@ from PySide6.QtWidgets import QApplication
 import console
 import resources
 
+APP_NAME = "Support Console"
+"""Said once in every window title: Qt appends the application's display name to a title not ending in it."""
+
 
 def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
     app = QApplication(argv if argv is not None else sys.argv[:1])
-    app.setApplicationName("Support Console")
-    app.setApplicationDisplayName("Support Console")
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(console.__version__)
-    app.setOrganizationName("Support Console")
-    app.setDesktopFileName("support-console")
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName(resources.APP_ID)
     apply_look(app)
     return app
 

@@ -1,4 +1,4 @@
-"""The main window: navigation between the four views, a status bar, menus and shortcuts."""
+"""The main window: navigation between the four views, a status bar, menus, shortcuts and the tray icon."""
 
 from __future__ import annotations
 
@@ -24,21 +24,39 @@ import resources
 from console.access import Actor, Can
 from console.desk import Desk
 from console.errors import ConsoleError
-from console.journal.touched import reads
+from console.journal.touched import Touched, reads
 from console.store.database import describe
 from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
 from console.sync.client import SyncState
+from console.sync.connection import Connected
+from console.tickets.queue import QueueFilter
+from console.words import counted
 from views.about import AboutDialog
 from views.errors import show_error
+from views.look import APP_NAME
 from views.pages import PAGES
 from views.queue_view import QueueView
 from views.sync_view import SyncController, describe_state
 from views.tasks import TaskRunner
+from views.tray import BreachTray, TrayActions
 
 if TYPE_CHECKING:
     from views.changes.view import ChangeView
     from views.ticket_view import TicketView
+
+
+def bring_to_front(widget: QWidget) -> None:
+    """Show a window in front of the others, restored if it was minimised (a second launch asked for it)."""
+    widget.setWindowState(widget.windowState() & ~Qt.WindowState.WindowMinimized | Qt.WindowState.WindowActive)
+    widget.show()
+    widget.raise_()
+    widget.activateWindow()
+
+
+def window_title(who: str | None) -> str:
+    """Who is working, then the app's name, once: Qt adds the display name only to a title not ending in it."""
+    return f"{who} — {APP_NAME}" if who else APP_NAME
 
 
 class MainWindow(QMainWindow):
@@ -56,7 +74,7 @@ class MainWindow(QMainWindow):
         self.summary: WorkspaceSummary | None = None
         self.setObjectName("main-window")
         user = workspace.settings.get("user") or "no user"
-        self.setWindowTitle(f"Support Console — {user}")
+        self.setWindowTitle(window_title(workspace.settings.get("user")))
         self.setWindowIcon(QIcon(str(resources.path("icons/app.svg"))))
 
         self.navigation = QListWidget()
@@ -71,11 +89,7 @@ class MainWindow(QMainWindow):
             item.setToolTip(spec.lead)
             self.navigation.addItem(item)
             # Each view is built once the user is known: the queue at once, the others when first shown.
-            waiting = QLabel("Opening the local cache…")
-            waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            waiting.setWordWrap(True)  # a long reason (a server that cannot be reached) is read whole
-            waiting.setContentsMargins(48, 0, 48, 0)
-            self.stack.addWidget(waiting)
+            self.stack.addWidget(self._waiting("Opening the local cache…"))
         self.metrics_view: QWidget | None = None
         self.queue_view: QueueView | None = None
         self.ticket_view: TicketView | None = None
@@ -83,6 +97,9 @@ class MainWindow(QMainWindow):
         self.sync: SyncController | None = None
         self.desk: Desk | None = None
         self.actor: Actor | None = None
+        self.tray: BreachTray | None = None
+        self._retired: list[QWidget] = []  # the views of the person before a switch, until their work is done
+        self._counting = self._count_again = False
         self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
         central = QWidget()
@@ -97,6 +114,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar(user)
         self.runner.busy_changed.connect(self._show_busy)
         self.runner.unhandled_failure.connect(self.report_error)
+        self.runner.edited.connect(self._edited)
         self._window_settings = QSettings(str(workspace.home / "window.ini"), QSettings.Format.IniFormat)
         geometry = self._window_settings.value("geometry")
         if geometry is not None:
@@ -134,15 +152,28 @@ class MainWindow(QMainWindow):
             view.start()
         return self.change_view
 
+    @staticmethod
+    def _waiting(message: str) -> QLabel:
+        """A page's placeholder until its view is built."""
+        waiting = QLabel(message)
+        waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        waiting.setWordWrap(True)  # a long reason (a server that cannot be reached) is read whole
+        waiting.setContentsMargins(48, 0, 48, 0)
+        return waiting
+
     def _put_page(self, key: str, widget: QWidget) -> None:
-        """Put a built view in the place of its page's placeholder."""
+        """Put a built view in the place of its page's placeholder (or a placeholder in the place of a view)."""
         row = [spec.key for spec in PAGES].index(key)
-        placeholder = self.stack.widget(row)
+        previous = self.stack.widget(row)
         current = self.stack.currentIndex()
         self.stack.insertWidget(row, widget)
-        if placeholder is not None:
-            self.stack.removeWidget(placeholder)
-            placeholder.deleteLater()
+        if previous is not None:
+            self.stack.removeWidget(previous)
+            if isinstance(previous, QLabel):
+                previous.deleteLater()
+            else:  # a view may still wait for work under way: deleted once the runner is idle
+                previous.hide()
+                self._retired.append(previous)
         self.stack.setCurrentIndex(current)
 
     def _build_menus(self) -> None:
@@ -213,6 +244,7 @@ class MainWindow(QMainWindow):
     def _desk_ready(self, desk: Desk) -> None:
         self.desk, self.actor = desk, desk.actor
         actor = desk.actor
+        self.setWindowTitle(window_title(actor.display_name))
         self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
         self.queue_view = QueueView(desk, self.runner)
         self.queue_view.open_ticket.connect(self.open_ticket)
@@ -246,7 +278,46 @@ class MainWindow(QMainWindow):
 
     def _first_screen(self, _total: int) -> None:
         self.first_screen.emit()
-        self.start_sync(automatic=bool(self.workspace.settings.get("sync_automatically")))
+        if self.sync is not None:  # the desk opened again (another person, another database): sync it now
+            self.sync.sync_now()
+        else:
+            self.start_sync(automatic=bool(self.workspace.settings.get("sync_automatically")))
+        self._start_tray()
+
+    def _start_tray(self) -> None:
+        """The tray icon and its looks at the SLA clocks, for the person now at the desk."""
+        if self.tray is not None:
+            self.tray.stop()
+            self.tray.deleteLater()
+        assert self.desk is not None
+        actions = TrayActions(
+            open_ticket=self._open_from_tray,
+            show_queue=self.show_queue,
+            show_window=lambda: bring_to_front(self),
+            set_notify=self.set_notify,
+            quit=self.close,
+        )
+        self.tray = BreachTray(self.desk, self.runner, self.workspace.settings, actions, self)
+        self.tray.start()
+
+    def _open_from_tray(self, number: str) -> None:
+        bring_to_front(self)
+        self.open_ticket(number)
+
+    def show_queue(self, flt: QueueFilter) -> None:
+        """The queue, in front, showing these tickets (a notification or the tray menu was clicked)."""
+        bring_to_front(self)
+        self.navigation.setCurrentRow([spec.key for spec in PAGES].index("queue"))
+        if self.queue_view is not None:
+            self.queue_view.show_filter(flt)
+
+    def set_notify(self, on: bool) -> None:
+        """Notifications at the warning mark on or off (the tray menu's switch), kept in the settings."""
+        self.workspace.settings.set("notify_warnings", on)
+        try:
+            self.workspace.settings.save()
+        except OSError as error:
+            self.report_error(error)
 
     def start_sync(self, *, automatic: bool = True) -> None:
         """Sync from now on: on F9, and (automatic) at once, then on a timer and after edits."""
@@ -326,21 +397,74 @@ class MainWindow(QMainWindow):
         self.summary = summary
         if self.actor is not None and self.actor.scoped:  # a super-user counts only what they may see
             self.status_cache.setText("Cache: counting your units' tickets…")
-            assert self.desk is not None
-            self.runner.op(self.desk.count_visible, label="Counting…").success(
-                lambda n: self.status_cache.setText(f"Cache: {n:,} tickets in your units")
-            ).run()
+            self.count_tickets()
         else:
-            self.status_cache.setText(f"Cache: {summary.tickets:,} tickets")
+            self.status_cache.setText(f"Cache: {counted(summary.tickets, 'ticket')}")
         self.summary_loaded.emit(summary)
 
-    def _connected(self, _done: object) -> None:
-        """A new shared database or login: sync now, or (a desk that could not open yet) open it, downloading first."""
-        if self.sync is not None:
+    def _edited(self, touched: Touched) -> None:
+        """A ticket logged or edited here, or others' edits a sync brought: the count is read again."""
+        if touched.any_ticket and self.summary is not None:
+            self.count_tickets()
+
+    def count_tickets(self) -> None:
+        """The status bar's count of the tickets this person sees (one count at a time; the last edit wins)."""
+        if self.desk is None:
+            return
+        if self._counting:
+            self._count_again = True
+            return
+        self._counting = True
+        desk = self.desk
+        self.runner.op(desk.count_visible, label="Counting…").success(partial(self._counted, desk)).failure(
+            self._count_failed
+        ).run()
+
+    def _counted(self, desk: Desk, count: int) -> None:
+        self._counting = False
+        if desk is self.desk:  # not the person before a switch
+            where = " in your units" if desk.actor.scoped else ""
+            self.status_cache.setText(f"Cache: {counted(count, 'ticket')}{where}")
+        if self._count_again:
+            self._count_again = False
+            self.count_tickets()
+
+    def _count_failed(self, error: BaseException) -> None:
+        self._counting = False
+        self.report_error(error)
+
+    def _connected(self, done: Connected) -> None:
+        """A new shared database or login: sync now, or (a desk that could not open yet) open it, downloading first.
+        Another login is another person at the desk, and another database a cache begun anew: either way the desk
+        opens again in place of the last one (and syncs once its queue is back)."""
+        login = self.workspace.settings.get("user")
+        if self.actor is not None and (login != self.actor.login or done.set_aside is not None):
+            self.reopen()
+        elif self.sync is not None:
             self.sync.sync_now()
         elif self.actor is None:
             self._waiting_text("Opening the local cache…")
             self.load()
+
+    def reopen(self) -> None:
+        """Close the views of the person who was at the desk and open the desk again as the workspace's user."""
+        login = self.workspace.settings.get("user")
+        if self.tray is not None:
+            self.tray.stop()
+            self.tray.deleteLater()
+            self.tray = None
+        for key in ("queue", "ticket", "changes", "metrics"):
+            self._put_page(key, self._waiting(f"Opening the local cache as {login}…"))
+        self.queue_view = self.ticket_view = self.change_view = None
+        self.metrics_view = None
+        self.desk = self.actor = None
+        self.summary = None
+        self.new_ticket_action.setEnabled(False)
+        self.setWindowTitle(window_title(login))
+        self.status_user.setText(f"User: {login}")
+        self.status_cache.setText("Cache: opening…")
+        self._drop_retired()
+        self.load()
 
     def _waiting_text(self, message: str) -> None:
         """What the pages not built yet say: the cache opening, a first download's step, or why it failed."""
@@ -361,11 +485,19 @@ class MainWindow(QMainWindow):
         self.load_failed.emit(error)
 
     def _show_busy(self, count: int, label: str) -> None:
-        self.busy.setVisible(count > 0)
-        if count:
+        self.busy.setVisible(bool(label))  # quiet background work (the tray's minute look) shows nothing
+        if label:
             self.statusBar().showMessage(label)
         else:
             self.statusBar().clearMessage()
+            self._drop_retired()
+
+    def _drop_retired(self) -> None:
+        """Delete the views of a person who left the desk, once no work of theirs can answer any more."""
+        if self.runner.busy == 0:
+            for view in self._retired:
+                view.deleteLater()
+            self._retired.clear()
 
     def report_error(self, error: BaseException) -> None:
         show_error(self, error, self.workspace.home / "crash-reports")
@@ -380,6 +512,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.tray is not None:
+            self.tray.stop()
         self._window_settings.setValue("geometry", self.saveGeometry())
         self._window_settings.sync()
         self.runner.shutdown()  # waits for the writes under way, not for reads ...

@@ -71,7 +71,7 @@ class MetricsView(QWidget):
         self.period = self._combo("period", [label for label, _ in PERIODS], default=2)
         self.unit = self._combo("unit", [ALL])
         self.module = self._combo("module", [ALL])
-        self.priority = self._combo("priority", [ALL, *(p.value for p in Priority)])
+        self.priority = self._combo("priority", [ALL, *(p.value.capitalize() for p in Priority)])
         for caption, combo in (("Period", self.period), ("Unit", self.unit), ("Module", self.module),
                                ("Priority", self.priority)):  # fmt: skip
             bar.addWidget(QLabel(caption))
@@ -123,7 +123,9 @@ class MetricsView(QWidget):
         def chosen(combo: QComboBox) -> tuple[str, ...]:
             return () if combo.currentText() == ALL else (combo.currentText(),)
 
-        return Filter(end - timedelta(days=days), end, chosen(self.unit), chosen(self.module), chosen(self.priority))
+        index = self.priority.currentIndex()  # the list reads "Critical", the filter takes "critical"
+        priority = (list(Priority)[index - 1].value,) if index > 0 else ()
+        return Filter(end - timedelta(days=days), end, chosen(self.unit), chosen(self.module), priority)
 
     def refresh(self) -> None:
         """Recompute for the current filters; an answer to an older request is dropped, not drawn."""

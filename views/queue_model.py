@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.desk import Desk, FirstPage
 from console.tickets import queue
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
-from console.words import STATUS_LABELS
+from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
 from models import SlaState
 from views.tables import Index
 from views.tasks import TaskRunner
@@ -46,34 +46,26 @@ class PageRequest:
     limit: int = PAGE
 
 
-def duration_text(delta: timedelta) -> str:
-    minutes = int(abs(delta.total_seconds()) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
+duration_text = short_duration  # 45m, 3h 12m, 2d 4h: the age column's and the tray's lengths
 
 
 def sla_text(row: QueueRow, now: datetime) -> str:
     """The SLA cell, which clock first: a narrow column cuts the detail at the end, never the clock's name."""
     band = row.band(now)
     release = row.release if row.due_with_release else None
-    if band in ("met", "missed"):
-        return f"{row.clock} {band}" + (f" · {release}" if release else "")
-    if band == "not_timed":
-        return f"{row.clock} · next release"  # none planned yet for its module
-    if band == "paused":  # before the due time: a paused clock has none, the pause moves it
-        return f"{row.clock} · paused"
+    if band in ("met", "missed"):  # met or breached
+        return f"{row.clock} {SLA_STATE_WORDS[SlaState(band)]}" + (f" · {release}" if release else "")
+    if band in ("not_timed", "paused"):  # due with a release none planned yet; a paused clock's due time moves
+        return f"{row.clock} · {SLA_STATE_WORDS[SlaState(band)]}"
     if band == "none" or row.due_at is None:
         return ""
     left = row.due_at - now
     if left.total_seconds() <= 0:
-        return f"{row.clock} · {duration_text(left)} overdue"  # the release it was due with: in the tooltip
+        return f"{row.clock} · {countdown(left)}"  # the release it was due with: in the tooltip
     if release:  # only the resolution runs to a release
         year = f" {row.due_at:%Y}" if row.due_at.year != now.year else ""
         return f"due with {release} · {row.due_at.day} {row.due_at:%b}{year}"
-    return f"{row.clock} · {duration_text(left)} left"
+    return f"{row.clock} · {countdown(left)}"
 
 
 WIDEST_SLA_TEXTS = ("resolution · 999d 23h overdue", "due with R2026.4 · 12 Dec 2027")
@@ -258,6 +250,6 @@ class QueueModel(QAbstractTableModel):
             case Column.GROUP:
                 return f"{item.group or '—'} · T{item.tier}"
             case Column.AGE:
-                return duration_text(item.age(now))
+                return short_duration(item.age(now))
             case Column.SLA:
                 return sla_text(item, now)

@@ -41,7 +41,7 @@ from console.tickets import queue
 from console.tickets.queue import Choices, Column, QueueFilter, Sort
 from console.tickets.saved_views import SavedViews
 from console.tickets.triage import BulkResult
-from console.words import STATUS_LABELS
+from console.words import STATUS_LABELS, counted
 from models import Priority, TicketStatus
 from views import first_screen
 from views.errors import show_error
@@ -264,7 +264,7 @@ class QueueView(QWidget):
         self.saved_views.addItems([SAVED_VIEWS, *names])
 
     def _loaded(self, total: int) -> None:
-        self.count.setText(f"{total:,} tickets")
+        self.count.setText(counted(total, "ticket"))
         if total and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
         if self.model.filter == QueueFilter() and self.model.sort_order == Sort():
@@ -425,7 +425,7 @@ class QueueView(QWidget):
         else:
             options = [(f"Tier {t}", t) for t in (1, 2, 3)]
         caption = {"assignee_id": "Assign to", "priority": "Priority", "module_id": "Module", "tier": "Tier"}[field]
-        title = f"{caption} — {len(ids)} tickets"
+        title = f"{caption} — {counted(len(ids), 'ticket')}"
         label, ok = QInputDialog.getItem(self, title, f"{caption}:", [o[0] for o in options], 0, False)
         if not ok:
             return

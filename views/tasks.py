@@ -139,8 +139,12 @@ class TaskRunner(QObject):
         if self._ledger.closed:
             return  # the window is closing: no new work
         self._running.append(op)
-        self.busy_changed.emit(len(self._running), op.label)
+        self.busy_changed.emit(len(self._running), self._shown_label())
         pool.start(_Job(op, self._relay, self._ledger))
+
+    def _shown_label(self) -> str:
+        """What the status bar says is under way: the latest work with a label (quiet work has none)."""
+        return next((op.label for op in reversed(self._running) if op.label), "")
 
     @property
     def busy(self) -> int:
@@ -151,7 +155,7 @@ class TaskRunner(QObject):
         if self._ledger.closed:
             return
         self._running.remove(op)
-        self.busy_changed.emit(len(self._running), self._running[-1].label if self._running else "")
+        self.busy_changed.emit(len(self._running), self._shown_label())
         if ok:
             done = result if isinstance(result, Done) else None
             if op.on_success is not None:

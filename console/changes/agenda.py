@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from console.changes.lists import ChangeRow
-from console.changes.stages import LABELS
 from console.metrics.report import Block, ReportError, clipped, table_pages, write_whole
-from console.sla.evidence import write_rows
+from console.rows import write_rows
+from console.words import STAGE_LABELS, counted
 
 AGENDA_FORMATS = (".pdf", ".csv")
 
@@ -36,17 +36,13 @@ def overview_rows(rows: Sequence[ChangeRow]) -> list[dict[str, str]]:
 def _item_block(row: ChangeRow) -> Block:
     lines = [
         {"item": "title", "detail": row.title},
-        {"item": "stage", "detail": LABELS[row.stage]},
+        {"item": "stage", "detail": STAGE_LABELS[row.stage]},
         {"item": "requested by", "detail": row.requester},
     ]
     lines += [{"item": f"conflict ({c.kind})", "detail": c.explanation} for c in row.conflicts] or [
         {"item": "conflicts", "detail": "none found"}
     ]
     return (f"{row.number} · {row.window or 'no window planned'}", lines)
-
-
-def counted(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def agenda_title(now: datetime, days: int) -> str:

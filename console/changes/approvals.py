@@ -21,9 +21,10 @@ from console.changes.applied import TEXT_MAX, ChangeApplied, clean, write_event
 from console.changes.facts import APPROVALS, approvals_of, delegations, sees
 from console.changes.freezes import change_conflicts
 from console.changes.rules import Conflict, GateClosed, approval_outcome, check_decision, deciding_for
-from console.changes.stages import LABELS, S
+from console.changes.stages import S
 from console.journal.audit import next_id
 from console.journal.intents import Decide
+from console.words import STAGE_LABELS
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -128,7 +129,7 @@ def decide(
     stage = ChangeStage(change["stage"])
     emergency_late = change["change_type"] == ChangeType.EMERGENCY and stage in (S.SCHEDULED, S.IMPLEMENTED)
     if stage is not S.AWAITING_APPROVAL and not emergency_late:
-        raise Refused(f"{change['number']} is {LABELS[stage].lower()}, not awaiting approval.")
+        raise Refused(f"{change['number']} is {STAGE_LABELS[stage].lower()}, not awaiting approval.")
     comment = clean(intent.comment, "comment", TEXT_MAX)
     away = delegations(conn)
     _, _, rows = approvals_of(conn, change["id"])

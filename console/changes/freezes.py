@@ -4,7 +4,8 @@ The period-end freeze lengths of this deployment (kept in ``deployment_info``, s
 setting), and what a planned window clashes with: other changes on a module or unit, freeze windows,
 each affected unit's period-end close on its working calendar. The planner reads names, calendars,
 freeze windows and the policy once, so that the lists can check many changes from the local cache,
-offline, with the same answers the service gives.
+offline, with the same answers the service gives. The freeze windows themselves and what counts as a
+clash are computed without the database, in ``console.changes.rules`` (``period_end_freezes``, ``conflicts``).
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ from console.changes.rules import (
     check_stage_move,
     deciding_for,
 )
-from console.changes.stages import CHECKED, FINAL, LABELS
+from console.changes.stages import CHECKED, FINAL
 from console.journal.audit import REPLAY_ORDER
+from console.words import STAGE_LABELS
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -284,7 +285,7 @@ def _describe(event: Row[Any]) -> str:
         return f"{event.new_value} (for {event.field})"
     if event.field == "stage":
         return (
-            f"stage {LABELS[ChangeStage(event.old_value)]} → {LABELS[ChangeStage(event.new_value)]}"
+            f"stage {STAGE_LABELS[ChangeStage(event.old_value)]} → {STAGE_LABELS[ChangeStage(event.new_value)]}"
             if event.old_value and event.new_value
             else ""
         )

@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from console.access import Refused
 from console.sla.calendar import WorkingCalendar
+from console.words import STAGE_LABELS
 from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------
@@ -360,12 +361,17 @@ def check_stage_move(facts: ChangeFacts, to: ChangeStage) -> None:
     """Refuse a move that the stage order or its gate does not allow, with every reason at once."""
     allowed = STAGE_MOVES[facts.stage]
     if to not in allowed:
-        options = ", ".join(s.value.replace("_", " ") for s in allowed) or "nothing (it is final)"
-        raise GateClosed(f"A change cannot go from {facts.stage.value.replace('_', ' ')} to "
-                         f"{to.value.replace('_', ' ')}; from there it can go to {options}.")  # fmt: skip
+        options = ", ".join(_stage(s) for s in allowed) or "nothing (it is final)"
+        raise GateClosed(
+            f"A change cannot go from {_stage(facts.stage)} to {_stage(to)}; from there it can go to {options}."
+        )
     missing = _gate(facts, to)
     if missing:
-        raise GateClosed(f"To go to {to.value.replace('_', ' ')} the change needs " + "; ".join(missing) + ".")
+        raise GateClosed(f"To go to {_stage(to)} the change needs " + "; ".join(missing) + ".")
+
+
+def _stage(stage: ChangeStage) -> str:
+    return STAGE_LABELS[stage].lower()
 
 
 # ---- approvals -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from console.changes.approvals import ask_approvers, decide
 from console.changes.facts import CHANGES, change_row, facts, scope, sees
 from console.changes.freezes import change_conflicts
 from console.changes.rules import DEFAULT_RULES, Conflict, GateClosed, RiskResult, assess, check_stage_move
-from console.changes.stages import COORDINATORS, EDITABLE, LABELS, PLANNING, REQUESTERS, S
+from console.changes.stages import COORDINATORS, EDITABLE, PLANNING, REQUESTERS, S
 from console.journal import conflicts as sync_conflicts
 from console.journal import outbox
 from console.journal.audit import CONFLICT_RESOLVED, ids_of
@@ -40,6 +40,7 @@ from console.journal.intents import SetFreezes as SetFreezes
 from console.journal.intents import SettingIntent as SettingIntent
 from console.journal.values import as_text, encode, snapshot
 from console.store.numbering import take_or_reserve
+from console.words import STAGE_LABELS
 from models import (
     AuditAction,
     BusinessUnit,
@@ -120,7 +121,9 @@ def _apply(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) 
             found = change_conflicts(conn, change["id"])
     elif isinstance(intent, AssessRisk):
         if stage not in PLANNING:
-            raise Refused(f"{change['number']} is {LABELS[stage].lower()}; its risk was assessed before approval.")
+            raise Refused(
+                f"{change['number']} is {STAGE_LABELS[stage].lower()}; its risk was assessed before approval."
+            )
         risk = assess(intent.answers, DEFAULT_RULES)
         answers = json.dumps(dict(intent.answers), sort_keys=True)
         conn.execute(
@@ -131,8 +134,9 @@ def _apply(conn: Connection, actor: Actor, intent: ChangeIntent, now: datetime) 
         events = 1
     elif isinstance(intent, MoveStage):
         if stage is not intent.base:
-            raise Refused(f"{change['number']} changed meanwhile: it is {LABELS[stage].lower()} now, "
-                          f"not {LABELS[intent.base].lower()} as you saw it. Look again, then retry.")  # fmt: skip
+            now_is, saw = STAGE_LABELS[stage].lower(), STAGE_LABELS[intent.base].lower()
+            raise Refused(f"{change['number']} changed meanwhile: it is {now_is} now, not {saw} as you saw it. "
+                          "Look again, then retry.")  # fmt: skip
         events = _move(conn, actor, change, modules, units, intent.to, now, clean(intent.note or "", "note"))
         if intent.to in (S.AWAITING_APPROVAL, S.APPROVED, S.SCHEDULED):
             found = change_conflicts(conn, change["id"])
@@ -274,7 +278,8 @@ def _edit(
     stage = ChangeStage(change["stage"])
     what = intent.field.replace("_", " ")
     if stage not in stages:
-        raise Refused(f"The {what} of {change['number']} cannot be changed while it is {LABELS[stage].lower()}.")
+        said = STAGE_LABELS[stage].lower()
+        raise Refused(f"The {what} of {change['number']} cannot be changed while it is {said}.")
     unit = min(units) if units else None
     if intent.field in ("modules", "units"):
         current = modules if intent.field == "modules" else units
@@ -351,7 +356,7 @@ def _move(
     except GateClosed as closed:
         raise Refused(f"{change['number']}: {closed}") from None
     if to in (S.CANCELLED, S.FAILED) and not note:
-        raise Refused(f"Say why {change['number']} is {LABELS[to].lower()} (a note is required).")
+        raise Refused(f"Say why {change['number']} is {STAGE_LABELS[to].lower()} (a note is required).")
     if to is S.AWAITING_APPROVAL:
         ask_approvers(conn, change, modules, units, now)
     values: dict[str, Any] = {"stage": to}

@@ -18,6 +18,7 @@ from console.changes.freezes import freeze_text, parse_freeze_policy, set_freeze
 from console.journal import outbox
 from console.journal.audit import ids_of
 from console.journal.intents import Away, Back, SettingIntent
+from console.words import counted
 from models import Role
 
 FREEZE_SETTERS = (Role.ADMIN, Role.SUPPORT_MANAGER)
@@ -30,7 +31,7 @@ def apply_setting(conn: Connection, actor: Actor, intent: SettingIntent, now: da
             login = set_delegation(conn, actor, intent.delegate_id, intent.starts_at, intent.ends_at, now)
             return f"Until {intent.ends_at:%Y-%m-%d %H:%M} UTC, {login} decides your approvals."
         if isinstance(intent, Back):
-            return f"Back: {end_delegation(conn, actor, now)} delegation(s) ended."
+            return f"Back: {counted(end_delegation(conn, actor, now), 'delegation')} ended."
         if actor.role not in FREEZE_SETTERS:
             raise Refused("Only an administrator or a support manager sets the freeze windows.")
         policy = parse_freeze_policy(intent.policy)

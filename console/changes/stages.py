@@ -1,9 +1,10 @@
 """A change's stages and who may steer it, as plain constants.
 
-The words for each stage, which stages are final or hold a slot in the calendar, which fields may
+Which stages are final or hold a slot in the calendar, which fields may
 still be edited in which stage, and which roles may request or steer a change. Kept apart, with no
 database, so that the service, the lists, the views and the shared database's guards
-(``console.sync.guards``, ``console.sync.grants``) read the same ones without importing the service.
+(``console.sync.guards``, ``console.sync.grants``) read the same ones without importing the service. A stage's
+words are ``console.words.STAGE_LABELS``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ IN_CALENDAR = frozenset(set(S) - FINAL - {S.DRAFT, S.FAILED})
 # moment it is planned, though it takes no slot for others (a draft is an idea its requester may still drop: it
 # should not flag colleagues' assessed and approved changes). An implemented change's window is history.
 CHECKED = (IN_CALENDAR | {S.DRAFT}) - {S.IMPLEMENTED}
-LABELS = {stage: stage.value.replace("_", " ").capitalize() for stage in S}
-LABELS[S.IMPLEMENTING_TEST] = "Implementing in test"
-LABELS[S.SCHEDULED] = "Scheduled for production"
 # Who may request and steer changes (create, edit, move); decisions go by the approval rows only.
 REQUESTERS = frozenset({Role.FUNCTIONAL_CONSULTANT, Role.TECHNICAL, Role.SUPER_USER, Role.SUPPORT_MANAGER, Role.ADMIN})
 COORDINATORS = frozenset({Role.SUPPORT_MANAGER, Role.CHANGE_APPROVER, Role.ADMIN})

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from console.access import load_actor
-from console.changes.agenda import counted, overview_rows, write_agenda
+from console.changes.agenda import overview_rows, write_agenda
 from console.changes.applied import ChangeApplied
 from console.changes.facts import CHANGES, change_id_by_number
 from console.changes.freezes import freeze_policy, freeze_text
@@ -33,12 +33,12 @@ from console.changes.service import (
     submit_change,
 )
 from console.changes.settings import submit_setting
-from console.changes.stages import LABELS
-from console.cli.tickets import FORMATS, acting
+from console.cli.tickets import FORMATS, acting, acting_options
 from console.cli.values import TIME_HELP, duration, moment, whole
 from console.errors import ConsoleError
-from console.sla.evidence import write_rows
+from console.rows import Cell, Record, Rows, Section, write_rows, write_sections
 from console.store.workspace import Workspace
+from console.words import STAGE_LABELS, counted
 from models import (
     ApprovalDecision,
     BusinessUnit,
@@ -55,6 +55,18 @@ FIELDS = ("title", "description", "reason", "implementation_plan", "test_plan", 
           "review_notes")  # fmt: skip
 WINDOW_HOURS = 14 * 24  # console.changes.service refuses a planned window longer than 14 days
 AGENDA_DAYS = 366  # console.changes.lists.cab_agenda covers 1 to 366 days
+LIST_COLUMNS = {"change": "Change", "stage": "Stage", "type": "Type", "risk": "Risk", "window": "Window",
+                "approvals": "Approvals", "conflicts": "Conflicts", "units": "Units", "title": "Title"}  # fmt: skip
+LIST_MACHINE = ("change", "stage", "type", "risk", "planned_start", "planned_end", "approvals", "conflicts", "units",
+                "title")  # fmt: skip
+SHOW_FIELDS = {"change": "Change", "title": "Title", "type": "Type", "stage": "Stage", "risk": "Risk",
+               "requested_by": "Requested by", "window": "Window", "modules": "Modules", "units": "Units",
+               "approvals": "Approvals"}  # fmt: skip
+SHOW_FIELDS |= {name: name.replace("_", " ").capitalize() for name in FIELDS[1:]}  # implementation plan, …
+SHOW_MACHINE = ("change", "title", "type", "stage", "risk", "requested_by", "planned_start", "planned_end", "modules",
+                "units", "approvals", *FIELDS[1:])  # fmt: skip
+APPROVAL_COLUMNS = {"policy": "Policy", "approver": "Approver", "decided_by": "Decided by", "decision": "Decision",
+                    "comment": "Comment", "decided_at": "At"}  # fmt: skip
 
 
 def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -129,6 +141,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argpa
     actions.add_parser("back", help="end your delegation now")
     freezes = actions.add_parser("freezes", help="show or set the period-end freeze lengths")
     freezes.add_argument("--set", dest="policy", metavar="'month=3,2 quarter=5,3 year=7,5'")
+    acting_options(actions.choices.values())
     return change
 
 
@@ -140,26 +153,37 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
         actor = acting(workspace, conn, args.as_login)
         if verb == "list":
             rows = list_changes(conn, actor, now, args.which, args.search)
-            out = [
-                {"change": r.number, "stage": r.stage.value, "type": r.change_type.value, "risk": r.risk,
-                 "window": r.window, "approvals": r.approvals, "conflicts": str(len(r.conflicts) or ""),
-                 "units": r.units, "title": r.title}
+            out: list[dict[str, Cell]] = [
+                {"change": r.number, "stage": r.stage, "type": r.change_type, "risk": r.risk or None,
+                 "window": r.window, "planned_start": r.planned_start, "planned_end": r.planned_end,
+                 "approvals": r.approvals, "conflicts": len(r.conflicts), "units": r.units, "title": r.title}
                 for r in rows
             ]  # fmt: skip
-            write_rows(sys.stdout, args.format, {"changes": out})
+            if not out and args.format == "table":
+                print(_none_listed(args.which, args.search))
+                return 0
+            write_sections(sys.stdout, args.format, {"changes": Rows("Changes", LIST_COLUMNS, out, LIST_MACHINE)})
             return 0
         if verb == "show":
             return _show(conn, actor, args, now)
         if verb == "agenda":
             rows = cab_agenda(conn, actor, now, args.days)
+            days = counted(args.days, "day")
             if args.out:
                 path = write_agenda(rows, Path(args.out).expanduser(), now, args.days)
-                print(f"Wrote {path}: {counted(len(rows), 'change')} awaiting the board in the next {args.days} days")
+                print(f"Wrote {path}: {counted(len(rows), 'change')} awaiting the board in the next {days}")
+            elif not rows:
+                print(f"No changes await the board in the next {days}.")
             else:
                 write_rows(sys.stdout, "table", {"agenda": overview_rows(rows)})
             return 0
         if verb == "templates":
-            write_rows(sys.stdout, "table", {"templates": [{"name": n, "module": m} for n, m in templates(conn)]})
+            named: list[dict[str, Cell]] = [{"name": n, "module": m} for n, m in templates(conn)]
+            if not named:
+                print("No change templates.")
+                return 0
+            listed = Rows("Templates", {"name": "Name", "module": "Module"}, named)
+            write_sections(sys.stdout, "table", {"templates": listed})
             return 0
         if verb == "freezes" and not args.policy:
             print(f"{freeze_text(freeze_policy(conn))} (working days frozen before,after each period end)")
@@ -242,47 +266,57 @@ def _intent(conn: Any, args: argparse.Namespace, change_id: Any) -> ChangeIntent
 def _report(applied: ChangeApplied, verb: str) -> None:
     done = {"new": "Requested", "move": "Moved", "approve": "Decided on", "reject": "Decided on",
             "assess": "Assessed", "set": "Updated"}[verb]  # fmt: skip
-    print(f"{done} {applied.number}: now {LABELS[applied.stage].lower()}")
+    print(f"{done} {applied.number}: now {STAGE_LABELS[applied.stage].lower()}")
     if applied.risk is not None:
         print(f"Risk {applied.risk.level.value}: " + "; ".join(applied.risk.reasons))
     for conflict in applied.conflicts:
         print(f"Conflict ({conflict.kind}): {conflict.explanation}")
 
 
+def _none_listed(which: str, search: str) -> str:
+    if search:
+        return "No changes match."
+    return {"awaiting": "No changes await your decision.", "open": "No open changes."}.get(which, "No changes.")
+
+
 def _show(conn: Any, actor: Any, args: argparse.Namespace, now: datetime) -> int:
     detail = load_change(conn, actor, change_id_by_number(conn, args.number), now)
     row, change = detail.row, detail.change
-    fields = {
+    person = args.format != "json"  # a person reads "not assessed" where a program reads null
+    values: dict[str, Cell] = {
         "change": row.number,
         "title": row.title,
-        "type": row.change_type.value,
-        "stage": LABELS[row.stage],
-        "risk": row.risk or "not assessed",
-        "requested by": row.requester,
+        "type": row.change_type,
+        "stage": row.stage,
+        "risk": row.risk or ("not assessed" if person else None),
+        "requested_by": row.requester,
         "window": row.window or "not planned",
+        "planned_start": row.planned_start,
+        "planned_end": row.planned_end,
         "modules": row.modules,
         "units": row.units,
-        "approvals": row.approvals or "none asked yet",
-    } | {name.replace("_", " "): (getattr(change, name) or "") for name in FIELDS[1:]}
-    sections = {
-        "change": [{"field": k, "value": v} for k, v in fields.items()],
-        "risk": [{"why": r} for r in detail.risk_reasons],
-        "conflicts": [{"kind": c.kind, "explanation": c.explanation} for c in row.conflicts],
-        "approvals": [_approval(a) for a in detail.approvals],
-        "history": [
-            {"at": f"{h.at:%Y-%m-%d %H:%M}", "by": h.who, "what": h.what, "why": h.why} for h in detail.history
-        ],
+        "approvals": row.approvals or ("none asked yet" if person else None),
+    } | {name: (getattr(change, name) or None) for name in FIELDS[1:]}
+    risk: list[dict[str, Cell]] = [{"why": r} for r in detail.risk_reasons]
+    conflicts: list[dict[str, Cell]] = [{"kind": c.kind, "explanation": c.explanation} for c in row.conflicts]
+    history: list[dict[str, Cell]] = [{"at": h.at, "by": h.who, "what": h.what, "why": h.why} for h in detail.history]
+    sections: dict[str, Section] = {
+        "change": Record("Change", SHOW_FIELDS, values, SHOW_MACHINE),
+        "risk": Rows("Risk", {"why": "Why"}, risk),
+        "conflicts": Rows("Conflicts", {"kind": "Kind", "explanation": "Explanation"}, conflicts),
+        "approvals": Rows("Approvals", APPROVAL_COLUMNS, [_approval(a) for a in detail.approvals]),
+        "history": Rows("History", {"at": "At", "by": "By", "what": "What", "why": "Why"}, history),
     }
-    write_rows(sys.stdout, args.format, sections)
+    write_sections(sys.stdout, args.format, sections)
     return 0
 
 
-def _approval(line: ApprovalLine) -> dict[str, str]:
+def _approval(line: ApprovalLine) -> dict[str, Cell]:
     return {
         "policy": line.policy,
         "approver": line.approver,
-        "decided by": line.decided_by,
-        "decision": line.decision.value,
-        "comment": line.comment,
-        "at": f"{line.decided_at:%Y-%m-%d %H:%M}" if line.decided_at else "",
+        "decided_by": line.decided_by or None,
+        "decision": line.decision,
+        "comment": line.comment or None,
+        "decided_at": line.decided_at,
     }

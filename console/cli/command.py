@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -23,12 +25,21 @@ from console.cli.values import DAY_EXAMPLE, MOST_TICKETS, TIME_HELP, day, moment
 from console.errors import ConsoleError
 from console.store.home import HOME_ENV
 from console.store.workspace import Workspace
-from models import Priority
+from console.words import SLA_STATE_WORDS, counted
+from models import Priority, SlaState
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)  # 141, as the shell reports `yes | head`
 
 
 class Parser(argparse.ArgumentParser):
+    """Every parser of the command, verbs and actions too: an option is typed whole, never guessed from its first
+    letters (``ticket list --as LOGIN`` must not mean ``--assignee``), and a usage error says where to look."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\nTry '{self.prog.split()[0]} --help'.\n")
@@ -144,17 +155,33 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    verb = args.verb or "gui"
     try:
+        args = build_parser().parse_args(argv)
+        verb = args.verb or "gui"
         workspace = Workspace.open(args.home)
-        return int(VERBS[verb](workspace, args))
+        code = int(VERBS[verb](workspace, args))
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is noticed while it can be handled
+        return code
     except ConsoleError as error:
         print(f"support-console: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("support-console: interrupted; nothing half-written was kept.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output stopped reading (``| head``): stop quietly, as ``yes | head`` does. Whatever
+    is still buffered goes nowhere, so the interpreter's last flush at exit has nothing to complain of."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file under stdout (a test's capture): nothing to flush at exit
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def run_gui(workspace: Workspace, _args: argparse.Namespace) -> int:
@@ -170,7 +197,7 @@ def run_demo(workspace: Workspace, args: argparse.Namespace) -> int:
 
     spec = DemoSpec(tickets=args.tickets, seed=args.seed, **({"until": args.until} if args.until else {}))
     print(
-        f"Creating a demo of {spec.tickets:,} tickets ({spec.first_day} to {spec.until}) in {workspace.home}",
+        f"Creating a demo of {counted(spec.tickets, 'ticket')} ({spec.first_day} to {spec.until}) in {workspace.home}",
         file=sys.stderr,
     )
     result = create_demo(workspace, spec, shared_url=args.shared, progress=ProgressLine(sys.stderr))
@@ -178,7 +205,7 @@ def run_demo(workspace: Workspace, args: argparse.Namespace) -> int:
     print(f"Shared database: {result.shared}" + (f" ({_size(result.shared_bytes)})" if result.shared_bytes else ""))
     print(f"Local cache:     {result.cache} ({_size(result.cache_bytes)})")
     tickets, events = result.rows.get("tickets", 0), result.rows.get("audit_events", 0)
-    print(f"Rows written:    {rows:,} ({tickets:,} tickets, {events:,} audit events)")
+    print(f"Rows written:    {rows:,} ({counted(tickets, 'ticket')}, {counted(events, 'audit event')})")
     print(f"Signed in as:    {result.user}")
     print(f"Took {result.seconds:.1f} s. Open it with: support-console --home {workspace.home}")
     return EXIT_OK
@@ -262,7 +289,8 @@ def run_settings(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
-    from console.sla.evidence import timeline_rows, write_rows
+    from console.rows import write_sections
+    from console.sla.evidence import timeline_rows
     from console.sla.recompute import recompute
     from console.sla.store import ticket_id_by_number, ticket_sla
 
@@ -270,9 +298,9 @@ def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
     engine = workspace.cache()
     if args.sla_verb == "recompute":
         summary = recompute(engine, now, ProgressLine(sys.stderr))
-        print(f"Recomputed {summary.tickets:,} tickets as of {now:%Y-%m-%d %H:%M %Z}")
+        print(f"Recomputed {counted(summary.tickets, 'ticket')} as of {now:%Y-%m-%d %H:%M %Z}")
         for clock, counts in (("response", summary.response), ("resolution", summary.resolution)):
-            print(f"  {clock:<10} " + ", ".join(f"{state} {n:,}" for state, n in sorted(counts.items())))
+            print(f"  {clock:<10} " + " · ".join(f"{word} {n:,}" for word, n in _by_word(counts).items()))
         for why in summary.unjudged[:20]:
             print(why, file=sys.stderr)
         if summary.unjudged:
@@ -295,13 +323,23 @@ def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
         path = write_picture(result, number, Path(args.out).expanduser())
         print(f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB): the SLA of {number}")
         return EXIT_OK
-    write_rows(sys.stdout, args.format, timeline_rows(number, result))
+    write_sections(sys.stdout, args.format, timeline_rows(number, result))
     return EXIT_OK
+
+
+def _by_word(counts: Mapping[str, int]) -> dict[str, int]:
+    """Clocks by state in words (met, breached, running, due soon, paused, next release): the two states of a
+    clock past its due time, running or stopped, are one word, breached."""
+    by_word = dict.fromkeys(SLA_STATE_WORDS.values(), 0)
+    for state, n in counts.items():
+        by_word[SLA_STATE_WORDS[SlaState(state)]] += n
+    return {word: n for word, n in by_word.items() if n}
 
 
 def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from console.metrics.contents import clocks_text
     from console.metrics.queries import Filter
     from console.metrics.report import check_target, default_period, gather, write_report
 
@@ -328,11 +366,9 @@ def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
     with workspace.cache().connect() as conn:
         report = gather(conn, flt, now, target)
     write_report(report, path)
-    resolution = report.overall("resolution")
     print(
         f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB): {flt.start} to {flt.end - timedelta(days=1)}, "
-        f"resolution compliance {resolution.percent or 0:.1f} % of {resolution.total:,}, "
-        f"{len(report.breaches):,} breaches"
+        + clocks_text(report)
     )
     return EXIT_OK
 

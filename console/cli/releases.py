@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from console.cli.tickets import FORMATS, acting
+from console.cli.tickets import FORMATS, acting, acting_options
 from console.cli.values import TIME_HELP, moment
 from console.errors import ConsoleError
 from console.releases.service import (
@@ -21,10 +21,9 @@ from console.releases.service import (
     ReleaseLine,
     find_release,
     list_releases,
-    moment_text,
     submit_release,
 )
-from console.sla.evidence import write_rows
+from console.rows import Cell, Rows, write_sections
 from console.store.workspace import Workspace
 from models import ErpModule
 
@@ -59,8 +58,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argpa
     cancel.add_argument("module", metavar="MODULE", help="the ERP module's code, e.g. FIN")
     cancel.add_argument("name", metavar="NAME", help="the release, e.g. R2027.1")
     cancel.add_argument("--reason", default="", help="why (kept in the history)")
-    for action in (listing, plan, move, cancel):
-        action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
+    acting_options(actions.choices.values())
     return release
 
 
@@ -76,7 +74,8 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             scope = f" of {', '.join(m.upper() for m in args.module)}" if args.module else ""
             print(f"No releases{scope} {'at all' if args.everything else 'still to come'}.")
             return 0
-        write_rows(sys.stdout, args.format, {"releases": [_line(line, now, args.format) for line in lines]})
+        listed = Rows("Releases", COLUMNS, [_line(line, now) for line in lines])
+        write_sections(sys.stdout, args.format, {"releases": listed})
         return 0
     with engine.begin() as conn:
         actor = acting(workspace, conn, args.as_login)
@@ -99,14 +98,20 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def _line(line: ReleaseLine, now: datetime, fmt: str) -> dict[str, str]:
-    row = {
+COLUMNS = {
+    "module": "Module",
+    "release": "Release",
+    "production_at": "Reaches production",
+    "state": "State",
+    "open_due": "Open tickets due",
+}
+
+
+def _line(line: ReleaseLine, now: datetime) -> dict[str, Cell]:
+    return {
         "module": line.module,
         "release": line.name,
-        "reaches production": moment_text(line.production_at),
+        "production_at": line.production_at,
         "state": line.state(now),
-        "open tickets due": f"{line.open_due:,}" if line.cancelled_at is None else "",
+        "open_due": line.open_due if line.cancelled_at is None else None,
     }
-    if fmt != "table":  # for scripts, the moment as a machine reads it too
-        row["production_at"] = line.production_at.isoformat(timespec="seconds")
-    return row

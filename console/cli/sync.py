@@ -35,6 +35,7 @@ from console.store.secrets import INSTALL_HINT
 from console.store.workspace import PASSWORD_ENV, Workspace
 from console.sync import client, roles, seed_build, server
 from console.sync.connection import checked_url, connect_workspace
+from console.words import counted
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
 
 EVERY_SECONDS = 24 * 3600  # syncing less than daily is not "keeps syncing"; no floor: tests sync every 0.05 s
@@ -180,8 +181,9 @@ def _prune(engine: Engine, days: int) -> int:
         raise ConsoleError(f"Keep at most {PRUNE_DAYS:,} days of changes (ten years), e.g. --days 30.")
     with engine.begin() as conn:
         removed = server.prune(conn, datetime.now(UTC) - timedelta(days=days))
+    entries = counted(sum(removed.values()), "change-index entry", "change-index entries")
     print(
-        f"Forgot {sum(removed.values()):,} change-index entries older than {days} days in {len(removed)} spaces; "
+        f"Forgot {entries} older than {counted(days, 'day')} in {counted(len(removed), 'space')}; "
         "a cache offline for longer downloads its data again."
     )
     return 0
@@ -196,7 +198,7 @@ def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
         for code in codes:
             built = seed_build.build(engine, code, Path(work), _long_steps)
             print(
-                f"{built.unit}: {built.tickets:,} tickets, a {built.size / 2**20:,.0f} MiB cache stored as "
+                f"{built.unit}: {counted(built.tickets, 'ticket')}, a {built.size / 2**20:,.0f} MiB cache stored as "
                 f"{built.stored / 2**20:,.0f} MiB, in {built.seconds:.1f} s."
             )
     return 0

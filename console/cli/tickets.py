@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,15 +19,17 @@ from console.access import Actor, load_actor
 from console.cli.values import MOST_TICKETS, duration, whole
 from console.desk import Desk, NewTicket
 from console.errors import ConsoleError
-from console.sla.evidence import clock_rows, write_rows
+from console.rows import Cell, Record, Rows, Section, write_sections
+from console.sla.evidence import clock_rows
 from console.store.codes import check_codes, code_id, user_id
 from console.store.workspace import Workspace
+from console.sync.conflicts import open_conflicts
 from console.tickets import edits, queue
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
 from console.tickets.queue import Column, QueueFilter, Sort
-from console.words import STATUS_LABELS
-from models import DeploymentInfo, ErpModule, Impact, Priority, TicketKind, TicketStatus, Urgency
+from console.words import SLA_STATE_WORDS, counted
+from models import DeploymentInfo, ErpModule, Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency
 
 # A priority given without impact and urgency: the pair the matrix turns into it.
 IMPACT_URGENCY = {
@@ -35,9 +38,58 @@ IMPACT_URGENCY = {
     Priority.MEDIUM: (Impact.MEDIUM, Urgency.MEDIUM),
     Priority.LOW: (Impact.LOW, Urgency.LOW),
 }
+STATUSES = frozenset(s.value for s in TicketStatus)
+SLA_STATES = frozenset(s.value for s in SlaState)
 STATUS_CHOICES = [s.value for s in TicketStatus] + ["open", "all"]
 FORMATS = ("table", "csv", "json")
 BREACHING_HOURS = 365 * 24  # SLA targets run hours to days; a horizon past a year warns of nothing
+LIST_COLUMNS = {
+    "number": "Number",
+    "priority": "Priority",
+    "status": "Status",
+    "unit": "Unit",
+    "module": "Module",
+    "assignee": "Assignee",
+    "tier": "Tier",
+    "age_hours": "Age (h)",
+    "sla_text": "SLA",
+    "due_at": "Due",
+    "title": "Title",
+}
+LIST_MACHINE = ("number", "priority", "status", "unit", "module", "assignee", "tier", "age_hours", "clock", "sla",
+                "due_at", "title")  # fmt: skip
+SHOW_FIELDS = {
+    "number": "Number",
+    "title": "Title",
+    "status": "Status",
+    "priority": "Priority",
+    "impact": "Impact",
+    "urgency": "Urgency",
+    "unit": "Unit",
+    "module": "Module",
+    "tier": "Tier",
+    "group": "Group",
+    "assignee": "Assignee",
+    "reporter": "Reporter",
+    "created_at": "Created",
+    "problem": "Problem",
+    "change": "Change",
+    "vendor": "Vendor",
+    "description": "Description",
+}
+CONFLICT_COLUMNS = {"field": "Field", "base": "You saw", "mine": "Yours", "theirs": "Theirs (now)",
+                    "created_at": "When", "author": "By"}  # fmt: skip
+NOTE_COLUMNS = {"at": "At", "author": "Author", "kind": "Kind", "text": "Text"}
+HISTORY_COLUMNS = {"at": "At", "by": "By", "field": "Field", "from": "From", "to": "To", "reason": "Reason"}
+
+
+def acting_options(actions: Iterable[argparse.ArgumentParser]) -> None:
+    """``--as`` and ``--home`` after the action too, as before it: ``ticket list --as LOGIN`` acts as LOGIN."""
+    for action in actions:
+        action.add_argument(
+            "--as", dest="as_login", metavar="LOGIN", default=argparse.SUPPRESS, help="act as this user (demo only)"
+        )
+        action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
 
 
 def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -98,6 +150,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argpa
     note.add_argument("number")
     note.add_argument("text")
     note.add_argument("--internal", action="store_true", help="a work note, not shown to the reporter")
+    acting_options(actions.choices.values())
     return ticket
 
 
@@ -125,7 +178,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             return _show(conn, actor, args, now)
     if args.ticket_verb == "new":
         logged = Desk(workspace, actor, lambda: now).log_ticket(_new(actor, args)).value
-        print(f"Logged {logged.number} ({logged.events} audit events) as {actor.login}")
+        print(f"Logged {logged.number} ({counted(logged.events, 'audit event')}) as {actor.login}")
         return 0
     intents: list[tickets.Intent]
     with engine.begin() as conn:
@@ -137,7 +190,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     applied = tickets.execute(engine, actor, intents, now)
     number = applied[0].number
     done = {"note": "Noted on", "set": "Updated"}[args.ticket_verb]
-    print(f"{done} {number} ({sum(a.events for a in applied)} audit events) as {actor.login}")
+    print(f"{done} {number} ({counted(sum(a.events for a in applied), 'audit event')}) as {actor.login}")
     return 0
 
 
@@ -174,75 +227,91 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
     check_codes(conn, flt.units, flt.modules)
     total = queue.count(conn, actor, flt, now)
     rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit, total=total)
-    out = [
-        {
-            "number": r.number,
-            "priority": r.priority.value,
-            "status": r.status.value,
-            "unit": r.unit,
-            "module": r.module,
-            "assignee": r.assignee or "",
-            "tier": str(r.tier),
-            "age_h": f"{r.age(now).total_seconds() / 3600:.0f}",
-            "sla": r.band(now),
-            "due": f"{r.due_at:%Y-%m-%d %H:%M}" if r.due_at else "",
-            "title": r.title,
-        }
-        for r in rows
-    ]
-    write_rows(sys.stdout, args.format, {"tickets": out})
+    out: list[dict[str, Cell]] = []
+    for r in rows:
+        band = r.band(now)
+        sla = SlaState(band) if band in SLA_STATES else None  # "none": no clock runs
+        out.append(
+            {
+                "number": r.number,
+                "priority": r.priority,
+                "status": r.status,
+                "unit": r.unit,
+                "module": r.module,
+                "assignee": r.assignee,
+                "tier": r.tier,
+                "age_hours": int(r.age(now).total_seconds() // 3600),
+                "clock": r.clock,
+                "sla": sla,
+                "sla_text": f"{r.clock} {SLA_STATE_WORDS[sla]}" if sla else "",  # as the queue: resolution met
+                "due_at": r.due_at,
+                "title": r.title,
+            }
+        )
+    if not out and args.format == "table":
+        print("No tickets match.")
+        return 0
+    write_sections(sys.stdout, args.format, {"tickets": Rows("Tickets", LIST_COLUMNS, out, LIST_MACHINE)})
     if args.format == "table":
-        print(f"{len(out):,} of {total:,} tickets" if total > len(out) else f"{total:,} tickets", file=sys.stderr)
+        shown = f"{len(out):,} of {counted(total, 'ticket')}" if total > len(out) else counted(total, "ticket")
+        print(shown, file=sys.stderr)
     return 0
 
 
 def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
     detail = load_detail(conn, actor, args.number, now)
-    row = detail.row
-    fields = {
+    row, names = detail.row, detail.names
+    values: dict[str, Cell] = {
         "number": detail.number,
         "title": row["title"],
-        "status": STATUS_LABELS[TicketStatus(row["status"])],
-        "priority": str(row["priority"]),
-        "impact / urgency": f"{row['impact']} / {row['urgency']}",
-        "unit": detail.names["unit"],
-        "module": detail.names["module"],
-        "tier": str(row["tier"]),
-        "group": detail.names["group"],
-        "assignee": detail.names["assignee"],
-        "reporter": detail.names["reporter"],
-        "created": f"{row['created_at']:%Y-%m-%d %H:%M} UTC",
-        "problem": detail.names["problem"],
-        "change": detail.names["change"],
-        "vendor": row["vendor"] or "",
+        "status": TicketStatus(row["status"]),
+        "priority": Priority(row["priority"]),
+        "impact": Impact(row["impact"]),
+        "urgency": Urgency(row["urgency"]),
+        "unit": names["unit"],
+        "module": names["module"],
+        "tier": row["tier"],
+        "group": names["group"] or None,
+        "assignee": names["assignee"] or None,
+        "reporter": names["reporter"] or None,
+        "created_at": row["created_at"],
+        "problem": names["problem"] or None,
+        "change": names["change"] or None,
+        "vendor": row["vendor"] or None,
         "description": row["description"],
     }
-    sections = {
-        "ticket": [{"field": k, "value": str(v)} for k, v in fields.items()],
+    conflicts: list[dict[str, Cell]] = [
+        {"field": c.field.removesuffix("_id").replace("_", " "), "base": c.base, "mine": c.mine, "theirs": c.theirs,
+         "created_at": c.created_at, "author": c.author}
+        for c in open_conflicts(conn, actor)
+        if c.entity_table == "tickets" and c.entity_id == row["id"]
+    ]  # fmt: skip
+    notes: list[dict[str, Cell]] = [
+        {"at": n.at, "author": n.author, "kind": "work note" if n.internal else "comment", "text": n.body}
+        for n in detail.notes
+    ]
+    history: list[dict[str, Cell]] = [
+        {"at": c.at, "by": c.actor, "field": c.field, "from": _value(c.field, c.old), "to": _value(c.field, c.new),
+         "reason": c.reason}
+        for c in detail.history
+    ]  # fmt: skip
+    sections: dict[str, Section] = {
+        "ticket": Record("Ticket", SHOW_FIELDS, values),
+        "conflicts": Rows("Open sync conflicts: resolve them in the window's Sync conflicts", CONFLICT_COLUMNS,
+                          conflicts),
         "sla": clock_rows(detail.number, detail.sla),
-        "notes": [
-            {
-                "at": f"{n.at:%Y-%m-%d %H:%M}",
-                "author": n.author,
-                "kind": "work note" if n.internal else "comment",
-                "text": n.body,
-            }
-            for n in detail.notes
-        ],
-        "history": [
-            {
-                "at": f"{c.at:%Y-%m-%d %H:%M}",
-                "by": c.actor,
-                "field": c.field,
-                "from": c.old,
-                "to": c.new,
-                "reason": c.reason or "",
-            }
-            for c in detail.history
-        ],
-    }
-    write_rows(sys.stdout, args.format, sections)
+        "notes": Rows("Notes", NOTE_COLUMNS, notes),
+        "history": Rows("History", HISTORY_COLUMNS, history),
+    }  # fmt: skip
+    write_sections(sys.stdout, args.format, sections)
     return 0
+
+
+def _value(field: str, value: str) -> Cell:
+    """A value of the history: a status as the status it is (its words in a table), else as it was written."""
+    if field == "status" and value in STATUSES:
+        return TicketStatus(value)
+    return value or None
 
 
 def _new(actor: Actor, args: argparse.Namespace) -> NewTicket:

@@ -1,4 +1,4 @@
-"""The demo's organisation, SLA policies and calendars, people and groups."""
+"""The demo's organisation, SLA policies and calendars, people, groups and routing rules."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from models import (
     Membership,
     Priority,
     Role,
+    RoutingRule,
     SlaPauseStatus,
     SlaPolicy,
     SlaTarget,
@@ -51,6 +52,8 @@ class Cast:
     units: list[tuple[catalog.UnitSpec, uuid.UUID]] = field(default_factory=list)
     modules: list[tuple[catalog.ModuleSpec, uuid.UUID]] = field(default_factory=list)
     module_group: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    # The routing rules: (module, tier) → group, what the service gives a ticket logged or moved there.
+    routes: dict[tuple[uuid.UUID, int], uuid.UUID] = field(default_factory=dict)
     unit_policy: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     users_by_role: dict[Role, list[uuid.UUID]] = field(default_factory=dict)
     consultants_by_module: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
@@ -121,6 +124,20 @@ def _groups_and_modules(dice: Dice, rows: Rows, cast: Cast) -> None:
     group("VND-ERP", "ERP vendor support", 3, vendor=catalog.VENDORS[0])
     group("VND-PAY", "Payroll localisation partner", 3, vendor=catalog.VENDORS[1])
     group("CAB", "Change advisory board", 2)
+    _routing_rules(rows, cast)
+
+
+def _routing_rules(rows: Rows, cast: Cast) -> None:
+    """Every module: logged at the service desk (tier 1), handed over to its functional group (tier 2).
+
+    Tier 3 has no rule: whether a technical team or a vendor takes a ticket depends on the defect, not the
+    module, so the person escalating chooses. The ids come from the module's, not from the dice, so the rest
+    of the demo is what it was before routing rules."""
+    for _spec, module_id in cast.modules:
+        for tier, group_id in ((1, cast.groups["DESK"]), (2, cast.module_group[module_id])):
+            rule_id = uuid.uuid5(module_id, f"routing rule, tier {tier}")
+            rows.add(table_of(RoutingRule), id=rule_id, module_id=module_id, tier=tier, group_id=group_id)
+            cast.routes[(module_id, tier)] = group_id
 
 
 def _policies(dice: Dice, rows: Rows, cast: Cast) -> dict[str, uuid.UUID]:

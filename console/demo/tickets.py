@@ -17,6 +17,7 @@ from console.demo.rows import Dice, Row, audit_row, created_row
 from console.journal.values import encode
 from console.store.numbering import format_number
 from console.tickets.history import status_side_effects
+from console.tickets.routing import rule_name
 from models import AuditAction, EntityType, Impact, Priority, Role, TicketKind, TicketStatus, Urgency, Visibility
 
 # Impact x urgency -> priority (ITIL matrix); we draw the priority, then a consistent pair.
@@ -82,6 +83,7 @@ class TicketFactory:
         # Super-users report their colleagues' problems; the desk logs phone calls.
         self.reporters = {unit_id: users + self.analysts[:2] for unit_id, users in cast.super_users_by_unit.items()}
         self.module_indexes = list(range(len(cast.modules)))
+        self.module_codes = {module_id: spec.code for spec, module_id in cast.modules}
         self._weights_by_day_kind: dict[tuple[bool, bool], list[float]] = {}
 
     def _module_weights(self, day: date) -> list[float]:
@@ -162,7 +164,7 @@ class TicketFactory:
             "business_unit_id": unit_id,
             "reporter_id": reporter,
             "assignee_id": None,
-            "group_id": cast.groups["DESK"],
+            "group_id": cast.routes[(module_id, 1)],  # as the service routes a ticket logged
             "vendor": None,
             "vendor_reference": None,
             "sla_policy_id": policy_id,
@@ -271,8 +273,9 @@ class Life:
             self.change(analyst, "assignee_id", analyst)
         else:
             worker = dice.choice(cast.consultants_by_module[module_id])
-            self.change(analyst, "group_id", cast.module_group[module_id])
+            # Handed over to tier 2, the ticket follows the routing rule to the module's functional group.
             self.change(analyst, "tier", 2)
+            self.change(analyst, "group_id", cast.routes[(module_id, 2)], rule_name(self.f.module_codes[module_id], 2))
             self.change(analyst, "assignee_id", worker)
         self.change(analyst, "status", ASSIGNED)
         self.comment(analyst, PUBLIC, catalog.FIRST_RESPONSES, catalog.FIRST_RESPONSES_FA)

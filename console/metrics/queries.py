@@ -36,6 +36,9 @@ AGE_BUCKETS: tuple[tuple[str, timedelta | None], ...] = (
     ("7–30 days", timedelta(days=30)),
     ("> 30 days", None),
 )
+SMALL_SAMPLE = 5
+"""Fewer clocks than this are too few to judge a share by: the charts grey them out and say how many."""
+ROLLING_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,43 @@ def _clock(clock: ClockName) -> tuple[Any, Any, Any]:
     if clock == "response":
         return Ticket.response_state, Ticket.first_response_at, Ticket.response_seconds
     return Ticket.resolution_state, Ticket.resolved_at, Ticket.resolution_seconds
+
+
+def weeks_of(flt: Filter) -> list[date]:
+    """The Mondays of every week the period touches, in order (a week's rows are keyed by its Monday)."""
+    first = flt.start - timedelta(days=flt.start.weekday())
+    return [first + timedelta(weeks=n) for n in range(max(0, (flt.end - first).days + 6) // 7)]
+
+
+@dataclass(frozen=True)
+class RollingPoint:
+    """One week of a rolling share: the clocks of that week alone, and of it with the weeks before."""
+
+    week: date
+    this_week: Compliance
+    rolling: Compliance
+
+    @property
+    def judged(self) -> bool:
+        """Enough clocks in the rolling window to draw a share, and at least one in this week."""
+        return self.this_week.total > 0 and self.rolling.total >= SMALL_SAMPLE
+
+
+def rolling(rows: list[Compliance], weeks: list[date], span: int = ROLLING_WEEKS) -> list[RollingPoint]:
+    """Per week of ``weeks``: met and missed of that week and of the ``span`` weeks up to it (inside the period:
+    the first weeks of a period have fewer before them)."""
+    by_week = {date.fromisoformat(c.key): c for c in rows}
+    points: list[RollingPoint] = []
+    for index, week in enumerate(weeks):
+        window = [by_week.get(w, Compliance(w.isoformat(), 0, 0)) for w in weeks[max(0, index - span + 1) : index + 1]]
+        points.append(
+            RollingPoint(
+                week,
+                by_week.get(week, Compliance(week.isoformat(), 0, 0)),
+                Compliance(week.isoformat(), sum(c.met for c in window), sum(c.missed for c in window)),
+            )
+        )
+    return points
 
 
 def _weeks_inside(flt: Filter) -> tuple[date, date] | None:

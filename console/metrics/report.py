@@ -2,24 +2,35 @@
 
 Headless: matplotlib Figures rendered with its Agg/PDF backends, no display, no network.
 The figures are those of the metrics view (``console.metrics.queries``), so the report and the
-charts on screen never disagree.
+charts on screen never disagree; what it says is ``console.metrics.contents``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, literal_column, select
 from sqlalchemy.orm import aliased
 
 from console.errors import ConsoleError
-from console.metrics.queries import ClockName, Compliance, Dashboard, Filter, Grouping, compliance, dashboard
+from console.metrics.contents import (
+    CLOCKS,
+    TABLES,
+    Breach,
+    Report,
+    breach_rows,
+    breach_table,
+    compliance_rows,
+    headline,
+    summary_rows,
+)
+from console.metrics.pages import Block, clipped, number_pages, page, table_pages
+from console.metrics.queries import Filter, compliance, dashboard
 from console.sla.evidence import write_rows
 from console.store.codes import check_codes
 from models import BusinessUnit, ErpModule, SlaState, Ticket
@@ -31,52 +42,18 @@ if TYPE_CHECKING:
 # every command-line verb imports this module through the CAB agenda, and matplotlib's PDF backend
 # alone takes most of a second to import.
 
+# What other modules take from here: the report, and the pages the CAB agenda is written on too.
+__all__ = [
+    "CLOCKS", "Block", "Breach", "Report", "ReportError", "breaches", "check_target", "clipped", "default_period",
+    "gather", "table_pages", "write_report", "write_whole",
+]  # fmt: skip
+
 FORMATS = (".pdf", ".png", ".csv")
-A4_LANDSCAPE = (11.69, 8.27)
-BREACHES_IN_PDF = 300  # the most overdue; the CSV lists them all
-LINES_PER_PAGE = 52
-TABLES: tuple[tuple[str, Grouping], ...] = (
-    ("Compliance by priority", "priority"),
-    ("Compliance by tier", "tier"),
-    ("Compliance by business unit", "unit"),
-    ("Compliance by ERP module", "module"),
-    ("Trend by month", "month"),
-)
-CLOCKS: tuple[ClockName, ...] = ("response", "resolution")
+BREACHES_IN_PDF = 150  # per clock, the most overdue; the CSV lists them all
 
 
 class ReportError(ConsoleError):
     pass
-
-
-@dataclass(frozen=True)
-class Breach:
-    number: str
-    title: str
-    unit: str
-    module: str
-    priority: str
-    clock: str
-    breached_at: datetime | None
-    stopped_at: datetime
-
-    @property
-    def late(self) -> timedelta:
-        return self.stopped_at - (self.breached_at or self.stopped_at)
-
-
-@dataclass(frozen=True)
-class Report:
-    filter: Filter
-    now: datetime
-    target_percent: float
-    dashboard: Dashboard
-    tables: dict[Grouping, dict[ClockName, list[Compliance]]]
-    breaches: list[Breach]
-
-    def overall(self, clock: ClockName) -> Compliance:
-        rows = self.tables["priority"][clock]
-        return Compliance("all", sum(c.met for c in rows), sum(c.missed for c in rows))
 
 
 def check_scope(conn: Connection, flt: Filter) -> None:
@@ -87,7 +64,7 @@ def check_scope(conn: Connection, flt: Filter) -> None:
 
 
 def breaches(conn: Connection, flt: Filter) -> list[Breach]:
-    """Every clock missed in the period, the most overdue first.
+    """Every clock breached in the period (stopped after its due time), the most overdue first.
 
     Each clock is read from its stop-time index, the period's stretch of it alone. The joins name the
     ticket's unit and module with a unary ``+`` so SQLite cannot enter by a unit or module index
@@ -130,95 +107,6 @@ def gather(conn: Connection, flt: Filter, now: datetime, target_percent: float) 
 
 
 # ---- rows shared by the PDF and the CSV ---------------------------------------------------------
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-def _hours(seconds: int | None) -> str:
-    return "–" if seconds is None else f"{seconds / 3600:.1f}"
-
-
-def summary_rows(report: Report) -> list[dict[str, str]]:
-    data = report.dashboard
-    figures: list[tuple[str, str]] = [
-        ("Period", f"{report.filter.start} to {report.filter.end - timedelta(days=1)} (UTC days)"),
-        ("Scope", scope_text(report.filter)),
-        ("Data as of", f"{data.as_of:%Y-%m-%d %H:%M} UTC" if data.as_of else "never computed"),
-        ("Compliance target %", f"{report.target_percent:g}"),
-    ]
-    for clock in CLOCKS:
-        overall = report.overall(clock)
-        figures += [
-            (f"{clock.capitalize()} compliance %", _percent(overall.percent)),
-            (f"{clock.capitalize()} clocks met / missed", f"{overall.met} / {overall.missed}"),
-        ]
-    figures += [
-        ("Median business hours to respond", _hours(data.response.median_seconds)),
-        ("90th percentile business hours to respond", _hours(data.response.p90_seconds)),
-        ("Median business hours to resolve", _hours(data.resolution.median_seconds)),
-        ("90th percentile business hours to resolve", _hours(data.resolution.p90_seconds)),
-        ("Tickets resolved", str(data.rates.resolved)),
-        ("Low: resolved by the release each was due with", _low_text(report)),
-        ("Resolved with no release planned (not counted)", str(data.rates.not_timed)),
-        ("Reopen rate %", _percent(data.rates.reopen_rate)),
-        ("First-contact resolution %", _percent(data.rates.first_contact_rate)),
-        (f"Open tickets at {report.now:%Y-%m-%d %H:%M} UTC", str(data.backlog.open)),
-        ("Open and past the resolution due time", str(data.backlog.breached)),
-        ("Open and due within 24 h", str(data.backlog.due_soon)),
-    ]
-    return [{"figure": name, "value": value} for name, value in figures]
-
-
-def _low_text(report: Report) -> str:
-    low = next((c for c in report.tables["priority"]["resolution"] if c.key == "low"), Compliance("low", 0, 0))
-    return f"{_percent(low.percent)} % ({low.met} of {low.total})" if low.total else "none judged in the period"
-
-
-def scope_text(flt: Filter) -> str:
-    parts = [
-        f"{label} {', '.join(values)}"
-        for label, values in (("units", flt.units), ("modules", flt.modules), ("priorities", flt.priorities))
-        if values
-    ]
-    return "; ".join(parts) or "all units, modules and priorities"
-
-
-def compliance_rows(report: Report, by: Grouping) -> list[dict[str, str]]:
-    """One row per group, both clocks side by side."""
-    per_clock = {clock: {c.key: c for c in report.tables[by][clock]} for clock in CLOCKS}
-    keys = sorted(set(per_clock["response"]) | set(per_clock["resolution"]))
-    rows = []
-    for key in keys:
-        row: dict[str, str] = {str(by): key}
-        for clock in CLOCKS:
-            c = per_clock[clock].get(key, Compliance(key, 0, 0))
-            row |= {f"{clock} met": str(c.met), f"{clock} missed": str(c.missed), f"{clock} %": _percent(c.percent)}
-        rows.append(row)
-    return rows
-
-
-def clipped(text: str, width: int) -> str:
-    """Text cut to ``width`` characters, with an ellipsis, so it fits its column."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def breach_rows(items: Sequence[Breach], title_width: int = 0) -> list[dict[str, str]]:
-    return [
-        {
-            "ticket": b.number,
-            "clock": b.clock,
-            "priority": b.priority,
-            "unit": b.unit,
-            "module": b.module,
-            "due": f"{b.breached_at:%Y-%m-%d %H:%M}" if b.breached_at else "",
-            "stopped": f"{b.stopped_at:%Y-%m-%d %H:%M}",
-            "late (h)": f"{b.late.total_seconds() / 3600:.1f}",
-            "title": clipped(b.title, title_width) if title_width else b.title,
-        }
-        for b in items
-    ]
 
 
 # ---- writers --------------------------------------------------------------------------------------
@@ -277,104 +165,49 @@ def _write_csv(report: Report, path: Path) -> None:
 def _write_png(report: Report, path: Path) -> None:
     from matplotlib.figure import Figure  # drawing only: see the imports above
 
-    from console.metrics import charts
+    from console.metrics import charts, cover
 
-    figure = Figure(figsize=(16, 10), layout="constrained")
-    for cell, (_, draw) in zip(charts.panels(figure, 2, 2), charts.CHARTS.values(), strict=True):
+    figure = Figure(figsize=(16, 15), layout="constrained")
+    cells = charts.panels(figure, 3, 2)
+    for cell, (_, draw) in zip(cells, charts.CHARTS.values(), strict=False):  # the last cell: key figures
         draw(cell, report.dashboard, report.target_percent)
-    figure.suptitle(_headline(report), fontsize=11)
+    cover.tiles(cells[-1], report, (0.03, 0.08, 0.94, 0.84), columns=2)
+    figure.suptitle(headline(report), fontsize=11)
     figure.savefig(path, format="png", dpi=110)
-
-
-def _headline(report: Report) -> str:
-    resolution = report.overall("resolution")
-    as_of = report.dashboard.as_of
-    return (
-        f"SLA report {report.filter.start} to {report.filter.end - timedelta(days=1)} · {scope_text(report.filter)} · "
-        f"resolution compliance {_percent(resolution.percent)} % of {resolution.total:,} · "
-        f"data as of {as_of:%Y-%m-%d %H:%M} UTC"
-        if as_of
-        else "SLA report (no SLA computed yet)"
-    )
 
 
 def _write_pdf(report: Report, path: Path) -> None:
     from matplotlib.backends.backend_pdf import PdfPages  # drawing only: see the imports above
 
-    with PdfPages(path, metadata={"Title": _headline(report), "Creator": "Support Console"}) as pdf:
+    with PdfPages(path, metadata={"Title": headline(report), "Creator": "Support Console"}) as pdf:
         for figure in _pdf_pages(report):
             pdf.savefig(figure)
 
 
-def _page(report: Report, title: str, *, layout: Literal["constrained"] | None = "constrained") -> Figure:
-    return page(title, _headline(report), layout=layout)
+def _pdf_pages(report: Report) -> list[Figure]:
+    from console.metrics import charts, cover  # drawing only: see the imports above
 
-
-def page(title: str, footer: str, *, layout: Literal["constrained"] | None = "constrained") -> Figure:
-    """An A4 landscape page with its title at the top left and a footer line."""
-    from matplotlib.figure import Figure  # drawing only: see the imports above
-
-    from console.metrics import charts
-
-    figure = Figure(figsize=A4_LANDSCAPE, layout=layout)
-    figure.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
-    figure.supxlabel(footer, fontsize=7, color=charts.TARGET)
-    return figure
-
-
-Block = tuple[str, list[dict[str, str]]]  # a titled table
-
-
-def _text_pages(blocks: Sequence[Block], lines_per_page: int = LINES_PER_PAGE) -> list[list[str]]:
-    """Tables as aligned monospace lines, packed onto pages; a table that runs over repeats its header."""
-    pages: list[list[str]] = [[]]
-    for title, rows in blocks:
-        out = io.StringIO()
-        write_rows(out, "table", {"": rows})
-        table = out.getvalue().strip("\n").splitlines()
-        header, body = (table[:1], table[1:]) if rows else ([], ["None in this period."])
-        heading = [title, *header]
-        while body:
-            gap = [""] if pages[-1] else []
-            room = lines_per_page - len(pages[-1]) - len(gap) - len(heading)
-            if room < min(len(body), 3):  # not even three rows fit here: start the table on a new page
-                pages.append([])
-                continue
-            pages[-1] += [*gap, *heading, *body[:room]]
-            body = body[room:]
-            heading = [f"{title} (continued)", *header]
-    return [page for page in pages if page]
-
-
-def _table_pages(report: Report, title: str, blocks: Sequence[Block]) -> Iterator[Figure]:
-    return table_pages(title, _headline(report), blocks)
-
-
-def table_pages(title: str, footer: str, blocks: Sequence[Block]) -> Iterator[Figure]:
-    """Pages of tables as text: quick to draw, and the text copies out of the PDF row by row."""
-    pages = _text_pages(blocks)
-    for index, lines in enumerate(pages):
-        sheet = page(title + (f" ({index + 1}/{len(pages)})" if len(pages) > 1 else ""), footer, layout=None)
-        sheet.text(0.03, 0.9, "\n".join(lines), family="monospace", fontsize=8, va="top", linespacing=1.3)
-        yield sheet
-
-
-def _pdf_pages(report: Report) -> Iterator[Figure]:
-    from console.metrics import charts  # drawing only: see the imports above
-
-    yield from _table_pages(report, "SLA compliance report", [("Key figures", summary_rows(report))])
+    footer = headline(report)
+    pages = [cover.title_page(report, footer)]
     for title, draw in charts.CHARTS.values():
-        page = _page(report, title)
-        draw(charts.panels(page, 1, 1)[0], report.dashboard, report.target_percent)
-        yield page
-    tables = [(f"{title} (clocks stopped in the period)", compliance_rows(report, by)) for title, by in TABLES]
-    yield from _table_pages(report, "Response and resolution SLA", tables)
-    listed = report.breaches[:BREACHES_IN_PDF]
-    more = f": the {len(listed)} most overdue; the CSV report lists all" if len(listed) < len(report.breaches) else ""
-    heading = f"SLA clocks missed in the period, most overdue first{more}"
-    yield from _table_pages(
-        report, f"Breaches ({len(report.breaches):,})", [(heading, breach_rows(listed, title_width=60))]
-    )
+        sheet = page(title, footer)
+        draw(charts.panels(sheet, 1, 1)[0], report.dashboard, report.target_percent)
+        pages.append(sheet)
+    tables = [(f"{title} (clocks stopped in the period)", compliance_rows(report, by, for_people=True))
+              for title, by in TABLES]  # fmt: skip
+    pages += table_pages("Response and resolution SLA", footer, tables, numbered=False)
+    breached = {clock: report.breached(clock) for clock in CLOCKS}
+    blocks: list[Block] = []
+    for clock, items in breached.items():
+        listed = items[:BREACHES_IN_PDF]
+        more = f", the {len(listed)} most overdue here (the CSV report lists all)" if len(listed) < len(items) else ""
+        blocks.append(
+            (f"{clock.capitalize()} breaches: {len(items):,}{more}, most overdue first", breach_table(listed))
+        )
+    title = "SLA breaches: " + ", ".join(f"{len(items):,} {clock}" for clock, items in breached.items())
+    pages += table_pages(title, footer, blocks, numbered=False)
+    number_pages(pages)
+    return pages
 
 
 def default_period(today: date) -> tuple[date, date]:

@@ -45,6 +45,7 @@ from console.journal.values import snapshot
 from console.sla.recompute import recompute_release_tickets
 from console.sla.store import SlaContext
 from console.text import clean_text
+from console.words import counted
 from models import AuditAction, EntityType, ErpModule, Release, Role, Ticket, TicketStatus, table_of
 from models.releases import RELEASE_NAME_MAX
 
@@ -207,11 +208,7 @@ def _summary(intent: ReleaseIntent, release: Mapping[str, Any], retimed: int) ->
         done = f"Moved {label}: its fixes now reach production {when}."
     else:
         done = f"Cancelled {label}; its tickets are due with the next release of {release['module_name']}."
-    return f"{done} {_counted(retimed, 'ticket')} re-dated." if retimed else f"{done} No ticket's due date changed."
-
-
-def _counted(n: int, what: str) -> str:
-    return f"{n:,} {what}" + ("" if n == 1 else "s")
+    return f"{done} {counted(retimed, 'ticket')} re-dated." if retimed else f"{done} No ticket's due date changed."
 
 
 # ---- the tickets a change of the calendar re-dates ----------------------------------------------------------------

@@ -34,7 +34,8 @@ from matplotlib.transforms import blended_transform_factory
 from console.errors import ConsoleError
 from console.sla.course import Course, course
 from console.sla.engine import Clock, SlaResult
-from console.sla.words import CLOCK_NAMES, EVIDENCE_HEADINGS, STATES, duration, evidence_lines, local_moment
+from console.sla.words import CLOCK_NAMES, EVIDENCE_HEADINGS, duration, evidence_lines, local_moment
+from console.words import SLA_STATE_WORDS
 from console.zone import local_zone, zone_name
 from models import SlaState
 
@@ -175,13 +176,13 @@ def _row(ax: Axes, y: float, path: Course, result: SlaResult, zone: tzinfo, spli
 
 def _state_line(path: Course) -> str:
     clock = path.clock
-    state = STATES.get(clock.state, str(clock.state))
+    state = SLA_STATE_WORDS[clock.state]
     used = duration(clock.used)
     paused = f" · paused {duration(clock.paused)} in all" if clock.paused else ""
     if clock.release is not None:
         return f"{state} · due with release {clock.release.name} · {used} of business time used{paused}"
     if clock.target is None:
-        return f"{state} · due with the next release; none is planned yet"
+        return f"{state} · none is planned yet for its module"
     if clock.state is SlaState.PAUSED and clock.left is not None:
         return f"{state} · {used} of its {duration(clock.target)} used · {duration(clock.left)} left when it runs again"
     return f"{state} · {used} of its {duration(clock.target)} used{paused}"

@@ -9,21 +9,12 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from console.sla.course import Course, course
 from console.sla.engine import Clock, ClockResult, EventKind, SlaResult
-from console.words import STATUS_LABELS
+from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
 from console.zone import local_zone
 from models import SlaState, TicketStatus
 
 CLOCK_HEADINGS = ("Clock", "State", "Target", "Business time used", "Paused", "Left", "Due", "Breached", "Release")
 TIMELINE_HEADINGS = ("At", "Clock", "Event", "Status", "Business time used")
-STATES = {
-    SlaState.RUNNING: "running",
-    SlaState.WARNING: "running, little time left",
-    SlaState.PAUSED: "paused",
-    SlaState.BREACHED: "breached",
-    SlaState.MET: "met",
-    SlaState.MISSED: "missed",
-    SlaState.NOT_TIMED: "not timed",
-}
 EVENTS = {
     EventKind.START: "started",
     EventKind.PAUSE: "paused",
@@ -43,16 +34,6 @@ def local_moment(value: datetime, zone: tzinfo | None = None, now: datetime | No
     local = value.astimezone(zone or local_zone())
     year = "" if now is not None and now.astimezone(local.tzinfo).year == local.year else f" {local.year}"
     return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
-
-
-def short_duration(value: timedelta) -> str:
-    """45m, 3h 12m, 2d 4h: a countdown's length (its sign is the caller's word)."""
-    minutes = int(abs(value.total_seconds()) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
 
 def duration(value: timedelta | None) -> str:
@@ -80,7 +61,7 @@ def clock_lines(result: SlaResult) -> list[list[str]]:
 
     def line(clock: ClockResult) -> list[str]:
         target = f"release {clock.release.name}" if clock.release else duration(clock.target) or "none"
-        return [str(clock.clock), STATES.get(clock.state, str(clock.state)), target, duration(clock.used),
+        return [str(clock.clock), SLA_STATE_WORDS[clock.state], target, duration(clock.used),
                 duration(clock.paused), duration(clock.left), moment(clock.due_at), moment(clock.breached_at),
                 clock.release.name if clock.release else ""]  # fmt: skip
 
@@ -100,7 +81,7 @@ def resolution_sentence(result: SlaResult, module: str, zone: tzinfo | None = No
 
     Times are in UTC, or in ``zone`` when given (as the window shows them)."""
     clock = result.resolution
-    state = STATES.get(clock.state, str(clock.state))
+    state = SLA_STATE_WORDS[clock.state]
 
     def when(value: datetime | None) -> str:
         return moment(value) if zone is None or value is None else local_moment(value, zone, result.as_of)
@@ -114,7 +95,7 @@ def resolution_sentence(result: SlaResult, module: str, zone: tzinfo | None = No
             return f"Resolution was due with {shipped}; resolved {verb} it: {state}."
         return f"Resolution is due with {shipped}: {state}. Pauses do not move a release."
     if clock.state is SlaState.NOT_TIMED:
-        return f"Resolution is due with the next release of {module}; none is planned yet, so it is not timed."
+        return f"Resolution is due with the next release of {module}; none is planned yet."
     if clock.due_at is None:
         return f"Resolution: {state}; its due time is known once the clock runs again."
     verb = "was" if clock.stopped_at is not None else "is"
@@ -199,26 +180,23 @@ def chip(path: Course, now: datetime, zone: tzinfo | None = None) -> Chip:
     def when(at: datetime) -> str:
         return local_moment(at, zone, now)
 
+    said = SLA_STATE_WORDS[clock.state]
     if clock.state is SlaState.MET:
-        return Chip(f"{name} met", "met", f"Stopped {when(clock.stopped_at)}, in time." if clock.stopped_at else "")
+        return Chip(f"{name} {said}", "met", f"Stopped {when(clock.stopped_at)}, in time." if clock.stopped_at else "")
     if clock.state is SlaState.MISSED:
         late = clock.stopped_at - path.due_at if clock.stopped_at and path.due_at else None
-        text = f"{name} missed" + (f" · {short_duration(late)} late" if late else "")
+        text = f"{name} {said}" + (f" · {short_duration(late)} late" if late else "")
         return Chip(text, "missed", f"Stopped {when(clock.stopped_at)}, after it was due." if clock.stopped_at else "")
     if clock.state is SlaState.NOT_TIMED:
-        return Chip(f"{name} · next release", "not_timed", "Due with the next release of its module; none is planned.")
+        return Chip(f"{name} · {said}", "not_timed", "Due with the next release of its module; none is planned.")
     if clock.state is SlaState.PAUSED or path.due_at is None:
         rest = f"; {duration(clock.left)} of business time left when it runs again" if clock.left else ""
-        return Chip(f"{name} · paused", "paused", f"Paused while the ticket waits{rest}.")
+        return Chip(f"{name} · {SLA_STATE_WORDS[SlaState.PAUSED]}", "paused", f"Paused while the ticket waits{rest}.")
     due = path.due_at
     tip = f"Due {when(due)}" + (f", with release {release.name}." if release else ".")
     left = due - now
     if left <= timedelta():
-        return Chip(f"{name} · {short_duration(left)} overdue", "breached", tip)
+        return Chip(f"{name} · {countdown(left)}", "breached", tip)
     warning = path.warning_at is not None and now >= path.warning_at
-    text = (
-        f"{name} · due with {release.name} in {short_duration(left)}"
-        if release
-        else f"{name} · {short_duration(left)} left"
-    )
+    text = f"{name} · due with {release.name} in {short_duration(left)}" if release else f"{name} · {countdown(left)}"
     return Chip(text, "warning" if warning else "running", tip)

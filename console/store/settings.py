@@ -70,8 +70,16 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         24,
         "Breach forecast horizon (h)",
-        "Tickets due within this many hours count as 'about to breach'.",
+        "Tickets due within this many hours count as 'about to breach': the tray icon's menu lists them.",
         minimum=1,
+    ),
+    Setting(
+        "notify_warnings",
+        bool,
+        True,
+        "Notify at the warning mark",
+        "A desktop notification when one of your tickets enters the last quarter of its SLA time; "
+        "clicking it shows them in the queue.",
     ),
 )
 

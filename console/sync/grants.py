@@ -99,7 +99,7 @@ PLANNING = "public.sc_may_plan(current_user, {row}.change_id)"  # the change's s
 REFERENCE = (
     "users", "memberships", "group_members", "business_units", "erp_modules", "support_groups", "business_calendars",
     "business_hours", "holidays", "sla_policies", "sla_targets", "sla_pause_statuses", "approval_policies",
-    "change_templates", "freeze_windows", "problems", "knowledge_articles",
+    "change_templates", "freeze_windows", "problems", "knowledge_articles", "routing_rules",
 )  # fmt: skip
 
 TABLES: dict[str, Access] = {
@@ -124,7 +124,8 @@ TABLES: dict[str, Access] = {
     "outbox": NOBODY,
     "sync_cursors": NOBODY,
     "sync_notices": NOBODY,
-    # People, units, policies, calendars, templates, freeze windows, problems, articles: reference data.
+    # People, units, policies, calendars, templates, freeze windows, problems, articles, routing rules: reference
+    # data.
     **dict.fromkeys(REFERENCE, READ),
     # The release calendar: a support manager keeps it (cancelled releases keep their row).
     "releases": Access(

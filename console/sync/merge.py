@@ -50,6 +50,7 @@ from console.journal.intents import (
 )
 from console.journal.values import as_text, encode
 from console.releases import service as releases
+from console.tickets import routing
 from console.tickets import service as tickets
 from models import (
     ChangeRequest,
@@ -220,6 +221,9 @@ def _ticket(shared: Connection, actor: Actor, intent: TicketIntent, now: datetim
             else:
                 return _conflict(shared, actor, intent, "tickets", row, field, wanted, now)
     tickets.apply(shared, actor, intent, now)
+    if isinstance(intent, SetField) and intent.field in routing.FOLLOWS:
+        # The routing rules here may have given another group than the desk's did: it reads the ticket back.
+        return dataclasses.replace(done, entity=_entity(intent, actor))
     return done
 
 

@@ -42,8 +42,9 @@ from models import (
 )
 
 # 3: ready-made caches, guarded by their unit policy. 4: trust: least-privilege grants, row policies and guards for
-# every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``).
-TRIGGERS_VERSION = "4"
+# every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``). 5: routing
+# rules (migration 0009) travel and are granted.
+TRIGGERS_VERSION = "5"
 TRIGGERS_KEY = "sync_triggers"
 
 
@@ -79,7 +80,7 @@ GLOBAL_TABLES: tuple[Synced, ...] = tuple(
         "support_groups", "erp_modules", "business_units", "users", "memberships", "group_members",
         "problems", "knowledge_articles", "change_templates", "change_requests", "change_modules",
         "change_business_units", "change_problems", "approval_policies", "change_approvals",
-        "approver_delegations", "freeze_windows", "deployment_info", "releases",
+        "approver_delegations", "freeze_windows", "deployment_info", "releases", "routing_rules",
     )
 )  # fmt: skip
 SYNCED: tuple[Synced, ...] = GLOBAL_TABLES + UNIT_TABLES

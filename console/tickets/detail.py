@@ -16,8 +16,10 @@ from console.journal.audit import REPLAY_ORDER
 from console.journal.values import encode
 from console.sla.engine import SlaResult
 from console.sla.store import ticket_sla
-from console.tickets.history import FieldChange, field_history
+from console.tickets.history import FieldChange, Logged, field_history, first_values
 from console.tickets.queue import scope
+from console.tickets.routing import rule_name
+from console.tickets.service import priority_for
 from models import (
     Attachment,
     AuditEvent,
@@ -26,10 +28,12 @@ from models import (
     Comment,
     EntityType,
     ErpModule,
+    Impact,
     KnowledgeArticle,
     Problem,
     SupportGroup,
     Ticket,
+    Urgency,
     User,
     table_of,
     ticket_articles,
@@ -151,7 +155,8 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         | {f.uploaded_by_id for f in files},
     )
     changes = field_history(events)
-    value_names = _value_names(conn, changes)
+    first = first_values(events)
+    value_names = _value_names(conn, changes, first)
     articles = conn.execute(
         select(KnowledgeArticle.id, KnowledgeArticle.number, KnowledgeArticle.title)
         .join(ticket_articles, ticket_articles.c.article_id == KnowledgeArticle.id)
@@ -166,15 +171,18 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
             for c in comments
         ],
         history=[
-            Change(
-                c.occurred_at,
-                people.get(c.actor_id, "system") if c.actor_id else "system",
-                c.field.removesuffix("_id"),
-                value_names.get(c.old, encode(c.old) or ""),
-                value_names.get(c.new, encode(c.new) or ""),
-                c.reason,
-            )
-            for c in changes
+            *([_logged(first, people, value_names)] if first is not None else []),
+            *(
+                Change(
+                    c.occurred_at,
+                    people.get(c.actor_id, "system") if c.actor_id else "system",
+                    c.field.removesuffix("_id"),
+                    value_names.get(c.old, encode(c.old) or ""),
+                    value_names.get(c.new, encode(c.new) or ""),
+                    c.reason,
+                )
+                for c in changes
+            ),
         ],
         attachments=[
             AttachmentInfo(
@@ -187,9 +195,34 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
     )
 
 
-def _value_names(conn: Connection, changes: list[FieldChange]) -> dict[Any, str]:
+def _logged(first: Logged, people: dict[uuid.UUID, str], names: dict[Any, str]) -> Change:
+    """The history's first line, in words: "logged · incident · priority high · LON-GS/FIN · group DESK"."""
+    values = first.values
+    module = names.get(values.get("module_id"), "?")
+    priority = f"priority {values.get('priority')}"
+    try:
+        matrix = priority_for(Impact(values.get("impact") or ""), Urgency(values.get("urgency") or ""))
+    except ValueError:  # a ticket logged without them (an import): no matrix to compare with
+        matrix = None
+    if matrix is not None and matrix != values.get("priority"):
+        priority += f" (impact {values['impact']} × urgency {values['urgency']} give {matrix})"
+    words = [
+        str(values.get("kind") or "ticket").replace("_", " "),
+        priority,
+        f"{names.get(values.get('business_unit_id'), '?')}/{module}",
+    ]
+    if "group_id" in values:  # tickets logged before routing rules carry no group at all
+        group = values["group_id"]
+        tier = values.get("tier", 1)
+        words.append(f"group {names.get(group, '?')}" if group else f"no group (no {rule_name(module, tier)})")
+    actor = people.get(first.actor_id, "?") if first.actor_id else "system"
+    return Change(first.occurred_at, actor, "logged", "", " · ".join(words), first.reason)
+
+
+def _value_names(conn: Connection, changes: list[FieldChange], first: Logged | None = None) -> dict[Any, str]:
     """Readable names for the ids a history shows (people, groups, modules, units)."""
     ids = {v for c in changes for v in (c.old, c.new) if isinstance(v, uuid.UUID)}
+    ids |= {v for v in (first.values if first else {}).values() if isinstance(v, uuid.UUID)}
     if not ids:
         return {}
     names: dict[Any, str] = {}

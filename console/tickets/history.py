@@ -40,6 +40,26 @@ class FieldChange:
     reason: str | None
 
 
+@dataclass(frozen=True)
+class Logged:
+    """How an entity began: when, by whom, its first values (decoded) and the reason given (a priority
+    against the matrix)."""
+
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    values: dict[str, Any]
+    reason: str | None
+
+
+def first_values(events: Iterable[Mapping[str, Any]]) -> Logged | None:
+    """The ``created`` event of an entity's history, or None when it has none (its history begins later)."""
+    for event in sorted(events, key=replay_key):
+        if AuditAction(event["action"]) is AuditAction.CREATED:
+            values = {k: decode(k, v) for k, v in json.loads(event["new_value"]).items()}
+            return Logged(event["occurred_at"], event["actor_id"], values, event["reason"])
+    return None
+
+
 def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Fold one audit event (a row mapping) into ``state``, including the derived timestamps."""
     action = AuditAction(event["action"])
@@ -85,7 +105,9 @@ def rebuild(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def field_history(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
-    """Every change of every field, oldest first (in ``(occurred_at, seq)`` order), with who made it and why."""
+    """Every change of every field, oldest first (in ``(occurred_at, seq)`` order), with who made it and why.
+
+    The first values are no change: ``first_values`` has them (the History tab's "logged" line)."""
     state: dict[str, Any] = {}
     changes: list[FieldChange] = []
     for event in sorted(events, key=replay_key):

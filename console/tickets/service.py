@@ -37,7 +37,7 @@ from console.sla.recompute import stored_values
 from console.sla.store import UnjudgedSla, ticket_sla
 from console.store.numbering import take_or_reserve
 from console.text import clean_text
-from console.tickets import workflow
+from console.tickets import routing, workflow
 from console.tickets.history import status_side_effects
 from models import (
     Attachment,
@@ -295,21 +295,26 @@ def _set_field(conn: Connection, actor: Actor, ticket: dict[str, Any], intent: S
     if name == "priority" and not reason:
         raise Refused("Say why the priority changes (a reason is required).")
     values: dict[str, Any] = {name: value}
-    events = [(name, ticket[name], value)]
+    events = [(name, ticket[name], value, reason)]
     # Assigning a new ticket puts it in Assigned, as the service desk expects.
     if name == "assignee_id" and value is not None and ticket["status"] == TicketStatus.NEW:
         values["status"] = TicketStatus.ASSIGNED
         state = dict(ticket)
         status_side_effects(state, TicketStatus.NEW.value, TicketStatus.ASSIGNED.value, now + TICK)
         values["first_response_at"] = state["first_response_at"]
-        events.append(("status", ticket["status"], TicketStatus.ASSIGNED))
+        events.append(("status", ticket["status"], TicketStatus.ASSIGNED, reason))
+    # A ticket moved to another tier or module follows the routing rules, unless a person chose its group.
+    route = routing.reroute(conn, ticket, name, value)
+    if route is not None:
+        values["group_id"] = route.group_id
+        events.append(("group_id", ticket["group_id"], route.group_id, route.reason))
     conn.execute(update(Ticket).where(Ticket.id == ticket["id"]).values(values))
     action = AuditAction.ESCALATED if intent.escalation else AuditAction.FIELD_CHANGED
     if name in ("problem_id", "change_id"):
         action = AuditAction.LINKED if value is not None else AuditAction.UNLINKED
-    for index, (field_name, old, new) in enumerate(events):
+    for index, (field_name, old, new, why) in enumerate(events):
         at = now + index * TICK  # strictly after the one before: a replay folds them in this order
-        _event(conn, actor, ticket, at, action, field=field_name, old=old, new=new, reason=reason)
+        _event(conn, actor, ticket, at, action, field=field_name, old=old, new=new, reason=why)
         action = AuditAction.FIELD_CHANGED
     return len(events)
 
@@ -409,6 +414,7 @@ def _create(conn: Connection, actor: Actor, intent: CreateTicket, now: datetime)
         "urgency": intent.urgency,
         "tier": 1,
         "module_id": intent.module_id,
+        "group_id": routing.group_for(conn, intent.module_id, 1),  # no rule, no group: a person chooses
         "category": intent.category,
         "business_unit_id": intent.business_unit_id,
         "reporter_id": intent.reporter_id,

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.patches import Rectangle
@@ -13,7 +14,8 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from console.metrics.queries import compliance
+from console.metrics import charts
+from console.metrics.queries import compliance, rolling, weeks_of
 from console.store.database import connect
 from console.store.workspace import Workspace
 from models import SlaState, Ticket
@@ -47,16 +49,23 @@ def test_charts_show_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -
         by_unit = compliance(conn, view.current_filter(), "resolution", "unit")
     weekly_axes = view.charts["weekly"].figure.axes[0]
     assert [round(height) for _, _, height in bar_boxes(weekly_axes, "met")] == [c.met for c in weekly]
-    save_shot(view, "metrics-weekly")
     assert view.charts["units"].figure.axes == []  # drawn when its tab is first shown, not before
-    view.tabs.setCurrentIndex(1)
+    show_tab(view, "units")
     unit_axes = view.charts["units"].figure.axes[0]
     assert [t.get_text() for t in unit_axes.get_yticklabels()] == [c.key for c in by_unit]
-    save_shot(view, "metrics-units")
+    assert [t.get_text() for t in unit_axes.texts if t.get_gid() == "value"] == [
+        f"{c.percent:.1f} % of {c.total:,}" for c in by_unit
+    ]  # the value on each bar
     assert "data as of" in view.status.text()
-    for index, chart in enumerate(view.charts.values()):
-        view.tabs.setCurrentIndex(index)
-        assert chart.figure.get_suptitle().startswith(f"data as of {NOW:%d %b %Y}")
+    for name, chart in view.charts.items():
+        show_tab(view, name)
+        assert chart.figure.get_supxlabel().splitlines()[-1].startswith(f"Data as of {NOW:%d %b %Y}")
+        save_shot(view, f"metrics-{name}")
+
+
+def show_tab(view: MetricsView, name: str) -> None:
+    view.tabs.setCurrentIndex(list(view.charts).index(name))
+    assert view.tabs.tabText(view.tabs.currentIndex()) == charts.CHARTS[name][0]
 
 
 def test_a_unit_filter_narrows_every_chart(qtbot: QtBot, gui_workspace: Workspace) -> None:
@@ -148,7 +157,7 @@ def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_work
     with qtbot.waitSignal(sla.loaded, timeout=20_000):
         pass
     states = {sla.clocks.rows[r][0]: sla.clocks.rows[r][1] for r in range(sla.clocks.rowCount())}
-    assert states["resolution"] == "missed"
+    assert states["resolution"] == "breached"
     assert first in sla.windowTitle()
     assert sla.timeline.rowCount() >= 2
     save_shot(sla, "metrics-sla-evidence")
@@ -156,7 +165,7 @@ def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_work
 
 def test_a_click_on_a_unit_bar_lists_that_unit(qtbot: QtBot, gui_workspace: Workspace) -> None:
     view = open_metrics(qtbot, gui_workspace)
-    view.tabs.setCurrentIndex(1)
+    show_tab(view, "units")
     chart = view.charts["units"]
     bar = next(p for p in chart.figure.axes[0].patches if isinstance(p, Rectangle) and p.get_gid() == "DXB-HQ")
     with qtbot.waitSignal(view.drill_opened, timeout=10_000) as opened:
@@ -181,3 +190,35 @@ def test_a_super_user_sees_only_their_units_in_the_charts(qtbot: QtBot, gui_work
     assert view.data.by_unit
     qtbot.waitUntil(lambda: view.unit.count() > 1, timeout=10_000)
     assert {view.unit.itemText(i) for i in range(1, view.unit.count())} == units
+
+
+def test_a_priority_chosen_by_name_narrows_the_charts_and_a_point_lists_its_four_weeks(
+    qtbot: QtBot, gui_workspace: Workspace
+) -> None:
+    view = open_metrics(qtbot, gui_workspace)
+    assert [view.priority.itemText(i) for i in range(view.priority.count())] == [
+        "All", "Critical", "High", "Medium", "Low",
+    ]  # fmt: skip
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.priority.setCurrentText("High")
+    data = view.data
+    assert data is not None
+    assert data.filter.priorities == ("high",)
+    show_tab(view, "priorities")
+    chart = view.charts["priorities"]
+    (ax,) = chart.figure.axes  # one strip: the chosen priority's
+    line = next(a for a in ax.lines if a.get_gid() == "high")
+    y = np.asarray(line.get_ydata(), dtype=float)
+    last = int(np.flatnonzero(np.isfinite(y))[-1])
+    with qtbot.waitSignal(view.drill_opened, timeout=10_000) as opened:
+        click_at(qtbot, chart, ax, float(np.asarray(line.get_xdata())[last]), y[last])
+    dialog = opened.args[0]
+    assert isinstance(dialog, DrillDialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
+    point = rolling(data.weekly_by_priority["high"], weeks_of(data.filter))[last]
+    assert dialog.model.rowCount() == point.rolling.total  # the clocks of the share at that point
+    assert {dialog.model.rows[r][1] for r in range(dialog.model.rowCount())} == {"High"}
+    assert "4 weeks to" in dialog.windowTitle()
+    save_shot(view, "metrics-priorities-high")
+    save_shot(dialog, "metrics-drill-priority")

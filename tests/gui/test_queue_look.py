@@ -65,7 +65,7 @@ RELEASED = replace(RUNNING, priority=Priority.LOW, release="R2026.4", due_at=dat
         (replace(PENDING, status=TicketStatus.PENDING_VENDOR), "resolution · paused"),
         (replace(RUNNING, sla_state=SlaState.NOT_TIMED, due_at=None), "resolution · next release"),
         (replace(RESPONSE, sla_state=SlaState.MET), "response met"),
-        (replace(RELEASED, sla_state=SlaState.MISSED), "resolution missed · R2026.4"),
+        (replace(RELEASED, sla_state=SlaState.MISSED), "resolution breached · R2026.4"),
     ],
 )
 def test_the_sla_cell_names_its_clock_first(row: QueueRow, shown: str) -> None:

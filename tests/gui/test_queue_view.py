@@ -219,6 +219,15 @@ def test_log_a_ticket_with_ctrl_n(qtbot: QtBot, gui_workspace: Workspace) -> Non
         row = conn.execute(query).one()
     assert (row.priority, row.status, row.impact) == ("high", "new", "high")
     assert window.current_view() == "ticket"
+    # It went to the service desk by its module's routing rule, and its history begins with its logging.
+    assert ticket.detail.names["group"] == "DESK"
+    assert "group DESK" in ticket.facts.text()
+    by, field, old, new, reason = ticket.history.rows[0][1:]
+    assert (by, field, old, reason) == (view.actor.display_name, "logged", "", "Only one company code affected")
+    assert new.startswith("incident · priority high (impact high × urgency high give critical) · ")
+    assert new.endswith(" · group DESK")
+    ticket.tabs.setCurrentIndex([ticket.tabs.tabText(i) for i in range(ticket.tabs.count())].index("History"))
+    save_shot(window, "ticket-logged-history")
 
 
 def test_edit_the_title_and_impact_from_the_detail(qtbot: QtBot, gui_workspace: Workspace) -> None:

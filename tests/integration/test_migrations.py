@@ -257,3 +257,44 @@ def test_upgrading_numbers_every_entitys_events_by_time_then_created_then_id(eng
     with engine.connect() as conn:
         assert "seq" not in {c["name"] for c in inspect(conn).get_columns("audit_events")}
         assert conn.execute(select(func.count()).select_from(AUDIT)).scalar_one() == 2 * len(HISTORY) + 2
+
+
+# --- 0009: routing rules ---------------------------------------------------------------------------
+
+
+def test_routing_rules_come_empty_are_versioned_in_the_global_space_and_go_with_a_downgrade(engine: Engine) -> None:
+    migrate(engine, "upgrade", "0008")
+    module, desk, functional = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(table_of(models.SupportGroup).insert(), [
+            {"id": desk, "code": "DESK", "name": "Service desk", "tier": 1},
+            {"id": functional, "code": "FIN-FUNC", "name": "Finance functional support", "tier": 2},
+        ])  # fmt: skip
+        conn.execute(table_of(models.ErpModule).insert(), [{"id": module, "code": "FIN", "name": "Finance"}])
+
+    migrate(engine, "upgrade", "head")
+    rules = table_of(models.RoutingRule)
+    with engine.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(rules)).scalar_one() == 0  # the team's to write
+        server.install(conn)  # a shared database, prepared for sync by this version
+        conn.execute(rules.insert(), [
+            {"id": uuid.uuid4(), "module_id": module, "tier": 1, "group_id": desk},
+            {"id": uuid.uuid4(), "module_id": module, "tier": 2, "group_id": functional},
+        ])  # fmt: skip
+    with engine.connect() as conn:
+        entries = conn.execute(
+            select(models.ChangeIndexEntry.space, models.ChangeIndexEntry.table_name).where(
+                models.ChangeIndexEntry.table_name == "routing_rules"
+            )
+        ).all()
+    assert entries == [(models.GLOBAL_SPACE, "routing_rules")] * 2
+    for clash in ({"tier": 1, "group_id": functional}, {"tier": 4, "group_id": desk}):  # one rule per place; tiers 0-3
+        with engine.connect() as conn:
+            with pytest.raises(DBAPIError):
+                conn.execute(rules.insert(), [{"id": uuid.uuid4(), "module_id": module, **clash}])
+            conn.rollback()
+
+    migrate(engine, "downgrade", "0008")
+    assert "routing_rules" not in table_names(engine)
+    with engine.connect() as conn:
+        assert conn.execute(select(models.ErpModule.code)).scalars().all() == ["FIN"]

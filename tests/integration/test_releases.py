@@ -329,12 +329,12 @@ def test_sla_show_names_the_release(workspace: Workspace, demo_copy: Path, capsy
     for fmt in ("table", "csv"):
         assert main(["--home", str(demo_copy), "sla", "show", number, "--format", fmt]) == 0
         lines = capsys.readouterr().out.splitlines()
-        assert lines[0 if fmt == "csv" else 1].split("," if fmt == "csv" else None)[-1] == "release", fmt
+        assert lines[0 if fmt == "csv" else 1].split("," if fmt == "csv" else None)[-1] == "Release", fmt
         resolution = next(line for line in lines if "resolution" in line)
         assert resolution.endswith(name), fmt
     assert main(["--home", str(demo_copy), "sla", "show", number, "--format", "json"]) == 0
     clocks = json.loads(capsys.readouterr().out)["clocks"]
-    assert [(c["clock"], c["release"]) for c in clocks] == [("response", ""), ("resolution", name)]
+    assert [(c["clock"], c["release"]) for c in clocks] == [("response", None), ("resolution", name)]
     assert clocks[1]["due_at"] == at.isoformat(timespec="seconds")
 
 

@@ -10,14 +10,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from sqlalchemy import Connection
 
 from console.cli.command import main
+from console.metrics.queries import Filter
+from console.metrics.report import BREACHES_IN_PDF, gather, write_report
 from console.sla.recompute import recompute
 from console.sla.store import SlaContext, changes_by_ticket, ticket_facts
 from console.store.database import make_engine, sqlite_url
-from models import SlaState
+from models import Priority, SlaState
 from tests import clock
 
 NOW = clock.demo_now()
@@ -43,16 +45,20 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(path).pages)
 
 
+ROW = re.compile(r"(?P<key>Critical|High|Medium|Low|All)(?P<cells>( [\d,.–]+)+)")
+
+
 def table_in(text: str, title: str) -> dict[str, list[str]]:
-    """The rows of one titled table in the report's text: first cell → the other cells."""
+    """The rows of one titled compliance table in the report's text, in their order: group → the six cells
+    (met, missed, % of each clock), counts without their thousands separators."""
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(title))
     rows: dict[str, list[str]] = {}
-    for line in lines[start + 2 :]:
-        cells = line.split()
-        if not cells or not re.fullmatch(r"[\d.–]+", cells[-1]):
+    for line in lines[start + 1 :]:
+        if rows and not ROW.fullmatch(line):
             break
-        rows[cells[0]] = cells[1:]
+        if found := ROW.fullmatch(line):
+            rows[found["key"]] = found["cells"].replace(",", "").split()
     return rows
 
 
@@ -61,9 +67,10 @@ def run(home: Path, *args: str) -> int:
 
 
 def expected_rows(conn: Connection) -> dict[str, list[str]]:
+    """Per priority, in the order of severity: met, breached and % of each clock, replayed from the history."""
     response, resolution = replayed(conn, "response"), replayed(conn, "resolution")
-    rows = {}
-    for priority in sorted({p for p, _ in response} | {p for p, _ in resolution}):
+    rows: dict[str, list[str]] = {}
+    for priority in [str(p) for p in Priority if p.value in {p for p, _ in response} | {p for p, _ in resolution}]:
         cells = []
         for counts in (response, resolution):
             met, missed = counts[(priority, "met")], counts[(priority, "missed")]
@@ -75,16 +82,71 @@ def expected_rows(conn: Connection) -> dict[str, list[str]]:
 def test_the_pdf_matches_the_engine_over_the_history(demo_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.pdf"
     assert run(demo_copy, "--out", str(out), *ARGS) == 0
-    text = pdf_text(out)
-    assert "SLA compliance report" in text
-    assert re.search(rf"Period +{START} to {END} \(UTC days\)", text)
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    cover, text = pages[0], "\n".join(pages)
+    assert "SLA compliance report" in cover
+    assert f"{START:%d %b %Y} to {END:%d %b %Y} · all units, modules and priorities" in cover
     engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
     with engine.connect() as conn:
         expected = expected_rows(conn)
+        breached = {name: sum(n for (_, state), n in replayed(conn, name).items() if state == "missed")
+                  for name in ("response", "resolution")}  # fmt: skip
     engine.dispose()
-    assert table_in(text, "Compliance by priority") == expected
-    assert len(PdfReader(out).pages) >= 7  # key figures, four charts, tables, breaches
-    assert re.search(r"Breaches \(\d+\)", text)
+    by_priority = table_in(text, "Compliance by priority")
+    assert list(by_priority) == [*(p.capitalize() for p in expected), "All"]  # Critical first, as the models rank them
+    assert {p.lower(): cells for p, cells in by_priority.items() if p != "All"} == expected
+    assert list(table_in(cover, "Service level by priority")) == [p.capitalize() for p in expected]
+    assert len(pages) >= 8  # cover, five charts, tables, missed clocks
+    assert all(f"page {n} of {len(pages)}" in page for n, page in enumerate(pages, 1))
+    # "breaches" always say which clock: on the cover, in the footer and over the lists of breaches
+    for name, n in breached.items():
+        assert re.search(rf"^{name.capitalize()} [\d,]+ [\d,]+ {n:,} ", cover, re.MULTILINE), name
+        assert f"{name.capitalize()} breaches: {n:,}" in text
+    assert f"SLA breaches: {breached['response']:,} response, {breached['resolution']:,} resolution" in text
+    assert "missed" not in text.lower()  # one word for a clock stopped late: breached (console.words)
+    assert re.search(r"response [\d.]+ % of [\d,]+ · resolution [\d.]+ % of [\d,]+ met", pages[1])
+
+
+def test_the_lists_of_breaches_break_across_pages_under_their_header(demo_copy: Path, tmp_path: Path) -> None:
+    """Every breach is listed, in its clock's table; each page repeats the header; nothing runs into
+    the footer."""
+    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
+    with engine.connect() as conn:
+        report = gather(conn, Filter(NOW.date() - timedelta(days=730), NOW.date()), NOW, 90)  # all the demo holds
+    engine.dispose()
+    assert len(report.breached("resolution")) > 40  # more than a page holds
+    out = write_report(report, tmp_path / "r.pdf")
+    reader = PdfReader(out)
+    listed = [i for i, page in enumerate(reader.pages) if page.extract_text().startswith("SLA breaches:")]
+    assert len(listed) >= 2
+    header = "Ticket Priority Unit Module Due (UTC) Stopped (UTC) Hours late Title"
+    seen: dict[str, list[str]] = {"response": [], "resolution": []}
+    current = ""
+    for index in listed:
+        lines = reader.pages[index].extract_text().splitlines()
+        assert header in " ".join(lines[:12]).replace(" (calendar)", ""), index
+        for line in lines:
+            if found := re.match(r"(Response|Resolution) breaches", line):
+                current = found[1].lower()
+            if found := re.match(r"(INC|REQ)-\d+", line):
+                seen[current].append(found[0])
+        assert_above_the_footer(reader.pages[index])
+    for name in ("response", "resolution"):
+        assert seen[name] == [b.number for b in report.breached(name)][:BREACHES_IN_PDF]  # all, most overdue first
+
+
+def assert_above_the_footer(page: PageObject) -> None:
+    """No text of the page's body lies on or below its footer line."""
+    placed: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            placed.append((tm[5] * cm[3] + cm[5], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    footer = min(y for y, text in placed if text.startswith("SLA report"))
+    body = [(y, text) for y, text in placed if not text.startswith(("SLA report", "page "))]
+    assert min(y for y, _ in body) > footer + 8, [t for y, t in body if y <= footer + 8]
 
 
 def test_a_policy_change_changes_past_compliance_in_the_report(demo_copy: Path, tmp_path: Path) -> None:
@@ -100,6 +162,7 @@ def test_a_policy_change_changes_past_compliance_in_the_report(demo_copy: Path, 
     assert run(demo_copy, "--out", str(after), *ARGS) == 0
     old, new = csv_section(before, "priority"), csv_section(after, "priority")
     assert new == expected
+    assert list(new) == list(expected) == [p.value for p in Priority if p.value in expected]  # by severity
     assert int(new["high"][4]) > int(old["high"][4])  # more resolution breaches of High, in the past
     assert {p: v for p, v in new.items() if p != "high"} == {p: v for p, v in old.items() if p != "high"}
 

@@ -163,7 +163,7 @@ def attacks(people: People, s: Scene) -> list[tuple[str, str, tuple[object, ...]
         ),
         ("Cora's change approved", "UPDATE change_requests SET stage = 'approved' WHERE id = %s", (s.their_change,)),
         ("Cora's change edited", "UPDATE change_requests SET title = 'mine' WHERE id = %s", (s.their_change,)),
-        # Policies, SLA targets, calendars, freeze rules, approval rules, templates, releases.
+        # Policies, SLA targets, calendars, freeze rules, approval rules, templates, releases, routing rules.
         ("SLA targets", "UPDATE sla_targets SET response_minutes = 9999", ()),
         ("an SLA policy", "DELETE FROM sla_pause_statuses", ()),
         ("a calendar", "UPDATE business_hours SET ends = '23:59'", ()),
@@ -178,6 +178,18 @@ def attacks(people: People, s: Scene) -> list[tuple[str, str, tuple[object, ...]
         ("the freeze lengths", "INSERT INTO deployment_info VALUES ('change_freeze_days', 'month=0,0')", ()),
         ("a template", "UPDATE change_templates SET implementation_plan = 'x'", ()),
         ("a release", "INSERT INTO releases SELECT %s, id, 'R-X', now(), NULL FROM erp_modules LIMIT 1", (new(),)),
+        (
+            "a routing rule",
+            "UPDATE routing_rules SET group_id = (SELECT id FROM support_groups WHERE code = 'CAB')",
+            (),
+        ),
+        ("routing rules gone", "DELETE FROM routing_rules", ()),
+        (
+            "a routing rule of her own",
+            "INSERT INTO routing_rules SELECT %s, id, 3, (SELECT id FROM support_groups WHERE code = 'DESK') "
+            "FROM erp_modules LIMIT 1",
+            (new(),),
+        ),
         # The sync bookkeeping.
         ("a space's version", "UPDATE sync_spaces SET version = version + 1", ()),
         ("a bump of another unit", "SELECT public.sc_bump(%s, 'tickets', 'x', 'upsert')", (hex_other,)),

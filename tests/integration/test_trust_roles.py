@@ -1,8 +1,9 @@
 """The threat model for roles narrower than an administrator's, each with its own database role (its login, and
 ``SET ROLE`` from an administrator's session): a functional consultant, a service-desk analyst and a change
 approver see every unit, and still may not raise their privileges, change people, memberships, approval groups,
-policies, SLA targets, calendars, freeze rules or the release calendar, decide what is not theirs to decide,
-act in someone else's name, or touch the sync bookkeeping; nor do more to a ticket than their role allows."""
+policies, SLA targets, calendars, freeze rules, routing rules or the release calendar, decide what is not theirs
+to decide, act in someone else's name, or touch the sync bookkeeping; nor do more to a ticket than their role
+allows."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def common(people: People, who: str, s: Scene) -> list[Attack]:
             (new(),),
         ),
         ("a template", "DELETE FROM change_templates", ()),
+        ("routing rules", "UPDATE routing_rules SET group_id = (SELECT id FROM support_groups WHERE code = 'CAB')", ()),
         (
             "an event as someone else",
             "INSERT INTO audit_events (id, occurred_at, seq, actor_id, entity_type, "

@@ -5,6 +5,7 @@ the freeze lengths, the release calendar, and a change from request through appr
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -42,6 +43,7 @@ from models import (
     Priority,
     Release,
     Role,
+    RoutingRule,
     SyncConflict,
     Ticket,
     TicketKind,
@@ -144,6 +146,17 @@ def test_tickets_are_logged_triaged_worked_and_handed_over_by_each_role(people: 
         edits.move_tier(ticket, 2, base=1, reason="Needs a functional consultant"),
     ], now + timedelta(seconds=1))  # fmt: skip
     desks.sync("ana")
+    # The shared database routed it as her role, reading the rules: logged to the module's tier-1 group, handed over
+    # to its tier-2 group.
+    (logged_to, handed_to), (created,), (routed,) = (
+        shared(people, select(RoutingRule.group_id).where(RoutingRule.module_id == module).order_by(RoutingRule.tier)),
+        shared(people, select(AuditEvent.new_value).where(AuditEvent.entity_id == ticket, AuditEvent.seq == 1)),
+        shared(people, select(AuditEvent.old_value, AuditEvent.new_value, AuditEvent.actor_id, AuditEvent.reason)
+               .where(AuditEvent.entity_id == ticket, AuditEvent.field == "group_id")),
+    )  # fmt: skip
+    assert json.loads(created[0])["group_id"] == str(logged_to[0])
+    assert routed[:3] == (str(logged_to[0]), str(handed_to[0]), ana.id)
+    assert str(routed[3]).startswith("routing rule ")
     # The unit's super-user triages it: a note, a higher priority, to a consultant; and an attachment.
     desks.sync("sue")
     tickets.execute(desks["sue"].cache(), sue, [
@@ -170,11 +183,12 @@ def test_tickets_are_logged_triaged_worked_and_handed_over_by_each_role(people: 
     tickets.execute(desks["max"].cache(), max_, [moved], now + timedelta(seconds=4))
     desks.sync("max")
     row = shared(people, select(Ticket.status, Ticket.tier, Ticket.vendor, Ticket.assignee_id, Ticket.priority,
-                                Ticket.business_unit_id).where(Ticket.id == ticket))  # fmt: skip
-    assert row == [(TicketStatus.PENDING_VENDOR, 3, "SAP", cora.id, Priority.CRITICAL, other)]
+                                Ticket.business_unit_id, Ticket.group_id).where(Ticket.id == ticket))  # fmt: skip
+    # At tier 3 there is no rule: the ticket keeps its tier-2 group.
+    assert row == [(TicketStatus.PENDING_VENDOR, 3, "SAP", cora.id, Priority.CRITICAL, other, handed_to[0])]
     authors = shared(people, select(AuditEvent.actor_id, func.count()).where(AuditEvent.entity_id == ticket)
                      .group_by(AuditEvent.actor_id))  # fmt: skip
-    assert dict(authors) == {ana.id: 6, sue.id: 4, cora.id: 4, max_.id: 1}
+    assert dict(authors) == {ana.id: 7, sue.id: 4, cora.id: 4, max_.id: 1}
     # It left Sue's unit: her next sync removes it from her cache.
     desks.sync("sue")
     with desks["sue"].cache().connect() as conn:

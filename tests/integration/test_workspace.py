@@ -344,6 +344,7 @@ def test_settings_defaults(tmp_path: Path) -> None:
         "max_offline_days": 30,
         "compliance_target_percent": 90,
         "breach_horizon_hours": 24,
+        "notify_warnings": True,
     }
     assert not (tmp_path / "settings.json").exists()
 

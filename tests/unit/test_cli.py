@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import console
-from console.cli.command import main
+from console.cli.command import build_parser, main
 from console.store.settings import SETTINGS
 from tests import clock
 from tests.conftest import DEMO_TICKETS
@@ -215,7 +216,7 @@ def test_sla_show_gives_the_clocks_and_timeline_as_evidence(run_cli: Cli, demo_c
     assert kinds[:2] == [("response", "start"), ("resolution", "start")]
     assert ("response", "stop") in kinds
     csv_run = run_cli(["--home", home, "sla", "show", "INC-0000001", "--format", "csv", "--now", DEMO_END])
-    header = "ticket,clock,state,target,used,paused,left,due_at,breached_at,stopped_at,release"
+    header = "Ticket,Clock,State,Target,Business time used,Paused,Left,Due,Breached at,Stopped at,Release"
     assert csv_run.out.splitlines()[0] == header
 
 
@@ -231,5 +232,40 @@ def test_sla_recompute_reports_the_states(run_cli: Cli, demo_copy: Path) -> None
     assert f"Recomputed {DEMO_TICKETS:,} tickets" in run.out
     resolution = next(line for line in run.out.splitlines() if line.strip().startswith("resolution"))
     assert "met" in resolution
-    assert "missed" in resolution
-    assert "not_timed" not in resolution  # Low tickets are judged by the release each is due with
+    assert "breached" in resolution  # a clock past its due time, stopped or running: one word
+    assert "missed" not in resolution
+    assert "next release" not in resolution  # Low tickets are judged by the release each is due with
+
+
+def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parser and every verb's and action's parser under it."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += parsers(sub)
+    return found
+
+
+def test_no_parser_guesses_an_option_from_its_first_letters() -> None:
+    every = parsers(build_parser())
+    assert len(every) > 40  # verbs and their actions: the walk went down
+    assert [p.prog for p in every if p.allow_abbrev] == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ticket", "list", "--assig", "emma.haddad"],  # once read as --assignee
+        ["ticket", "list", "--lim", "5"],
+        ["change", "list", "--search=x", "--form", "json"],
+        ["info", "--js"],  # --json
+    ],
+)
+def test_an_abbreviated_option_is_refused(cli: Cli, tmp_path: Path, argv: list[str]) -> None:
+    run = cli(["--home", str(tmp_path / "ws"), *argv])
+    assert run.code == 2
+    assert "unrecognized arguments" in run.err
+    assert "Traceback" not in run.err
+    assert run.out == ""
+    assert not (tmp_path / "ws").exists()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from console.journal.values import decode, encode, snapshot
-from console.tickets.history import FieldChange, field_history, rebuild, status_side_effects
+from console.tickets.history import FieldChange, field_history, first_values, rebuild, status_side_effects
 from models import AuditAction
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -188,6 +188,17 @@ def test_field_history_lists_every_change_with_who_and_why() -> None:
         FieldChange(at(120), REPORTER, "resolved_at", at(60), None, "the error is back"),
         FieldChange(at(120), REPORTER, "status", "resolved", "in_progress", "the error is back"),
     ]
+
+
+def test_first_values_are_the_logged_line_field_history_leaves_out() -> None:
+    group = uuid.UUID("44444444-4444-4444-8444-444444444444")
+    events = [changed(6, "status", "assigned", actor=DESK), created(group_id=group)]  # in any order
+    first = first_values(events)
+    assert first is not None
+    assert (first.occurred_at, first.actor_id, first.reason) == (at(0), REPORTER, None)
+    assert first.values == {**FIRST_VALUES, "group_id": group}  # decoded: the tier a number, ids UUIDs
+    assert [c.field for c in field_history(events)] == ["first_response_at", "status"]
+    assert first_values([changed(6, "status", "assigned")]) is None  # a history that begins later
 
 
 def test_field_history_skips_changes_that_change_nothing() -> None:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QTextCharFormat
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from console.changes.lists import Calendar
-from console.changes.stages import LABELS
+from console.words import STAGE_LABELS
 from views.changes.model import conflict_words
 from views.tables import Index, RowsModel, rows_table, when_text
 
@@ -96,7 +96,8 @@ class CalendarPage(QWidget):
             if change.planned_start and change.planned_end:
                 mark(change.planned_start, change.planned_end, CONFLICT_COLOUR if change.conflicts else WINDOW_COLOUR)
                 cells = [when_text(change.planned_start), when_text(change.planned_end),
-                         f"{change.number} {change.title}", LABELS[change.stage], conflict_words(change)]  # fmt: skip
+                         f"{change.number} {change.title}", STAGE_LABELS[change.stage],
+                         conflict_words(change)]  # fmt: skip
                 rows.append((change.planned_start, cells, "\n".join(c.explanation for c in change.conflicts)))
         rows.sort(key=lambda r: r[0])
         self.month_rows.set_month([(cells, tip) for _, cells, tip in rows])

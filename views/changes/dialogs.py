@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.changes.agenda import counted
 from console.changes.lists import ChangeChoices, ChangeDetail, ChangeRow
 from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
 from console.changes.stages import EDITABLE
+from console.words import counted
 from models import ApprovalDecision, ChangeType
 from views.errors import show_error
 from views.tables import RowsModel, rows_table

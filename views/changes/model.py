@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from console.changes.lists import ChangeRow
-from console.changes.stages import LABELS
+from console.words import STAGE_LABELS
 from views.tables import Index, RowsModel
 
 RISK_COLOURS = {"high": "#b42318", "medium": "#b54708", "low": "#067647"}
@@ -52,7 +52,7 @@ def _row_cells(row: ChangeRow) -> list[str]:
         row.number,
         row.title,
         row.risk or "—",
-        LABELS[row.stage],
+        STAGE_LABELS[row.stage],
         window_cell(row),
         conflict_words(row),
         row.approvals.removesuffix(" approved"),

@@ -38,13 +38,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.changes.agenda import counted
 from console.changes.applied import ChangeApplied
 from console.changes.lists import Calendar, ChangeChoices, ChangeDetail, ChangeRow, Which
 from console.changes.service import AssessRisk, ChangeIntent, Decide, EditChange, MoveStage
-from console.changes.stages import EDITABLE, LABELS
+from console.changes.stages import EDITABLE
 from console.desk import Desk
 from console.journal.touched import Touched
+from console.words import STAGE_LABELS, counted
 from models import ApprovalDecision, ChangeStage, Role
 from views.changes.calendar import CalendarPage
 from views.changes.dialogs import (
@@ -321,7 +321,8 @@ class ChangeView(QWidget):
         answers = "".join(f"<tr><td>{_escape(q)}</td><td>{_escape(a)}</td></tr>" for q, a in detail.questionnaire)
         self.facts.setText(
             f"<table cellspacing='4'>"
-            f"<tr><td>Type</td><td><b>{row.change_type.value}</b></td><td>Stage</td><td><b>{LABELS[row.stage]}</b></td></tr>"
+            f"<tr><td>Type</td><td><b>{row.change_type.value}</b></td>"
+            f"<td>Stage</td><td><b>{STAGE_LABELS[row.stage]}</b></td></tr>"
             f"<tr><td>Risk</td><td>{risk}</td><td>Requested by</td><td>{_escape(row.requester)}</td></tr>"
             f"<tr><td>Window</td><td colspan='3'>{row.window or 'not planned'}</td></tr>"
             f"<tr><td>Modules</td><td>{row.modules}</td><td>Units</td><td>{row.units}</td></tr>"
@@ -361,16 +362,16 @@ class ChangeView(QWidget):
     def _fill_moves(self, detail: ChangeDetail) -> None:
         self.move_menu.clear()
         for stage in detail.moves:
-            action = self.move_menu.addAction(LABELS[stage])
+            action = self.move_menu.addAction(STAGE_LABELS[stage])
             why = detail.gate_problems.get(stage)
             action.setEnabled(why is None)
             action.setToolTip(why or "")
             if why:
-                action.setText(f"{LABELS[stage]} — {why.split(' needs ', 1)[-1]}")
+                action.setText(f"{STAGE_LABELS[stage]} — {why.split(' needs ', 1)[-1]}")
             action.triggered.connect(lambda _checked=False, s=stage: self.ask_move(s))
         self.move_menu.setToolTipsVisible(True)
         self.move_button.setEnabled(bool(detail.moves))
-        self.move_button.setToolTip("" if detail.moves else f"{LABELS[detail.row.stage]} is final.")
+        self.move_button.setToolTip("" if detail.moves else f"{STAGE_LABELS[detail.row.stage]} is final.")
 
     # -- editing -------------------------------------------------------------------------------------------------
 
@@ -382,7 +383,7 @@ class ChangeView(QWidget):
             box = QMessageBox(
                 QMessageBox.Icon.Information,
                 f"{applied.number}: conflicts",
-                f"{applied.number} is {LABELS[applied.stage].lower()}; its window has conflicts:\n"
+                f"{applied.number} is {STAGE_LABELS[applied.stage].lower()}; its window has conflicts:\n"
                 + "\n".join(f"• {c.explanation}" for c in applied.conflicts),
                 QMessageBox.StandardButton.Ok,
                 self,
@@ -428,7 +429,9 @@ class ChangeView(QWidget):
     def ask_move(self, stage: ChangeStage) -> None:
         note = None
         if stage in (ChangeStage.CANCELLED, ChangeStage.FAILED, ChangeStage.SCHEDULED):
-            note, ok = QInputDialog.getText(self, LABELS[stage], f"Why does it go to {LABELS[stage].lower()}?")
+            note, ok = QInputDialog.getText(
+                self, STAGE_LABELS[stage], f"Why does it go to {STAGE_LABELS[stage].lower()}?"
+            )
             if not ok:
                 return
         self.move_stage(stage, note)
