@@ -63,6 +63,41 @@ SLA_STATE_WORDS = {
 }
 
 
+# The fields of a ticket's history, as its History tab and ``ticket show`` name them.
+FIELD_WORDS = {
+    "logged": "Logged",
+    "status": "Status",
+    "priority": "Priority",
+    "assignee": "Assignee",
+    "group": "Group",
+    "tier": "Tier",
+    "module": "Module",
+    "business_unit": "Business unit",
+    "category": "Category",
+    "title": "Title",
+    "description": "Description",
+    "impact": "Impact",
+    "urgency": "Urgency",
+    "planned_release": "Planned release",
+    "vendor": "Vendor",
+    "vendor_reference": "Vendor reference",
+    "problem": "Problem",
+    "change": "Change",
+    "article": "Knowledge article",
+    "attachment": "Attachment",
+    "first_response_at": "First response",
+    "resolved_at": "Resolved",
+    "closed_at": "Closed",
+    "reopen_count": "Times reopened",
+    "conflict_resolved": "Sync conflict settled",
+}
+
+
+def field_word(field: str) -> str:
+    """A history field as a person reads it ("first_response_at": "First response")."""
+    return FIELD_WORDS.get(field) or field.replace("_", " ").capitalize()
+
+
 def word(value: object) -> str:
     """The word a person reads for a value: a status, a stage or an SLA state as above, a priority capitalised; any
     other enum its value with spaces (``normal``, ``high``); anything else as text."""

@@ -28,7 +28,7 @@ from console.sync.client import SyncState, sync_and_tell
 from console.sync.conflicts import Notice, OpenConflict
 from console.sync.connection import Connected, connect_workspace, test_connection
 from views.errors import show_error
-from views.tables import RowsModel, rows_table
+from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
 
 AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
@@ -196,7 +196,7 @@ class ConflictsDialog(QDialog):
         )
         lead.setWordWrap(True)
         layout.addWidget(lead)
-        self.rows = RowsModel(["ticket or change", "field", "you saw", "yours", "theirs (now)", "when", "by"], self)
+        self.rows = RowsModel(["Ticket or change", "Field", "You saw", "Yours", "Theirs (now)", "When", "By"], self)
         self.table = rows_table(self.rows, "conflicts-table")
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
@@ -210,7 +210,7 @@ class ConflictsDialog(QDialog):
         refused = QLabel("Edits the shared database refused (the ticket or change now shows what it holds):")
         refused.setWordWrap(True)
         layout.addWidget(refused)
-        self.refusals = RowsModel(["when", "why"], self)
+        self.refusals = RowsModel(["When", "Why"], self)
         self.refusals_table = rows_table(self.refusals, "refusals-table")
         layout.addWidget(self.refusals_table, 1)
         closing = QHBoxLayout()
@@ -236,13 +236,13 @@ class ConflictsDialog(QDialog):
 
     def _show(self, found: tuple[list[OpenConflict], list[Notice]]) -> None:
         conflicts, self.notices = found
-        self.refusals.set_rows([[f"{n.created_at:%Y-%m-%d %H:%M}", n.summary] for n in self.notices])
+        self.refusals.set_rows([[when_text(n.created_at), n.summary] for n in self.notices])
         self.dismiss_button.setEnabled(bool(self.notices))
         self.refusals_listed.emit(len(self.notices))
         self.conflicts = conflicts
         self.rows.set_rows(
             [[c.number, c.field.removesuffix("_id").replace("_", " "), c.base, c.mine, c.theirs,
-              f"{c.created_at:%Y-%m-%d %H:%M}", c.author] for c in conflicts]
+              when_text(c.created_at), c.author] for c in conflicts]
         )  # fmt: skip
         if conflicts:
             self.table.selectRow(0)

@@ -8,6 +8,8 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from console.rows import text_value
+
 Index = QModelIndex | QPersistentModelIndex  # what Qt passes a model as an index
 
 
@@ -59,4 +61,4 @@ def rows_table(model: RowsModel, name: str) -> QTableView:
 
 def when_text(value: datetime | None) -> str:
     """A moment as a table cell shows it (to the minute); empty when there is none."""
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+    return text_value(value) if value else ""

@@ -39,11 +39,13 @@ from console.access import Can
 from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
 from console.journal.touched import Touched
+from console.rows import text_value
 from console.tickets import edits, workflow
 from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail
+from console.tickets.history import history_value
 from console.tickets.queue import Choices
-from console.words import STATUS_LABELS
+from console.words import STATUS_LABELS, field_word
 from models import Priority, TicketStatus
 from views.errors import show_error
 from views.tables import RowsModel, rows_table
@@ -144,7 +146,7 @@ class TicketView(QWidget):
         self.tabs = QTabWidget()
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
-        self.notes = RowsModel(["at", "by", "kind", "text"], self)
+        self.notes = RowsModel(["When", "By", "Kind", "Text"], self)
         self.notes_table = rows_table(self.notes, "ticket-notes")
         self.notes_table.setWordWrap(True)
         notes_layout.addWidget(self.notes_table, 1)
@@ -166,19 +168,19 @@ class TicketView(QWidget):
         compose.addLayout(side)
         notes_layout.addLayout(compose)
         self.tabs.addTab(notes, "Notes")
-        self.history = RowsModel(["at", "by", "field", "from", "to", "reason"], self)
+        self.history = RowsModel(["When", "By", "What", "From", "To", "Why"], self)
         self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
         self.sla = SlaTab(self.chips.zone)
         self.sla_summary = self.sla.summary
         self.tabs.addTab(self.sla, "SLA")
         links = QWidget()
         links_layout = QVBoxLayout(links)
-        self.links = RowsModel(["kind", "number", "title"], self)
+        self.links = RowsModel(["Kind", "Number", "Title"], self)
         links_layout.addWidget(rows_table(self.links, "ticket-links"))
         self.tabs.addTab(links, "Links")
         files = QWidget()
         files_layout = QVBoxLayout(files)
-        self.files = RowsModel(["file", "type", "size", "by", "at"], self)
+        self.files = RowsModel(["File", "Type", "Size", "By", "When"], self)
         self.files_table = rows_table(self.files, "ticket-files")
         self.files_table.activated.connect(lambda index: self.ask_save_attachment(index.row()))
         files_layout.addWidget(self.files_table)
@@ -247,13 +249,19 @@ class TicketView(QWidget):
             + f"<br>{_html(row['description'])}"
         )
         self.notes.set_rows(
-            [
-                [f"{n.at:%Y-%m-%d %H:%M}", n.author, "work note" if n.internal else "comment", n.body]
-                for n in detail.notes
-            ]
+            [[text_value(n.at), n.author, "work note" if n.internal else "comment", n.body] for n in detail.notes]
         )
         self.history.set_rows(
-            [[f"{c.at:%Y-%m-%d %H:%M}", c.actor, c.field, c.old, c.new, c.reason or ""] for c in detail.history]
+            [
+                [
+                    text_value(c.at),
+                    c.actor,
+                    field_word(c.field),
+                    *(text_value(history_value(c.field, v)) for v in (c.old, c.new)),
+                    c.reason or "",
+                ]
+                for c in detail.history
+            ]
         )
         self.sla.show_sla(detail.sla, names["module_name"])
         self.chips.show_sla(detail.sla)
@@ -262,7 +270,7 @@ class TicketView(QWidget):
         links += [["article", number, title] for _, number, title in detail.articles]
         self.links.set_rows(links)
         self.files.set_rows(
-            [[f.filename, f.media_type, f"{f.size_bytes / 1024:,.1f} KB", f.uploaded_by, f"{f.at:%Y-%m-%d %H:%M}"]
+            [[f.filename, f.media_type, f"{f.size_bytes / 1024:,.1f} KB", f.uploaded_by, text_value(f.at)]
              for f in detail.attachments]
         )  # fmt: skip
         self._set_enabled(True)

@@ -27,6 +27,7 @@ from console.sync.conflicts import open_conflicts
 from console.tickets import edits, queue
 from console.tickets import service as tickets
 from console.tickets.detail import load_detail
+from console.tickets.history import history_value
 from console.tickets.queue import Column, QueueFilter, Sort
 from console.words import SLA_STATE_WORDS, counted
 from models import DeploymentInfo, ErpModule, Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency
@@ -38,7 +39,6 @@ IMPACT_URGENCY = {
     Priority.MEDIUM: (Impact.MEDIUM, Urgency.MEDIUM),
     Priority.LOW: (Impact.LOW, Urgency.LOW),
 }
-STATUSES = frozenset(s.value for s in TicketStatus)
 SLA_STATES = frozenset(s.value for s in SlaState)
 STATUS_CHOICES = [s.value for s in TicketStatus] + ["open", "all"]
 FORMATS = ("table", "csv", "json")
@@ -291,8 +291,8 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
         for n in detail.notes
     ]
     history: list[dict[str, Cell]] = [
-        {"at": c.at, "by": c.actor, "field": c.field, "from": _value(c.field, c.old), "to": _value(c.field, c.new),
-         "reason": c.reason}
+        {"at": c.at, "by": c.actor, "field": c.field, "from": history_value(c.field, c.old),
+         "to": history_value(c.field, c.new), "reason": c.reason}
         for c in detail.history
     ]  # fmt: skip
     sections: dict[str, Section] = {
@@ -305,13 +305,6 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
     }  # fmt: skip
     write_sections(sys.stdout, args.format, sections)
     return 0
-
-
-def _value(field: str, value: str) -> Cell:
-    """A value of the history: a status as the status it is (its words in a table), else as it was written."""
-    if field == "status" and value in STATUSES:
-        return TicketStatus(value)
-    return value or None
 
 
 def _new(actor: Actor, args: argparse.Namespace) -> NewTicket:

@@ -7,6 +7,7 @@ back exactly the rows in the database.
 
 from __future__ import annotations
 
+import enum
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -16,7 +17,7 @@ from typing import Any
 
 from console.journal.audit import BOOKKEEPING_FIELDS, replay_key
 from console.journal.values import decode, encode
-from models import AuditAction, TicketStatus
+from models import AuditAction, Impact, Priority, TicketStatus, Urgency
 
 # Ticket fields whose history the audit trail carries (the rest are computed, e.g. due times).
 TICKET_FIELDS: tuple[str, ...] = (
@@ -128,3 +129,23 @@ def field_history(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
                     )
                 )
     return changes
+
+
+def history_value(field: str, text: str) -> Any:
+    """A value of the history as what it is: a status, a priority, a moment, or the text it was written as
+    (empty: None). The window and ``ticket show`` turn it into words; JSON keeps the machine value."""
+    if not text:
+        return None
+    kinds: dict[str, type[enum.Enum]] = {"status": TicketStatus, "priority": Priority, "impact": Impact,
+                                         "urgency": Urgency}  # fmt: skip
+    if field in kinds:
+        try:
+            return kinds[field](text)
+        except ValueError:
+            return text
+    if field.endswith("_at"):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            return text
+    return text

@@ -127,7 +127,7 @@ def test_open_change_status_and_add_a_note(qtbot: QtBot, gui_workspace: Workspac
         notes = conn.execute(select(Comment.body).where(Comment.ticket_id == row.id)).scalars().all()
     assert "Scan received, checking the tax code" in notes
     assert ticket.notes.rows[-1][3] == "Scan received, checking the tax code"
-    assert ticket.history.rows[-1][2] in ("status", "first_response_at")
+    assert ticket.history.rows[-1][2] in ("Status", "First response")  # in words, not field names
     save_shot(window, "ticket-after-edits")
 
 
@@ -223,7 +223,7 @@ def test_log_a_ticket_with_ctrl_n(qtbot: QtBot, gui_workspace: Workspace) -> Non
     assert ticket.detail.names["group"] == "DESK"
     assert "group DESK" in ticket.facts.text()
     by, field, old, new, reason = ticket.history.rows[0][1:]
-    assert (by, field, old, reason) == (view.actor.display_name, "logged", "", "Only one company code affected")
+    assert (by, field, old, reason) == (view.actor.display_name, "Logged", "", "Only one company code affected")
     assert new.startswith("incident · priority high (impact high × urgency high give critical) · ")
     assert new.endswith(" · group DESK")
     ticket.tabs.setCurrentIndex([ticket.tabs.tabText(i) for i in range(ticket.tabs.count())].index("History"))

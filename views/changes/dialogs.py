@@ -272,7 +272,7 @@ class AgendaDialog(QDialog):
         row.addWidget(self.days)
         row.addStretch(1)
         layout.addLayout(row)
-        self.rows = RowsModel(["change", "window (UTC)", "risk", "approvals", "conflicts", "title"], self)
+        self.rows = RowsModel(["Change", "Window (UTC)", "Risk", "Approvals", "Conflicts", "Title"], self)
         layout.addWidget(rows_table(self.rows, "agenda-table"), 1)
         self.summary = QLabel("Reading…")
         self.summary.setObjectName("agenda-summary")
