@@ -44,6 +44,9 @@ class DrillDialog(QDialog):
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)  # Enter opens the ticket under the cursor; it must not close the list too
+        close.setDefault(False)
         layout.addWidget(buttons)
         self.drill = drill
         runner.op(desk.drill, drill, label="Listing tickets…").success(self._show).failure(self._failed).run()
@@ -102,6 +105,9 @@ class SlaDialog(QDialog):
         layout.addWidget(tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setAutoDefault(False)  # Enter opens the ticket under the cursor; it must not close the list too
+        close.setDefault(False)
         layout.addWidget(buttons)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.reject)
         runner.op(desk.evidence, number, now, label="Computing SLA…").success(self._show).failure(self._failed).run()

@@ -56,6 +56,11 @@ class Dice(random.Random):
     def uid(self) -> uuid.UUID:
         return uuid4_from_bits(self.getrandbits(128))
 
+    def side(self, name: str) -> Dice:
+        """Another seeded source, named, made from this one's state without drawing from it: what it adds to the
+        demo leaves everything this one makes as it was."""
+        return Dice(f"{name}:{self.getstate()[1][:8]}")
+
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.uniform(low, high))
 

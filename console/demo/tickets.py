@@ -41,6 +41,8 @@ PRIORITIES = list(catalog.PRIORITY_MIX)
 TICKET_ENTITY = EntityType.TICKET
 PRIORITY_CUM_WEIGHTS = list(itertools.accumulate(catalog.PRIORITY_MIX.values()))
 STEP = timedelta(seconds=1)
+FRESH_PER_UNIT = 3  # New tickets per unit, not yet answered, logged in the last hours before the demo's end
+FRESH_HOURS = 3
 
 
 def is_period_end(day: date) -> bool:
@@ -120,15 +122,36 @@ class TicketFactory:
         out.sort()
         return [(at, unit) for at, unit in out if at < self.end]
 
+    def fresh_times(self, times: list[tuple[datetime, int]]) -> list[tuple[datetime, bool, int]]:
+        """``times`` with its latest few replaced by tickets that are still New: ``FRESH_PER_UNIT`` per unit
+        (fewer in a small demo), logged in the last hours, after every other ticket, so numbers still rise with
+        time. Drawn from their own dice: the tickets before them are what they were."""
+        units = len(self.cast.units)
+        per_unit = min(FRESH_PER_UNIT, len(times) // (50 * units))
+        fresh = per_unit * units
+        kept = [(at, False, unit) for at, unit in times[: len(times) - fresh]]
+        if not fresh:
+            return kept
+        dice = self.dice.side("fresh tickets")
+        after = max(self.end - timedelta(hours=FRESH_HOURS), kept[-1][0] if kept else self.end)
+        room = (self.end - after).total_seconds() * 0.95
+        added = [
+            (after + timedelta(seconds=int(dice.uniform(0.02, 1.0) * room)), True, unit)
+            for unit in range(units)
+            for _ in range(per_unit)
+        ]
+        return kept + sorted(added)
+
     def batches(self, count: int, size: int) -> Iterator[TicketBatch]:
-        times = self.creation_times(count)
+        times = self.fresh_times(self.creation_times(count))
         for start in range(0, len(times), size):
             batch = TicketBatch([], [], [], [])
-            for created, unit_index in times[start : start + size]:
-                self._ticket(batch, created, unit_index)
+            for created, fresh, unit_index in times[start : start + size]:
+                self._ticket(batch, created, unit_index, fresh)
             yield batch
 
-    def _ticket(self, batch: TicketBatch, created: datetime, unit_index: int) -> None:
+    def _ticket(self, batch: TicketBatch, created: datetime, unit_index: int, fresh: bool = False) -> None:
+        """One ticket and its life; a ``fresh`` one is just logged: New, routed to tier 1, nobody on it yet."""
         dice, cast = self.dice, self.cast
         spec, unit_id = cast.units[unit_index]
         module_index = dice.choices(self.module_indexes, cum_weights=self._module_weights(created.date()))[0]
@@ -179,7 +202,8 @@ class TicketFactory:
             "closed_at": None,
         }
         life = Life(self, values, created, unit_id, farsi)
-        life.play(module_id, response_target, resolution_target)
+        if not fresh:
+            life.play(module_id, response_target, resolution_target)
         state = life.state  # its SLA columns are filled by the SLA engine once the history is loaded
         batch.tickets.append(state)
         batch.events.extend(life.events)

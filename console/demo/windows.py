@@ -90,9 +90,13 @@ def timeline(
     path: list[ChangeStage],
     opened: datetime,
     end: datetime,
+    window: tuple[datetime, datetime] | None = None,
 ) -> tuple[datetime, tuple[datetime, datetime], list[datetime]]:
-    """When the change was opened (earlier than asked, if every evening in reach is frozen), its window, and
-    when it made each move of ``path`` after the first; everything before ``end``, the demo's now."""
+    """When the change was opened (earlier than asked, if every evening in reach is frozen), its window (``window``
+    if given, for a change still open), and when it made each move of ``path`` after the first; everything before
+    ``end``, the demo's now."""
+    if window is not None:
+        return opened, window, spread(dice, len(path) - 1, opened, end)
     hours = dice.choice((2, 3, 4))
     approved = ChangeStage.APPROVED in path
     production = next((s for s in path if s in PRODUCTION), None)
@@ -125,3 +129,14 @@ def timeline(
         window = slots.evening(module_id, unit_id, hours, end, end + timedelta(days=60), prefer, free=approved)
     assert window is not None  # two months of evenings always hold one outside the freezes
     return opened, window, moves
+
+
+def board_window(
+    dice: Dice, slots: Slots, module_id: uuid.UUID, unit_id: uuid.UUID, end: datetime, days: int
+) -> tuple[datetime, datetime] | None:
+    """An evening window outside every freeze within ``days`` of ``end``, for a change on the board's agenda; None
+    when every evening in reach is frozen (the year-end shutdown)."""
+    hours = dice.choice((2, 3, 4))
+    prefer = end + timedelta(days=dice.uniform(2, days - 4))
+    latest = end + timedelta(days=days) - timedelta(hours=1)
+    return slots.evening(module_id, unit_id, hours, end + timedelta(hours=1), latest, prefer, free=True)

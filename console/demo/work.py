@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from console.changes.rules import DEFAULT_RULES, Freeze, assess
+from console.demo import catalog
 from console.demo.reference import Cast
 from console.demo.rows import Dice, Rows, audit_row, created_row
 from console.demo.tickets import TicketLinks
-from console.demo.windows import Slots, timeline
+from console.demo.windows import Slots, board_window, timeline
 from console.journal.values import encode
 from console.store.numbering import format_number
 from models import (
@@ -65,6 +66,19 @@ APPROVAL_COMMENTS = (
     "Risk understood; please keep the vendor on call during the move.",
 )
 WEIGHTS = (6, 3, 1)  # answers: the first option of a question most often, the last seldom
+# Answers that make a change high-risk (score 11): the board and the support managers are asked.
+HIGH_RISK_ANSWERS = {
+    "business_impact": "critical_process",
+    "users_affected": "all",
+    "complexity": "integration",
+    "tested": "yes",
+    "backout": "planned",
+    "period_end": "far",
+}
+BOARD_CHANGES = 2  # high-risk changes awaiting the board at the demo's end, their windows within AGENDA_DAYS
+AGENDA_DAYS = 14
+# Where a change for the board goes: its module, its unit and its window.
+Board = tuple[tuple[catalog.ModuleSpec, uuid.UUID], tuple[catalog.UnitSpec, uuid.UUID], tuple[datetime, datetime]]
 CLASHES = "Clashes with the period-end close; resubmit for a window after it."
 NO_EVIDENCE = "No test evidence attached."
 
@@ -273,6 +287,38 @@ def _changes(
         if stage is None:
             stage = _stage_for_age((end - opened).days, dice)
         _change(dice, rows, cast, slots, problems, policies, templates, n, stage, opened, end)
+    _for_the_board(dice.side("for the board"), rows, cast, slots, problems, policies, templates, count, end)
+
+
+def _for_the_board(
+    dice: Dice,
+    rows: Rows,
+    cast: Cast,
+    slots: Slots,
+    problems: list[tuple[uuid.UUID, uuid.UUID, ProblemStatus]],
+    policies: list[DemoPolicy],
+    templates: list[uuid.UUID],
+    count: int,
+    end: datetime,
+) -> None:
+    """High-risk normal changes still awaiting approval, planned outside every freeze within the next fortnight:
+    the CAB agenda and the support managers' "Awaiting my decision". Numbered after the others, from their own
+    dice, so the rest of the demo is what it was without them."""
+    pairs = [(m, u) for m in cast.modules for u in cast.units]
+    dice.shuffle(pairs)
+    n = count
+    for module, unit in pairs:
+        if n == count + BOARD_CHANGES:
+            break
+        window = board_window(dice, slots, module[1], unit[1], end, AGENDA_DAYS)
+        if window is None:
+            continue
+        n += 1
+        opened = end - timedelta(days=dice.uniform(2, 6))
+        board = (module, unit, window)
+        _change(
+            dice, rows, cast, slots, problems, policies, templates, n, ChangeStage.AWAITING_APPROVAL, opened, end, board
+        )
 
 
 def _stage_for_age(age_days: int, dice: Dice) -> ChangeStage:
@@ -295,16 +341,25 @@ def _change(
     stage: ChangeStage,
     opened: datetime,
     end: datetime,
+    board: Board | None = None,
 ) -> None:
-    spec, module_id = dice.choice(cast.modules)
-    unit_spec, unit_id = dice.choice(cast.units)
-    kind = dice.choices((ChangeType.NORMAL, ChangeType.STANDARD, ChangeType.EMERGENCY), weights=(75, 18, 7))[0]
+    """One change; with ``board``, a high-risk normal change in that module and unit, waiting for approval, with
+    that window."""
+    if board is None:
+        spec, module_id = dice.choice(cast.modules)
+        unit_spec, unit_id = dice.choice(cast.units)
+        kind = dice.choices((ChangeType.NORMAL, ChangeType.STANDARD, ChangeType.EMERGENCY), weights=(75, 18, 7))[0]
+    else:
+        (spec, module_id), (unit_spec, unit_id), _ = board
+        kind = ChangeType.NORMAL
     if kind is ChangeType.STANDARD and stage in (ChangeStage.AWAITING_APPROVAL, ChangeStage.REJECTED):
         kind = ChangeType.NORMAL  # a standard change is pre-approved: it never waits for approvers
     requester = dice.choice(cast.consultants_by_module[module_id])
-    answers = {
-        q.key: dice.choices(list(q.options), weights=WEIGHTS[: len(q.options)])[0] for q in DEFAULT_RULES.questions
-    }
+    answers = (
+        {q.key: dice.choices(list(q.options), weights=WEIGHTS[: len(q.options)])[0] for q in DEFAULT_RULES.questions}
+        if board is None
+        else dict(HIGH_RISK_ANSWERS)
+    )
     risk = assess(answers).level
     change_id = dice.uid()
     path = list(HAPPY_PATH[: HAPPY_PATH.index(END_STATES.get(stage, stage)) + 1])
@@ -314,7 +369,9 @@ def _change(
         path.append(ChangeStage.CLOSED)  # backed out long ago, and reviewed since
     if kind is ChangeType.STANDARD and ChangeStage.AWAITING_APPROVAL in path:
         path.remove(ChangeStage.AWAITING_APPROVAL)
-    opened, (planned_start, planned_end), moves = timeline(dice, slots, module_id, unit_id, path, opened, end)
+    opened, (planned_start, planned_end), moves = timeline(
+        dice, slots, module_id, unit_id, path, opened, end, board[2] if board else None
+    )
     values = {
         "id": change_id,
         "number": format_number("CHG", n),

@@ -154,6 +154,7 @@ def test_a_click_on_a_bar_lists_its_tickets_and_opens_one(qtbot: QtBot, gui_work
         qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
     sla = opened_sla.args[0]
     assert isinstance(sla, SlaDialog)
+    assert dialog.isVisible()  # the list stays open behind the ticket's SLA: Enter is not its Close
     with qtbot.waitSignal(sla.loaded, timeout=20_000):
         pass
     states = {sla.clocks.rows[r][0]: sla.clocks.rows[r][1] for r in range(sla.clocks.rowCount())}

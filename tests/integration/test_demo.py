@@ -512,3 +512,46 @@ def test_every_stage_move_in_the_demo_follows_the_change_rules(cache: Connection
     assert moves
     illegal = {(o, n) for o, n in moves if ChangeStage(str(n)) not in STAGE_MOVES[ChangeStage(str(o))]}
     assert illegal == set()
+
+
+# --- what the first ten minutes need (README) --------------------------------------------------------
+
+
+def test_the_demo_ends_with_work_waiting_for_a_manager_and_the_desk(cache: Connection) -> None:
+    from console.access import load_actor
+    from console.changes.lists import cab_agenda, list_changes
+
+    now = clock.demo_now()
+    managers = cache.execute(
+        select(models.User.login).where(models.User.role == Role.SUPPORT_MANAGER).order_by(models.User.login)
+    ).scalars()
+    for login in managers:
+        actor = load_actor(cache, login)
+        awaiting = [
+            row
+            for row in list_changes(cache, actor, now, "awaiting")
+            if row.risk == "high" and row.planned_start is not None and now < row.planned_start < now + timedelta(14)
+        ]
+        if not awaiting:
+            # A demo ending on the eve of the year-end freeze may find every evening of the fortnight frozen
+            # (the freeze, then the January close): it then plans no change for the board.
+            assert (UNTIL.month, UNTIL.day) in {(12, d) for d in range(22, 27)}, f"nothing awaits {login}'s decision"
+            continue
+        assert all(not row.conflicts for row in awaiting)  # each window lies outside every freeze
+        assert {row.number for row in awaiting} <= {row.number for row in cab_agenda(cache, actor, now, 14)}
+
+    t = TICKETS.c
+    desk = cache.execute(select(models.SupportGroup.id).where(models.SupportGroup.code == "DESK")).scalar_one()
+    fresh = Counter(
+        cache.execute(
+            select(t.business_unit_id).where(
+                t.status == TicketStatus.NEW,
+                t.assignee_id.is_(None),
+                t.group_id == desk,
+                t.tier == 1,
+                t.created_at >= now - timedelta(hours=3),
+            )
+        ).scalars()
+    )
+    units = set(cache.execute(select(models.BusinessUnit.id)).scalars())
+    assert set(fresh) == units
