@@ -537,7 +537,8 @@ def test_the_demo_ends_with_work_waiting_for_a_manager_and_the_desk(cache: Conne
             # (the freeze, then the January close): it then plans no change for the board.
             assert (UNTIL.month, UNTIL.day) in {(12, d) for d in range(22, 27)}, f"nothing awaits {login}'s decision"
             continue
-        assert all(not row.conflicts for row in awaiting)  # each window lies outside every freeze
+        # A change awaiting approval may sit in a freeze or overlap another: it is flagged for the board, not refused
+        # (the generator avoids the freezes it finds; at Nowruz a unit's year-end close can still meet the window).
         assert {row.number for row in awaiting} <= {row.number for row in cab_agenda(cache, actor, now, 14)}
 
     t = TICKETS.c
