@@ -12,16 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QPushButton, QStyle, QStyleOptionButton, QStyleOptionComboBox
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
 
-from console.access import load_actor
-from console.store.database import connect
 from console.store.workspace import Workspace
-from console.tickets import edits
-from console.tickets import service as tickets
 from console.tickets.queue import Column, QueueFilter, QueueRow
-from models import ErpModule, Impact, Priority, SlaState, Ticket, TicketKind, TicketStatus, Urgency
-from tests.gui.drive import save_shot
+from models import Impact, Priority, SlaState, TicketStatus, Urgency
+from tests import clock
+from tests.gui.drive import save_shot, worked_finance_ticket
 from tests.gui.test_queue_view import open_queue, reload_with
 from views.queue_model import BANDS, COLUMNS, QueueModel, sla_text, sla_tip
 from views.queue_view import QueueView
@@ -163,23 +159,9 @@ def test_a_saved_view_sets_the_boxes_back_to_any(qtbot: QtBot, gui_workspace: Wo
 def worked_ticket(workspace: Workspace) -> str:
     """A Medium ticket logged and taken up by the workspace's own user: its resolution runs on a time of its own
     (a Low one's runs to a release, a date no pause moves)."""
-    engine = workspace.cache()
-    now = datetime.now(UTC)
-    with connect(engine) as conn:
-        me = load_actor(conn, str(workspace.settings.get("user")))
-        number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, workspace.client_id)
-        module = conn.execute(select(ErpModule.id).where(ErpModule.code == "FIN")).scalar_one()
-        unit = conn.execute(select(Ticket.business_unit_id).order_by(Ticket.number).limit(1)).scalar_one()
-        conn.commit()
-    ticket_id = uuid.uuid4()
-    logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Vendor invoice blocked for payment", "",
-                                  Impact.MEDIUM, Urgency.MEDIUM, unit, module, me.id, number)  # fmt: skip
-    tickets.execute(engine, me, [logged], now - timedelta(minutes=2))
-    worked = [
-        edits.assign(ticket_id, me.id, base=None),
-        edits.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
-    ]
-    tickets.execute(engine, me, worked, now - timedelta(minutes=1))
+    number, _ = worked_finance_ticket(
+        workspace, clock.now(), "Vendor invoice blocked for payment", Impact.MEDIUM, Urgency.MEDIUM
+    )
     return number
 
 
@@ -211,7 +193,7 @@ def test_overdue_cells_name_their_clock_and_fit_the_column(qtbot: QtBot, gui_wor
     SLA column as it opens; the release a Low ticket was due with is in the tooltip."""
     window, _ = open_queue(qtbot, gui_workspace)
     assert window.desk is not None
-    later = datetime.now(UTC) + timedelta(days=30)
+    later = clock.now() + timedelta(days=30)
     view = QueueView(window.desk, window.runner, now=lambda: later)
     qtbot.addWidget(view)
     view.resize(1064, 720)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -16,12 +16,10 @@ from console.releases.service import PlanRelease, submit_release
 from console.sla.words import local_moment
 from console.store.database import connect
 from console.store.workspace import Workspace
-from console.tickets import edits
-from console.tickets import service as tickets
 from console.tickets.queue import Column
-from models import ErpModule, Impact, Release, Role, Ticket, TicketKind, TicketStatus, Urgency, User
+from models import Impact, Release, Role, Ticket, Urgency, User
 from tests import clock
-from tests.gui.drive import open_window, save_shot
+from tests.gui.drive import open_window, save_shot, worked_finance_ticket
 from views.queue_model import BANDS, COLUMNS
 from views.queue_view import QueueView
 from views.ticket_view import TicketView
@@ -31,23 +29,7 @@ SLA = COLUMNS.index(Column.SLA)
 
 def worked_low_ticket(workspace: Workspace, now: datetime) -> tuple[str, uuid.UUID]:
     """A Low Finance ticket logged and taken up by the workspace's own user, as the detail's buttons would."""
-    engine = workspace.cache()
-    with connect(engine) as conn:
-        me = load_actor(conn, str(workspace.settings.get("user")))
-        number = tickets.new_ticket_number(conn, TicketKind.INCIDENT, workspace.client_id)
-        fin = conn.execute(select(ErpModule.id).where(ErpModule.code == "FIN")).scalar_one()
-        unit = conn.execute(select(Ticket.business_unit_id).order_by(Ticket.number).limit(1)).scalar_one()
-        conn.commit()
-    ticket_id = uuid.uuid4()
-    logged = tickets.CreateTicket(ticket_id, TicketKind.INCIDENT, "Dunning letter prints the old bank account", "",
-                                  Impact.LOW, Urgency.LOW, unit, fin, me.id, number)  # fmt: skip
-    tickets.execute(engine, me, [logged], now - timedelta(minutes=2))
-    worked = [
-        edits.assign(ticket_id, me.id, base=None),
-        edits.set_status(ticket_id, TicketStatus.IN_PROGRESS, base=TicketStatus.ASSIGNED),
-    ]
-    tickets.execute(engine, me, worked, now - timedelta(minutes=1))
-    return number, fin
+    return worked_finance_ticket(workspace, now, "Dunning letter prints the old bank account", Impact.LOW, Urgency.LOW)
 
 
 def next_release(workspace: Workspace, module: uuid.UUID, after: datetime) -> tuple[str, datetime]:
