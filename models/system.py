@@ -40,3 +40,5 @@ class NumberBlock(HasId, Base):
     next_free: Mapped[int] = mapped_column(Integer)
     client_id: Mapped[str] = mapped_column(String(64))
     reserved_at: Mapped[datetime]
+    # The database role that reserved it (PostgreSQL; written by the shared database's guard, never the desk).
+    reserved_by: Mapped[str | None] = mapped_column(String(63))

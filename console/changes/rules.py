@@ -319,24 +319,35 @@ class GateClosed(Refused):
     """A stage move whose gate is not met; the message lists every reason."""
 
 
+# The texts a change must have before it may go to a stage (``_gate``; the shared database's guard checks the
+# same columns: ``console.sync.guards``). "approval" is the gate of Awaiting approval, and of Approved straight
+# from assessment (a standard change).
+TEXT_GATES: dict[str, tuple[tuple[str, str], ...]] = {
+    "assessment": (("description", "a description"), ("reason", "the reason for the change")),
+    "approval": (
+        ("implementation_plan", "an implementation plan"),
+        ("test_plan", "a test plan"),
+        ("backout_plan", "a backout plan"),
+    ),
+    "test_passed": (("test_evidence", "evidence of the test (what was tested, by whom, the result)"),),
+    "closed": (("review_notes", "a post-implementation review"),),
+}
+
+
 def _gate(facts: ChangeFacts, to: ChangeStage) -> list[str]:
     missing: list[str] = []
 
-    def need(text: str, what: str) -> None:
-        if not text.strip():
-            missing.append(what)
+    def need(gate: str) -> None:
+        missing.extend(what for column, what in TEXT_GATES[gate] if not str(getattr(facts, column)).strip())
 
     if to is S.ASSESSMENT:
-        need(facts.description, "a description")
-        need(facts.reason, "the reason for the change")
+        need("assessment")
         if not facts.modules or not facts.units:
             missing.append("the ERP modules and business units it affects")
     elif to is S.AWAITING_APPROVAL or (to is S.APPROVED and facts.stage is S.ASSESSMENT):
         if facts.risk is None:
             missing.append("a risk assessment")
-        for text, what in ((facts.implementation_plan, "an implementation plan"), (facts.test_plan, "a test plan"),
-                           (facts.backout_plan, "a backout plan")):  # fmt: skip
-            need(text, what)
+        need("approval")
         if facts.planned_start is None or facts.planned_end is None or facts.planned_end <= facts.planned_start:
             missing.append("a planned window (start before end)")
         if to is S.APPROVED and facts.change_type is not ChangeType.STANDARD:
@@ -346,14 +357,14 @@ def _gate(facts: ChangeFacts, to: ChangeStage) -> list[str]:
     elif to is S.REJECTED and not facts.rejected:
         missing.append("a rejection by one of its approvers")
     elif to is S.TEST_PASSED:
-        need(facts.test_evidence, "evidence of the test (what was tested, by whom, the result)")
+        need("test_passed")
     elif to is S.SCHEDULED:
         if facts.stage is S.AWAITING_APPROVAL and facts.change_type is not ChangeType.EMERGENCY:
             missing.append("approval and a passed test: only an emergency change may go ahead of its approval")
         if facts.planned_start is None or facts.planned_end is None:
             missing.append("a planned production window")
     elif to is S.CLOSED:
-        need(facts.review_notes, "a post-implementation review")
+        need("closed")
     return missing
 
 

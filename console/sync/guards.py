@@ -14,7 +14,8 @@ the database's refusal is the backstop against a modified desk or ``psql``:
   policies name asked, none else (``sc_required_approvers`` is ``changes.approvals.required_approvers``);
 - a decision: by the approver or their delegate while away, never by the change's requester, on a change
   awaiting approval (or an emergency after it went ahead), once;
-- a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers;
+- a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers, in the name of the role
+  that reserved it; a ticket or change is numbered only from a block of the person's own;
 - a conflict names the other side, the author of the value the edit met (who may read it with its author).
 
 The functions are SECURITY INVOKER (they judge ``current_user``, the connected person, and read under
@@ -27,7 +28,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
-from console.changes.rules import STAGE_MOVES
+from console.changes.rules import STAGE_MOVES, TEXT_GATES
 from console.changes.stages import COORDINATORS, PLANNING
 from console.store.numbering import SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
@@ -151,10 +152,18 @@ LANGUAGE sql STABLE {PINNED} AS $$
             ELSE n > 0 AND 100 * y >= COALESCE(value, 100) * n END) FROM rules) THEN 'approved'
   END
 $$""",
+    # A number of a block the person's own role reserved (or one of an earlier release, which names no one).
+    f"""CREATE OR REPLACE FUNCTION public.sc_own_number(who name, num text) RETURNS boolean
+LANGUAGE sql STABLE {PINNED} AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM (SELECT pg_catalog.regexp_match(num, '^([A-Z]+)-([0-9]{{1,9}})$') AS m) p
+    JOIN public.number_blocks b ON b.series = p.m[1]
+    WHERE CAST(p.m[2] AS integer) BETWEEN b.first AND b.last AND (b.reserved_by = who OR b.reserved_by IS NULL))
+$$""",
 )
 HELPERS = ("sc_may(name, text, integer)", "sc_may_work_on(name, uuid)", "sc_may_steer(name, uuid)",
            "sc_may_plan(name, uuid)", "sc_may_ask(name, uuid)", "sc_required_approvers(uuid)",
-           "sc_approvals_asked(uuid)", "sc_approval_outcome(uuid)")  # fmt: skip
+           "sc_approvals_asked(uuid)", "sc_approval_outcome(uuid)", "sc_own_number(name, text)")  # fmt: skip
 
 PERSON = """  IF NOT public.sc_is_person(who) THEN RETURN NEW; END IF;
   me := public.sc_me(who);
@@ -177,6 +186,9 @@ BEGIN
     END IF;
     IF NEW.status <> 'new' OR NEW.reopen_count <> 0 OR NEW.resolved_at IS NOT NULL OR NEW.closed_at IS NOT NULL THEN
       {REFUSE} 'A ticket is logged as New.';
+    END IF;
+    IF NOT public.sc_own_number(who, NEW.number) THEN
+      {REFUSE} pg_catalog.format('%s is not a number of a block %s reserved.', NEW.number, who);
     END IF;
     RETURN NEW;
   END IF;
@@ -205,6 +217,24 @@ BEGIN
   RETURN NEW;
 END $$"""
 
+
+def _texts(gate: str) -> str:
+    """The gate's texts are there: something other than spaces in each (``rules._gate``)."""
+    return " AND ".join(f"COALESCE(NEW.{column} ~ '[^[:space:]]', false)" for column, _ in TEXT_GATES[gate])
+
+
+WINDOW = "NEW.planned_start IS NOT NULL AND NEW.planned_end IS NOT NULL"
+# The stage gates of ``changes.rules._gate`` that read the change itself (approvals are below): what it must
+# have to enter each stage.
+GATES = f"""(NEW.stage <> '{ChangeStage.ASSESSMENT}' OR ({_texts("assessment")}
+      AND EXISTS (SELECT 1 FROM public.change_modules m WHERE m.change_id = NEW.id)
+      AND EXISTS (SELECT 1 FROM public.change_business_units b WHERE b.change_id = NEW.id)))
+    AND (NOT (NEW.stage = '{ChangeStage.AWAITING_APPROVAL}' OR (NEW.stage = '{ChangeStage.APPROVED}'
+              AND OLD.stage = '{ChangeStage.ASSESSMENT}'))
+         OR (NEW.risk IS NOT NULL AND {_texts("approval")} AND {WINDOW} AND NEW.planned_start < NEW.planned_end))
+    AND (NEW.stage <> '{ChangeStage.TEST_PASSED}' OR {_texts("test_passed")})
+    AND (NEW.stage <> '{ChangeStage.SCHEDULED}' OR ({WINDOW}))
+    AND (NEW.stage <> '{ChangeStage.CLOSED}' OR {_texts("closed")})"""
 CHANGE_MOVES = _array(sorted(f"{old}>{new}" for old, moves in STAGE_MOVES.items() for new in moves))
 S = ChangeStage
 STEERING = sorted(c.name for c in metadata.tables["change_requests"].columns if c.name not in ("stage", "updated_at"))
@@ -213,6 +243,12 @@ LANGUAGE plpgsql {PINNED} AS $$
 DECLARE who name := current_user; me uuid; outcome text;
 BEGIN
 {PERSON}
+  IF TG_OP = 'INSERT' THEN
+    IF NOT public.sc_own_number(who, NEW.number) THEN
+      {REFUSE} pg_catalog.format('%s is not a number of a block %s reserved.', NEW.number, who);
+    END IF;
+    RETURN NEW;
+  END IF;
   IF NOT public.sc_may_steer(who, OLD.id) THEN
     IF {_changed(STEERING)}
        OR (NEW.stage IS DISTINCT FROM OLD.stage
@@ -228,6 +264,10 @@ BEGIN
   IF NEW.stage IS DISTINCT FROM OLD.stage THEN
     IF (OLD.stage || '>' || NEW.stage) <> ALL ({CHANGE_MOVES}) THEN
       {REFUSE} pg_catalog.format('A change cannot go from %s to %s.', OLD.stage, NEW.stage);
+    END IF;
+    IF NOT ({GATES}) THEN
+      {REFUSE} pg_catalog.format('%s needs what its stage %s asks for first (a description, plans, a window, '
+                                 'evidence or a review).', OLD.number, NEW.stage);
     END IF;
     outcome := public.sc_approval_outcome(OLD.id);
     IF NEW.stage = '{S.APPROVED}' AND outcome IS DISTINCT FROM 'approved'
@@ -288,6 +328,7 @@ NUMBER_BLOCKS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_number_blocks() R
 LANGUAGE plpgsql {PINNED} AS $$
 DECLARE who name := current_user; me uuid; top integer;
 BEGIN
+  NEW.reserved_by := who;  -- whoever reserves it, an administrator too; the desk's value is ignored
 {PERSON}
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('number_blocks:' || NEW.series));
   SELECT COALESCE(MAX(b.last), 0) INTO top FROM public.number_blocks b WHERE b.series = NEW.series;
@@ -314,7 +355,7 @@ END $$"""
 
 TRIGGERS: dict[str, tuple[str, str]] = {  # table: (when, the function's definition)
     "tickets": ("BEFORE INSERT OR UPDATE", TICKETS),
-    "change_requests": ("BEFORE UPDATE", CHANGES),
+    "change_requests": ("BEFORE INSERT OR UPDATE", CHANGES),
     "change_approvals": ("BEFORE UPDATE", APPROVALS),
     "number_blocks": ("BEFORE INSERT", NUMBER_BLOCKS),
     "sync_conflicts": ("BEFORE INSERT", CONFLICTS),

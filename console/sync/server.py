@@ -43,8 +43,9 @@ from models import (
 
 # 3: ready-made caches, guarded by their unit policy. 4: trust: least-privilege grants, row policies and guards for
 # every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``). 5: routing
-# rules (migration 0009) travel and are granted.
-TRIGGERS_VERSION = "5"
+# rules (migration 0009) travel and are granted. 6: number blocks name who reserved them, and a person numbers
+# tickets and changes only from their own (migration 0010).
+TRIGGERS_VERSION = "6"
 TRIGGERS_KEY = "sync_triggers"
 
 

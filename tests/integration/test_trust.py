@@ -410,3 +410,84 @@ def test_people_of_the_earlier_release_join_the_databases_own_group(people: Peop
         assert error.sqlstate == REFUSED
     with psycopg.connect(pg_server.conninfo(people.database), autocommit=True) as conn:
         conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(legacy), sql.Identifier(sue.login)))
+
+
+TICKET_NUMBERED = (
+    "INSERT INTO tickets (id, number, kind, title, description, status, priority, impact, urgency, tier, module_id, "
+    "business_unit_id, reporter_id, reopen_count, created_at, updated_at) SELECT gen_random_uuid(), %s, 'incident', "
+    "'Numbered', '', 'new', 'low', 'low', 'low', 1, module_id, business_unit_id, %s, 0, now(), now() "
+    "FROM tickets WHERE id = %s"
+)
+CHANGE_NUMBERED = (
+    "INSERT INTO change_requests (id, number, title, change_type, stage, requester_id, owner_id, description, "
+    "reason, implementation_plan, test_plan, backout_plan, created_at, updated_at) VALUES (gen_random_uuid(), %s, "
+    "'Numbered', 'normal', 'draft', %s, %s, '', '', '', '', '', now(), now())"
+)
+BLOCK = (
+    "INSERT INTO number_blocks (id, series, first, last, next_free, client_id, reserved_at, reserved_by) "
+    "SELECT gen_random_uuid(), CAST(%(series)s AS varchar), COALESCE(max(last), 0) + 1, COALESCE(max(last), 0) + 10, "
+    "COALESCE(max(last), 0) + 1, 'desk', now(), CAST(%(claims)s AS varchar) FROM number_blocks "
+    "WHERE series = CAST(%(series)s AS varchar) "
+    "RETURNING first, reserved_by"
+)
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_person_numbers_only_from_a_block_of_her_own(people: People, how: str) -> None:
+    """Numbers of someone else's block, or of none, would make that desk's own ticket or change collide and be
+    refused: a person logs a ticket (Sue) or requests a change (Cora) only with a number her own role reserved,
+    and a block names who reserved it whatever the desk writes."""
+    scene = make_scene(people)
+    with people.admin() as conn:  # another desk's block: the administrator's
+        admins = conn.execute(BLOCK, {"series": "INC", "claims": None}).fetchone()
+        changes = conn.execute(BLOCK, {"series": "CHG", "claims": None}).fetchone()
+        conn.commit()
+    assert admins is not None
+    assert changes is not None
+    sue, cora = people["sue"], people["cora"]
+    for name, series, other, table, numbered, params in (
+        ("sue", "INC", admins[0], "tickets", TICKET_NUMBERED, lambda n: (n, sue.id, scene.my_ticket)),
+        ("cora", "CHG", changes[0], "change_requests", CHANGE_NUMBERED, lambda n: (n, cora.id, cora.id)),
+    ):
+        before = fingerprint(people)
+        with people.connect(name, how) as session:
+            for number in (f"{series}-{other:07d}", f"{series}-9999999", f"{series}-x"):
+                error = session.attempt(numbered, params(number))
+                assert error is not None, f"{name} used {number}"
+                assert error.sqlstate == REFUSED, f"{number}: {error.sqlstate} {error}"
+        assert fingerprint(people) == before
+        with people.connect(name, how) as session:
+            session._as_person()
+            row = session.conn.execute(BLOCK, {"series": series, "claims": people["bob"].login}).fetchone()
+            session.conn.commit()
+            assert row is not None
+            first, reserved_by = row
+            assert reserved_by == people[name].login  # not Bob, whom the desk named
+            mine = f"{series}-{first:07d}"
+            assert session.attempt(numbered, params(mine)) is None
+            assert session.value(f"SELECT count(*) FROM {table} WHERE number = %s", (mine,)) == 1
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_change_enters_a_stage_only_with_what_the_stage_asks_for(people: People, how: str) -> None:
+    """The stage gates hold for the change's own requester in psql, as in her desk: no blank plan sent for approval,
+    no blank description into assessment."""
+    scene = make_scene(people)
+    gate = "needs what its stage"
+    with people.connect("cora", how) as cora:
+        for blanks in ("backout_plan = ' \t'", "test_plan = ''"):
+            before = fingerprint(people)
+            error = cora.attempt(
+                f"UPDATE change_requests SET {blanks}, stage = 'awaiting_approval' WHERE id = %s", (scene.planned,)
+            )
+            assert error is not None, blanks
+            assert (error.sqlstate, gate in str(error)) == (REFUSED, True), str(error)
+            assert fingerprint(people) == before
+        assert cora.attempt("UPDATE change_requests SET stage = 'draft' WHERE id = %s", (scene.planned,)) is None
+        error = cora.attempt(
+            "UPDATE change_requests SET description = '  ', stage = 'assessment' WHERE id = %s", (scene.planned,)
+        )
+        assert error is not None
+        assert gate in str(error)
+        assert cora.attempt("UPDATE change_requests SET stage = 'assessment' WHERE id = %s", (scene.planned,)) is None
+        assert cora.value("SELECT stage FROM change_requests WHERE id = %s", (scene.planned,)) == "assessment"
