@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, tuple_
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from console.changes.freezes import FREEZE_KEY
@@ -38,19 +38,59 @@ ORDER = {t.name: i for i, t in enumerate(metadata.sorted_tables)}  # parents bef
 
 
 def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Write rows by primary key: a row the cache holds already is replaced, so a repeated pull is harmless."""
+    """Write rows by primary key: a row the cache holds already is replaced, so a repeated pull is harmless.
+
+    A row the cache holds has only its changed columns written: SQLite rewrites every index and fires every
+    ``UPDATE OF`` trigger of each column a statement sets, and a ticket has some thirty indexes and its search
+    entry, so setting every column of 4,000 tickets whose vendor reference changed takes seconds where setting
+    that one column takes a tenth of one."""
     if not rows:
         return
     keys = [c.name for c in table.primary_key.columns]
+    others = [c.name for c in table.columns if c.name not in keys]
+    rows = list({tuple(r[k] for k in keys): r for r in rows}.values())  # a key twice: the last one stands
+    held = _held(conn, table, keys, rows) if others else {}
+    arriving: list[dict[str, Any]] = []
+    changed: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        before = held.get(tuple(row[k] for k in keys))
+        if before is None:
+            arriving.append(row)
+            continue
+        columns = tuple(c for c in others if not _same(row[c], before[c]))
+        if columns:
+            changed.setdefault(columns, []).append(row)
     statement = sqlite_insert(table)
-    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     statement = (
-        statement.on_conflict_do_update(index_elements=keys, set_=others)
+        statement.on_conflict_do_update(index_elements=keys, set_={c: statement.excluded[c] for c in others})
         if others
         else statement.on_conflict_do_nothing(index_elements=keys)
     )
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(statement, list(rows[start : start + CHUNK]))
+    for start in range(0, len(arriving), CHUNK):
+        conn.execute(statement, arriving[start : start + CHUNK])
+    for columns, group in changed.items():
+        where = [table.c[k] == bindparam(f"key_{k}") for k in keys]
+        setting = update(table).where(*where).values({c: bindparam(f"set_{c}") for c in columns})
+        conn.execute(setting, [{**{f"key_{k}": r[k] for k in keys}, **{f"set_{c}": r[c] for c in columns}}
+                               for r in group])  # fmt: skip
+
+
+def _held(
+    conn: Connection, table: Table, keys: list[str], rows: Sequence[dict[str, Any]]
+) -> dict[tuple[Any, ...], Any]:
+    """The rows the cache holds already with these rows' keys, by key."""
+    wanted = [tuple(r[k] for k in keys) for r in rows]
+    held: dict[tuple[Any, ...], Any] = {}
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        for row in conn.execute(select(table).where(where_keys(table, keys, part))):
+            held[tuple(getattr(row, k) for k in keys)] = row._mapping
+    return held
+
+
+def _same(new: Any, old: Any) -> bool:
+    """The same value, of the same type (1 and 1.0 or True are stored differently)."""
+    return type(new) is type(old) and bool(new == old)
 
 
 def key_values(synced: Synced, key: str) -> tuple[Any, ...]:
