@@ -50,6 +50,7 @@ from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail, attachment_content, load_detail
 from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
 from console.tickets.triage import BulkResult, bulk_triage
+from console.zone import local_zone
 from models import (
     BusinessUnit,
     ChangeRequest,
@@ -288,11 +289,12 @@ class Desk:
 
     @reads
     def calendar(self, first: date) -> Calendar:
-        """The month that starts on ``first``."""
-        start = datetime.combine(first, time(), UTC)
+        """The month that starts on ``first``, from midnight to midnight in the person's zone (their calendar)."""
+        zone = local_zone()
+        start = datetime.combine(first, time(), zone)
         following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
         with self._read() as conn:
-            return calendar(conn, self.actor, start, datetime.combine(following, time(), UTC), self.now())
+            return calendar(conn, self.actor, start, datetime.combine(following, time(), zone), self.now())
 
     @reads
     def change_choices(self) -> ChangeChoices:

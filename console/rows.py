@@ -5,7 +5,8 @@ Each value is given as what it is — a number, a moment, a length of time, a st
 format needs it:
 
 - **table and CSV**, for a person: headings and states in words (``console.words``), moments as
-  "15 Jan 2027 18:00 UTC", lengths of time as hours:minutes, nothing as an empty cell. In a table a tab or a
+  "15 Jan 2027 18:00" in the person's zone, named once in the heading of their column ("Due (Europe/London)"),
+  lengths of time as hours:minutes, nothing as an empty cell. In a table a tab or a
   line break in a cell (a title pasted from a mail) is a space or a ⏎, never a broken row, and a wide
   character (Chinese, Japanese) takes its two columns; CSV keeps the text whole, quoted.
 - **JSON**, for a program: the keys and the machine values of the enums; numbers as numbers, moments as
@@ -26,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
 from console.words import word
+from console.zone import moment_text, zoned
 
 Cell = str | int | float | bool | datetime | date | timedelta | enum.Enum | None
 Machine = str | int | float | bool | None
@@ -91,7 +93,7 @@ def text_value(value: Cell, *, grouped: bool = True) -> str:
     if isinstance(value, float):
         return f"{value:,.1f}" if grouped else f"{value:.1f}"
     if isinstance(value, datetime):
-        return f"{value.astimezone(UTC):%d %b %Y %H:%M} UTC"
+        return moment_text(value)  # the zone is named in the heading (``headings``)
     if isinstance(value, date):
         return f"{value:%d %b %Y}"
     if isinstance(value, timedelta):
@@ -126,11 +128,29 @@ def _aligned(lines: Sequence[Sequence[str]]) -> Iterator[str]:
         yield "  ".join(cell + " " * (w - width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
 
 
+def _moments(key: str) -> bool:
+    """A key that names moments (``at``, ``due_at``): its column names the zone even when it lists nothing, so
+    a script finds the same headings in a CSV file of none."""
+    return key == "at" or key.endswith("_at")
+
+
+def headings(section: Section) -> list[str]:
+    """The section's headings, those over moments naming the person's zone they are in: "Due (Asia/Tehran)"."""
+    if isinstance(section, Record):
+        values = section.values
+        return [
+            zoned(h) if _moments(k) or isinstance(values.get(k), datetime) else h for k, h in section.fields.items()
+        ]
+    timed = {k for row in section.rows for k, v in row.items() if isinstance(v, datetime)}
+    return [zoned(h) if _moments(k) or k in timed else h for k, h in section.columns.items()]
+
+
 def _table(section: Section) -> list[str]:
     if isinstance(section, Record):
-        lines = [[one_line(h), one_line(text_value(section.values.get(k)))] for k, h in section.fields.items()]
+        values = [text_value(section.values.get(k)) for k in section.fields]
+        lines = [[one_line(h), one_line(v)] for h, v in zip(headings(section), values, strict=True)]
     else:
-        lines = [[one_line(h) for h in section.columns.values()]]
+        lines = [[one_line(h) for h in headings(section)]]
         lines += [[one_line(text_value(row.get(k))) for k in section.columns] for row in section.rows]
     return ([section.title] if section.title else []) + list(_aligned(lines))
 
@@ -138,10 +158,10 @@ def _table(section: Section) -> list[str]:
 def _csv(out: TextIO, section: Section) -> None:
     writer = csv.writer(out, lineterminator="\n")
     if isinstance(section, Record):
-        writer.writerow(section.fields.values())
+        writer.writerow(headings(section))
         writer.writerow(text_value(section.values.get(k), grouped=False) for k in section.fields)
         return
-    writer.writerow(section.columns.values())
+    writer.writerow(headings(section))
     writer.writerows([text_value(row.get(k), grouped=False) for k in section.columns] for row in section.rows)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+import importlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, TypeDecorator, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, Dialect, Enum, MetaData, Table, TypeDecorator, Uuid, event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column
 
 # Stable constraint names, so Alembic can alter tables on SQLite (batch mode) and the
 # migrations name the same constraints on both engines.
@@ -82,3 +83,11 @@ class HasId:
     """A UUID primary key, made on the client."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, sort_order=-1)
+
+
+@event.listens_for(Mapper, "before_configured")
+def _every_table() -> None:
+    """Every table module imported before SQLAlchemy ties the mapped classes together: a module imported on its
+    own (``from models.tickets import Ticket``) names its neighbours by string, as ``import models`` alone
+    loads none of them (the package loads its tables on first use)."""
+    importlib.import_module("models").load()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,55 +9,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, HasId, str_enum
-
-
-class ChangeType(enum.StrEnum):
-    STANDARD = "standard"
-    NORMAL = "normal"
-    EMERGENCY = "emergency"
-
-
-class ChangeStage(enum.StrEnum):
-    DRAFT = "draft"
-    ASSESSMENT = "assessment"
-    AWAITING_APPROVAL = "awaiting_approval"
-    APPROVED = "approved"
-    IMPLEMENTING_TEST = "implementing_test"
-    TEST_PASSED = "test_passed"
-    SCHEDULED = "scheduled"
-    IMPLEMENTED = "implemented"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-
-
-class RiskLevel(enum.StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class ApprovalDecision(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
-class ApproverKind(enum.StrEnum):
-    """Who must decide: the owner group of each affected module, the super-users of each
-    affected unit, the change advisory board, or a named group."""
-
-    MODULE_OWNER = "module_owner"
-    UNIT_SUPER_USERS = "unit_super_users"
-    CAB = "cab"
-    GROUP = "group"
-
-
-class QuorumKind(enum.StrEnum):
-    ALL = "all"
-    COUNT = "count"
-    PERCENT = "percent"
+from models.enums import ApprovalDecision, ApproverKind, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 
 class ChangeTemplate(HasId, Base):

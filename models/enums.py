@@ -71,3 +71,97 @@ class SlaState(enum.StrEnum):
     MET = "met"
     MISSED = "missed"
     NOT_TIMED = "not_timed"  # no time-based target (Low: tracked against its release)
+
+
+class ChangeType(enum.StrEnum):
+    STANDARD = "standard"
+    NORMAL = "normal"
+    EMERGENCY = "emergency"
+
+
+class ChangeStage(enum.StrEnum):
+    DRAFT = "draft"
+    ASSESSMENT = "assessment"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    IMPLEMENTING_TEST = "implementing_test"
+    TEST_PASSED = "test_passed"
+    SCHEDULED = "scheduled"
+    IMPLEMENTED = "implemented"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class RiskLevel(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ApprovalDecision(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ApproverKind(enum.StrEnum):
+    """Who must decide: the owner group of each affected module, the super-users of each
+    affected unit, the change advisory board, or a named group."""
+
+    MODULE_OWNER = "module_owner"
+    UNIT_SUPER_USERS = "unit_super_users"
+    CAB = "cab"
+    GROUP = "group"
+
+
+class QuorumKind(enum.StrEnum):
+    ALL = "all"
+    COUNT = "count"
+    PERCENT = "percent"
+
+
+class Role(enum.StrEnum):
+    SERVICE_DESK_ANALYST = "service_desk_analyst"
+    FUNCTIONAL_CONSULTANT = "functional_consultant"
+    TECHNICAL = "technical"
+    SUPER_USER = "super_user"
+    SUPPORT_MANAGER = "support_manager"
+    CHANGE_APPROVER = "change_approver"
+    ADMIN = "admin"
+
+
+class ProblemStatus(enum.StrEnum):
+    NEW = "new"
+    INVESTIGATING = "investigating"
+    ROOT_CAUSE_KNOWN = "root_cause_known"
+    KNOWN_ERROR = "known_error"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ArticleStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class EntityType(enum.StrEnum):
+    TICKET = "ticket"
+    PROBLEM = "problem"
+    CHANGE = "change"
+    ARTICLE = "article"
+    USER = "user"
+    POLICY = "policy"
+
+
+class AuditAction(enum.StrEnum):
+    CREATED = "created"
+    FIELD_CHANGED = "field_changed"
+    COMMENTED = "commented"
+    ESCALATED = "escalated"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    APPROVAL_DECIDED = "approval_decided"
+    DELETED = "deleted"

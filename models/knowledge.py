@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,12 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, HasId, str_enum
-
-
-class ArticleStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    RETIRED = "retired"
+from models.enums import ArticleStatus
 
 
 class KnowledgeArticle(HasId, Base):

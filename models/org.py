@@ -3,7 +3,6 @@ ticket goes to."""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -12,16 +11,7 @@ from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, HasId, str_enum
-
-
-class Role(enum.StrEnum):
-    SERVICE_DESK_ANALYST = "service_desk_analyst"
-    FUNCTIONAL_CONSULTANT = "functional_consultant"
-    TECHNICAL = "technical"
-    SUPER_USER = "super_user"
-    SUPPORT_MANAGER = "support_manager"
-    CHANGE_APPROVER = "change_approver"
-    ADMIN = "admin"
+from models.enums import Role
 
 
 class BusinessUnit(HasId, Base):

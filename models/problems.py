@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -10,16 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, HasId, str_enum
-from models.enums import Priority
-
-
-class ProblemStatus(enum.StrEnum):
-    NEW = "new"
-    INVESTIGATING = "investigating"
-    ROOT_CAUSE_KNOWN = "root_cause_known"
-    KNOWN_ERROR = "known_error"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
+from models.enums import Priority, ProblemStatus
 
 
 class Problem(HasId, Base):

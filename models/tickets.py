@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
@@ -11,7 +10,17 @@ from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from models.base import Base, HasId, str_enum
-from models.enums import Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency, Visibility
+from models.enums import (
+    AuditAction,
+    EntityType,
+    Impact,
+    Priority,
+    SlaState,
+    TicketKind,
+    TicketStatus,
+    Urgency,
+    Visibility,
+)
 
 TITLE_MAX = 200
 ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
@@ -118,26 +127,6 @@ class Attachment(HasId, Base):
     created_at: Mapped[datetime]
 
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
-
-
-class EntityType(enum.StrEnum):
-    TICKET = "ticket"
-    PROBLEM = "problem"
-    CHANGE = "change"
-    ARTICLE = "article"
-    USER = "user"
-    POLICY = "policy"
-
-
-class AuditAction(enum.StrEnum):
-    CREATED = "created"
-    FIELD_CHANGED = "field_changed"
-    COMMENTED = "commented"
-    ESCALATED = "escalated"
-    LINKED = "linked"
-    UNLINKED = "unlinked"
-    APPROVAL_DECIDED = "approval_decided"
-    DELETED = "deleted"
 
 
 class AuditEvent(HasId, Base):

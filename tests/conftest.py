@@ -141,6 +141,21 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return dirs
 
 
+# --- the person's time zone ------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def person_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test reads times in UTC, whatever the machine's zone (subprocesses too, through ``TZ``), unless it
+    chooses another with the ``time_zone`` setting; a zone a test chose is forgotten after it."""
+    from console import zone
+
+    monkeypatch.setenv("TZ", "UTC")
+    zone.choose("")
+    yield
+    zone.choose("")
+
+
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 from console.store.workspace import Workspace
 from views.errors import install_excepthook
 from views.instance import Instance, tell
-from views.look import create_application
+from views.look import apply_language, create_application
 from views.main_window import MainWindow, bring_to_front
 from views.startup_trace import trace
 
@@ -22,6 +22,7 @@ def run(workspace: Workspace, splash: QWidget | None = None, instance: Instance 
     here, and a workspace open in another window is brought to the front there instead.
     """
     app = create_application()
+    apply_language(app)  # the workspace's language (chosen when it opened)
     if instance is None:
         instance = Instance(workspace.home)
         holder = instance.claim()

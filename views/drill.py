@@ -13,14 +13,16 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 
 from console.desk import Desk, DrillResult, Evidence
 from console.metrics.queries import Drill
-from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS
+from console.sla.words import clock_headings, timeline_headings
 from console.words import word
+from console.zone import zoned
 from models import SlaState, TicketStatus
 from views.errors import show_error
 from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
 
-DRILL_COLUMNS = ("Ticket", "Priority", "Status", "Unit", "Module", "When (UTC)", "SLA", "Title")
+DRILL_COLUMNS = ("Ticket", "Priority", "Status", "Unit", "Module", "When", "SLA", "Title")
+WHEN = DRILL_COLUMNS.index("When")  # its heading names the person's zone
 
 
 class DrillDialog(QDialog):
@@ -38,7 +40,7 @@ class DrillDialog(QDialog):
         self.caption = QLabel(f"{drill.title} · reading the cache…")
         self.caption.setObjectName("drill-caption")
         layout.addWidget(self.caption)
-        self.model = RowsModel(DRILL_COLUMNS, self)
+        self.model = RowsModel([zoned(c) if i == WHEN else c for i, c in enumerate(DRILL_COLUMNS)], self)
         self.table = rows_table(self.model, "drill-table")
         self.table.activated.connect(self._open_row)  # Enter, or a double click
         layout.addWidget(self.table, 1)
@@ -98,8 +100,8 @@ class SlaDialog(QDialog):
         self.caption = QLabel(f"{number} · computing its SLA from the history…")
         layout.addWidget(self.caption)
         tabs = QTabWidget()
-        self.clocks = RowsModel(CLOCK_HEADINGS, self)
-        self.timeline = RowsModel(TIMELINE_HEADINGS, self)
+        self.clocks = RowsModel(clock_headings(), self)
+        self.timeline = RowsModel(timeline_headings(), self)
         tabs.addTab(rows_table(self.clocks, "sla-clocks"), "Clocks")
         tabs.addTab(rows_table(self.timeline, "sla-timeline"), "Timeline")
         layout.addWidget(tabs, 1)

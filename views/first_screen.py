@@ -67,7 +67,11 @@ def load(home: Path) -> Snapshot | None:
 
 
 def now_text() -> str:
-    return datetime.now(UTC).astimezone().strftime("%H:%M")
+    """The time now in the person's zone (read by the live queue; imported here, not above, to keep the early
+    screen free of the console's modules)."""
+    from console.zone import time_text
+
+    return time_text(datetime.now(UTC))
 
 
 class SnapshotWindow(QMainWindow):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QLibraryInfo, Qt, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import console
 import resources
+from console import i18n
 
 APP_NAME = "Support Console"
 """Said once in every window title: Qt appends the application's display name to a title not ending in it."""
@@ -26,6 +28,26 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName(resources.APP_ID)
     apply_look(app)
     return app
+
+
+_qt_words: list[QTranslator] = []  # Qt's own catalogues installed for the language in use
+
+
+def apply_language(app: QApplication) -> None:
+    """The language chosen (``console.i18n.choose``) for what Qt itself says (the standard buttons and dialogs,
+    from the catalogues PySide6 ships), and the whole window mirrored for a right-to-left one."""
+    for old in _qt_words:
+        app.removeTranslator(old)
+    _qt_words.clear()
+    code = i18n.language()
+    if code != "en":
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        for catalogue in ("qtbase", "qt"):
+            words = QTranslator(app)
+            if words.load(f"{catalogue}_{code}", folder):
+                app.installTranslator(words)
+                _qt_words.append(words)
+    app.setLayoutDirection(Qt.LayoutDirection.RightToLeft if i18n.right_to_left() else Qt.LayoutDirection.LeftToRight)
 
 
 def apply_look(app: QApplication) -> None:

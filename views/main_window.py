@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QProgressBar,
     QStackedWidget,
     QWidget,
@@ -24,12 +25,15 @@ import resources
 from console.access import Actor, Can
 from console.desk import Desk
 from console.errors import ConsoleError
+from console.i18n import _
 from console.journal.touched import Touched, reads
+from console.store.damage import DamagedCache
 from console.store.database import describe
 from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
 from console.sync.client import SyncState
 from console.sync.connection import Connected
+from console.sync.repair import Repaired, repair
 from console.tickets.queue import QueueFilter
 from console.words import counted
 from views.about import AboutDialog
@@ -478,11 +482,46 @@ class MainWindow(QMainWindow):
         self.status_sync.setText(step)
 
     def _summary_failed(self, error: BaseException) -> None:
-        message = str(error) if isinstance(error, ConsoleError) else "The local cache could not be read."
+        message = str(error) if isinstance(error, ConsoleError) else _("The local cache could not be read.")
         self._waiting_text(message)
-        self.status_cache.setText("Cache: unavailable")
-        self.report_error(error)
+        self.status_cache.setText(_("Cache: unavailable"))
+        if isinstance(error, DamagedCache):
+            self.offer_repair(error)
+        else:
+            self.report_error(error)
         self.load_failed.emit(error)
+
+    def offer_repair(self, error: DamagedCache) -> QMessageBox:
+        """A damaged local cache: say so, and offer to set it aside and download it again (``repair``)."""
+        said = _("Your local cache is damaged ({what}). Nothing was changed.").format(what=error.what)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("The local cache is damaged"), said, parent=self)
+        box.setInformativeText(
+            _("Repair sets the damaged file aside in backups/, keeps your edits not yet synced that can still be read, "
+              "and downloads your data again from the shared database.")
+        )  # fmt: skip
+        box.setDetailedText(str(error.path))
+        repair_button = box.addButton(_("Repair now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Not now"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(repair_button)
+
+        def answered() -> None:
+            if box.clickedButton() is repair_button:
+                self._waiting_text(_("Repairing the local cache…"))
+                self.runner.op(repair, self.workspace, self.first_download.emit, label=_("Repairing the local cache…")
+                               ).success(self._repaired).failure(self.report_error).run()  # fmt: skip
+
+        box.finished.connect(answered)
+        box.open()
+        return box
+
+    def _repaired(self, repaired: Repaired) -> None:
+        done = QMessageBox(
+            QMessageBox.Icon.Information, _("The local cache was repaired"), repaired.summary(), parent=self
+        )
+        done.setObjectName("repaired")
+        done.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        done.open()
+        self.load()
 
     def _show_busy(self, count: int, label: str) -> None:
         self.busy.setVisible(bool(label))  # quiet background work (the tray's minute look) shows nothing

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from console.desk import Desk, MetricChoices
 from console.metrics import charts
 from console.metrics.queries import Dashboard, Drill, Filter
+from console.zone import moment_text
 from models import Priority
 from views.drill import DrillDialog, SlaDialog
 from views.tasks import TaskRunner
@@ -147,7 +148,7 @@ class MetricsView(QWidget):
         judged = sum(c.total for c in data.weekly)
         met = sum(c.met for c in data.weekly)
         share = f"{100 * met / judged:.1f} %" if judged else "–"
-        as_of = f"{data.as_of:%d %b %Y %H:%M} UTC" if data.as_of else "never"
+        as_of = moment_text(data.as_of, named=True) if data.as_of else "never"
         self.status.setText(
             f"Resolution compliance {share} of {judged:,} tickets · {data.backlog.open:,} open · data as of {as_of}"
         )

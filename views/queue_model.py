@@ -21,6 +21,7 @@ from console.desk import Desk, FirstPage
 from console.tickets import queue
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
 from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
+from console.zone import local_zone, moment_text
 from models import SlaState
 from views.tables import Index
 from views.tasks import TaskRunner
@@ -62,9 +63,10 @@ def sla_text(row: QueueRow, now: datetime) -> str:
     left = row.due_at - now
     if left.total_seconds() <= 0:
         return f"{row.clock} · {countdown(left)}"  # the release it was due with: in the tooltip
-    if release:  # only the resolution runs to a release
-        year = f" {row.due_at:%Y}" if row.due_at.year != now.year else ""
-        return f"due with {release} · {row.due_at.day} {row.due_at:%b}{year}"
+    if release:  # only the resolution runs to a release; its day on the person's calendar
+        due, today = row.due_at.astimezone(local_zone()), now.astimezone(local_zone())
+        year = f" {due:%Y}" if due.year != today.year else ""
+        return f"due with {release} · {due.day} {due:%b}{year}"
     return f"{row.clock} · {countdown(left)}"
 
 
@@ -86,8 +88,8 @@ def sla_tip(row: QueueRow, now: datetime) -> str | None:
     past = row.due_at <= now
     if row.due_with_release:
         reaches = "reached" if past else "reaches"
-        return f"resolution due with {row.release}, which {reaches} production {row.due_at:%d %b %Y %H:%M} UTC"
-    return f"{row.clock} {'was ' if past else ''}due {row.due_at:%d %b %Y %H:%M} UTC"
+        return f"resolution due with {row.release}, which {reaches} production {moment_text(row.due_at, named=True)}"
+    return f"{row.clock} {'was ' if past else ''}due {moment_text(row.due_at, named=True)}"
 
 
 class QueueModel(QAbstractTableModel):

@@ -6,6 +6,8 @@ shared database, the login and the password (to the OS keyring), with "Test conn
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,6 +29,7 @@ from console.store.workspace import Workspace
 from console.sync.client import SyncState, sync_and_tell
 from console.sync.conflicts import Notice, OpenConflict
 from console.sync.connection import Connected, connect_workspace, test_connection
+from console.zone import moment_text, time_text, window_text, zoned
 from views.errors import show_error
 from views.tables import RowsModel, rows_table, when_text
 from views.tasks import TaskRunner
@@ -34,9 +37,23 @@ from views.tasks import TaskRunner
 AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
 
 
+def said(field: str, value: str) -> str:
+    """A conflicting value as a person reads it: a window or a moment (kept as ISO text) in their zone, named."""
+    if field != "window" and not field.endswith("_at"):
+        return value
+    try:
+        moments = [datetime.fromisoformat(part) for part in value.split(" – ")] if value else []
+    except ValueError:
+        return value
+    if len(moments) == 2:
+        return window_text(moments[0], moments[1], named=True)
+    return moment_text(moments[0], named=True) if len(moments) == 1 else value
+
+
 def describe_state(state: SyncState) -> tuple[str, str]:
     """The status bar's text and its tooltip."""
-    parts = [f"Online · synced {state.at:%H:%M}" if state.online else f"Offline (tried {state.at:%H:%M})"]
+    at = time_text(state.at)
+    parts = [f"Online · synced {at}" if state.online else f"Offline (tried {at})"]
     if state.pending:
         parts.append(f"{state.pending} pending")
     if state.conflicts:
@@ -196,7 +213,9 @@ class ConflictsDialog(QDialog):
         )
         lead.setWordWrap(True)
         layout.addWidget(lead)
-        self.rows = RowsModel(["Ticket or change", "Field", "You saw", "Yours", "Theirs (now)", "When", "By"], self)
+        self.rows = RowsModel(
+            ["Ticket or change", "Field", "You saw", "Yours", "Theirs (now)", zoned("When"), "By"], self
+        )
         self.table = rows_table(self.rows, "conflicts-table")
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
@@ -210,7 +229,7 @@ class ConflictsDialog(QDialog):
         refused = QLabel("Edits the shared database refused (the ticket or change now shows what it holds):")
         refused.setWordWrap(True)
         layout.addWidget(refused)
-        self.refusals = RowsModel(["When", "Why"], self)
+        self.refusals = RowsModel([zoned("When"), "Why"], self)
         self.refusals_table = rows_table(self.refusals, "refusals-table")
         layout.addWidget(self.refusals_table, 1)
         closing = QHBoxLayout()
@@ -241,8 +260,8 @@ class ConflictsDialog(QDialog):
         self.refusals_listed.emit(len(self.notices))
         self.conflicts = conflicts
         self.rows.set_rows(
-            [[c.number, c.field.removesuffix("_id").replace("_", " "), c.base, c.mine, c.theirs,
-              when_text(c.created_at), c.author] for c in conflicts]
+            [[c.number, c.field.removesuffix("_id").replace("_", " "), *(said(c.field, v) for v in (c.base, c.mine,
+              c.theirs)), when_text(c.created_at), c.author] for c in conflicts]
         )  # fmt: skip
         if conflicts:
             self.table.selectRow(0)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePol
 from console.sla.course import Course, course
 from console.sla.engine import Clock, SlaResult
 from console.sla.words import EVIDENCE_HEADINGS, chip, evidence_lines, resolution_sentence
-from console.zone import local_zone
+from console.zone import local_zone, zone_label
 from views.queue_model import BANDS
 from views.tables import RowsModel, rows_table
 
@@ -107,7 +107,10 @@ class SlaTab(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setFixedHeight(PICTURE_HEIGHT)
         self.content.addWidget(self.placeholder)
-        heading = QLabel("<b>What happened, in order</b> · the status that moved each clock, in your time")
+        heading = QLabel(
+            f"<b>What happened, in order</b> · the status that moved each clock, in your time ({zone_label(self.zone)})"
+        )
+        heading.setObjectName("ticket-sla-evidence-heading")
         self.content.addWidget(heading)
         self.evidence = RowsModel(EVIDENCE_HEADINGS, self)
         self.table = rows_table(self.evidence, "ticket-sla-evidence")

@@ -46,6 +46,7 @@ from console.tickets.detail import TicketDetail
 from console.tickets.history import history_value
 from console.tickets.queue import Choices
 from console.words import STATUS_LABELS, field_word
+from console.zone import moment_text, zoned
 from models import Priority, TicketStatus
 from views.errors import show_error
 from views.tables import RowsModel, rows_table
@@ -146,7 +147,7 @@ class TicketView(QWidget):
         self.tabs = QTabWidget()
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
-        self.notes = RowsModel(["When", "By", "Kind", "Text"], self)
+        self.notes = RowsModel([zoned("When"), "By", "Kind", "Text"], self)
         self.notes_table = rows_table(self.notes, "ticket-notes")
         self.notes_table.setWordWrap(True)
         notes_layout.addWidget(self.notes_table, 1)
@@ -168,7 +169,7 @@ class TicketView(QWidget):
         compose.addLayout(side)
         notes_layout.addLayout(compose)
         self.tabs.addTab(notes, "Notes")
-        self.history = RowsModel(["When", "By", "What", "From", "To", "Why"], self)
+        self.history = RowsModel([zoned("When"), "By", "What", "From", "To", "Why"], self)
         self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
         self.sla = SlaTab(self.chips.zone)
         self.sla_summary = self.sla.summary
@@ -180,7 +181,7 @@ class TicketView(QWidget):
         self.tabs.addTab(links, "Links")
         files = QWidget()
         files_layout = QVBoxLayout(files)
-        self.files = RowsModel(["File", "Type", "Size", "By", "When"], self)
+        self.files = RowsModel(["File", "Type", "Size", "By", zoned("When")], self)
         self.files_table = rows_table(self.files, "ticket-files")
         self.files_table.activated.connect(lambda index: self.ask_save_attachment(index.row()))
         files_layout.addWidget(self.files_table)
@@ -243,7 +244,7 @@ class TicketView(QWidget):
         self._filling = False
         names = detail.names
         self.facts.setText(
-            f"<b>{names['unit']}</b> · reported by {names['reporter']} on {row['created_at']:%d %b %Y %H:%M} UTC"
+            f"<b>{names['unit']}</b> · reported by {names['reporter']} on {moment_text(row['created_at'], named=True)}"
             f" · impact {row['impact']}, urgency {row['urgency']} · group {names['group'] or '—'}"
             + (f" · vendor {row['vendor']} {row['vendor_reference'] or ''}" if row["vendor"] else "")
             + f"<br>{_html(row['description'])}"

@@ -12,15 +12,17 @@ from console.changes.lists import ChangeRow
 from console.metrics.report import Block, ReportError, clipped, table_pages, write_whole
 from console.rows import write_rows
 from console.words import STAGE_LABELS, counted
+from console.zone import day_text, moment_text, zoned
 
 AGENDA_FORMATS = (".pdf", ".csv")
 
 
 def overview_rows(rows: Sequence[ChangeRow]) -> list[dict[str, str]]:
+    window = zoned("window")  # the zone named once, in the heading
     return [
         {
             "change": r.number,
-            "window (UTC)": r.window,
+            window: r.window_cell,
             "type": r.change_type.value,
             "risk": r.risk or "?",
             "units": r.units,
@@ -46,7 +48,7 @@ def _item_block(row: ChangeRow) -> Block:
 
 
 def agenda_title(now: datetime, days: int) -> str:
-    return f"CAB agenda: changes awaiting the board, windows before {now:%Y-%m-%d} + {days} days"
+    return f"CAB agenda: changes awaiting the board, windows before {day_text(now)} + {days} days"
 
 
 def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int) -> Path:
@@ -63,7 +65,7 @@ def write_agenda(rows: Sequence[ChangeRow], path: Path, now: datetime, days: int
         # PDF backend alone takes most of a second to import
         from matplotlib.backends.backend_pdf import PdfPages
 
-        footer = f"Support Console · {counted(len(rows), 'change')} · printed {now:%Y-%m-%d %H:%M} UTC"
+        footer = f"Support Console · {counted(len(rows), 'change')} · printed {moment_text(now, named=True)}"
         blocks: list[Block] = [("Changes on the agenda", overview_rows(rows))]
         blocks += [_item_block(r) for r in rows]
         with PdfPages(target, metadata={"Title": title, "Creator": "Support Console"}) as pdf:

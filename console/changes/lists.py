@@ -30,6 +30,7 @@ from console.changes.rules import (
 from console.changes.stages import CHECKED, FINAL
 from console.journal.audit import REPLAY_ORDER
 from console.words import STAGE_LABELS
+from console.zone import moment_text, window_text
 from models import (
     ApprovalDecision,
     ApprovalPolicy,
@@ -73,9 +74,17 @@ class ChangeRow:
 
     @property
     def window(self) -> str:
+        """The planned window in a sentence, its zone named: "25 Mar 2027 18:00–22:00 Europe/London"."""
         if self.planned_start is None or self.planned_end is None:
             return ""
-        return f"{self.planned_start:%Y-%m-%d %H:%M}–{self.planned_end:%H:%M} UTC"
+        return window_text(self.planned_start, self.planned_end, named=True)
+
+    @property
+    def window_cell(self) -> str:
+        """The planned window in a column whose heading names the zone (``console.zone.zoned``)."""
+        if self.planned_start is None or self.planned_end is None:
+            return ""
+        return window_text(self.planned_start, self.planned_end)
 
 
 def _rows(
@@ -289,8 +298,21 @@ def _describe(event: Row[Any]) -> str:
             if event.old_value and event.new_value
             else ""
         )
-    new = (event.new_value or "")[:80]
+    new = _moment_said(event.field or "", event.new_value or "") or (event.new_value or "")[:80]
     return f"{(event.field or '').replace('_', ' ')} → {new}" if new else f"{event.field} cleared"
+
+
+MOMENT_FIELDS = ("planned_start", "planned_end", "implemented_at", "reviewed_at")
+
+
+def _moment_said(field: str, text: str) -> str:
+    """A moment of the change's history (its window re-planned) as a person reads it, in their zone; "" if none."""
+    if field not in MOMENT_FIELDS or not text:
+        return ""
+    try:
+        return moment_text(datetime.fromisoformat(text), named=True)
+    except ValueError:
+        return ""
 
 
 # ---- calendar and CAB agenda -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from console.access import Refused
 from console.sla.calendar import WorkingCalendar
 from console.words import STAGE_LABELS
+from console.zone import moment_text, window_text
 from models import ApprovalDecision, ChangeStage, ChangeType, QuorumKind, RiskLevel
 
 # ---- risk ----------------------------------------------------------------------------------------
@@ -98,6 +99,12 @@ class RiskResult:
 
 def assess(answers: Mapping[str, str], rules: RiskRules = DEFAULT_RULES) -> RiskResult:
     """The risk level of a change from its questionnaire, with the reasons that made it."""
+    unknown = sorted(set(answers) - {q.key for q in rules.questions})
+    if unknown:
+        raise RiskAnswersError(
+            f"{', '.join(unknown)}: not a question of the risk assessment; the questions are "
+            f"{', '.join(q.key for q in rules.questions)}."
+        )
     missing = [q.text for q in rules.questions if q.key not in answers]
     if missing:
         raise RiskAnswersError("Answer every question: " + " ".join(missing))
@@ -254,7 +261,7 @@ def conflicts(
                 Conflict(
                     "overlap",
                     other.number,
-                    f"{other.number} is planned {other.starts_at:%Y-%m-%d %H:%M}–{other.ends_at:%H:%M} UTC "
+                    f"{other.number} is planned {window_text(other.starts_at, other.ends_at, named=True)} "
                     f"on the same {', '.join(shared)}",
                 )
             )
@@ -266,8 +273,8 @@ def conflicts(
                 Conflict(
                     "freeze",
                     freeze.name,
-                    f"inside the freeze {freeze.name} ({freeze.starts_at:%Y-%m-%d %H:%M} to "
-                    f"{freeze.ends_at:%Y-%m-%d %H:%M} {freeze.starts_at.tzname()})",
+                    f"inside the freeze {freeze.name} ({moment_text(freeze.starts_at)} to "
+                    f"{moment_text(freeze.ends_at, named=True)})",
                 )
             )
     return found

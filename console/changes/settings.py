@@ -19,6 +19,7 @@ from console.journal import outbox
 from console.journal.audit import ids_of
 from console.journal.intents import Away, Back, SettingIntent
 from console.words import counted
+from console.zone import moment_text
 from models import Role
 
 FREEZE_SETTERS = (Role.ADMIN, Role.SUPPORT_MANAGER)
@@ -29,7 +30,7 @@ def apply_setting(conn: Connection, actor: Actor, intent: SettingIntent, now: da
     with ids_of(intent.mutation_id):
         if isinstance(intent, Away):
             login = set_delegation(conn, actor, intent.delegate_id, intent.starts_at, intent.ends_at, now)
-            return f"Until {intent.ends_at:%Y-%m-%d %H:%M} UTC, {login} decides your approvals."
+            return f"Until {moment_text(intent.ends_at, named=True)}, {login} decides your approvals."
         if isinstance(intent, Back):
             return f"Back: {counted(end_delegation(conn, actor, now), 'delegation')} ended."
         if actor.role not in FREEZE_SETTERS:

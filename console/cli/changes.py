@@ -17,7 +17,6 @@ from console.changes.applied import ChangeApplied
 from console.changes.facts import CHANGES, change_id_by_number
 from console.changes.freezes import freeze_policy, freeze_text
 from console.changes.lists import ApprovalLine, cab_agenda, change_templates, list_changes, load_change
-from console.changes.rules import DEFAULT_RULES
 from console.changes.service import (
     AssessRisk,
     Away,
@@ -33,12 +32,13 @@ from console.changes.service import (
     submit_change,
 )
 from console.changes.settings import submit_setting
-from console.cli.tickets import FORMATS, acting, acting_options
-from console.cli.values import TIME_HELP, duration, moment, whole
+from console.cli.changes_args import FIELDS, STAGES
+from console.cli.tickets import acting
 from console.errors import ConsoleError
 from console.rows import Cell, Record, Rows, Section, write_rows, write_sections
 from console.store.workspace import Workspace
 from console.words import STAGE_LABELS, counted
+from console.zone import zoned
 from models import (
     ApprovalDecision,
     BusinessUnit,
@@ -50,11 +50,6 @@ from models import (
     new_id,
 )
 
-STAGES = {s.value: s for s in ChangeStage}
-FIELDS = ("title", "description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
-          "review_notes")  # fmt: skip
-WINDOW_HOURS = 14 * 24  # console.changes.service refuses a planned window longer than 14 days
-AGENDA_DAYS = 366  # console.changes.lists.cab_agenda covers 1 to 366 days
 LIST_COLUMNS = {"change": "Change", "stage": "Stage", "type": "Type", "risk": "Risk", "window": "Window",
                 "approvals": "Approvals", "conflicts": "Conflicts", "units": "Units", "title": "Title"}  # fmt: skip
 LIST_MACHINE = ("change", "stage", "type", "risk", "planned_start", "planned_end", "approvals", "conflicts", "units",
@@ -69,82 +64,6 @@ APPROVAL_COLUMNS = {"policy": "Policy", "approver": "Approver", "decided_by": "D
                     "comment": "Comment", "decided_at": "At"}  # fmt: skip
 
 
-def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-
-    hours = duration("hours", WINDOW_HOURS, "3")
-    change: argparse.ArgumentParser = verbs.add_parser(
-        "change",
-        help="request, assess, move and decide change requests; the CAB agenda",
-        description="Change approval: the same gates, approval rules and conflicts as the window.",
-    )
-    change.add_argument("--as", dest="as_login", metavar="LOGIN", help="act as this user (demo workspaces only)")
-    actions = change.add_subparsers(dest="change_verb", metavar="ACTION", required=True, parser_class=parser_class)
-    listing = actions.add_parser("list", help="changes awaiting my decision, open ones, or all")
-    listing.add_argument("--awaiting", action="store_const", const="awaiting", dest="which", default="open")
-    listing.add_argument("--all", action="store_const", const="all", dest="which")
-    listing.add_argument("--search", default="", metavar="TEXT")
-    listing.add_argument("--format", choices=FORMATS, default="table")
-    show = actions.add_parser("show", help="one change: fields, risk, conflicts, approvals, history")
-    show.add_argument("number")
-    show.add_argument("--format", choices=FORMATS, default="table")
-    new = actions.add_parser("new", help="request a change (a draft)")
-    new.add_argument("--title", required=True)
-    new.add_argument("--type", dest="change_type", choices=[t.value for t in ChangeType], default="normal")
-    new.add_argument("--module", action="append", required=True, metavar="CODE")
-    new.add_argument("--unit", action="append", required=True, metavar="CODE")
-    new.add_argument("--template", metavar="NAME", help="a standard change's template (see `change templates`)")
-    new.add_argument("--start", type=moment, metavar="TIME", help=f"planned window start; {TIME_HELP}")
-    new.add_argument("--hours", type=hours, default=3, help="planned window length in hours, e.g. 3 or 1.5 (default 3)")
-    for name in ("description", "reason", "implementation_plan", "test_plan", "backout_plan"):
-        new.add_argument(f"--{name.replace('_', '-')}", dest=name, default="")
-    edit = actions.add_parser("set", help="edit a text field or re-plan the window")
-    edit.add_argument("number")
-    edit.add_argument("--field", choices=FIELDS)
-    edit.add_argument("--text")
-    edit.add_argument("--start", type=moment, metavar="TIME", help=f"new window start; {TIME_HELP}")
-    edit.add_argument("--hours", type=hours, default=3, help="new window length in hours (default 3)")
-    assess = actions.add_parser(
-        "assess",
-        help="answer the risk questionnaire",
-        description="Questions and answers: "
-        + "; ".join(f"{q.key}={'|'.join(q.options)}" for q in DEFAULT_RULES.questions),
-    )
-    assess.add_argument("number")
-    assess.add_argument("answers", nargs="+", metavar="QUESTION=ANSWER")
-    move = actions.add_parser("move", help="move to a stage (its gate must be met)")
-    move.add_argument("number")
-    move.add_argument("stage", choices=list(STAGES))
-    move.add_argument("--note", help="why (required to cancel or to fail)")
-    for verb, decision in (("approve", "approved"), ("reject", "rejected")):
-        decide = actions.add_parser(verb, help=f"{verb} as an approver (or their delegate), with a comment")
-        decide.add_argument("number")
-        decide.add_argument("--comment", required=True)
-        decide.set_defaults(decision=decision)
-    agenda = actions.add_parser("agenda", help="the CAB agenda: changes awaiting the board in the next N days")
-    agenda.add_argument(
-        "--days",
-        type=whole(1, AGENDA_DAYS, 14),
-        default=14,
-        metavar="N",
-        help=f"the next N days, 1 to {AGENDA_DAYS} (default 14)",
-    )
-    agenda.add_argument("--out", metavar="FILE", help="write it as .pdf or .csv (else print it)")
-    actions.add_parser("templates", help="the templates of pre-approved standard changes")
-    away = actions.add_parser("away", help="while you are away, a delegate decides your approvals")
-    away.add_argument("--to", required=True, metavar="LOGIN", help="who decides in your name")
-    away.add_argument(
-        "--until", required=True, type=moment, metavar="TIME", help=f"back at; {TIME_HELP}; a day alone is its midnight"
-    )
-    away.add_argument(
-        "--from", dest="since", type=moment, metavar="TIME", help="away from (default: now), written as --until"
-    )
-    actions.add_parser("back", help="end your delegation now")
-    freezes = actions.add_parser("freezes", help="show or set the period-end freeze lengths")
-    freezes.add_argument("--set", dest="policy", metavar="'month=3,2 quarter=5,3 year=7,5'")
-    acting_options(actions.choices.values())
-    return change
-
-
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     engine = workspace.cache()
@@ -155,14 +74,15 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             rows = list_changes(conn, actor, now, args.which, args.search)
             out: list[dict[str, Cell]] = [
                 {"change": r.number, "stage": r.stage, "type": r.change_type, "risk": r.risk or None,
-                 "window": r.window, "planned_start": r.planned_start, "planned_end": r.planned_end,
+                 "window": r.window_cell, "planned_start": r.planned_start, "planned_end": r.planned_end,
                  "approvals": r.approvals, "conflicts": len(r.conflicts), "units": r.units, "title": r.title}
                 for r in rows
             ]  # fmt: skip
             if not out and args.format == "table":
                 print(_none_listed(args.which, args.search))
                 return 0
-            write_sections(sys.stdout, args.format, {"changes": Rows("Changes", LIST_COLUMNS, out, LIST_MACHINE)})
+            columns = {**LIST_COLUMNS, "window": zoned(LIST_COLUMNS["window"])}  # the zone named once
+            write_sections(sys.stdout, args.format, {"changes": Rows("Changes", columns, out, LIST_MACHINE)})
             return 0
         if verb == "show":
             return _show(conn, actor, args, now)

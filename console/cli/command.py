@@ -2,31 +2,39 @@
 
 Every verb calls the same ``console`` services as the GUI. The GUI itself is loaded by
 name only when asked for, so this module (and everything headless) runs without Qt.
+
+Starting is light: the arguments of every verb are built from modules that load no database layer
+(``console.cli.*_args``, the vocabularies of ``models.enums``), and a verb's module (and SQLAlchemy,
+matplotlib...) is imported when that verb runs; ``--version`` and ``--help`` load none of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import importlib
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import console
-from console.cli import changes as cli_changes
-from console.cli import releases as cli_releases
-from console.cli import sync as cli_sync
-from console.cli import tickets as cli_tickets
+from console.cli import changes_args, releases_args, sync_args, tickets_args
 from console.cli.values import DAY_EXAMPLE, MOST_TICKETS, TIME_HELP, day, moment, whole
 from console.errors import ConsoleError
 from console.store.home import HOME_ENV
-from console.store.workspace import Workspace
 from console.words import SLA_STATE_WORDS, counted
 from models import Priority, SlaState
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from console.store.workspace import Workspace
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 128 + getattr(signal, "SIGPIPE", 13)  # 141, as the shell reports `yes | head`
@@ -36,9 +44,15 @@ class Parser(argparse.ArgumentParser):
     """Every parser of the command, verbs and actions too: an option is typed whole, never guessed from its first
     letters (``ticket list --as LOGIN`` must not mean ``--assignee``), and a usage error says where to look."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, describe: Callable[[], str] | None = None, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
+        self.describe = describe  # a description read when the help is asked for (it needs more than the parser)
+
+    def format_help(self) -> str:
+        if self.describe is not None:
+            self.description = self.describe()
+        return super().format_help()
 
     def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
@@ -101,7 +115,7 @@ def build_parser() -> Parser:
         "--out",
         metavar="FILE",
         help="write the SLA as a picture instead, each clock a timeline with the evidence below it "
-        "(for a dispute): FILE.png or FILE.pdf, times in this computer's time zone",
+        "(for a dispute): FILE.png or FILE.pdf, times in your time zone (the time_zone setting)",
     )
     recompute = sla_verbs.add_parser("recompute", help="recompute and store every ticket's SLA from its history")
     for action in (show, recompute):
@@ -140,27 +154,49 @@ def build_parser() -> Parser:
         "--now", type=moment, metavar="TIME", help=f"backlog as of this time (default: now); {TIME_HELP}"
     )
 
-    ticket = cli_tickets.add_parser(verbs, Parser)
-    change = cli_changes.add_parser(verbs, Parser)
-    release = cli_releases.add_parser(verbs, Parser)
-    connect, sync, admin = cli_sync.add_parsers(verbs, Parser)
+    ticket = tickets_args.add_parser(verbs, Parser)
+    change = changes_args.add_parser(verbs, Parser)
+    release = releases_args.add_parser(verbs, Parser)
+    connect, sync, admin = sync_args.add_parsers(verbs, Parser)
 
+    repair = verbs.add_parser(
+        "repair",
+        help="set a damaged local cache aside and download it again, keeping the edits not yet synced",
+        description="Move the local cache, as it is, into backups/; keep every edit not yet synced that it still "
+        "holds; download your data again from the shared database.",
+    )
     settings = verbs.add_parser("settings", help="list, show or change settings")
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
     # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
-    for verb in (demo, info, report, settings, ticket, change, release, connect, sync, admin, verbs.choices["gui"]):
+    for verb in (demo, info, report, repair, settings, ticket, change, release, connect, sync, admin,
+                 verbs.choices["gui"]):  # fmt: skip
         verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
 
 
+NOT_UTF8 = re.compile("[\ud800-\udfff]")  # lone surrogates: bytes that were not UTF-8 (surrogateescape)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    cache: Path | None = None  # once the workspace is open: a damage found by a query is said as the cache's
     try:
-        args = build_parser().parse_args(argv)
+        given = sys.argv[1:] if argv is None else list(argv)
+        if any(NOT_UTF8.search(a) for a in given):  # bytes a terminal in another encoding handed over
+            raise ConsoleError(
+                "An argument holds bytes that are not UTF-8 text (a terminal or file in another encoding?); "
+                "nothing was changed."
+            )
+        args = build_parser().parse_args(given)
         verb = args.verb or "gui"
+        from console.store.workspace import Workspace  # after the arguments: --help and a typo never load it
+
         workspace = Workspace.open(args.home)
+        cache = workspace.cache_path
         code = int(VERBS[verb](workspace, args))
         sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is noticed while it can be handled
+        if argv is None:  # the command itself, about to exit (a caller that passes arguments carries on)
+            gc.freeze()  # exiting, the interpreter's last collection skips all that was loaded: up to a quarter second
         return code
     except ConsoleError as error:
         print(f"support-console: {error}", file=sys.stderr)
@@ -170,6 +206,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _reader_gone()
+    except Exception as error:  # the local cache found damaged by a query, after it opened
+        from console.store import damage
+
+        if cache is None or not damage.is_damage(error):
+            raise
+        print(f"support-console: {damage.DamagedCache(cache, str(error).splitlines()[0])}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _reader_gone() -> int:
@@ -212,8 +255,9 @@ def run_demo(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def run_info(workspace: Workspace, args: argparse.Namespace) -> int:
-    from console.store.database import connect, current_revision, describe, head_revision
+    from console.store.database import connect, current_revision, describe
     from console.store.summary import summarize
+    from models.migrations import HEAD  # the scripts' head, as a test checks: no Alembic to start
 
     facts: dict[str, Any] = {
         "version": console.__version__,
@@ -221,7 +265,7 @@ def run_info(workspace: Workspace, args: argparse.Namespace) -> int:
         "cache": str(workspace.cache_path),
         "shared": describe(workspace.shared_url()),
         "user": workspace.settings.get("user") or None,
-        "schema": {"app": head_revision()},
+        "schema": {"app": HEAD},
     }
     if workspace.has_cache:
         engine, _ = workspace.open_cache()
@@ -264,6 +308,19 @@ def run_info(workspace: Workspace, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _known_user(workspace: Workspace, login: str) -> None:
+    """The user a workspace acts as is one its cache knows (an empty cache, before a first sync, knows no one)."""
+    from sqlalchemy import func, select
+
+    from models import User
+
+    with workspace.cache().connect() as conn:
+        if conn.execute(select(func.count()).select_from(User)).scalar_one() == 0:
+            return
+        if conn.execute(select(User.id).where(User.login == login)).first() is None:
+            raise ConsoleError(f"No user {login!r} in this workspace; `support-console settings user` is unchanged.")
+
+
 def run_settings(workspace: Workspace, args: argparse.Namespace) -> int:
     from console.store.settings import BY_KEY, SETTINGS
 
@@ -283,6 +340,8 @@ def run_settings(workspace: Workspace, args: argparse.Namespace) -> int:
             print(f"The cache of the previous shared database is kept as {aside}.")
     else:
         settings.set(args.key, args.value)
+        if args.key == "user":
+            _known_user(workspace, settings.get("user"))
     settings.save()
     print(f"{args.key} = {settings.get(args.key)!r}")
     return EXIT_OK
@@ -293,12 +352,13 @@ def run_sla(workspace: Workspace, args: argparse.Namespace) -> int:
     from console.sla.evidence import timeline_rows
     from console.sla.recompute import recompute
     from console.sla.store import ticket_id_by_number, ticket_sla
+    from console.zone import moment_text
 
     now = args.now or datetime.now(UTC)
     engine = workspace.cache()
     if args.sla_verb == "recompute":
         summary = recompute(engine, now, ProgressLine(sys.stderr))
-        print(f"Recomputed {counted(summary.tickets, 'ticket')} as of {now:%Y-%m-%d %H:%M %Z}")
+        print(f"Recomputed {counted(summary.tickets, 'ticket')} as of {moment_text(now, named=True)}")
         for clock, counts in (("response", summary.response), ("resolution", summary.resolution)):
             print(f"  {clock:<10} " + " · ".join(f"{word} {n:,}" for word, n in _by_word(counts).items()))
         for why in summary.unjudged[:20]:
@@ -341,7 +401,7 @@ def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     from console.metrics.contents import clocks_text
     from console.metrics.queries import Filter
-    from console.metrics.report import check_target, default_period, gather, write_report
+    from console.metrics.report import PdfHelper, check_target, default_period, gather, prepare_drawing, write_report
 
     now = args.now or datetime.now(UTC)
     start, end = default_period(now.date())
@@ -361,11 +421,17 @@ def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
         tuple(args.priority),
     )
     path = Path(args.out).expanduser()
-    check_target(path)
+    drawn = check_target(path) != ".csv"
     target = float(workspace.settings.get("compliance_target_percent"))
-    with workspace.cache().connect() as conn:
-        report = gather(conn, flt, now, target)
-    write_report(report, path)
+    # A PDF's pages are drawn by two processes when there are two cores; the helper and matplotlib start loading
+    # now, while the report is read from the cache.
+    helper = PdfHelper() if path.suffix.lower() == ".pdf" and PdfHelper.possible() else None
+    with helper or contextlib.nullcontext():
+        if drawn:
+            prepare_drawing()
+        with workspace.cache().connect() as conn:
+            report = gather(conn, flt, now, target)
+        write_report(report, path, helper)
     print(
         f"Wrote {path} ({path.stat().st_size / 1024:,.0f} KB): {flt.start} to {flt.end - timedelta(days=1)}, "
         + clocks_text(report)
@@ -375,18 +441,26 @@ def run_report(workspace: Workspace, args: argparse.Namespace) -> int:
 
 VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "report": run_report,
-    "ticket": cli_tickets.run,
-    "change": cli_changes.run,
-    "release": cli_releases.run,
-    "connect": cli_sync.run_connect,
-    "sync": cli_sync.run_sync,
-    "admin": cli_sync.run_admin,
+    "ticket": lambda workspace, args: importlib.import_module("console.cli.tickets").run(workspace, args),
+    "change": lambda workspace, args: importlib.import_module("console.cli.changes").run(workspace, args),
+    "release": lambda workspace, args: importlib.import_module("console.cli.releases").run(workspace, args),
+    "connect": lambda workspace, args: importlib.import_module("console.cli.sync").run_connect(workspace, args),
+    "sync": lambda workspace, args: importlib.import_module("console.cli.sync").run_sync(workspace, args),
+    "admin": lambda workspace, args: importlib.import_module("console.cli.sync").run_admin(workspace, args),
     "sla": run_sla,
     "gui": run_gui,
     "demo": run_demo,
     "info": run_info,
     "settings": run_settings,
+    "repair": lambda workspace, _args: _repair(workspace),
 }
+
+
+def _repair(workspace: Workspace) -> int:
+    from console.sync.repair import repair
+
+    print(repair(workspace, lambda step: print(step, file=sys.stderr)).summary())
+    return EXIT_OK
 
 
 class ProgressLine:

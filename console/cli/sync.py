@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from console.cli.values import duration, whole
+from console.cli.sync_args import PRUNE_DAYS
 from console.errors import ConsoleError
 from console.store.database import describe, make_engine, unavailable_message, upgrade
 from console.store.secrets import INSTALL_HINT
@@ -36,51 +36,8 @@ from console.store.workspace import PASSWORD_ENV, Workspace
 from console.sync import client, roles, seed_build, server
 from console.sync.connection import checked_url, connect_workspace
 from console.words import counted
+from console.zone import time_text
 from models import BusinessUnit, Membership, Role, User, new_id, table_of
-
-EVERY_SECONDS = 24 * 3600  # syncing less than daily is not "keeps syncing"; no floor: tests sync every 0.05 s
-PRUNE_DAYS = 3650  # ten years: longer than any desk stays offline, and far from the dates Python can count
-
-
-def add_parsers(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> list[argparse.ArgumentParser]:
-
-    connect = verbs.add_parser("connect", help="set the shared database and your login (password to the keyring)")
-    connect.add_argument("--shared", required=True, metavar="URL", help="postgresql://HOST/DB or sqlite:///PATH")
-    connect.add_argument("--user", required=True, metavar="LOGIN")
-    sync = verbs.add_parser("sync", help="push your edits and pull everyone else's (keeps syncing without --once)")
-    sync.add_argument("--once", action="store_true", help="one pass, then exit")
-    sync.add_argument(
-        "--every",
-        type=duration("seconds", EVERY_SECONDS, "120"),
-        metavar="SECONDS",
-        help="the period, e.g. 120 (default: the sync_interval_seconds setting)",
-    )
-    admin = verbs.add_parser("admin", help="prepare the shared database; add users; set their units")
-    admin.add_argument("--shared", metavar="URL", help="this database (default: the workspace's shared database)")
-    actions = admin.add_subparsers(dest="admin_verb", metavar="ACTION", required=True, parser_class=parser_class)
-    actions.add_parser("prepare", help="install sync's versioning (and, on PostgreSQL, row-level security)")
-    add_user = actions.add_parser("add-user", help="a person, their role and units (and their database role)")
-    add_user.add_argument("login")
-    add_user.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add_user.add_argument("--unit", action="append", default=[], metavar="CODE")
-    add_user.add_argument("--name", help="display name (default: the login)")
-    set_units = actions.add_parser("set-units", help="the business units a person belongs to")
-    set_units.add_argument("login")
-    set_units.add_argument("units", nargs="+", metavar="CODE")
-    prune = actions.add_parser(
-        "prune", help="forget change-index entries and tombstones older than the longest offline period"
-    )
-    prune.add_argument(
-        "--days",
-        type=whole(None, None, 30),  # its range is checked by _prune, which also checks the setting's value
-        metavar="N",
-        help=f"keep N days, 1 to {PRUNE_DAYS:,} (default: the max_offline_days setting); run it daily",
-    )
-    seed = actions.add_parser(
-        "seed", help="build each unit's ready-made cache, which new desks download whole; run it daily after prune"
-    )
-    seed.add_argument("--unit", action="append", default=[], metavar="CODE", help="only these units (default: all)")
-    return [connect, sync, admin]
 
 
 def _password(url_text: str) -> str | None:
@@ -109,7 +66,7 @@ def run_connect(workspace: Workspace, args: argparse.Namespace) -> int:
 def _long_steps(step: str) -> None:
     """Downloads and indexing take a while: say so on stderr (every pass pushes and pulls; not those)."""
     if step not in (client.PUSHING, client.PULLING):
-        print(f"{datetime.now(UTC):%H:%M:%S} {step}", file=sys.stderr, flush=True)
+        print(f"{time_text(datetime.now(UTC), seconds=True)} {step}", file=sys.stderr, flush=True)
 
 
 def run_sync(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -121,11 +78,11 @@ def run_sync(workspace: Workspace, args: argparse.Namespace) -> int:
             message = unavailable_message(make_engine(workspace.shared_url()), exc)
             if args.once:
                 raise ConsoleError(message) from exc
-            print(f"{datetime.now(UTC):%H:%M:%S} offline: {message}", file=sys.stderr)
+            print(f"{time_text(datetime.now(UTC), seconds=True)} offline: {message}", file=sys.stderr)
         except DBAPIError as exc:
             raise ConsoleError(f"The shared database refused: {str(exc.orig).strip().splitlines()[0]}") from exc
         else:
-            print(f"{datetime.now(UTC):%H:%M:%S} {report.summary()}")
+            print(f"{time_text(datetime.now(UTC), seconds=True)} {report.summary()}")
             for reason in report.rejected:
                 print(f"  rejected: {reason}", file=sys.stderr)
         if args.once:

@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
 from console.access import Actor, load_actor
-from console.cli.values import MOST_TICKETS, duration, whole
-from console.desk import Desk, NewTicket
 from console.errors import ConsoleError
 from console.rows import Cell, Record, Rows, Section, write_sections
 from console.sla.evidence import clock_rows
 from console.store.codes import check_codes, code_id, user_id
 from console.store.workspace import Workspace
-from console.sync.conflicts import open_conflicts
-from console.tickets import edits, queue
-from console.tickets import service as tickets
+from console.tickets import queue
 from console.tickets.detail import load_detail
 from console.tickets.history import history_value
 from console.tickets.queue import Column, QueueFilter, Sort
 from console.words import SLA_STATE_WORDS, counted
 from models import DeploymentInfo, ErpModule, Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency
+
+if TYPE_CHECKING:  # the write path's modules load only for a write (listing and showing need none of them)
+    from console.desk import NewTicket
+    from console.tickets import service as tickets
 
 # A priority given without impact and urgency: the pair the matrix turns into it.
 IMPACT_URGENCY = {
@@ -40,9 +39,6 @@ IMPACT_URGENCY = {
     Priority.LOW: (Impact.LOW, Urgency.LOW),
 }
 SLA_STATES = frozenset(s.value for s in SlaState)
-STATUS_CHOICES = [s.value for s in TicketStatus] + ["open", "all"]
-FORMATS = ("table", "csv", "json")
-BREACHING_HOURS = 365 * 24  # SLA targets run hours to days; a horizon past a year warns of nothing
 LIST_COLUMNS = {
     "number": "Number",
     "priority": "Priority",
@@ -83,77 +79,6 @@ NOTE_COLUMNS = {"at": "At", "author": "Author", "kind": "Kind", "text": "Text"}
 HISTORY_COLUMNS = {"at": "At", "by": "By", "field": "Field", "from": "From", "to": "To", "reason": "Reason"}
 
 
-def acting_options(actions: Iterable[argparse.ArgumentParser]) -> None:
-    """``--as`` and ``--home`` after the action too, as before it: ``ticket list --as LOGIN`` acts as LOGIN."""
-    for action in actions:
-        action.add_argument(
-            "--as", dest="as_login", metavar="LOGIN", default=argparse.SUPPRESS, help="act as this user (demo only)"
-        )
-        action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
-
-
-def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-
-    tier = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
-    ticket: argparse.ArgumentParser = verbs.add_parser(
-        "ticket",
-        help="list, show, log and work tickets",
-        description="The ticket queue and the incident workflow: the same rules as the window.",
-    )
-    ticket.add_argument("--as", dest="as_login", metavar="LOGIN", help="act as this user (demo workspaces only)")
-    actions = ticket.add_subparsers(dest="ticket_verb", metavar="ACTION", required=True, parser_class=parser_class)
-    listing = actions.add_parser("list", help="tickets matching filters (open ones by default)")
-    listing.add_argument("--status", action="append", choices=STATUS_CHOICES, help="a status, 'open' or 'all'")
-    listing.add_argument("--priority", action="append", choices=[p.value for p in Priority])
-    listing.add_argument("--unit", action="append", default=[], metavar="CODE")
-    listing.add_argument("--module", action="append", default=[], metavar="CODE")
-    listing.add_argument("--assignee", metavar="LOGIN")
-    listing.add_argument("--tier", type=tier, action="append", metavar="0-3", help="support tier, 0 to 3")
-    listing.add_argument("--mine", action="store_true", help="assigned to me")
-    listing.add_argument("--unassigned", action="store_true")
-    listing.add_argument(
-        "--breaching",
-        type=duration("hours", BREACHING_HOURS, "24"),
-        metavar="HOURS",
-        help="due within this many hours, e.g. 24 or 0.5",
-    )
-    listing.add_argument("--search", default="", metavar="TEXT", help="words in number, title, description or notes")
-    listing.add_argument("--sort", choices=[c.value for c in Column], default=Column.SLA.value)
-    listing.add_argument("--desc", action="store_true", help="sort descending")
-    listing.add_argument(
-        "--limit", type=whole(1, MOST_TICKETS, 200), default=200, metavar="N", help="show at most N (default 200)"
-    )
-    listing.add_argument("--format", choices=FORMATS, default="table")
-    show = actions.add_parser("show", help="one ticket: fields, SLA, notes, history")
-    show.add_argument("number")
-    show.add_argument("--format", choices=FORMATS, default="table")
-    new = actions.add_parser("new", help="log a ticket")
-    new.add_argument("--title", required=True)
-    new.add_argument("--unit", required=True, metavar="CODE")
-    new.add_argument("--module", required=True, metavar="CODE")
-    new.add_argument("--priority", choices=[p.value for p in Priority], help="default: from impact × urgency")
-    new.add_argument("--impact", choices=[i.value for i in Impact])
-    new.add_argument("--urgency", choices=[u.value for u in Urgency])
-    new.add_argument("--reason", help="why the priority differs from impact × urgency")
-    new.add_argument("--description", default="")
-    new.add_argument("--kind", choices=[k.value for k in TicketKind], default=TicketKind.INCIDENT.value)
-    new.add_argument("--reporter", metavar="LOGIN", help="who reported it (default: you)")
-    change = actions.add_parser("set", help="change status, priority, assignee, tier or module")
-    change.add_argument("number")
-    change.add_argument("--status", choices=[s.value for s in TicketStatus])
-    change.add_argument("--priority", choices=[p.value for p in Priority])
-    change.add_argument("--assignee", metavar="LOGIN", help="a login, or 'none' to unassign")
-    change.add_argument("--tier", type=tier, metavar="0-3", help="support tier, 0 to 3")
-    change.add_argument("--module", metavar="CODE")
-    change.add_argument("--reason", help="why (required to pend, resolve, reopen or change priority)")
-    note = actions.add_parser("note", help="add a public comment, or an internal work note")
-    note.add_argument("number")
-    note.add_argument("text")
-    note.add_argument("--internal", action="store_true", help="a work note, not shown to the reporter")
-    acting_options(actions.choices.values())
-    return ticket
-
-
 def acting(workspace: Workspace, conn: Connection, as_login: str | None) -> Actor:
     """The person the command acts as: the workspace's user, or anyone in a demo workspace."""
     user = workspace.settings.get("user")
@@ -177,9 +102,14 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
         if args.ticket_verb == "show":
             return _show(conn, actor, args, now)
     if args.ticket_verb == "new":
+        from console.desk import Desk
+
         logged = Desk(workspace, actor, lambda: now).log_ticket(_new(actor, args)).value
         print(f"Logged {logged.number} ({counted(logged.events, 'audit event')}) as {actor.login}")
         return 0
+    from console.tickets import edits
+    from console.tickets import service as tickets
+
     intents: list[tickets.Intent]
     with engine.begin() as conn:
         if args.ticket_verb == "note":
@@ -259,6 +189,8 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
 
 
 def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
+    from console.sync.conflicts import open_conflicts
+
     detail = load_detail(conn, actor, args.number, now)
     row, names = detail.row, detail.names
     values: dict[str, Cell] = {
@@ -310,6 +242,8 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
 def _new(actor: Actor, args: argparse.Namespace) -> NewTicket:
     priority = Priority(args.priority) if args.priority else None
     impact, urgency = IMPACT_URGENCY[priority or Priority.MEDIUM]
+    from console.desk import NewTicket
+
     return NewTicket(
         TicketKind(args.kind),
         args.title,
@@ -325,6 +259,9 @@ def _new(actor: Actor, args: argparse.Namespace) -> NewTicket:
 
 
 def _set(conn: Connection, actor: Actor, args: argparse.Namespace) -> list[tickets.Intent]:
+    from console.tickets import edits
+    from console.tickets import service as tickets
+
     row = queue.row_by_number(conn, actor, args.number)
     if row is None:
         raise ConsoleError(f"No ticket {args.number.strip().upper()!r} that you can see in this workspace.")

@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 # Days and times lie from 2000-01-01 to 2100-12-31: any day a real ERP support history holds (systems live since
 # the 2000s, tickets migrated with them, changes planned years ahead), and far enough from year 9999, where
 # Python's dates end, that the app's date arithmetic (the day after a report's --to, a window's end, a year of
-# agenda) cannot overflow. A time without a zone is read as UTC, like every time the app shows (change windows
-# "(UTC)", the report's days, the history); one with a zone (+04:00, Z) is turned into UTC.
+# agenda) cannot overflow. A time without a zone is read as UTC (the report's days are UTC days too); one with a
+# zone (+04:00, Z) is turned into UTC. What the app shows is in the person's zone (``console.zone``), named.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 EARLIEST, AFTER_LAST = (
     datetime.combine(FIRST_DAY, time(), UTC),

@@ -88,8 +88,14 @@ def build_work(dice: Dice, rows: Rows, cast: Cast, start: datetime, end: datetim
     problems = _problems(dice, rows, cast, links, start, end, max(8, min(3000, tickets // 400)))
     _articles(dice, rows, cast, links, problems, start)
     policies = _approval_policies(dice, rows, cast)
-    _changes(dice, rows, cast, problems, policies, start, end, max(24, min(4000, tickets // 250)))
+    _changes(dice, rows, cast, problems, policies, start, end, change_count(tickets))
     return links
+
+
+def change_count(tickets: int) -> int:
+    """How many changes a demo of ``tickets`` tickets holds before the ``BOARD_CHANGES`` it adds for the board
+    (numbered after them)."""
+    return max(24, min(4000, tickets // 250))
 
 
 def _problems(

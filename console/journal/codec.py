@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from console.access import Refused
+from console.i18n import N_, _
 from console.journal.intents import KINDS, AnyIntent
 from models import changes as model_changes
 from models import enums as model_enums
@@ -78,7 +80,16 @@ def dumps(intent: AnyIntent) -> tuple[str, bytes]:
     if kind not in INTENT_CLASSES:
         raise CodecError(f"{kind} is not an intent the outbox carries")
     fields = {f.name: _encode(getattr(intent, f.name)) for f in dataclasses.fields(intent)}
-    return kind, json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    try:
+        return kind, json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: bytes that were not UTF-8, read with surrogateescape
+        raise Refused(_(NOT_TEXT)) from exc
+
+
+NOT_TEXT = N_(
+    "What was typed holds characters that are not text (bytes that are not UTF-8, perhaps from a file or a "
+    "terminal in another encoding); nothing was changed."
+)
 
 
 def loads(kind: str, payload: bytes) -> AnyIntent:

@@ -34,6 +34,7 @@ from console.metrics.queries import (
 )
 from console.store import derived
 from console.words import word
+from console.zone import moment_text
 from models import SlaState
 
 # What a click on a chart lists: per bar, or per bar or point of a collection or line (by the picked index).
@@ -61,7 +62,7 @@ def _note(figure: FigureBase, text: str) -> None:
 
 def _stamp(figure: FigureBase, data: Dashboard) -> None:
     """The age of the data, on the chart's last line (its top row is the legend's)."""
-    as_of = f"{data.as_of:%d %b %Y %H:%M} UTC" if data.as_of else "never computed"
+    as_of = moment_text(data.as_of, named=True) if data.as_of else "never computed"
     note = figure.get_supxlabel()
     _note(figure, f"{note}\nData as of {as_of}." if note else f"Data as of {as_of}.")
 

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from console.metrics.pages import clipped
 from console.metrics.queries import ClockName, Compliance, Dashboard, Filter, Grouping
+from console.zone import moment_text, zoned
 from models import Priority
 
 TIERS = {"0": "0 · self-service", "1": "1 · service desk", "2": "2 · functional", "3": "3 · technical, vendor"}
@@ -93,7 +94,7 @@ def key_figures(report: Report) -> dict[str, list[tuple[str, str]]]:
         "Report": [
             ("Period", f"{report.filter.start} to {report.filter.end - timedelta(days=1)} (UTC days)"),
             ("Scope", scope_text(report.filter)),
-            ("Data as of", f"{data.as_of:%Y-%m-%d %H:%M} UTC" if data.as_of else "never computed"),
+            ("Data as of", moment_text(data.as_of, named=True) if data.as_of else "never computed"),
         ],
         "Service levels": levels,
         "Time to respond and resolve": [
@@ -108,7 +109,8 @@ def key_figures(report: Report) -> dict[str, list[tuple[str, str]]]:
             ("First-contact resolution %", percent_text(data.rates.first_contact_rate)),
         ],
         "Backlog": [
-            (f"Open tickets at {report.now:%Y-%m-%d %H:%M} UTC", f"{data.backlog.open:,}"),
+            # the zone named once, in "Data as of" above
+            (f"Open tickets at {moment_text(report.now)}", f"{data.backlog.open:,}"),
             ("Open and past the resolution due time", f"{data.backlog.breached:,}"),
             ("Open and due within 24 h", f"{data.backlog.due_soon:,}"),
         ],
@@ -184,6 +186,7 @@ def compliance_rows(report: Report, by: Grouping, *, for_people: bool = False) -
 
 
 def breach_rows(items: Sequence[Breach], title_width: int = 0) -> list[dict[str, str]]:
+    due, stopped = zoned("due"), zoned("stopped")  # the person's zone, named once in the heading
     return [
         {
             "ticket": b.number,
@@ -191,8 +194,8 @@ def breach_rows(items: Sequence[Breach], title_width: int = 0) -> list[dict[str,
             "priority": b.priority,
             "unit": b.unit,
             "module": b.module,
-            "due": f"{b.breached_at:%Y-%m-%d %H:%M}" if b.breached_at else "",
-            "stopped": f"{b.stopped_at:%Y-%m-%d %H:%M}",
+            due: moment_text(b.breached_at) if b.breached_at else "",
+            stopped: moment_text(b.stopped_at),
             "late (h)": f"{b.late.total_seconds() / 3600:.1f}",
             "title": clipped(b.title, title_width) if title_width else b.title,
         }
@@ -202,14 +205,15 @@ def breach_rows(items: Sequence[Breach], title_width: int = 0) -> list[dict[str,
 
 def breach_table(items: Sequence[Breach]) -> list[dict[str, str]]:
     """The breaches of one clock as the PDF lists them (the clock is the table's)."""
+    due, stopped = zoned("due"), zoned("stopped")
     return [
         {
             "ticket": b.number,
             "priority": b.priority.capitalize(),
             "unit": b.unit,
             "module": b.module,
-            "due (UTC)": f"{b.breached_at:%Y-%m-%d %H:%M}" if b.breached_at else "",
-            "stopped (UTC)": f"{b.stopped_at:%Y-%m-%d %H:%M}",
+            due: moment_text(b.breached_at) if b.breached_at else "",
+            stopped: moment_text(b.stopped_at),
             "hours late (calendar)": f"{b.late.total_seconds() / 3600:,.1f}",
             "title": b.title,
         }
@@ -223,7 +227,7 @@ def headline(report: Report) -> str:
                        for clock in CLOCKS)  # fmt: skip
     return (
         f"SLA report {report.filter.start} to {report.filter.end - timedelta(days=1)} · {scope_text(report.filter)} · "
-        f"{short} met · data as of {as_of:%Y-%m-%d %H:%M} UTC"
+        f"{short} met · data as of {moment_text(as_of, named=True)}"
         if as_of
         else "SLA report (no SLA computed yet)"
     )

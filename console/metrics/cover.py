@@ -32,6 +32,7 @@ from console.metrics.pages import (
     wrapped,
 )
 from console.metrics.queries import Compliance
+from console.zone import moment_text
 
 TILE = "#f1f3f5"
 
@@ -150,7 +151,7 @@ def title_page(report: Report, footer: str) -> Figure:
     sheet.text(fx(MARGIN), fy(90), wrapped(covers, PAGE_WIDTH - 2 * MARGIN, 13, most=1)[0], fontsize=13, va="top")
     sheet.text(
         fx(MARGIN), fy(112),
-        (f"Data as of {as_of:%d %b %Y %H:%M} UTC" if as_of else "No SLA computed yet")
+        (f"Data as of {moment_text(as_of, named=True)}" if as_of else "No SLA computed yet")
         + f" · target: {report.target_percent:g} % of clocks met · each clock counts in the period in which it stopped",
         fontsize=9, color=GREY, va="top",
     )  # fmt: skip

@@ -202,6 +202,8 @@ def _rollup_where(flt: Filter, clock: ClockName, *, whole_weeks: bool = True) ->
 
 def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) -> list[Compliance]:
     """Met and missed per group, for the clocks that stopped in the period (from the rollup)."""
+    if by in ("unit", "module"):
+        return _compliance_by_code(conn, flt, clock, by)
     r = rollup.c
     key: Any
     query = select()
@@ -209,12 +211,6 @@ def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) ->
         key = r.priority
     elif by == "tier":
         key = r.tier
-    elif by == "unit":
-        key = BusinessUnit.code
-        query = query.join_from(rollup, BusinessUnit, r.business_unit_id == BusinessUnit.id)
-    elif by == "module":
-        key = ErpModule.code
-        query = query.join_from(rollup, ErpModule, r.module_id == ErpModule.id)
     elif by == "week":
         key = r.week
     else:
@@ -227,6 +223,28 @@ def compliance(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) ->
         .group_by(key)
         .having(met + missed > 0)
         .order_by(key)
+    )
+    return [Compliance(str(k), int(m), int(x)) for k, m, x in conn.execute(query)]
+
+
+def _compliance_by_code(conn: Connection, flt: Filter, clock: ClockName, by: Grouping) -> list[Compliance]:
+    """Per unit or per module: the period's rollup rows summed per id once, then each id named by its code.
+
+    (Joined first and grouped by code, SQLite walks the few units or modules in code order and reads the period's
+    rollup rows again for each: six to seven times the rows, most of a second on a year of a million tickets.)"""
+    r = rollup.c
+    named, column = (BusinessUnit, r.business_unit_id) if by == "unit" else (ErpModule, r.module_id)
+    sums = (
+        select(column.label("id"), func.sum(r.met).label("met"), func.sum(r.missed).label("missed"))
+        .where(*_rollup_where(flt, clock, whole_weeks=True))
+        .group_by(column)
+        .subquery("sums")
+    )
+    query = (
+        select(named.code, sums.c.met, sums.c.missed)
+        .join_from(sums, named, sums.c.id == named.id)
+        .where(sums.c.met + sums.c.missed > 0)
+        .order_by(named.code)
     )
     return [Compliance(str(k), int(m), int(x)) for k, m, x in conn.execute(query)]
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import pickle
+import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ from console.metrics.contents import (
     summary_rows,
 )
 from console.metrics.pages import Block, clipped, number_pages, page, table_pages
+from console.metrics.pdf_join import join
 from console.metrics.queries import Filter, compliance, dashboard
 from console.sla.evidence import write_rows
 from console.store.codes import check_codes
@@ -44,8 +48,8 @@ if TYPE_CHECKING:
 
 # What other modules take from here: the report, and the pages the CAB agenda is written on too.
 __all__ = [
-    "CLOCKS", "Block", "Breach", "Report", "ReportError", "breaches", "check_target", "clipped", "default_period",
-    "gather", "table_pages", "write_report", "write_whole",
+    "CLOCKS", "Block", "Breach", "PdfHelper", "Report", "ReportError", "breaches", "check_target", "clipped",
+    "default_period", "gather", "prepare_drawing", "table_pages", "write_report", "write_whole",
 ]  # fmt: skip
 
 FORMATS = (".pdf", ".png", ".csv")
@@ -124,10 +128,14 @@ def check_target(path: Path) -> str:
     return suffix
 
 
-def write_report(report: Report, path: Path) -> Path:
-    """Write the report in the format the file's extension names; the file appears only when complete."""
+def write_report(report: Report, path: Path, helper: PdfHelper | None = None) -> Path:
+    """Write the report in the format the file's extension names; the file appears only when complete.
+
+    ``helper``: a second process that draws part of a PDF's pages meanwhile (``PdfHelper``)."""
     suffix = check_target(path)
-    writer = {".pdf": _write_pdf, ".png": _write_png, ".csv": _write_csv}[suffix]
+    if suffix == ".pdf":
+        return write_whole(path, lambda partial: _write_pdf(report, partial, helper))
+    writer = {".png": _write_png, ".csv": _write_csv}[suffix]
     return write_whole(path, lambda partial: writer(report, partial), drawn=suffix != ".csv")
 
 
@@ -176,12 +184,146 @@ def _write_png(report: Report, path: Path) -> None:
     figure.savefig(path, format="png", dpi=110)
 
 
-def _write_pdf(report: Report, path: Path) -> None:
+def _write_pdf(report: Report, path: Path, helper: PdfHelper | None = None) -> None:
+    pages = _pdf_pages(report)
+    first = _split(len(pages))
+    if helper is None or first >= len(pages):
+        _draw(report, pages, path)
+        return
+    rest = path.with_name(path.name + "-2")
+    try:
+        wait = helper.draw(report, first, rest)
+        _draw(report, pages[:first], path)
+        wait()
+        path.write_bytes(join(path.read_bytes(), rest.read_bytes()))
+    finally:
+        rest.unlink(missing_ok=True)
+
+
+def _draw(report: Report, pages: list[Figure], path: Path) -> None:
     from matplotlib.backends.backend_pdf import PdfPages  # drawing only: see the imports above
 
     with PdfPages(path, metadata={"Title": headline(report), "Creator": "Support Console"}) as pdf:
-        for figure in _pdf_pages(report):
+        for figure in pages:
             pdf.savefig(figure)
+
+
+# What drawing a page costs, in pages of a table drawn here: the cover and each chart (laid out, their ticks
+# measured) cost more. The helper first lays out every page again and shares the cores with this process, so
+# its pages cost more, after a lag (measured on a million-ticket report: 18 pages, drawn here up to the 11th).
+COVER_COST, CHART_COST, HELPER_LAG, HELPER_PAGE = 1.5, 3.0, 6.0, 2.0
+
+
+def _split(count: int) -> int:
+    """How many of the first pages this process draws (the cover and the charts come first); the helper draws
+    the rest: the split at which the later of the two finishes soonest."""
+    charts = len(_chart_names())
+    costs = [COVER_COST] + [CHART_COST] * charts + [1.0] * (count - 1 - charts)
+
+    def later(first: int) -> float:
+        return max(sum(costs[:first]), HELPER_LAG + HELPER_PAGE * (count - first))
+
+    return min(range(1, count), key=later) if count > 1 else count
+
+
+def _chart_names() -> list[str]:
+    from console.metrics import charts  # drawing only: see the imports above
+
+    return list(charts.CHARTS)
+
+
+class PdfHelper:
+    """A second process that draws the last pages of a PDF report while this one draws the first (a report's
+    pages take most of its time, one core each); its file is joined after this one's (``pdf_join``). Start it
+    before gathering the report, so its start-up (Python, matplotlib) is under way meanwhile.
+
+    A plain ``python -c`` process that reads its one job from its input: unlike a multiprocessing worker it does
+    not run the caller's main module again, so any script may write a report."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from console.metrics.report import _serve; _serve()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=environment,
+        )
+
+    @classmethod
+    def possible(cls) -> bool:
+        """Two cores, and a Python to start (a bundled app has none)."""
+        from console.sla.recompute import cores
+
+        return cores() > 1 and not getattr(sys, "frozen", False)
+
+    def draw(self, report: Report, first: int, path: Path) -> Callable[[], None]:
+        """Have the helper draw the report's pages from ``first`` on into ``path``; wait with what this returns."""
+        import threading
+
+        job, stdin = pickle.dumps((report, first, str(path))), self.process.stdin
+        assert stdin is not None
+
+        def send() -> None:  # larger than a pipe holds: written while this process draws its own pages
+            try:
+                stdin.write(job)
+                stdin.close()
+            except BrokenPipeError:  # it stopped already: its message is read below
+                pass
+
+        sending = threading.Thread(target=send, name="report job", daemon=True)
+        sending.start()
+
+        def wait() -> None:
+            assert self.process.stderr is not None
+            why = self.process.stderr.read().decode(errors="replace")
+            sending.join()
+            if self.process.wait() != 0:
+                raise ReportError(f"The second process drawing the report failed: {why.strip()[-2000:]}")
+
+        return wait
+
+    def close(self) -> None:
+        if self.process.poll() is None:  # not asked to draw (a report that failed first), or failed itself
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stderr):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(BrokenPipeError):
+                    stream.close()
+
+    def __enter__(self) -> PdfHelper:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """The helper's process: imports what drawing needs, then draws the job it is given."""
+    _ready()
+    report, first, path = pickle.loads(sys.stdin.buffer.read())
+    with _text_as_text():
+        pages = _pdf_pages(report)  # all of them, as the other process lays them out: the same page numbers
+        _draw(report, pages[first:], Path(path))
+
+
+def prepare_drawing() -> None:
+    """Import what drawing needs in a thread of its own, while this one reads the report (SQLite lets go of the
+    interpreter while it reads): most of a second of matplotlib's imports off the report's time."""
+    import threading
+
+    threading.Thread(target=_ready, name="import matplotlib", daemon=True).start()
+
+
+def _ready() -> None:
+    """The helper's start-up: what drawing pages needs, imported before there are pages to draw."""
+    import matplotlib.backends.backend_pdf  # noqa: F401
+
+    _chart_names()
+    from console.metrics import cover  # noqa: F401
 
 
 def _pdf_pages(report: Report) -> list[Figure]:

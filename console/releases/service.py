@@ -28,11 +28,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from console import zone
 from console.access import Actor, Refused
 from console.errors import ConsoleError
 from console.journal import outbox
@@ -56,13 +57,13 @@ Moments = dict[uuid.UUID, tuple[uuid.UUID, datetime | None]]  # per release: its
 
 
 def moment_text(value: datetime) -> str:
-    """A moment as people read it: 15 Jan 2027 18:00 UTC."""
-    return f"{value.astimezone(UTC):%d %b %Y %H:%M} UTC"
+    """A moment as people read it in a sentence: 15 Jan 2027 18:00 Europe/London (``console.zone``)."""
+    return zone.moment_text(value, named=True)
 
 
 def day_text(value: datetime) -> str:
-    """A day as people read it: 15 Jan 2027."""
-    return f"{value.astimezone(UTC):%d %b %Y}"
+    """A day as people read it: 15 Jan 2027, in the person's zone."""
+    return zone.day_text(value)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 Window = tuple[time, time]
 # Nobody works nowhere for this long: a guard against a calendar with no working time at all.
 MAX_SEARCH_DAYS = 3 * 366
+ONE_DAY = timedelta(days=1)
 
 
 class NoWorkingTime(ValueError):
@@ -46,6 +47,10 @@ class WorkingCalendar:
     windows: Mapping[int, tuple[Window, ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     around_the_clock: bool = False
+    # Each local date's working windows in UTC, laid once: a recompute walks the same days for ticket after ticket.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def always(cls) -> WorkingCalendar:
@@ -72,14 +77,22 @@ class WorkingCalendar:
         """A day with working time (every day, around the clock)."""
         return self.around_the_clock or (day not in self.holidays and bool(self.windows.get(day.weekday())))
 
-    def _day_windows(self, day: date) -> Iterator[tuple[datetime, datetime]]:
+    def _day_windows(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = self._lay(day)
+        return found
+
+    def _lay(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
         if day in self.holidays:
-            return
-        for start, end in self.windows.get(day.weekday(), ()):
-            yield (
+            return ()
+        return tuple(
+            (
                 datetime.combine(day, start, self.zone).astimezone(UTC),
                 datetime.combine(day, end, self.zone).astimezone(UTC),
             )
+            for start, end in self.windows.get(day.weekday(), ())
+        )
 
     def working_intervals(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The working parts of [start, end), in order, as UTC intervals."""
@@ -99,8 +112,23 @@ class WorkingCalendar:
             day += timedelta(days=1)
 
     def business_time(self, start: datetime, end: datetime) -> timedelta:
-        """Working time between two instants (zero if ``end`` is not after ``start``)."""
-        return sum((hi - lo for lo, hi in self.working_intervals(start, end)), timedelta())
+        """Working time between two instants (zero if ``end`` is not after ``start``): the length of
+        ``working_intervals``, summed in the same walk without handing each interval out."""
+        start, end = _utc(start), _utc(end)
+        if start >= end:
+            return timedelta()
+        if self.around_the_clock:
+            return end - start
+        total = timedelta()
+        day = start.astimezone(self.zone).date() - ONE_DAY
+        last = end.astimezone(self.zone).date() + ONE_DAY
+        while day <= last:
+            for lo, hi in self._day_windows(day):
+                lo, hi = max(lo, start), min(hi, end)
+                if lo < hi:
+                    total += hi - lo
+            day += ONE_DAY
+        return total
 
     def add(self, start: datetime, amount: timedelta) -> datetime:
         """The instant at which ``amount`` of working time has passed since ``start``."""

@@ -20,6 +20,7 @@ class Stretch:
     start: datetime
     end: datetime
     running: bool  # False: paused
+    ongoing: bool = False  # where the clock stands now: from ``start`` to the moment judged (and on)
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,10 @@ def course(result: SlaResult, which: Clock) -> Course:
     for event, following in zip(events, [*events[1:], None], strict=True):
         if event.kind is EventKind.STOP:
             continue
-        end = following.at if following is not None else max(until, event.at)
-        if end > event.at:
-            stretches.append(Stretch(event.at, end, event.running))
+        if following is None:  # where the clock stands now: kept even when it began this very moment (paused now)
+            stretches.append(Stretch(event.at, max(until, event.at), event.running, ongoing=True))
+        elif following.at > event.at:
+            stretches.append(Stretch(event.at, following.at, event.running))
     return Course(
         clock=clock,
         started=started,

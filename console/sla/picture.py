@@ -49,6 +49,7 @@ LABEL = 7.5  # points
 FAR = 0.3  # "now" this much of the span beyond the last mark is shown as an arrow, not a squashed picture
 HOURS_SHOWN = 21  # days: over a longer span, working hours would be a comb of stripes; a stretch is one bar
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+SEEN = 0.008  # of the time shown: the least width of where a clock stands now (a pause of seconds is seen)
 
 
 def _x(value: datetime) -> float:
@@ -134,8 +135,16 @@ def _row(ax: Axes, y: float, path: Course, result: SlaResult, zone: tzinfo, spli
     which, now = str(path.clock.clock), result.as_of
     spans: dict[str, list[tuple[float, float]]] = {"idle": [], "paused": [], "running": []}
     calendar = result.calendar if split_hours and result.calendar and not result.calendar.around_the_clock else None
+    left, right = ax.get_xlim()
+    seen = (right - left) * SEEN
+
+    def bar(start: datetime, end: datetime, ongoing: bool) -> tuple[float, float]:
+        """A stretch as (x, width): where the clock stands now at least ``SEEN`` wide, from its true start."""
+        width = _x(end) - _x(start)
+        return _x(start), max(width, seen) if ongoing else width
+
     for stretch in path.stretches:
-        whole = (_x(stretch.start), _x(stretch.end) - _x(stretch.start))
+        whole = bar(stretch.start, stretch.end, stretch.ongoing)
         if not stretch.running:
             spans["paused"].append(whole)
         elif calendar is None:
@@ -143,7 +152,7 @@ def _row(ax: Axes, y: float, path: Course, result: SlaResult, zone: tzinfo, spli
         else:  # a thin line through the night, the full bar in working hours
             spans["idle"].append(whole)
             windows = calendar.working_intervals(stretch.start, stretch.end)
-            spans["running"] += [(_x(lo), _x(hi) - _x(lo)) for lo, hi in windows]
+            spans["running"] += [bar(lo, hi, stretch.ongoing and hi == stretch.end) for lo, hi in windows]
     for kind, colour, height in (("idle", RUNNING, IDLE), ("paused", PAUSED, BAR), ("running", RUNNING, BAR)):
         if spans[kind]:
             ax.broken_barh(spans[kind], (y - height / 2, height), facecolors=colour, edgecolors="none",

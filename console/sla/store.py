@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from console.errors import ConsoleError
 from console.journal.audit import REPLAY_ORDER
@@ -216,11 +216,10 @@ def ticket_facts(conn: Connection, ticket_ids: Iterable[uuid.UUID] | None = None
             yield TicketFacts(ticket_id, unit_id, policy_id, created_at, str(priority), str(status), module_id, number)
 
 
-def changes_by_ticket(
-    conn: Connection, ticket_ids: list[uuid.UUID] | None = None
-) -> Iterator[tuple[uuid.UUID, list[Change]]]:
-    """Status and priority changes per ticket, in ``(occurred_at, seq)`` order, streamed ticket by ticket."""
-    query = (
+def changes_query() -> Select[uuid.UUID, datetime, int, str | None, str | None, str | None]:
+    """Every ticket's status and priority changes, ticket by ticket, each ticket's in ``(occurred_at, seq)`` order:
+    (ticket id, occurred at, seq, field, old value, new value)."""
+    return (
         select(
             AuditEvent.entity_id,
             AuditEvent.occurred_at,
@@ -232,6 +231,13 @@ def changes_by_ticket(
         .where(AuditEvent.entity_type == EntityType.TICKET, AuditEvent.field.in_(HISTORY_FIELDS))
         .order_by(AuditEvent.entity_id, *REPLAY_ORDER)
     )
+
+
+def changes_by_ticket(
+    conn: Connection, ticket_ids: list[uuid.UUID] | None = None
+) -> Iterator[tuple[uuid.UUID, list[Change]]]:
+    """Status and priority changes per ticket, in ``(occurred_at, seq)`` order, streamed ticket by ticket."""
+    query = changes_query()
     if ticket_ids is not None:
         query = query.where(AuditEvent.entity_id.in_(ticket_ids))
     else:

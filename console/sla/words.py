@@ -5,12 +5,12 @@ resolution stands in one sentence, the evidence under the SLA picture and the he
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from console.sla.course import Course, course
 from console.sla.engine import Clock, ClockResult, EventKind, SlaResult
 from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
-from console.zone import local_zone
+from console.zone import local_zone, moment_text, short_moment, zone_label, zoned
 from models import SlaState, TicketStatus
 
 CLOCK_HEADINGS = ("Clock", "State", "Target", "Business time used", "Paused", "Left", "Due", "Breached", "Release")
@@ -25,15 +25,21 @@ EVENTS = {
 
 
 def moment(value: datetime | None) -> str:
-    """15 Jan 2027 18:00 UTC (or nothing)."""
-    return f"{value.astimezone(UTC):%d %b %Y %H:%M} UTC" if value else ""
+    """15 Jan 2027 18:00 in the person's zone (or nothing): a cell under a heading naming the zone."""
+    return moment_text(value) if value else ""
 
 
-def local_moment(value: datetime, zone: tzinfo | None = None, now: datetime | None = None) -> str:
-    """Mon 30 Nov 14:47 in the person's zone; the year too when it is not the year of ``now`` (or no ``now``)."""
-    local = value.astimezone(zone or local_zone())
-    year = "" if now is not None and now.astimezone(local.tzinfo).year == local.year else f" {local.year}"
-    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
+local_moment = short_moment  # Mon 30 Nov 14:47 in the person's zone (``console.zone``)
+
+
+def clock_headings() -> tuple[str, ...]:
+    """``CLOCK_HEADINGS`` with the zone the moments are in named: "Due (Asia/Tehran)"."""
+    return tuple(zoned(h) if h in ("Due", "Breached") else h for h in CLOCK_HEADINGS)
+
+
+def timeline_headings() -> tuple[str, ...]:
+    """``TIMELINE_HEADINGS`` with the zone the moments are in named: "At (Asia/Tehran)"."""
+    return tuple(zoned(h) if h == "At" else h for h in TIMELINE_HEADINGS)
 
 
 def duration(value: timedelta | None) -> str:
@@ -79,12 +85,15 @@ def timeline_lines(result: SlaResult) -> list[list[str]]:
 def resolution_sentence(result: SlaResult, module: str, zone: tzinfo | None = None) -> str:
     """Where the resolution clock stands: what it is due by (a time, or ``module``'s release), and how it stands.
 
-    Times are in UTC, or in ``zone`` when given (as the window shows them)."""
+    Times are in the person's zone, named ("15 Jan 2027 18:00 Asia/Tehran"); in ``zone`` when given, as the
+    window shows them beside a picture that names it ("Mon 30 Nov 14:47")."""
     clock = result.resolution
     state = SLA_STATE_WORDS[clock.state]
 
     def when(value: datetime | None) -> str:
-        return moment(value) if zone is None or value is None else local_moment(value, zone, result.as_of)
+        if value is None:
+            return ""
+        return moment_text(value, named=True) if zone is None else local_moment(value, zone, result.as_of)
 
     if clock.release is not None:
         shipped = f"release {clock.release.name} of {module}, which reaches production {when(clock.release.at)}"
@@ -178,7 +187,7 @@ def chip(path: Course, now: datetime, zone: tzinfo | None = None) -> Chip:
     release = clock.release
 
     def when(at: datetime) -> str:
-        return local_moment(at, zone, now)
+        return f"{local_moment(at, zone, now)} {zone_label(zone, at)}"  # the zone named, as in a sentence
 
     said = SLA_STATE_WORDS[clock.state]
     if clock.state is SlaState.MET:

@@ -41,8 +41,9 @@ def _sqlite_timestamp(value: datetime) -> str:
     return value.isoformat(" ", timespec="microseconds")[:26]
 
 
-def _converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column's bind processor; the hot ones on SQLite are done directly."""
+def converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column's bind processor (None: the value goes to the driver as it is); the hot ones on SQLite are done
+    directly."""
     if dialect.name == "sqlite":
         if isinstance(column.type, Uuid):
             return attrgetter("hex")
@@ -63,7 +64,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return 0
     dialect = conn.dialect
     columns = list(table.columns)
-    present = [(c.name, _converter(c, dialect)) for c in columns if c.name in rows[0]]
+    present = [(c.name, converter(c, dialect)) for c in columns if c.name in rows[0]]
     filled = tuple(_column_default(c) for c in columns if c.name not in rows[0])
 
     def values(row: Mapping[str, Any]) -> tuple[Any, ...]:

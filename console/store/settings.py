@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.errors import SettingError
+from console.i18n import AUTO, LANGUAGES
 from console.store.secrets import PRIVATE_FILE, masked_text, refuse_secrets
+from console.zone import zone_problem
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Setting:
     label: str
     help: str
     minimum: int | None = None
+    maximum: int | None = None
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -40,7 +43,15 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite file in the workspace. The password is kept in the OS keyring, never here.",
     ),
     Setting("user", str, "", "User", "Login the console acts as in this workspace."),
-    Setting("sync_interval_seconds", int, 120, "Sync every (s)", "Background sync period while online.", minimum=10),
+    Setting(
+        "sync_interval_seconds",
+        int,
+        120,
+        "Sync every (s)",
+        "Background sync period while online.",
+        minimum=10,
+        maximum=86_400,
+    ),
     Setting(
         "sync_automatically",
         bool,
@@ -56,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How long `admin prune` keeps the shared change index; a cache offline for longer pushes its edits, "
         "then reads its data again.",
         minimum=1,
+        maximum=3_650,
     ),
     Setting(
         "compliance_target_percent",
@@ -64,6 +76,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Compliance target (%)",
         "The share of tickets that must meet their SLA; drawn as the target line on the charts.",
         minimum=1,
+        maximum=100,
     ),
     Setting(
         "breach_horizon_hours",
@@ -72,6 +85,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Breach forecast horizon (h)",
         "Tickets due within this many hours count as 'about to breach': the tray icon's menu lists them.",
         minimum=1,
+        maximum=24 * 90,
     ),
     Setting(
         "notify_warnings",
@@ -80,6 +94,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Notify at the warning mark",
         "A desktop notification when one of your tickets enters the last quarter of its SLA time; "
         "clicking it shows them in the queue.",
+    ),
+    Setting(
+        "time_zone",
+        str,
+        "",
+        "Time zone",
+        "The zone every time you read is shown in — the window, the command line's tables and CSV, the report: "
+        "a name such as Europe/London or Asia/Tehran. Empty: this computer's zone. (Times you type on the "
+        "command line are still UTC unless they carry a zone.)",
+    ),
+    Setting(
+        "language",
+        str,
+        AUTO,
+        "Language",
+        "The language of the window, the command line, CSV headings, charts and reports: en (English), "
+        "fa (Persian) or ar (Arabic); auto: this computer's language.",
     ),
 )
 
@@ -100,12 +131,25 @@ def _validate(setting: Setting, value: Any) -> Any:
         raise SettingError(f"{setting.label}: expected {setting.type.__name__}, got {value!r}.")
     if setting.minimum is not None and value < setting.minimum:
         raise SettingError(f"{setting.label}: must be at least {setting.minimum}.")
+    if setting.maximum is not None and value > setting.maximum:
+        raise SettingError(f"{setting.label}: must be at most {setting.maximum:,}.")
+    if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise SettingError(f"{setting.label}: holds characters that are not text (bytes that are not UTF-8).")
     if setting.key == "shared_url" and value:
         try:
             url = make_url(value)
         except (ArgumentError, ValueError) as exc:  # a port that is not a number is a ValueError
             raise SettingError(f"{setting.label}: {masked_text(value)!r} is not a database URL.") from exc
         refuse_secrets(url, setting.label)
+    if setting.key == "language":
+        value = value.strip().lower()
+        if value not in (AUTO, *LANGUAGES):
+            raise SettingError(f"{setting.label}: {value!r} is not one of {', '.join((*LANGUAGES, AUTO))}.")
+    if setting.key == "time_zone":
+        value = value.strip()
+        problem = zone_problem(value)
+        if problem:
+            raise SettingError(f"{setting.label}: {problem}")
     return value
 
 
@@ -152,10 +196,10 @@ class Settings:
         """Write atomically, so a crash never leaves half a settings file; readable by its owner only."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
-        text = json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        data = (json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
         descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
         if os.name == "posix":
             os.chmod(tmp, PRIVATE_FILE)  # an older tmp file kept its mode through O_CREAT
         os.replace(tmp, self.path)

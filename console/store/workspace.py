@@ -28,15 +28,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DatabaseError
 
 from console.errors import ConsoleError, WorkspaceError
+from console.i18n import choose as choose_language
 from console.journal import outbox
-from console.store import derived, replica
+from console.store import damage, derived, replica
 from console.store.database import MigrationResult, connect, make_engine, parse_url, sqlite_url, upgrade
 from console.store.home import resolve_home
 from console.store.numbering import reserve_block
 from console.store.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
 from console.store.settings import Settings
+from console.zone import choose as choose_zone
 from models import NumberBlock
 
 PASSWORD_ENV = "SUPPORT_CONSOLE_PASSWORD"
@@ -72,7 +75,10 @@ class Workspace:
             keep_private(path)
         except OSError as exc:
             raise WorkspaceError(f"Cannot create the workspace folder {path}: {exc.strerror}.") from exc
-        return cls(path, Settings.load(path / "settings.json"), secrets or SecretStore())
+        settings = Settings.load(path / "settings.json")
+        choose_zone(settings.get("time_zone"))  # every moment this process shows, in the person's zone
+        choose_language(settings.get("language"))  # and every word, in their language
+        return cls(path, settings, secrets or SecretStore())
 
     @property
     def cache_path(self) -> Path:
@@ -143,9 +149,17 @@ class Workspace:
         return aside
 
     def open_cache(self) -> tuple[Engine, MigrationResult]:
-        """The local cache, migrated to this version (backed up first if it held an older schema)."""
+        """The local cache, migrated to this version (backed up first if it held an older schema). A damaged one
+        is ``DamagedCache``, named and left as it is (``console.sync.repair``)."""
+        found = damage.problem(self.cache_path)
+        if found is not None:
+            raise damage.DamagedCache(self.cache_path, found)
         try:
             return open_cache_file(self.cache_path, self.backups_dir)
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            if damage.is_damage(exc):
+                raise damage.DamagedCache(self.cache_path, str(getattr(exc, "orig", exc))) from exc
+            raise
         finally:
             keep_private(self.home)
 

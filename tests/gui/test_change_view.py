@@ -32,7 +32,7 @@ from models import (
     change_business_units,
 )
 from tests import clock
-from tests.gui.drive import save_shot
+from tests.gui.drive import open_window, save_shot
 from views.changes.dialogs import AwayDialog, DecisionDialog, EditDialog, NewChangeDialog, RiskDialog
 from views.changes.model import Column
 from views.changes.view import ChangeView
@@ -478,3 +478,38 @@ def test_a_draft_planned_in_a_freeze_lists_its_conflict(qtbot: QtBot, gui_worksp
     assert f"inside the freeze {freeze.name}" in tip
     assert f"inside the freeze {freeze.name}" in view.facts.text()
     save_shot(view, "change-view-draft-in-freeze")
+
+
+def test_on_a_short_window_the_change_shown_is_whole_and_the_list_scrolls(
+    qtbot: QtBot, gui_workspace: Workspace
+) -> None:
+    """At 1024×640 the change with the most conflicts shows its overview whole (its conflicts to the last line),
+    without scrolling; the list gives up the height, keeping a few rows. A split moved by hand is kept."""
+    window = open_window(qtbot, gui_workspace)
+    window.resize(1024, 640)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    view = window.change_view
+    assert view is not None
+    qtbot.waitUntil(lambda: view.count.text() != "Reading changes…", timeout=20_000)
+    with qtbot.waitSignal(view.listed, timeout=20_000):
+        view.show_which.setCurrentIndex(2)  # all changes
+    most = max(view.model.changes, key=lambda c: len(c.conflicts))
+    assert most.conflicts, "the demo has a change with conflicts"
+    select_change(qtbot, view, most.number)
+    scroll = view.overview
+    qtbot.waitUntil(lambda: not view.fitting.isActive() and scroll.verticalScrollBar().maximum() == 0, timeout=5_000)
+    bottom = view.facts.mapTo(scroll.viewport(), view.facts.rect().bottomLeft()).y()
+    assert bottom <= scroll.viewport().height()  # the last conflict's last line is in sight
+    assert view.facts.height() >= view.facts.heightForWidth(view.facts.width())  # and the label holds it all
+    assert all(c.explanation.replace("&", "&amp;") in view.facts.text() for c in most.conflicts)
+    rows_shown = view.table.viewport().height() / view.table.verticalHeader().defaultSectionSize()
+    assert rows_shown >= 4
+    save_shot(window, "change-view-1024x640")
+
+    # Moved by hand, the split stays where the person put it, whatever change is shown next.
+    view.splitter.moveSplitter(view.splitter.sizes()[0] + 60, 1)
+    moved = view.splitter.sizes()
+    other = next(c for c in view.model.changes if c.number != most.number)
+    select_change(qtbot, view, other.number)
+    qtbot.waitUntil(lambda: not view.fitting.isActive(), timeout=5_000)
+    assert view.splitter.sizes() == moved

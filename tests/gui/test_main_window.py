@@ -193,3 +193,34 @@ def test_closing_waits_for_a_write_under_way_never_for_a_read(
     qtbot.waitUntil(read_over.is_set, timeout=5_000)
     QApplication.processEvents()  # whatever the workers sent arrives
     assert answers == []  # nobody is told an answer after the window closed
+
+
+def test_a_damaged_cache_is_named_and_repaired_from_the_window(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    tickets = db_counts(gui_workspace)["tickets"]
+    cache = Path(gui_workspace.cache_path)
+    gui_workspace.close()
+    for suffix in ("-wal", "-shm"):
+        cache.with_name(cache.name + suffix).unlink(missing_ok=True)
+    cache.write_bytes(b"not a database, " * 512)
+    window = MainWindow(gui_workspace)
+    qtbot.addWidget(window)
+    window.resize(1100, 700)
+    window.show()
+    with qtbot.waitSignal(window.load_failed, timeout=20_000):
+        window.load()
+    box = next(b for b in window.findChildren(QMessageBox) if b.windowTitle() == "The local cache is damaged")
+    assert "Your local cache is damaged" in box.text()
+    assert "not a SQLite database" in box.text()
+    assert window.findChild(QMessageBox, "error-message") is None  # no crash report for a damaged cache
+    save_shot(box, "damaged-cache")
+    repair_button = next(b for b in box.buttons() if b.text() == "Repair now")
+    with qtbot.waitSignal(window.desk_ready, timeout=60_000):
+        repair_button.click()
+    assert db_counts(gui_workspace)["tickets"] == tickets  # downloaded again from the shared file
+    aside = list((gui_workspace.home / "backups").glob("damaged-cache-*/cache.sqlite3"))
+    assert [p.read_bytes() for p in aside] == [b"not a database, " * 512]
+    said = window.findChild(QMessageBox, "repaired")
+    assert said is not None
+    assert "The damaged cache is in" in said.text()
+    assert "list of edits not yet synced could not be read" in said.text()  # the whole file was overwritten
+    save_shot(said, "cache-repaired")

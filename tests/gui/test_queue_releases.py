@@ -102,7 +102,7 @@ def test_the_queue_and_the_sla_tab_name_the_release(qtbot: QtBot, gui_workspace:
     response, resolution = ticket.chips.texts()
     assert response == "Response met"
     assert resolution.startswith(f"Resolution · due with {name} in ")
-    assert ticket.chips.labels["resolution"].toolTip() == f"Due {local_moment(at, now=now)}, with release {name}."
+    assert ticket.chips.labels["resolution"].toolTip() == f"Due {local_moment(at, now=now)} UTC, with release {name}."
     marks = ticket.sla.canvas.figure.axes[0].texts  # drawn when the tab was shown
     assert f"release {name} {local_moment(at, now=now)}" in [t.get_text().strip() for t in marks]
     assert [row[1:4] for row in ticket.sla.evidence.rows][:3] == [

@@ -7,6 +7,8 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
+from matplotlib.dates import date2num
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -15,7 +17,7 @@ from console.store.database import connect
 from console.store.workspace import Workspace
 from console.tickets import edits
 from console.tickets import service as tickets
-from models import ErpModule, Impact, Priority, Ticket, TicketKind, TicketStatus, Urgency
+from models import AuditEvent, ErpModule, Impact, Priority, Ticket, TicketKind, TicketStatus, Urgency
 from tests import clock
 from tests.gui.drive import open_window, save_shot
 from views.main_window import MainWindow
@@ -136,3 +138,38 @@ def test_chips_count_down_and_the_sla_tab_draws_the_clocks(qtbot: QtBot, gui_wor
     assert "3 h of business time left when it runs again" in view.chips.labels["resolution"].toolTip()
     assert ["Resolution", "paused", "set to Pending reporter", "1 h"] in [row[1:] for row in view.sla.evidence.rows]
     save_shot(window, "ticket-sla-tab-paused")
+
+
+def test_a_ticket_paused_just_now_shows_its_pause_from_then_to_now(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    """Set to Pending reporter in the window, the ticket's SLA tab draws the resolution clock paused from the
+    status change to "now" — seconds, but a stretch a person sees — and the legend says what it is."""
+    now = clock.now().replace(microsecond=0)
+    worked = [(now - 55 * MIN, TicketStatus.ASSIGNED), (now - 50 * MIN, TicketStatus.IN_PROGRESS)]
+    number = critical_ticket(gui_workspace, now - 60 * MIN, worked)
+    window = open_window(qtbot, gui_workspace)
+    view = open_ticket(qtbot, window, number)
+    show_sla_tab(qtbot, view)
+    with qtbot.waitSignal(view.sla.drawn, timeout=20_000):
+        view.set_status(TicketStatus.PENDING_REPORTER, "Waiting for the bank's answer")
+    assert view.chips.texts() == ["Response met", "Resolution · paused"]
+    with connect(gui_workspace.cache()) as conn:
+        paused_at = conn.execute(
+            select(AuditEvent.occurred_at)
+            .join(Ticket, Ticket.id == AuditEvent.entity_id)
+            .where(Ticket.number == number, AuditEvent.field == "status", AuditEvent.new_value == "pending_reporter")
+        ).scalar_one()
+    assert view.detail is not None
+    as_of = view.detail.sla.as_of
+    assert as_of is not None
+    assert as_of - paused_at < timedelta(minutes=1)  # paused just now
+    figure = view.sla.canvas.figure
+    ax = figure.axes[0]
+    (bars,) = [a for a in ax.get_children() if a.get_gid() == "paused-resolution"]
+    (start, end) = [(min(p.vertices[:, 0]), max(p.vertices[:, 0])) for p in bars.get_paths()][-1]
+    assert start == pytest.approx(date2num(paused_at))  # from the pause …
+    assert end >= date2num(as_of)  # … to now
+    shown = ax.transData.transform([(start, 0), (end, 0)])
+    assert shown[1][0] - shown[0][0] >= 4  # wide enough to see, in pixels of the picture
+    assert any(t.get_text() == "paused (waiting)" for legend in figure.legends for t in legend.get_texts())
+    assert ["Resolution", "paused", "set to Pending reporter", "1 h"] in [row[1:] for row in view.sla.evidence.rows]
+    save_shot(window, "ticket-sla-tab-paused-just-now")

@@ -4,7 +4,7 @@ each gate and rule tried the wrong way round refuses with a reason and changes n
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -365,7 +365,9 @@ def test_a_window_in_the_period_end_freeze_is_flagged_offline_and_the_freeze_is_
     assert found  # change overlapping it, on some days
     assert all("close" in c.explanation for c in found)
     containing = [f for f in ahead if f.starts_at <= start < f.ends_at]  # a quarter's close holds its month's
-    assert any(f"{f.starts_at:%Y-%m-%d}" in c.explanation for f in containing for c in found)
+    # when it starts, in the person's zone (the suite's: UTC), named
+    assert any(f"({f.starts_at.astimezone(UTC):%d %b %Y %H:%M} to " in c.explanation for f in containing for c in found)
+    assert all(c.explanation.endswith(" UTC)") for c in found)
 
     # A second change on the same module and unit overlapping the window is an overlap conflict, both ways.
     other, _, _ = new_change(engine, workspace, requester, ChangeType.NORMAL, start + timedelta(hours=1))

@@ -69,7 +69,7 @@ def test_an_empty_list_says_so(demo_copy: Path, capsys: pytest.CaptureFixture[st
     run = cli(capsys, demo_copy, "ticket", *nothing, "--format", "csv")
     assert (run.code, run.out.splitlines()) == (
         0,
-        ["Number,Priority,Status,Unit,Module,Assignee,Tier,Age (h),SLA,Due,Title"],
+        ["Number,Priority,Status,Unit,Module,Assignee,Tier,Age (h),SLA,Due (UTC),Title"],  # the zone, even of none
     )
     run = cli(capsys, demo_copy, "change", "list", "--all", "--search", "qqqzzz nothing like it")
     assert (run.code, run.out) == (0, "No changes match.\n")

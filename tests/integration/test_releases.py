@@ -291,7 +291,8 @@ def test_plan_move_cancel_and_list_from_the_command_line(
     assert release(demo_copy, "list", "--module", "FIN") == 0
     listed = capsys.readouterr().out
     line = next(line for line in listed.splitlines() if "R-CLI" in line)
-    assert f"{at:%d %b %Y %H:%M} UTC" in line
+    assert "Reaches production (UTC)" in listed  # the zone named once, in the heading
+    assert f"{at:%d %b %Y %H:%M}" in line
     assert "planned" in line
     assert listed.index("R-CLI") < listed.index("R20")  # by production time: it comes first
     later = at + timedelta(hours=2)

@@ -194,7 +194,8 @@ def test_png_and_csv_by_extension(demo_copy: Path, tmp_path: Path) -> None:
     assert list(units) == ["DXB-HQ"]
     everything = tmp_path / "all.csv"
     assert run(demo_copy, "--out", str(everything), *ARGS) == 0
-    assert "ticket,clock,priority,unit,module,due,stopped,late (h),title" in everything.read_text(encoding="utf-8-sig")
+    header = "ticket,clock,priority,unit,module,due (UTC),stopped (UTC),late (h),title"  # in the person's zone
+    assert header in everything.read_text(encoding="utf-8-sig")
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,10 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import keyring
 import keyring.backends.fail
@@ -22,6 +24,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 import console.store.database
 import models.migrations
+from console import zone
+from console.cli.command import main
 from console.errors import SchemaError, SecretStoreError, SettingError, WorkspaceError
 from console.store.database import current_revision, head_revision, make_engine, upgrade
 from console.store.home import APP_NAME, HOME_ENV, default_home, resolve_home
@@ -345,6 +349,8 @@ def test_settings_defaults(tmp_path: Path) -> None:
         "compliance_target_percent": 90,
         "breach_horizon_hours": 24,
         "notify_warnings": True,
+        "time_zone": "",
+        "language": "auto",
     }
     assert not (tmp_path / "settings.json").exists()
 
@@ -382,6 +388,10 @@ def test_settings_round_trip_through_the_file(tmp_path: Path) -> None:
         ("user", 42, "expected str"),
         ("shared_url", "not a url at all", "not a database URL"),
         ("no_such_setting", "x", "Unknown setting"),
+        ("time_zone", "Mars/Olympus_Mons", "not a time zone"),
+        ("time_zone", "asia/tehran", "Did you mean Asia/Tehran"),
+        ("time_zone", "../../etc/passwd", "not a time zone"),
+        ("time_zone", 3.5, "expected str"),
     ],
 )
 def test_bad_setting_values_are_refused(tmp_path: Path, key: str, value: object, message: str) -> None:
@@ -390,6 +400,44 @@ def test_bad_setting_values_are_refused(tmp_path: Path, key: str, value: object,
     with pytest.raises(SettingError, match=message):
         settings.set(key, value)
     assert {s.key: settings.get(s.key) for s in SETTINGS} == before
+
+
+def test_the_time_zone_setting_chooses_the_zone_every_time_is_shown_in(tmp_path: Path) -> None:
+    workspace = Workspace.open(tmp_path)
+    assert zone.local_zone() == ZoneInfo("UTC")  # empty: the machine's (the suite's TZ)
+    workspace.settings.set("time_zone", " Asia/Tehran ")
+    workspace.settings.save()
+    assert json.loads((tmp_path / "settings.json").read_text(encoding="utf-8"))["time_zone"] == "Asia/Tehran"
+    Workspace.open(tmp_path)
+    assert zone.local_zone() == ZoneInfo("Asia/Tehran")
+    assert zone.moment_text(datetime(2027, 3, 20, 20, 0, tzinfo=UTC), named=True) == "20 Mar 2027 23:30 Asia/Tehran"
+    # Back to empty: the machine's zone again, for every screen and file of the next start.
+    workspace.settings.set("time_zone", "")
+    workspace.settings.save()
+    Workspace.open(tmp_path)
+    assert zone.local_zone() == ZoneInfo("UTC")
+
+
+def test_an_unknown_time_zone_is_refused_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = Workspace.open(tmp_path)
+    workspace.settings.set("time_zone", "Europe/London")
+    workspace.settings.save()
+    before = (tmp_path / "settings.json").read_bytes()
+    assert main(["--home", str(tmp_path), "settings", "time_zone", "Mars/Olympus_Mons"]) != 0
+    said = capsys.readouterr()
+    assert "'Mars/Olympus_Mons' is not a time zone" in said.err
+    assert "Europe/London or Asia/Tehran" in said.err  # what to give instead
+    assert (tmp_path / "settings.json").read_bytes() == before
+    assert zone.local_zone() == ZoneInfo("Europe/London")  # what was chosen stays chosen
+    # A name written into the file by hand is refused when the workspace opens, naming the file.
+    (tmp_path / "settings.json").write_text(json.dumps({"time_zone": "Tehran"}), encoding="utf-8")
+    with pytest.raises(SettingError, match="not a time zone") as caught:
+        Workspace.open(tmp_path)
+    assert "settings.json" in str(caught.value)
+    assert "Asia/Tehran" in str(caught.value)  # the name it may have meant
+    assert zone.local_zone() == ZoneInfo("Europe/London")
 
 
 def test_a_shared_url_with_a_password_is_refused(tmp_path: Path) -> None:

@@ -70,6 +70,8 @@ def test_missing_or_unknown_answers_are_refused_by_name() -> None:
         assess({k: v for k, v in CALM.items() if k != "tested"})
     with pytest.raises(RiskAnswersError, match="'maybe' is not an answer"):
         assess({**CALM, "tested": "maybe"})
+    with pytest.raises(RiskAnswersError, match="colour: not a question of the risk assessment"):
+        assess({**CALM, "colour": "blue"})  # kept, it would sit in the change's answers for ever
 
 
 def test_month_end_freeze_is_the_last_three_and_first_two_working_days() -> None:

@@ -216,7 +216,10 @@ def test_sla_show_gives_the_clocks_and_timeline_as_evidence(run_cli: Cli, demo_c
     assert kinds[:2] == [("response", "start"), ("resolution", "start")]
     assert ("response", "stop") in kinds
     csv_run = run_cli(["--home", home, "sla", "show", "INC-0000001", "--format", "csv", "--now", DEMO_END])
-    header = "Ticket,Clock,State,Target,Business time used,Paused,Left,Due,Breached at,Stopped at,Release"
+    # the moments in the person's zone (the suite's: UTC), named once in their headings
+    header = (
+        "Ticket,Clock,State,Target,Business time used,Paused,Left,Due (UTC),Breached at (UTC),Stopped at (UTC),Release"
+    )
     assert csv_run.out.splitlines()[0] == header
 
 

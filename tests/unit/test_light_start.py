@@ -63,3 +63,56 @@ def test_only_a_verb_that_draws_loads_matplotlib(demo_copy: Path, tmp_path: Path
     assert f"matplotlib loaded: {draws}" in done.stderr.splitlines(), done.stderr
     if args[0] == "ticket":
         assert "INC-" in done.stdout or "REQ-" in done.stdout
+
+
+LOADED_ANY = """
+import sys
+sys.path.append({root!r})
+from console.cli.command import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = sorted({{m.partition(".")[0] for m in sys.modules}} & {{"sqlalchemy", "matplotlib", "alembic", "numpy"}})
+print("loaded:", ",".join(heavy) or "nothing heavy", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["ticket", "--help"], ["change", "--help"], ["admin", "add-user", "--help"]],
+    ids=["version", "help", "ticket-help", "change-help", "add-user-help"],
+)
+def test_version_and_help_load_no_database_layer(tmp_path: Path, args: list[str]) -> None:
+    """--version and --help build every verb's arguments from modules that load neither SQLAlchemy nor matplotlib
+    (console.cli.*_args, models.enums); a verb's module loads when it runs."""
+    done = python(LOADED_ANY.format(root=str(clock.ROOT)), *args, cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "loaded: nothing heavy" in done.stderr.splitlines(), done.stderr
+    assert ("usage: support-console" if "--help" in args else "support-console 0.") in done.stdout
+
+
+def test_the_risk_questionnaire_is_read_when_its_help_is_asked_for(tmp_path: Path) -> None:
+    done = python(LOADED_ANY.format(root=str(clock.ROOT)), "change", "assess", "--help", cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Questions and answers:" in done.stdout  # from console.changes.rules, which the other helps never load
+    assert "matplotlib" not in done.stderr
+
+
+def test_the_models_package_loads_its_tables_on_first_use(tmp_path: Path) -> None:
+    code = f"""
+import sys
+sys.path.append({str(clock.ROOT)!r})
+import models
+from models import Priority, Role, ChangeStage
+print("vocabularies alone:", "sqlalchemy" not in sys.modules)
+from models.tickets import Ticket  # a table module imported on its own
+from sqlalchemy.orm import configure_mappers
+configure_mappers()  # its neighbours, named by string, are loaded first
+print("tables:", len(models.metadata.tables), models.User.__tablename__)
+"""
+    done = python(code, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "vocabularies alone: True" in done.stdout
+    assert "tables:" in done.stdout
+    assert "users" in done.stdout

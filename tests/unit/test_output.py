@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+from console import zone
 from console.rows import Cell, Record, Rows, one_line, width, write_rows, write_sections
 from models import ChangeStage, Priority, SlaState, TicketStatus
 
@@ -31,12 +32,12 @@ def test_a_table_keeps_its_columns_whatever_the_text() -> None:
     assert lines[0] == "Tickets"
     assert len(lines) == 4  # title, headings, two rows: a tab or a line break in a title breaks no row
     header, first, second = lines[1:]
-    assert header.split() == ["Number", "Status", "Tier", "Due", "SLA", "Title"]
+    assert header.split() == ["Number", "Status", "Tier", "Due", "(UTC)", "SLA", "Title"]  # the zone named once
     at = header.index("Title")
     assert first[at:] == "Payment run 4711 ⏎ stuck"
     assert width(second[:at]) == at  # the wide characters come after the title's column starts
     assert second[at:] == "月末決算 closing"
-    for said in ("In progress", "15 Jan 2027 18:00 UTC", "breached"):
+    for said in ("In progress", "15 Jan 2027 18:00", "breached"):
         assert said in first
     assert header.index("Status") == first.index("In progress") == second.index("New")
 
@@ -84,11 +85,11 @@ def test_json_is_typed() -> None:
 def test_csv_has_headings_and_values_in_words_and_whole_text() -> None:
     out = written("csv", {"tickets": Rows("Tickets", COLUMNS, ROWS)})
     read = list(csv.reader(io.StringIO(out)))
-    assert read[0] == ["Number", "Status", "Tier", "Due", "SLA", "Title"]
-    assert read[1] == ["INC-1", "In progress", "3", "15 Jan 2027 18:00 UTC", "breached", "Payment run\t4711\nstuck"]
+    assert read[0] == ["Number", "Status", "Tier", "Due (UTC)", "SLA", "Title"]
+    assert read[1] == ["INC-1", "In progress", "3", "15 Jan 2027 18:00", "breached", "Payment run\t4711\nstuck"]
     assert read[2][3:5] == ["", ""]
     empty = written("csv", {"tickets": Rows("Tickets", COLUMNS, [])})
-    assert empty == "Number,Status,Tier,Due,SLA,Title\n"  # a listing of none: its headings, for a script
+    assert empty == "Number,Status,Tier,Due (UTC),SLA,Title\n"  # a listing of none: the same headings, for a script
 
 
 def test_a_record_is_one_object_one_csv_row_and_a_table_of_fields() -> None:
@@ -115,3 +116,19 @@ def test_rows_keyed_by_their_headings_as_before() -> None:
     out = io.StringIO()
     write_rows(out, "table", {"": [{"week": "2026-W48", "met": "12"}]})
     assert out.getvalue().splitlines() == ["week      met", "2026-W48  12"]
+
+
+def test_times_are_in_the_persons_zone_named_once_in_their_heading_and_json_keeps_the_offset() -> None:
+    zone.choose("Asia/Tehran")  # as the time_zone setting does when the workspace opens
+    lines = written("table", {"tickets": Rows("Tickets", COLUMNS, ROWS)}).splitlines()
+    assert "Due (Asia/Tehran)" in lines[1]
+    assert "15 Jan 2027 21:30" in lines[2]  # 18:00 UTC is 21:30 in Tehran (+03:30)
+    assert "Asia/Tehran" not in lines[2]
+    read = list(csv.reader(io.StringIO(written("csv", {"tickets": Rows("Tickets", COLUMNS, ROWS)}))))
+    assert read[0][3] == "Due (Asia/Tehran)"
+    assert read[1][3] == "15 Jan 2027 21:30"
+    record = Record("Ticket", {"number": "Number", "created_at": "Created"}, {"number": "INC-1", "created_at": DUE})
+    assert written("table", {"ticket": record}).splitlines()[-1].split() == ["Created", "(Asia/Tehran)", "15", "Jan",
+                                                                            "2027", "21:30"]  # fmt: skip
+    data = json.loads(written("json", {"tickets": Rows("Tickets", COLUMNS, ROWS)}))
+    assert data["tickets"][0]["due_at"] == "2027-01-15T18:00:00+00:00"  # a program reads the moment, not the words

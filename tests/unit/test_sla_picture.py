@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from console.errors import ConsoleError
 from console.sla import Change, Clock, History, Policy, ReleaseDue, SlaResult, Target, WorkingCalendar, evaluate
 from console.sla.course import course
-from console.sla.picture import draw_sla, screen_figure, write_picture
+from console.sla.picture import SEEN, draw_sla, screen_figure, write_picture
 from console.sla.words import chip, evidence_lines, local_moment
 from models import Priority
 
@@ -103,6 +103,26 @@ def test_a_paused_history_draws_its_pause_from_the_status_change_to_now() -> Non
     assert spans(ax, "running-resolution") == [pytest.approx((x(at(0, 9)), x(at(0, 11))))]
     assert not by_gid(ax, "due-resolution")  # unknown while paused
     assert not by_gid(ax, "paused-response")
+
+
+def test_a_clock_paused_at_the_moment_judged_shows_its_pause_from_then() -> None:
+    just_now = sla("high", (at(0, 9, 20), "assigned"), (at(0, 11), "pending_reporter"), now=at(0, 11))
+    path = course(just_now, Clock.RESOLUTION)
+    assert [(s.start, s.end, s.running, s.ongoing) for s in path.stretches] == [
+        (at(0, 9), at(0, 11), True, False),
+        (at(0, 11), at(0, 11), False, True),  # where the clock stands now: paused, from this very moment
+    ]
+    ax = drawn(just_now)
+    ((start, end),) = spans(ax, "paused-resolution")
+    left, right = ax.get_xlim()
+    assert start == pytest.approx(x(at(0, 11)))
+    assert end - start == pytest.approx((right - left) * SEEN)  # a sliver a person sees, not a line of no width
+    seconds = sla("high", (at(0, 9, 20), "assigned"), (at(0, 11), "pending_reporter"), now=at(0, 11, 1))
+    ((start, end),) = spans(drawn(seconds), "paused-resolution")
+    assert start == pytest.approx(x(at(0, 11)))
+    assert end > x(at(0, 11, 1))  # to now, and seen
+    ax = drawn(PAUSED)  # a pause long enough to see is drawn as long as it is
+    assert spans(ax, "paused-resolution") == [pytest.approx((x(at(0, 11)), x(at(1, 15))))]
 
 
 def test_running_bars_cover_working_hours_only_and_add_up_to_the_business_time_used() -> None:

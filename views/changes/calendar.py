@@ -7,7 +7,7 @@ The change view reads the month shown (``console.changes.lists.calendar``) and h
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QTextCharFormat
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QHeaderView, QLabel,
 
 from console.changes.lists import Calendar
 from console.words import STAGE_LABELS
+from console.zone import local_zone, zoned
 from views.changes.model import conflict_words
 from views.tables import Index, RowsModel, rows_table, when_text
 
@@ -29,7 +30,7 @@ class MonthModel(RowsModel):
     """The month's freezes and windows; the conflicts in a few words, each explained in its cell's tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(["from (UTC)", "to (UTC)", "what", "stage", "conflicts"], parent)
+        super().__init__([zoned("from"), zoned("to"), "what", "stage", "conflicts"], parent)
         self.tips: list[str] = []
 
     def set_month(self, rows: list[tuple[list[str], str]]) -> None:
@@ -52,7 +53,8 @@ class CalendarPage(QWidget):
         self.month.setObjectName("change-calendar")
         self.month.setGridVisible(True)
         self.month.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        today = datetime.now(UTC).date()  # the application's clock, not Qt's, so both agree on "this month"
+        # the application's clock, not Qt's, so both agree on "this month", on the person's calendar
+        today = datetime.now(local_zone()).date()
         self.month.setSelectedDate(QDate(today.year, today.month, today.day))
         self.month.setCurrentPage(today.year, today.month)
         top = QHBoxLayout()
@@ -76,21 +78,22 @@ class CalendarPage(QWidget):
         layout.addWidget(self.month_table, 1)
 
     def show_calendar(self, cal: Calendar) -> None:
-        """Mark the month's freezes and windows, and list them by their start."""
+        """Mark the month's freezes and windows on the days of the person's calendar, and list them by their start."""
         self.month.setDateTextFormat(QDate(), QTextCharFormat())  # clear the previous month's marks
         rows: list[tuple[datetime, list[str], str]] = []
+        zone = local_zone()
 
         def mark(start: datetime, end: datetime, colour: QColor) -> None:
-            day = start.date()
-            while datetime.combine(day, time(), UTC) < end:
+            day = start.astimezone(zone).date()
+            while datetime.combine(day, time(), zone) < end:
                 fmt = QTextCharFormat()
                 fmt.setBackground(colour)
                 self.month.setDateTextFormat(QDate(day.year, day.month, day.day), fmt)
                 day += timedelta(days=1)
 
         for freeze in cal.freezes:
-            mark(freeze.starts_at.astimezone(UTC), freeze.ends_at.astimezone(UTC), FREEZE_COLOUR)
-            start, end = freeze.starts_at.astimezone(UTC), freeze.ends_at.astimezone(UTC)
+            start, end = freeze.starts_at, freeze.ends_at
+            mark(start, end, FREEZE_COLOUR)
             rows.append((start, [when_text(start), when_text(end), f"Freeze: {freeze.name}", "", ""], ""))
         for change in cal.changes:
             if change.planned_start and change.planned_end:

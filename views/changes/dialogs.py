@@ -4,7 +4,7 @@ agenda and being away; each collects what the view then applies."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, QTimeZone
@@ -28,6 +28,7 @@ from console.changes.lists import ChangeChoices, ChangeDetail, ChangeRow
 from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
 from console.changes.stages import EDITABLE
 from console.words import counted
+from console.zone import local_zone, zone_label, zoned
 from models import ApprovalDecision, ChangeType
 from views.errors import show_error
 from views.tables import RowsModel, rows_table
@@ -117,17 +118,32 @@ class RiskDialog(QDialog):
         ok.setEnabled(True)
 
 
-def _utc_edit(value: datetime | None) -> QDateTimeEdit:
+def qt_zone(zone: tzinfo) -> QTimeZone:
+    """Qt's zone for the person's: the same IANA zone (its daylight-saving rules), else the offset it has now."""
+    key = getattr(zone, "key", None)
+    if key:
+        found = QTimeZone(str(key).encode())
+        if found.isValid():
+            return found
+    offset = datetime.now(zone).utcoffset()
+    return QTimeZone(int(offset.total_seconds())) if offset is not None else QTimeZone.utc()
+
+
+def moment_edit(value: datetime | None) -> QDateTimeEdit:
+    """An editor of a moment, read and typed in the person's zone (named in it); ``moment_from`` gives it in UTC.
+    Without ``value``: 18:00 a week from now, on the person's clock."""
+    zone = local_zone()
     edit = QDateTimeEdit()
-    edit.setTimeZone(QTimeZone.utc())
-    edit.setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'")
+    edit.setTimeZone(qt_zone(zone))
+    edit.setDisplayFormat(f"dd MMM yyyy HH:mm '{zone_label(zone)}'")
     edit.setCalendarPopup(True)
-    moment = value or (datetime.now(UTC) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
-    edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), QTimeZone.utc()))
+    moment = value or (datetime.now(zone) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
+    edit.setDateTime(QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), qt_zone(zone)))
     return edit
 
 
-def _from_edit(edit: QDateTimeEdit) -> datetime:
+def moment_from(edit: QDateTimeEdit) -> datetime:
+    """The moment an editor holds, aware, in UTC: what the change service takes."""
     return datetime.fromtimestamp(edit.dateTime().toSecsSinceEpoch(), UTC)
 
 
@@ -150,8 +166,8 @@ class EditDialog(QDialog):
         self.text.setObjectName("edit-text")
         layout.addWidget(self.text)
         window = QHBoxLayout()
-        self.start = _utc_edit(detail.change.planned_start)
-        self.end = _utc_edit(detail.change.planned_end or (detail.change.planned_start or None))
+        self.start = moment_edit(detail.change.planned_start)
+        self.end = moment_edit(detail.change.planned_end or (detail.change.planned_start or None))
         window.addWidget(QLabel("From"))
         window.addWidget(self.start)
         window.addWidget(QLabel("to"))
@@ -178,7 +194,7 @@ class EditDialog(QDialog):
     def value(self) -> tuple[str, Any]:
         name = self.field.currentData()
         if name == "window":
-            return name, (_from_edit(self.start), _from_edit(self.end))
+            return name, (moment_from(self.start), moment_from(self.end))
         return name, self.text.toPlainText()
 
 
@@ -207,7 +223,7 @@ class NewChangeDialog(QDialog):
             self.unit.addItem(name, unit_id)
         self.description = QPlainTextEdit()
         self.reason = QPlainTextEdit()
-        self.start = _utc_edit(None)
+        self.start = moment_edit(None)
         self.hours = QSpinBox()
         self.hours.setRange(1, 72)
         self.hours.setValue(3)
@@ -239,7 +255,7 @@ class NewChangeDialog(QDialog):
         self.template.setToolTip("" if standard else "Only a standard change comes from a template.")
 
     def values(self) -> dict[str, Any]:
-        start = _from_edit(self.start)
+        start = moment_from(self.start)
         standard = self.kind.currentData() is ChangeType.STANDARD
         return {
             "template_id": self.template.currentData() if standard else None,
@@ -272,7 +288,7 @@ class AgendaDialog(QDialog):
         row.addWidget(self.days)
         row.addStretch(1)
         layout.addLayout(row)
-        self.rows = RowsModel(["Change", "Window (UTC)", "Risk", "Approvals", "Conflicts", "Title"], self)
+        self.rows = RowsModel(["Change", zoned("Window"), "Risk", "Approvals", "Conflicts", "Title"], self)
         layout.addWidget(rows_table(self.rows, "agenda-table"), 1)
         self.summary = QLabel("Reading…")
         self.summary.setObjectName("agenda-summary")
@@ -303,7 +319,7 @@ class AgendaDialog(QDialog):
             else "No change awaits the board with a window in that period."
         )
         self.rows.set_rows(
-            [[r.number, r.window, r.risk, r.approvals, str(len(r.conflicts) or ""), r.title] for r in rows]
+            [[r.number, r.window_cell, r.risk, r.approvals, str(len(r.conflicts) or ""), r.title] for r in rows]
         )
 
     def _ask_path(self) -> None:
@@ -325,9 +341,7 @@ class AwayDialog(QDialog):
         self.delegate = QComboBox()
         for person, name in choices.people:
             self.delegate.addItem(name, person)
-        self.until = _utc_edit(
-            (datetime.now(UTC) + timedelta(days=7)).replace(hour=18, minute=0, second=0, microsecond=0)
-        )
+        self.until = moment_edit(None)
         form.addRow("Who decides for you", self.delegate)
         form.addRow("Until", self.until)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -336,4 +350,4 @@ class AwayDialog(QDialog):
         form.addRow(buttons)
 
     def values(self) -> tuple[uuid.UUID, datetime]:
-        return self.delegate.currentData(), _from_edit(self.until)
+        return self.delegate.currentData(), moment_from(self.until)

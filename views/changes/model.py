@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from console.changes.lists import ChangeRow
 from console.words import STAGE_LABELS
+from console.zone import zoned
 from views.tables import Index, RowsModel
 
 RISK_COLOURS = {"high": "#b42318", "medium": "#b54708", "low": "#067647"}
@@ -28,14 +29,12 @@ class Column(IntEnum):
     SCOPE = 7
 
 
-COLUMNS = ("Change", "Title", "Risk", "Stage", "Window (UTC)", "Conflicts", "Approved", "Module · unit")
+COLUMNS = ("Change", "Title", "Risk", "Stage", "Window", "Conflicts", "Approved", "Module · unit")
 
 
-def window_cell(row: ChangeRow) -> str:
-    """The planned window as a cell shows it: the header says UTC, so the cell does not."""
-    if row.planned_start is None or row.planned_end is None:
-        return ""
-    return f"{row.planned_start:%Y-%m-%d %H:%M}–{row.planned_end:%H:%M}"
+def headings() -> list[str]:
+    """The columns' headings, the window's naming the person's zone its cells are in: "Window (Asia/Tehran)"."""
+    return [zoned(c) if i == Column.WINDOW else c for i, c in enumerate(COLUMNS)]
 
 
 def conflict_words(row: ChangeRow) -> str:
@@ -53,7 +52,7 @@ def _row_cells(row: ChangeRow) -> list[str]:
         row.title,
         row.risk or "—",
         STAGE_LABELS[row.stage],
-        window_cell(row),
+        row.window_cell,  # the heading names the zone, so the cell does not
         conflict_words(row),
         row.approvals.removesuffix(" approved"),
         " · ".join(part for part in (row.modules, row.units) if part),
@@ -76,7 +75,7 @@ class ChangeListModel(RowsModel):
     """The change list: risk in colour, what awaits my decision in bold, each cell explained in its tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(COLUMNS, parent)
+        super().__init__(headings(), parent)
         self.changes: list[ChangeRow] = []
 
     def set_changes(self, changes: list[ChangeRow]) -> None:

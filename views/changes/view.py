@@ -3,7 +3,9 @@ the stage moves its gates allow, the calendar of windows and freezes, and the CA
 
 The list sits above the change shown, so that its columns have the view's whole width (at the main window's
 default size, about 1060 pixels) and fit without a horizontal scroll bar; the title column takes what is left
-and elides. A person who decides approvals opens on what awaits their decision, anyone else on the open changes.
+and elides. On a short window the change shown keeps the height its overview needs (its conflicts whole), and
+the list, which scrolls, gives it up, down to a few rows (``_fit_detail``). A person who decides approvals opens
+on what awaits their decision, anyone else on the open changes.
 
 Every read and write runs on the database worker (``views.tasks``) through the person's desk
 (``console.desk``); refusals come back as messages and change nothing.
@@ -16,8 +18,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -45,6 +47,7 @@ from console.changes.stages import EDITABLE
 from console.desk import Desk
 from console.journal.touched import Touched
 from console.words import STAGE_LABELS, counted
+from console.zone import zoned
 from models import ApprovalDecision, ChangeStage, Role
 from views.changes.calendar import CalendarPage
 from views.changes.dialogs import (
@@ -71,6 +74,8 @@ AWAITING, OPEN = 0, 1
 # nothing does. Anyone else opens there only when something awaits their decision, else on the open changes.
 DECIDERS = frozenset({Role.CHANGE_APPROVER, Role.SUPPORT_MANAGER})
 CONFLICTS_MOST = 170  # "in a freeze, overlaps CHG-…" elides beyond this; the tooltip says it all
+LIST_LEAST_ROWS = 4  # the list keeps this many rows when the change shown takes the height it needs
+DETAIL_SHARE = 4 / 9  # the change shown's part of the splitter when its overview needs no more
 
 
 class ChangeView(QWidget):
@@ -137,8 +142,14 @@ class ChangeView(QWidget):
         self.splitter.addWidget(self._build_detail())
         self.splitter.setStretchFactor(0, 5)
         self.splitter.setStretchFactor(1, 4)
-        self.splitter.setSizes([500, 400])  # scaled to the height it gets: a dozen changes at the default size
+        self.splitter.setSizes([500, 400])  # scaled (``DETAIL_SHARE``): a dozen changes at the default size
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(lambda _pos, _index: self._remember_split())
+        self._split_by_hand = False  # the person moved the splitter: their split is kept
+        self.fitting = QTimer(self)  # fits the detail once the layouts have settled (text set, size changed)
+        self.fitting.setSingleShot(True)
+        self.fitting.setInterval(0)
+        self.fitting.timeout.connect(self._fit_detail)
         self.tabs.addTab(self.splitter, "Changes")
         self.tabs.addTab(self._build_calendar(), "Calendar")
 
@@ -204,16 +215,17 @@ class ChangeView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(overview)
+        self.overview = scroll
         self.detail_tabs.addTab(scroll, "Overview")
         self.plans = QPlainTextEdit()
         self.plans.setObjectName("change-plans")
         self.plans.setReadOnly(True)
         self.detail_tabs.addTab(self.plans, "Plans and evidence")
-        self.approvals = RowsModel(["Policy", "Approver", "Decided by", "Decision", "Comment", "When"], self)
+        self.approvals = RowsModel(["Policy", "Approver", "Decided by", "Decision", "Comment", zoned("When")], self)
         self.detail_tabs.addTab(rows_table(self.approvals, "change-approvals"), "Approvals")
         self.linked = RowsModel(["Kind", "Number", "Status", "Title"], self)
         self.detail_tabs.addTab(rows_table(self.linked, "change-linked"), "Linked")
-        self.history = RowsModel(["When", "By", "What", "Why"], self)
+        self.history = RowsModel([zoned("When"), "By", "What", "Why"], self)
         self.detail_tabs.addTab(rows_table(self.history, "change-history"), "History")
         layout.addWidget(self.detail_tabs, 1)
         return panel
@@ -357,7 +369,42 @@ class ChangeView(QWidget):
         ]
         self.edit_button.setEnabled(bool(editable))
         self.risk_button.setEnabled(row.stage in (ChangeStage.DRAFT, ChangeStage.ASSESSMENT))
+        self.fitting.start()
         self.loaded.emit(detail)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fitting.start()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fitting.start()
+
+    def _remember_split(self) -> None:
+        self._split_by_hand = True
+
+    def overview_height(self) -> int:
+        """The height the overview (facts, conflicts, risk) needs at its width, to show whole without scrolling."""
+        content = self.overview.widget()
+        if content is None or not content.hasHeightForWidth():
+            return 0
+        return content.heightForWidth(self.overview.viewport().width())
+
+    def _fit_detail(self) -> None:
+        """The change shown whole: the detail as tall as its overview needs, at least its share of the splitter
+        (``DETAIL_SHARE``), the list (which scrolls) keeping ``LIST_LEAST_ROWS`` rows; beyond that the overview
+        scrolls. A split the person made by hand is theirs."""
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if self._split_by_hand or total <= 0 or not self.splitter.isVisible():
+            return
+        chrome = sizes[1] - self.overview.viewport().height()  # the heading, the buttons and the tabs
+        rows = self.table.verticalHeader().defaultSectionSize() * LIST_LEAST_ROWS
+        least = self.table.horizontalHeader().height() + rows + 2 * self.table.frameWidth()
+        needed = min(chrome + self.overview_height(), total - least)
+        detail = max(round(total * DETAIL_SHARE), needed)
+        if abs(detail - sizes[1]) > 2:  # not for a pixel of rounding
+            self.splitter.setSizes([total - detail, detail])
 
     def _fill_moves(self, detail: ChangeDetail) -> None:
         self.move_menu.clear()
