@@ -87,8 +87,8 @@ def key_figures(report: Report) -> dict[str, list[tuple[str, str]]]:
             (f"{clock.capitalize()} clocks met / breached", f"{overall.met:,} / {overall.missed:,}"),
         ]
     levels += [
-        ("Low: resolved by the release each was due with", _low_text(report)),
-        ("Resolved with no release planned (not counted)", f"{data.rates.not_timed:,}"),
+        ("Low met by their release", _low_text(report)),
+        ("Low with no release planned", f"{data.rates.not_timed:,} (not counted)"),
     ]
     return {
         "Report": [

@@ -204,8 +204,9 @@ def CellText(figure: Figure) -> Any:
     return _cell_text_class()(figure)
 
 
-# A font's properties, the height and depth of "lp" in it, and which glyphs lie within them: per (bold, size, scale).
-_FONTS: dict[tuple[bool, float, float], tuple[Any, float, float, dict[str, bool]]] = {}
+# A font's properties, the height and depth of "lp" in it, and which glyphs lie within them: per (bold, size, scale,
+# renderer).
+_FONTS: dict[tuple[bool, float, float, str], tuple[Any, float, float, dict[str, bool]]] = {}
 
 
 @functools.cache
@@ -233,7 +234,7 @@ def _cell_text_class() -> type:
             try:
                 for x, top, line, right, bold, size in self.cells:
                     # Per font (and scale: every page of a PDF has the same), measured once in this process.
-                    key = (bold, size, renderer.points_to_pixels(72.0))
+                    key = (bold, size, renderer.points_to_pixels(72.0), type(renderer).__name__)
                     if key not in _FONTS:
                         font = FontProperties(size=size, weight="bold" if bold else "normal")
                         _, lp_h, lp_d = renderer.get_text_width_height_descent("lp", font, ismath=False)
@@ -252,7 +253,10 @@ def _cell_text_class() -> type:
                     px = x / PAGE_WIDTH * width
                     if right:
                         px -= renderer.get_text_width_height_descent(line, font, ismath=False)[0]
-                    renderer.draw_text(gc, px, (1 - top / PAGE_HEIGHT) * height - (h - d), line, font, 0)
+                    y = (1 - top / PAGE_HEIGHT) * height - (h - d)
+                    if renderer.flipy():  # as Text.draw does: a raster's y runs downwards (PDF's upwards)
+                        y = renderer.get_canvas_width_height()[1] - y
+                    renderer.draw_text(gc, px, y, line, font, 0)
             finally:
                 gc.restore()
             self.stale = False

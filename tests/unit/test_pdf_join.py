@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib
 import pytest
@@ -40,3 +41,27 @@ def test_the_pages_of_both_in_order() -> None:
 def test_a_file_not_written_so_is_refused() -> None:
     with pytest.raises(NotJoinable):
         join(b"not a pdf", pdf(["a"], "a"))
+
+
+def test_a_tables_cells_read_top_down_on_a_raster_as_in_the_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cells' one artist places its lines as Text does: on a raster (whose y runs downwards) too, the heading
+    above the first row, the first above the second, all on the page."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+
+    from console.metrics.pages import Piece, draw_piece, page, set_table
+
+    table = set_table("Cells", [{"figure": "first", "value": "1"}, {"figure": "second", "value": "2"}])
+    sheet = page("A page", "footer", layout=None)
+    draw_piece(sheet, Piece(table, table.title, table.rows, 100.0))
+    drawn: dict[str, float] = {}
+    original = RendererAgg.draw_text
+
+    def recording(self: RendererAgg, gc: Any, x: float, y: float, s: str, *args: Any, **kwargs: Any) -> None:
+        drawn[s] = y
+        original(self, gc, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(RendererAgg, "draw_text", recording)
+    canvas = FigureCanvasAgg(sheet)
+    canvas.draw()
+    height = canvas.get_width_height()[1]
+    assert 0 < drawn["Figure"] < drawn["first"] < drawn["second"] < height, drawn
