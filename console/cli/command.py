@@ -206,12 +206,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return _reader_gone()
-    except Exception as error:  # the local cache found damaged by a query, after it opened
+    except Exception as error:  # the local cache found damaged, or its disk full, after it opened
         from console.store import damage
 
-        if cache is None or not damage.is_damage(error):
+        if cache is None:
             raise
-        print(f"support-console: {damage.DamagedCache(cache, str(error).splitlines()[0])}", file=sys.stderr)
+        said = damage.disk_problem(error, cache)
+        if said is None and damage.is_damage(error):
+            said = str(damage.DamagedCache(cache, str(error).splitlines()[0]))
+        if said is None:
+            raise
+        print(f"support-console: {said}", file=sys.stderr)
         return EXIT_ERROR
 
 

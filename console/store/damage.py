@@ -48,6 +48,24 @@ def is_damage(error: BaseException) -> bool:
     return any(word in str(error).lower() for word in DAMAGE_WORDS)
 
 
+DISK_WORDS = {
+    "database or disk is full": "the disk is full: free some space there",
+    "attempt to write a readonly database": "the folder or the file is read-only: make it writable",
+    "disk i/o error": "the disk reported an error: check it",
+}
+
+
+def disk_problem(error: BaseException, path: Path) -> str | None:
+    """What a write of the cache that SQLite refused for the disk's sake means, in words; None for anything else."""
+    text = str(error).lower()
+    for words, meaning in DISK_WORDS.items():
+        if words in text:
+            return _("The local cache {path} could not be written ({meaning}). Nothing was changed.").format(
+                path=path, meaning=_(meaning)
+            )
+    return None
+
+
 def problem(path: Path) -> str | None:
     """What is wrong with a cache file, in words; None when it looks sound (or does not exist yet)."""
     try:

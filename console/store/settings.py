@@ -194,12 +194,19 @@ class Settings:
 
     def save(self) -> None:
         """Write atomically, so a crash never leaves half a settings file; readable by its owner only."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
         data = (json.dumps(self._values, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-        descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        if os.name == "posix":
-            os.chmod(tmp, PRIVATE_FILE)  # an older tmp file kept its mode through O_CREAT
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+            if os.name == "posix":
+                os.chmod(tmp, PRIVATE_FILE)  # an older tmp file kept its mode through O_CREAT
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a full disk, a read-only folder: the settings as they were, nothing half-written
+            tmp.unlink(missing_ok=True)
+            raise SettingError(
+                f"The settings could not be written in {self.path.parent} ({exc.strerror or exc}); they are "
+                "unchanged. Free some space there, or make the folder writable."
+            ) from exc

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from console.cli.command import main
+from console.store import database
 from console.store.database import make_engine
 from models import NumberBlock, Ticket
 
@@ -72,3 +76,42 @@ def test_a_setting_out_of_range_or_not_text_is_refused_and_the_file_is_untouched
     assert settings.read_bytes() == before
     assert not settings.with_suffix(".json.tmp").exists()
     assert key not in json.loads(before) or json.loads(before)[key] != value
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+def test_settings_on_a_full_disk_or_a_read_only_folder_are_a_clear_word_and_leave_nothing_behind(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: int
+) -> None:
+    settings = demo_copy / "settings.json"
+    before = settings.read_bytes()
+    real_replace = os.replace
+
+    def failing(source: Any, target: Any) -> None:
+        if str(target) == str(settings):
+            raise OSError(error, os.strerror(error))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing)
+    code, said = run(["--home", str(demo_copy), "settings", "sync_interval_seconds", "60"], capsys)
+    assert code == 1
+    assert f"could not be written in {demo_copy}" in said
+    assert os.strerror(error) in said
+    assert "Traceback" not in said
+    assert settings.read_bytes() == before
+    assert not settings.with_suffix(".json.tmp").exists()
+
+
+def test_a_full_disk_under_the_cache_is_a_clear_word_and_changes_nothing(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = counts(demo_copy)
+    pages = os.path.getsize(demo_copy / "cache.sqlite3") // 4096
+    # SQLite's own cap on the file: every write past it fails as on a full disk (SQLITE_FULL).
+    monkeypatch.setattr(database, "SQLITE_PRAGMAS", (*database.SQLITE_PRAGMAS, f"PRAGMA max_page_count={pages}"))
+    code, said = run(["--home", str(demo_copy), "ticket", "new", "--title", "Bank file rejected", "--module", "FIN",
+                      "--unit", "DXB-HQ"], capsys)  # fmt: skip
+    assert code == 1, said
+    assert "could not be written (the disk is full" in said
+    assert "Traceback" not in said
+    monkeypatch.undo()
+    assert counts(demo_copy) == before
