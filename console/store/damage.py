@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.errors import ConsoleError
-from console.i18n import _
+from console.i18n import N_, _
 
 MAGIC = b"SQLite format 3\x00"
 QUICK_CHECK_BYTES = 64 * 2**20  # read through on opening up to this size (well under a second)
@@ -49,9 +49,9 @@ def is_damage(error: BaseException) -> bool:
 
 
 DISK_WORDS = {
-    "database or disk is full": "the disk is full: free some space there",
-    "attempt to write a readonly database": "the folder or the file is read-only: make it writable",
-    "disk i/o error": "the disk reported an error: check it",
+    "database or disk is full": N_("the disk is full: free some space there"),
+    "attempt to write a readonly database": N_("the folder or the file is read-only: make it writable"),
+    "disk i/o error": N_("the disk reported an error: check it"),
 }
 
 
