@@ -41,6 +41,7 @@ from views.errors import show_error
 from views.look import APP_NAME
 from views.pages import PAGES
 from views.queue_view import QueueView
+from views.settings_dialog import SettingsDialog
 from views.sync_view import SyncController, describe_state
 from views.tasks import TaskRunner
 from views.tray import BreachTray, TrayActions
@@ -194,6 +195,9 @@ class MainWindow(QMainWindow):
         )
         self.conflicts_action.triggered.connect(self.open_conflicts)
         file_menu.addAction(self.conflicts_action)
+        self.settings_action = QAction(_("&Settings…"), self, shortcut=QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(self.settings_action)
         self.connection_action = QAction("Shared &database…", self)
         self.connection_action.triggered.connect(self.open_connection)
         file_menu.addAction(self.connection_action)
@@ -543,6 +547,12 @@ class MainWindow(QMainWindow):
 
     def current_view(self) -> str:
         return PAGES[self.stack.currentIndex()].key
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.workspace, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self.workspace, self)

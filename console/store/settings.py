@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.errors import SettingError
-from console.i18n import AUTO, LANGUAGES
+from console.i18n import AUTO, LANGUAGES, N_
 from console.store.secrets import PRIVATE_FILE, masked_text, refuse_secrets
 from console.zone import zone_problem
 
@@ -27,7 +27,7 @@ class Setting:
     key: str
     type: type[Any]
     default: Any
-    label: str
+    label: str  # marked for the catalogue: shown through _()
     help: str
     minimum: int | None = None
     maximum: int | None = None
@@ -38,16 +38,16 @@ SETTINGS: tuple[Setting, ...] = (
         "shared_url",
         str,
         "",
-        "Shared database",
+        N_("Shared database"),
         "URL of the team's shared database (postgresql://USER@HOST/DB). Empty: the single-seat "
         "SQLite file in the workspace. The password is kept in the OS keyring, never here.",
     ),
-    Setting("user", str, "", "User", "Login the console acts as in this workspace."),
+    Setting("user", str, "", N_("User"), "Login the console acts as in this workspace."),
     Setting(
         "sync_interval_seconds",
         int,
         120,
-        "Sync every (s)",
+        N_("Sync every (s)"),
         "Background sync period while online.",
         minimum=10,
         maximum=86_400,
@@ -56,14 +56,14 @@ SETTINGS: tuple[Setting, ...] = (
         "sync_automatically",
         bool,
         True,
-        "Sync automatically",
+        N_("Sync automatically"),
         "Sync in the background while the window is open: on start, on a timer and after edits. F9 syncs now.",
     ),
     Setting(
         "max_offline_days",
         int,
         30,
-        "Longest offline period (days)",
+        N_("Longest offline period (days)"),
         "How long `admin prune` keeps the shared change index; a cache offline for longer pushes its edits, "
         "then reads its data again.",
         minimum=1,
@@ -73,7 +73,7 @@ SETTINGS: tuple[Setting, ...] = (
         "compliance_target_percent",
         int,
         90,
-        "Compliance target (%)",
+        N_("Compliance target (%)"),
         "The share of tickets that must meet their SLA; drawn as the target line on the charts.",
         minimum=1,
         maximum=100,
@@ -82,7 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
         "breach_horizon_hours",
         int,
         24,
-        "Breach forecast horizon (h)",
+        N_("Breach forecast horizon (h)"),
         "Tickets due within this many hours count as 'about to breach': the tray icon's menu lists them.",
         minimum=1,
         maximum=24 * 90,
@@ -91,7 +91,7 @@ SETTINGS: tuple[Setting, ...] = (
         "notify_warnings",
         bool,
         True,
-        "Notify at the warning mark",
+        N_("Notify at the warning mark"),
         "A desktop notification when one of your tickets enters the last quarter of its SLA time; "
         "clicking it shows them in the queue.",
     ),
@@ -99,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
         "time_zone",
         str,
         "",
-        "Time zone",
+        N_("Time zone"),
         "The zone every time you read is shown in — the window, the command line's tables and CSV, the report: "
         "a name such as Europe/London or Asia/Tehran. Empty: this computer's zone. (Times you type on the "
         "command line are still UTC unless they carry a zone.)",
@@ -108,7 +108,7 @@ SETTINGS: tuple[Setting, ...] = (
         "language",
         str,
         AUTO,
-        "Language",
+        N_("Language"),
         "The language of the window, the command line, CSV headings, charts and reports: en (English), "
         "fa (Persian) or ar (Arabic); auto: this computer's language.",
     ),
