@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection
 
+from console.store.database import make_engine, sqlite_url
 from console.store.workspace import Workspace
 from tests.sync_team import Team, team_on
 
@@ -25,3 +27,13 @@ def team(request: pytest.FixtureRequest, tmp_path: Path, demo_home: Path) -> Ite
     pg_demo = request.getfixturevalue("pg_demo") if request.param == "postgresql" else None
     with team_on(request.param, tmp_path, demo_home, pg_demo) as team:
         yield team
+
+
+@pytest.fixture
+def conn(demo_copy: Path) -> Iterator[Connection]:
+    """A connection to a private copy of the demo's cache (its rows and statistics may be changed). Modules that only
+    read the demo have their own, on the session's demo itself."""
+    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()

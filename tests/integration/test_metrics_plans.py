@@ -3,15 +3,12 @@ named; the same rows as the join that read them again for every unit or module. 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, func, select
 
 from console.metrics.queries import Compliance, Filter, _rollup_where, compliance
-from console.store.database import make_engine, sqlite_url
 from console.store.derived import rollup
 from models import BusinessUnit, ErpModule
 from tests import clock
@@ -26,14 +23,6 @@ FILTERS = [
     Filter(END - timedelta(days=365), END, units=("DXB-HQ",)),
     Filter(END - timedelta(days=365), END, modules=("FIN", "HRP"), priorities=("high",)),
 ]
-
-
-@pytest.fixture
-def conn(demo_copy: Path) -> Iterator[Connection]:
-    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
 
 
 def as_it_was(conn: Connection, flt: Filter, clock_name: str, by: str) -> list[Compliance]:

@@ -6,9 +6,7 @@ The demo is small, so where a plan depends on the statistics the test also plans
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, select
@@ -17,7 +15,6 @@ from sqlalchemy.orm import aliased
 from console.access import load_actor
 from console.metrics.queries import Filter
 from console.metrics.report import CLOCKS, breaches
-from console.store.database import make_engine, sqlite_url
 from console.store.summary import summarize
 from console.tickets import queue
 from console.tickets.queue import Column, QueueFilter, Sort
@@ -31,15 +28,6 @@ STOP_TIME = {
     "response": "(first_response_at>? AND first_response_at<?)",
     "resolution": "(resolved_at>? AND resolved_at<?)",
 }
-
-
-@pytest.fixture
-def conn(demo_copy: Path) -> Iterator[Connection]:
-    """A connection to a private copy of the demo's cache (its statistics may be changed)."""
-    engine = make_engine(sqlite_url(demo_copy / "cache.sqlite3"))
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
 
 
 # ---- the report's breach list ---------------------------------------------------------------------------

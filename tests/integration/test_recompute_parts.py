@@ -4,7 +4,6 @@ part reads its stretch of the table and probes the trail's index per ticket (pla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,14 +82,6 @@ def test_only_what_changed_is_written(demo_copy: Path) -> None:
     width = len(recompute_module.STORED_COLUMNS) + 2  # then the rowid and the id
     assert all(len(row) == width for row in later.changed)
     assert all(len(row) == 3 for row in later.touched)
-
-
-@pytest.fixture
-def conn(demo_copy: Path) -> Iterator[Connection]:
-    engine = engine_of(demo_copy)
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
 
 
 @pytest.mark.parametrize("statistics", ["demo", "a million tickets"])
