@@ -39,7 +39,7 @@ from console.sync.cache_rows import (
 )
 from console.sync.download import download, remove_space
 from console.sync.report import SyncReport
-from console.sync.seeds import SeedUnusable, cache_is_empty, take
+from console.sync.seeds import SeedUnusable, cache_is_empty, part_of, remove, take
 from console.sync.server import BY_TABLE, TICKET_CHILDREN
 from models import GLOBAL_SPACE, BusinessUnit, ChangeIndexEntry, Ticket, metadata
 
@@ -195,6 +195,8 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
     with cache.connect() as conn:
         first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
         empty = first and seeds and cache_is_empty(conn)
+    if not empty:  # a seed that was installed by a run stopped before it removed the download (kill -9)
+        remove(part_of(cache))
     if empty:
         try:
             report.seeded = take(cache, shared, spaces, say)

@@ -63,6 +63,11 @@ def cache_is_empty(conn: Connection) -> bool:
     return all(conn.execute(select(1).select_from(t).limit(1)).first() is None for t in metadata.sorted_tables)
 
 
+def part_of(cache: Engine) -> Path:
+    """Where a seed is downloaded before it is installed: beside the cache."""
+    return Path(str(cache.url.database)).with_name("cache.seed-part")
+
+
 def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda _what: None) -> str | None:
     """Fill an empty cache from the seed of the largest of ``spaces``' units; the unit's space, or None
     when there is no usable seed. Raises ``SeedUnusable`` (cache untouched) when the seed is damaged."""
@@ -86,7 +91,7 @@ def take(cache: Engine, shared: Engine, spaces: Sequence[str], say: Say = lambda
             return None
         seed, code = usable[0], usable[0].code
         say(f"Downloading the ready-made cache of {code} ({seed.size / 2**20:,.0f} MiB)…")
-        part = Path(str(cache.url.database)).with_name("cache.seed-part")
+        part = part_of(cache)
         try:
             _fetch(sconn, seed, part)
             _check(part, seed)

@@ -89,6 +89,21 @@ def test_the_report_says_a_seed_was_taken_and_a_second_unit_comes_row_by_row(tea
     same_caches(manager, compare)
 
 
+def test_a_download_left_by_a_run_stopped_after_installing_it_is_removed_by_the_next_sync(
+    team: Team, tmp_path: Path
+) -> None:
+    """kill -9 between installing a seed and removing its download leaves the download beside a full cache; the
+    next sync, which takes no seed, removes it."""
+    login, _unit, code = single_unit_super_users(team)[0]
+    seed_build.build(team.shared, code, tmp_path)
+    desk = team.workspace("desk", login)
+    assert client.sync_workspace(desk).seeded
+    part = seeds.part_of(desk.cache())
+    part.write_bytes(b"a seed downloaded, installed, not yet removed")
+    assert client.sync_workspace(desk).seeded is None
+    assert not part.exists()
+
+
 def test_a_seed_older_than_the_kept_changes_or_of_another_schema_is_not_taken(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
     seed_build.build(team.shared, code, tmp_path)
