@@ -1,7 +1,7 @@
 """A damaged local cache: named as the local cache, set aside untouched, its unsynced edits saved.
 
 A cache is a copy: everything in it but the edits not yet synced can be downloaded again from the shared
-database. So a cache that is truncated, overwritten, emptied or not a database at all is not a crash and
+database. So a cache that is truncated, overwritten or not a database at all is not a crash and
 not an error in the shared database: the person is told that their *local cache* is damaged, and
 ``support-console repair`` (or the window's offer) moves the file aside into ``backups/`` as it is, keeps every
 edit of its outbox that can still be read, and lets the next sync download the rest again.
@@ -72,8 +72,8 @@ def problem(path: Path) -> str | None:
         size = path.stat().st_size
     except FileNotFoundError:
         return None
-    if size == 0:
-        return _("the file is empty")
+    if size == 0:  # SQLite's own empty database: a first sync stopped before it began (kill -9), not damage
+        return None
     with path.open("rb") as handle:
         header = handle.read(100)
     if len(header) < 100 or not header.startswith(MAGIC):
