@@ -28,6 +28,7 @@ class Can(enum.StrEnum):
     TRIAGE = "triage (assign, priority, module, category)"
     WORK = "work tickets (status, escalation, links)"
     NOTE = "add notes and comments"
+    IMPORT = "import tickets from another tool"
 
 
 ROLE_CAN: dict[Role, frozenset[Can]] = {

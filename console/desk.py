@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -35,7 +35,7 @@ from console.changes.lists import (
 from console.changes.service import Away, ChangeIntent, NewChange, execute_change, new_change_number, submit_change
 from console.changes.settings import submit_setting
 from console.errors import ConsoleError
-from console.journal.touched import Done, Touched, reads
+from console.journal.touched import EVERYTHING, Done, Touched, reads
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import clock_lines, timeline_lines
@@ -64,6 +64,11 @@ from models import (
     Urgency,
     new_id,
 )
+
+if TYPE_CHECKING:
+    from console.imports.importer import Preview
+    from console.imports.reconcile import Reconciliation
+    from console.imports.write import ImportOptions, ImportReport
 
 Clock = Callable[[], datetime]
 MakeIntents = Callable[[uuid.UUID], list[tickets.Intent]]  # from the ticket's id, with the values the person saw
@@ -361,6 +366,42 @@ class Desk:
         with self._read() as conn:
             rows, total = drill_tickets(conn, drill)
         return DrillResult(rows, total)
+
+    # ---- imports ----------------------------------------------------------------------------------------------
+
+    @reads
+    def import_preview(self, path: str, options: ImportOptions) -> Preview:
+        """How a file would be read: its encoding, source, columns and first rows (``ImportFailed`` if it cannot)."""
+        from console.imports import ImportFile
+
+        file = ImportFile(Path(path), source=options.source, mapping=options.mapping, time_zone=options.time_zone)
+        return file.preview()
+
+    def import_files(
+        self,
+        paths: Sequence[str],
+        options: ImportOptions,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Done[ImportReport]:
+        """Import the files (``console.imports.write.import_files``): all of them, or — refused, stopped or dry —
+        nothing."""
+        from console.imports.write import import_files
+
+        report = import_files(
+            self.workspace.cache(), self.actor, [Path(p) for p in paths], options, self.now(),
+            client_id=self.workspace.client_id, reserve=self.workspace.reserve_numbers, progress=progress,
+            cancelled=cancelled,
+        )  # fmt: skip
+        return Done(report, Touched() if options.dry_run else EVERYTHING)
+
+    @reads
+    def reconciliation(self) -> Reconciliation:
+        """Our SLA outcomes of the imported tickets against the tool's own flag (the metrics view's page)."""
+        from console.imports.reconcile import stored_reconciliation
+
+        with self._read() as conn:
+            return stored_reconciliation(conn, self.now())
 
     # ---- sync conflicts --------------------------------------------------------------------------------------
 

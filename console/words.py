@@ -132,3 +132,11 @@ def countdown(left: timedelta) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """1 ticket, 2 tickets, 1,400 tickets, 0 tickets; ``plural`` when adding an s will not do (1 breach, 2 breaches)."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+TOOL_NAMES = {"servicenow": "ServiceNow", "jira": "Jira Service Management", "support-console": "Support Console"}
+"""The tools tickets are imported from, by the name their import gives them (a mapping's own name stays as it is)."""
+
+
+def tool_name(source: str) -> str:
+    return TOOL_NAMES.get(source, source)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -42,6 +42,8 @@ class Ticket(HasId, Base):
         Index("ix_tickets_created_unit", "created_at", "business_unit_id"),
         Index("ix_tickets_module_created", "module_id", "created_at"),
         Index("ix_tickets_resolved_at", "resolved_at"),
+        # An imported ticket found by the other tool's own number.
+        Index("ix_tickets_source_key", "source_key"),
     )
 
     number: Mapped[str] = mapped_column(String(24), unique=True)
@@ -84,6 +86,8 @@ class Ticket(HasId, Base):
     sla_computed_at: Mapped[datetime | None]
     source_system: Mapped[str | None] = mapped_column(String(32))
     source_key: Mapped[str | None] = mapped_column(String(64))
+    source_sla_met: Mapped[bool | None] = mapped_column(Boolean)
+    """An imported ticket's SLA outcome as the tool it came from judged it (ServiceNow's ``made_sla``)."""
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="Comment.created_at"
@@ -105,6 +109,8 @@ class Comment(HasId, Base):
     visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, "visibility"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    source_author: Mapped[str | None] = mapped_column(String(120))
+    """Who wrote an imported comment in the tool it came from (``author_id`` is the person who imported it)."""
 
     ticket: Mapped[Ticket] = relationship(back_populates="comments")
 
@@ -158,3 +164,9 @@ class AuditEvent(HasId, Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(32))
+    """The tool an imported event came from (``servicenow``, ``jira``…); NULL: made here."""
+    source_actor: Mapped[str | None] = mapped_column(String(120))
+    """Who made it there, as the tool names them (``actor_id`` is the person who imported it)."""
+    source_value: Mapped[str | None] = mapped_column(String(120))
+    """The tool's own word for the new value (``Awaiting Problem`` for our ``pending_change``)."""

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -20,10 +21,14 @@ from psycopg import sql
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
+from console.access import Actor, load_actor
 from console.store.database import make_engine
-from console.sync import roles, server
+from console.store.secrets import SecretStore
+from console.store.workspace import Workspace
+from console.sync import client, roles, server
+from console.sync.report import SyncReport
 from models import Membership, Role, User, table_of
-from tests.conftest import PgServer
+from tests.conftest import MemoryKeyring, PgServer
 
 HOW = ("login", "set role")  # a person's own login, and an administrator's session with SET ROLE
 
@@ -193,3 +198,34 @@ def other_unit(people: People, name: str) -> uuid.UUID:
             return uuid.UUID(str(next(u for u in units if u not in people[name].units)))
     finally:
         engine.dispose()
+
+
+class Desks:
+    """Each person's workspace, connected with their own login and downloaded."""
+
+    def __init__(self, people: People, root: Path) -> None:
+        self.people, self.root = people, root
+        self.open: dict[str, Workspace] = {}
+        self.first: dict[str, SyncReport] = {}  # each desk's first sync
+
+    def __getitem__(self, name: str) -> Workspace:
+        if name not in self.open:
+            desk = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
+            desk.settings.set("shared_url", self.people.url_of(name))
+            desk.settings.set("user", self.people[name].login)
+            self.first[name] = client.sync_workspace(desk)
+            self.open[name] = desk
+        return self.open[name]
+
+    def actor(self, name: str) -> Actor:
+        with self[name].cache().connect() as conn:
+            return load_actor(conn, self.people[name].login)
+
+    def sync(self, name: str) -> SyncReport:
+        report = client.sync_workspace(self[name])
+        assert report.rejected == [], report.rejected
+        return report
+
+    def close(self) -> None:
+        for desk in self.open.values():
+            desk.close()

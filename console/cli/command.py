@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 import console
-from console.cli import changes_args, releases_args, sync_args, tickets_args
+from console.cli import changes_args, imports_args, releases_args, sync_args, tickets_args
 from console.cli.values import DAY_EXAMPLE, MOST_TICKETS, TIME_HELP, day, moment, whole
 from console.errors import ConsoleError
 from console.store.home import HOME_ENV
@@ -158,6 +158,7 @@ def build_parser() -> Parser:
     change = changes_args.add_parser(verbs, Parser)
     release = releases_args.add_parser(verbs, Parser)
     connect, sync, admin = sync_args.add_parsers(verbs, Parser)
+    imports, export = imports_args.add_parsers(verbs)
 
     repair = verbs.add_parser(
         "repair",
@@ -169,8 +170,8 @@ def build_parser() -> Parser:
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
     # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
-    for verb in (demo, info, report, repair, settings, ticket, change, release, connect, sync, admin,
-                 verbs.choices["gui"]):  # fmt: skip
+    for verb in (demo, info, report, repair, settings, ticket, change, release, connect, sync, admin, imports,
+                 export, verbs.choices["gui"]):  # fmt: skip
         verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
 
@@ -458,6 +459,8 @@ VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "info": run_info,
     "settings": run_settings,
     "repair": lambda workspace, _args: _repair(workspace),
+    "import": lambda workspace, args: importlib.import_module("console.cli.imports").run_import(workspace, args),
+    "export": lambda workspace, args: importlib.import_module("console.cli.imports").run_export(workspace, args),
 }
 
 

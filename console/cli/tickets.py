@@ -24,7 +24,7 @@ from console.tickets import queue
 from console.tickets.detail import load_detail
 from console.tickets.history import history_value
 from console.tickets.queue import Column, QueueFilter, Sort
-from console.words import SLA_STATE_WORDS, counted
+from console.words import SLA_STATE_WORDS, counted, tool_name
 from models import DeploymentInfo, ErpModule, Impact, Priority, SlaState, TicketKind, TicketStatus, Urgency
 
 if TYPE_CHECKING:  # the write path's modules load only for a write (listing and showing need none of them)
@@ -71,6 +71,7 @@ SHOW_FIELDS = {
     "problem": "Problem",
     "change": "Change",
     "vendor": "Vendor",
+    "imported_from": "Imported from",
     "description": "Description",
 }
 CONFLICT_COLUMNS = {"field": "Field", "base": "You saw", "mine": "Yours", "theirs": "Theirs (now)",
@@ -131,7 +132,8 @@ def _ticket(conn: Connection, actor: Actor, number: str) -> queue.QueueRow:
     return found
 
 
-def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
+def filter_of(args: argparse.Namespace) -> QueueFilter:
+    """The filter ``ticket list`` and ``export`` were given (``tickets_args.add_filters``)."""
     statuses: tuple[TicketStatus, ...] = queue.OPEN_STATUSES
     if args.status:
         chosen = set(args.status)
@@ -142,7 +144,7 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
                 set(queue.OPEN_STATUSES) if "open" in chosen else set()
             )
             statuses = tuple(s for s in TicketStatus if s in picked)
-    flt = QueueFilter(
+    return QueueFilter(
         statuses=statuses,
         priorities=tuple(Priority(p) for p in args.priority or ()),
         units=tuple(u.upper() for u in args.unit),
@@ -154,6 +156,10 @@ def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
         breaching_within_hours=args.breaching,
         search=args.search,
     )
+
+
+def _list(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetime) -> int:
+    flt = filter_of(args)
     check_codes(conn, flt.units, flt.modules)
     total = queue.count(conn, actor, flt, now)
     rows = queue.page(conn, actor, flt, Sort(Column(args.sort), args.desc), now, limit=args.limit, total=total)
@@ -210,6 +216,7 @@ def _show(conn: Connection, actor: Actor, args: argparse.Namespace, now: datetim
         "problem": names["problem"] or None,
         "change": names["change"] or None,
         "vendor": row["vendor"] or None,
+        "imported_from": f"{tool_name(row['source_system'])} {row['source_key']}" if row["source_key"] else None,
         "description": row["description"],
     }
     conflicts: list[dict[str, Cell]] = [

@@ -25,9 +25,35 @@ def acting_options(actions: Iterable[argparse.ArgumentParser]) -> None:
         action.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
 
 
+TIER = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    """The filters of ``ticket list`` (and of ``export``, which takes the same)."""
+    parser.add_argument("--status", action="append", choices=STATUS_CHOICES, help="a status, 'open' or 'all'")
+    parser.add_argument("--priority", action="append", choices=[p.value for p in Priority])
+    parser.add_argument("--unit", action="append", default=[], metavar="CODE")
+    parser.add_argument("--module", action="append", default=[], metavar="CODE")
+    parser.add_argument("--assignee", metavar="LOGIN")
+    parser.add_argument("--tier", type=TIER, action="append", metavar="0-3", help="support tier, 0 to 3")
+    parser.add_argument("--mine", action="store_true", help="assigned to me")
+    parser.add_argument("--unassigned", action="store_true")
+    parser.add_argument(
+        "--breaching",
+        type=duration("hours", BREACHING_HOURS, "24"),
+        metavar="HOURS",
+        help="due within this many hours, e.g. 24 or 0.5",
+    )
+    parser.add_argument(
+        "--search",
+        default="",
+        metavar="TEXT",
+        help="words in number, title, description or notes (or the number an imported ticket had in its tool)",
+    )
+
+
 def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
 
-    tier = whole(0, 3, 1)  # as the tickets table allows (tier BETWEEN 0 AND 3)
     ticket: argparse.ArgumentParser = verbs.add_parser(
         "ticket",
         help="list, show, log and work tickets",
@@ -36,21 +62,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argpa
     ticket.add_argument("--as", dest="as_login", metavar="LOGIN", help="act as this user (demo workspaces only)")
     actions = ticket.add_subparsers(dest="ticket_verb", metavar="ACTION", required=True, parser_class=parser_class)
     listing = actions.add_parser("list", help="tickets matching filters (open ones by default)")
-    listing.add_argument("--status", action="append", choices=STATUS_CHOICES, help="a status, 'open' or 'all'")
-    listing.add_argument("--priority", action="append", choices=[p.value for p in Priority])
-    listing.add_argument("--unit", action="append", default=[], metavar="CODE")
-    listing.add_argument("--module", action="append", default=[], metavar="CODE")
-    listing.add_argument("--assignee", metavar="LOGIN")
-    listing.add_argument("--tier", type=tier, action="append", metavar="0-3", help="support tier, 0 to 3")
-    listing.add_argument("--mine", action="store_true", help="assigned to me")
-    listing.add_argument("--unassigned", action="store_true")
-    listing.add_argument(
-        "--breaching",
-        type=duration("hours", BREACHING_HOURS, "24"),
-        metavar="HOURS",
-        help="due within this many hours, e.g. 24 or 0.5",
-    )
-    listing.add_argument("--search", default="", metavar="TEXT", help="words in number, title, description or notes")
+    add_filters(listing)
     listing.add_argument("--sort", choices=[c.value for c in Column], default=Column.SLA.value)
     listing.add_argument("--desc", action="store_true", help="sort descending")
     listing.add_argument(
@@ -76,7 +88,7 @@ def add_parser(verbs: Any, parser_class: type[argparse.ArgumentParser]) -> argpa
     change.add_argument("--status", choices=[s.value for s in TicketStatus])
     change.add_argument("--priority", choices=[p.value for p in Priority])
     change.add_argument("--assignee", metavar="LOGIN", help="a login, or 'none' to unassign")
-    change.add_argument("--tier", type=tier, metavar="0-3", help="support tier, 0 to 3")
+    change.add_argument("--tier", type=TIER, metavar="0-3", help="support tier, 0 to 3")
     change.add_argument("--module", metavar="CODE")
     change.add_argument("--reason", help="why (required to pend, resolve, reopen or change priority)")
     note = actions.add_parser("note", help="add a public comment, or an internal work note")

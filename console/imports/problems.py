@@ -62,6 +62,7 @@ class ProblemKind(enum.StrEnum):
     BEFORE_CREATION = "before_creation"
     OUT_OF_ORDER = "out_of_order"
     NO_RESOLUTION_TIME = "no_resolution_time"
+    TOO_LONG = "too_long"
 
 
 class Outcome(enum.StrEnum):

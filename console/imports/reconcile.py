@@ -19,23 +19,27 @@ Each disagreement is explained in plain words, by the first reason that fits:
 
 from __future__ import annotations
 
+import csv
 import enum
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TextIO
 
 from sqlalchemy import Connection, select
 
 from console.i18n import N_, _
+from console.imports.export import escaped
 from console.imports.missing import name_key
 from console.imports.problems import ImportFailed
 from console.imports.records import EventKind, ImportedTicket
 from console.sla.engine import Change, SlaResult
-from console.sla.store import SlaContext, TicketFacts, UnjudgedSla
+from console.sla.store import SlaContext, TicketFacts, UnjudgedSla, ticket_sla
 from console.sla.words import duration
+from console.words import word
 from console.zone import moment_text
-from models import BusinessUnit, ErpModule, Priority, SlaPolicy, SlaState
+from models import BusinessUnit, ErpModule, Priority, SlaPolicy, SlaState, Ticket, TicketStatus
 
 Judge = Callable[[ImportedTicket], SlaResult]
 PRIORITY_WORDS = {
@@ -139,6 +143,44 @@ class Reconciliation:
     disagreements: list[Disagreement] = field(default_factory=list)
     """A sample: the first few of each priority, in the order the tickets came."""
     unjudged: list[str] = field(default_factory=list)
+    sample: int = 5
+    """Disagreements kept per priority."""
+
+    def add(self, ticket: ImportedTicket, result: SlaResult | UnjudgedSla) -> None:
+        """One ticket and our outcome for it (or why it cannot be judged)."""
+        if isinstance(result, UnjudgedSla):
+            self.by_priority.setdefault(ticket.priority, PriorityAgreement(ticket.priority)).tickets += 1
+            self.unjudged.append(str(result))
+            return
+        status = ticket.source_status or ticket.status.value
+        self.count(ticket.key, ticket.priority, ticket.source_sla_met, result.resolution.state,
+                   lambda: explain(ticket.created_at, status, result))  # fmt: skip
+
+    def count(
+        self,
+        key: str,
+        priority: Priority,
+        source_met: bool | None,
+        state: SlaState | None,
+        why: Callable[[], tuple[Reason, str]],
+    ) -> None:
+        """One ticket by its resolution clock's state; ``why`` explains a disagreement kept in the sample."""
+        line = self.by_priority.setdefault(priority, PriorityAgreement(priority))
+        line.tickets += 1
+        if state is SlaState.NOT_TIMED:
+            line.not_timed += 1
+            return
+        ours = state in MET
+        line.we_met += ours
+        if source_met is None:
+            return
+        line.flagged += 1
+        line.source_met += source_met
+        if ours == source_met:
+            line.agree += 1
+        elif sum(d.priority is priority for d in self.disagreements) < self.sample:
+            reason, words = why()
+            self.disagreements.append(Disagreement(key, priority, source_met, ours, reason, words))
 
     def rows(self) -> list[PriorityAgreement]:
         """Each priority's line, in severity order, then the total."""
@@ -176,39 +218,19 @@ class Reconciliation:
 def reconcile(tickets: Iterable[ImportedTicket], judge: Judge, *, sample: int = 5) -> Reconciliation:
     """Compare our outcome with the source's flag for every ticket, streamed; ``sample`` disagreements kept per
     priority."""
-    found = Reconciliation()
-    kept: dict[Priority, int] = {}
+    found = Reconciliation(sample=sample)
     for ticket in tickets:
-        line = found.by_priority.setdefault(ticket.priority, PriorityAgreement(ticket.priority))
-        line.tickets += 1
         try:
-            result = judge(ticket)
+            result: SlaResult | UnjudgedSla = judge(ticket)
         except UnjudgedSla as why:
-            found.unjudged.append(str(why))
-            continue
-        clock = result.resolution
-        if clock.state is SlaState.NOT_TIMED:
-            line.not_timed += 1
-            continue
-        ours = clock.state in MET
-        line.we_met += ours
-        if ticket.source_sla_met is None:
-            continue
-        line.flagged += 1
-        line.source_met += ticket.source_sla_met
-        if ours == ticket.source_sla_met:
-            line.agree += 1
-        elif kept.get(ticket.priority, 0) < sample:
-            kept[ticket.priority] = kept.get(ticket.priority, 0) + 1
-            reason, words = explain(ticket, result)
-            found.disagreements.append(
-                Disagreement(ticket.key, ticket.priority, ticket.source_sla_met, ours, reason, words)
-            )
+            result = why
+        found.add(ticket, result)
     return found
 
 
-def explain(ticket: ImportedTicket, result: SlaResult) -> tuple[Reason, str]:
-    """Why our resolution clock and the source's flag differ, in words."""
+def explain(created_at: datetime, status: str, result: SlaResult) -> tuple[Reason, str]:
+    """Why our resolution clock and the source's flag differ, in words (``status``: the ticket's, as the source
+    says it)."""
     clock = result.resolution
     target = clock.target
     if clock.stopped_at is None:
@@ -216,7 +238,7 @@ def explain(ticket: ImportedTicket, result: SlaResult) -> tuple[Reason, str]:
             "The file gives no resolution time: the ticket is still {status}, so our clock runs on; as of {now} it "
             "has used {used} of its target of {target}."
         ).format(
-            status=ticket.source_status or ticket.status.value,
+            status=status,
             now=_when(result.as_of),
             used=duration(clock.used),
             target=duration(target),
@@ -225,7 +247,7 @@ def explain(ticket: ImportedTicket, result: SlaResult) -> tuple[Reason, str]:
         return Reason.RELEASE, _(
             "Low is due with release {release} ({due}); resolved {when}. The source counts time instead."
         ).format(release=clock.release.name, due=_when(clock.release.at), when=_when(clock.stopped_at))
-    wall = (clock.stopped_at or result.as_of or ticket.created_at) - ticket.created_at
+    wall = (clock.stopped_at or result.as_of or created_at) - created_at
     if target is not None and clock.state in MET and clock.paused > timedelta() and clock.used + clock.paused > target:
         return Reason.PAUSED, _(
             "Our clock paused for {paused} while the ticket waited (pending statuses); it used {used} of {target}, "
@@ -243,3 +265,39 @@ def explain(ticket: ImportedTicket, result: SlaResult) -> tuple[Reason, str]:
 
 def _when(value: datetime | None) -> str:
     return moment_text(value, named=True) if value is not None else ""
+
+
+def stored_reconciliation(conn: Connection, now: datetime, *, sample: int = 5) -> Reconciliation:
+    """The reconciliation of the tickets imported into this database with the source's own SLA flag: our stored
+    outcome for each, and for a sample of disagreements the SLA engine's account (the metrics view's page)."""
+    found = Reconciliation(sample=sample)
+    context: SlaContext | None = None
+    query = (
+        select(Ticket.id, Ticket.source_key, Ticket.priority, Ticket.source_sla_met, Ticket.resolution_state,
+               Ticket.created_at, Ticket.status)
+        .where(Ticket.source_sla_met.is_not(None))
+        .order_by(Ticket.created_at, Ticket.id)
+    )  # fmt: skip
+    for ticket_id, key, priority, source_met, state, created_at, status in conn.execute(query).all():
+
+        def why(ticket_id: uuid.UUID = ticket_id, created_at: datetime = created_at, status: str = status) -> Any:
+            nonlocal context
+            context = context or SlaContext.load(conn)
+            return explain(created_at, word(TicketStatus(status)), ticket_sla(conn, ticket_id, now, context))
+
+        found.count(str(key), Priority(priority), source_met, SlaState(state) if state else None, why)
+    return found
+
+
+def reconciliation_csv(found: Reconciliation, out: TextIO) -> None:
+    """The table and the sample of disagreements as CSV (cells that a spreadsheet would run made inert)."""
+    writer = csv.writer(out)
+    headings, rows = found.table()
+    writer.writerow(headings)
+    writer.writerows([[escaped(cell) for cell in row] for row in rows])
+    if found.disagreements:
+        writer.writerow([])
+        writer.writerow([_("Ticket"), _("Priority"), _("Source says met"), _("We say met"), _("Why")])
+        for item in found.disagreements:
+            writer.writerow([escaped(item.key), _(PRIORITY_WORDS[item.priority]), _("yes") if item.source_met
+                             else _("no"), _("yes") if item.we_met else _("no"), escaped(item.words)])  # fmt: skip

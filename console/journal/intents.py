@@ -237,8 +237,27 @@ class CancelRelease:
 
 ReleaseIntent = PlanRelease | MoveRelease | CancelRelease
 
+
+# ---- a team's history brought in -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportTickets:
+    """A batch of tickets brought in from another tool (``console.imports.write``): each created, or brought up
+    to date with a newer export, by the tool's own number, with its whole history.
+
+    ``tickets`` are plain mappings (``write.TicketRecord``'s fields), so the outbox's codec carries them as
+    they are; ``names`` are the people, groups, units and modules the batch creates first
+    (``--create-missing``)."""
+
+    source_system: str
+    tickets: tuple[Mapping[str, Any], ...]
+    names: tuple[Mapping[str, Any], ...] = ()
+    mutation_id: uuid.UUID = field(default_factory=new_id)
+
+
 # What sync passes from the cache to the shared database: any intent at all.
-AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent
+AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent | ImportTickets
 
 # Every kind the outbox carries (an outbox entry names its kind by the class name).
 KINDS: tuple[type[AnyIntent], ...] = (
@@ -246,4 +265,5 @@ KINDS: tuple[type[AnyIntent], ...] = (
     NewChange, EditChange, ResolveChangeConflict, AssessRisk, MoveStage, Decide,
     Away, Back, SetFreezes,
     PlanRelease, MoveRelease, CancelRelease,
+    ImportTickets,
 )  # fmt: skip

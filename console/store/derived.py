@@ -46,7 +46,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from models import Priority
 
-VERSION = 8
+VERSION = 9
 SCALE = 12  # duration histogram: 12 buckets per e-fold of seconds (each about 8.7 % wide)
 
 metadata = MetaData()
@@ -123,8 +123,9 @@ def _outcome_counts(row: str, clock: str) -> dict[str, str]:
     state = f"{row}.{CLOCKS[clock][1]}"
     resolution = clock == "resolution"
     return {
-        "met": f"({state} = 'met')",
-        "missed": f"({state} = 'missed')",
+        # a clock not judged (no state: a policy missing) counts as stopped, neither met nor missed
+        "met": f"coalesce({state} = 'met', 0)",
+        "missed": f"coalesce({state} = 'missed', 0)",
         "stopped": "1",
         "reopened": f"({row}.reopen_count > 0)" if resolution else "0",
         "first_contact": f"({row}.tier <= 1 AND {row}.reopen_count = 0)" if resolution else "0",
@@ -197,7 +198,7 @@ Progress = Callable[[str, int, int], None]
 TOKENIZER = "unicode61 remove_diacritics 2"
 # Full-text tables over their content tables (nothing copied), kept current by triggers.
 SEARCH: dict[str, tuple[str, tuple[str, ...]]] = {
-    "search_tickets": ("tickets", ("number", "title", "description")),
+    "search_tickets": ("tickets", ("number", "title", "description", "source_key")),  # the other tool's number too
     "search_notes": ("comments", ("body",)),
 }
 
@@ -217,7 +218,8 @@ def _search_triggers(conn: Connection) -> None:
 
 
 def search_condition(terms: str, *, enter: bool = True) -> ColumnElement[bool]:
-    """Tickets whose number, title or description, or one of whose notes, match the FTS5 query ``terms``.
+    """Tickets whose number, title, description or other tool's number (an imported ticket's), or one of whose
+    notes, match the FTS5 query ``terms``.
 
     One set of ticket rowids (a union of both full-text tables). With ``enter`` SQLite starts from
     the matches and reads only those tickets; without, it keeps to another way in (the open

@@ -17,6 +17,7 @@ from models import NumberBlock, new_id, table_of
 
 SERIES = ("INC", "REQ", "PRB", "CHG", "KB")
 DEFAULT_BLOCK = 1000
+BLOCK_MAX = 10_000  # numbers in one reserved block at most (the shared database's guard holds it)
 
 
 class NumbersExhausted(ConsoleError):

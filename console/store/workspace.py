@@ -36,7 +36,7 @@ from console.journal import outbox
 from console.store import damage, derived, replica
 from console.store.database import MigrationResult, connect, make_engine, parse_url, sqlite_url, upgrade
 from console.store.home import resolve_home
-from console.store.numbering import reserve_block
+from console.store.numbering import BLOCK_MAX, DEFAULT_BLOCK, reserve_block
 from console.store.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
 from console.store.settings import Settings
 from console.zone import choose as choose_zone
@@ -219,12 +219,13 @@ class Workspace:
             engine.dispose()
             raise
 
-    def reserve_numbers(self, series: str) -> NumberBlock:
-        """A new block of ``series`` numbers for this workspace, from the shared database (must be reachable)."""
+    def reserve_numbers(self, series: str, size: int = DEFAULT_BLOCK) -> NumberBlock:
+        """A new block of ``series`` numbers for this workspace, from the shared database (must be reachable):
+        ``size`` numbers, within ``DEFAULT_BLOCK`` to ``BLOCK_MAX``."""
         engine, _ = self.open_shared()
         try:
             with engine.begin() as conn:
-                return reserve_block(conn, series, self.client_id)
+                return reserve_block(conn, series, self.client_id, min(max(size, DEFAULT_BLOCK), BLOCK_MAX))
         finally:
             engine.dispose()
 

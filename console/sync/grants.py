@@ -78,7 +78,12 @@ def _all_but(table: str, *kept: str) -> tuple[str, ...]:
 NOBODY = Access(read=None)  # the local cache's own tables: nothing of a person's on the shared database
 READ = Access()  # reference data and people: everyone reads, the administrator writes
 ME_DECIDING = f"EXISTS (SELECT 1 FROM public.change_approvals a WHERE a.change_id = audit_events.entity_id AND a.decided_by_id = {ME})"  # noqa: E501
-AUDITED = f"""actor_id = {ME} AND CASE entity_type
+# A manager's import (``console.imports.write``) writes history as the other tool had it: what that tool said is
+# kept beside (``source``, ``source_actor``, ``source_value``, a comment's ``source_author``), and only an importer
+# may say it; it may create the people (inactive, never signing in), groups, units and modules its files name.
+IMPORTER = "public.sc_may(current_user, 'import', NULL)"
+FROM_IMPORT = f"(source IS NULL AND source_actor IS NULL AND source_value IS NULL OR {IMPORTER})"
+AUDITED = f"""actor_id = {ME} AND {FROM_IMPORT} AND CASE entity_type
     WHEN 'ticket' THEN {ticket_visible("audit_events.entity_id")}
                        AND (business_unit_id IS NULL OR {visible("business_unit_id")})
     WHEN 'change' THEN public.sc_may_steer(current_user, entity_id) OR {ME_DECIDING}
@@ -127,6 +132,8 @@ TABLES: dict[str, Access] = {
     # People, units, policies, calendars, templates, freeze windows, problems, articles, routing rules: reference
     # data.
     **dict.fromkeys(REFERENCE, READ),
+    "users": Access(insert=f"{IMPORTER} AND NOT active AND role = 'service_desk_analyst' AND login LIKE 'imported.%'"),
+    **dict.fromkeys(("support_groups", "business_units", "erp_modules"), Access(insert=IMPORTER)),
     # The release calendar: a support manager keeps it (cancelled releases keep their row).
     "releases": Access(
         insert=role_in(MANAGERS), update=role_in(MANAGERS), columns=("name", "production_at", "cancelled_at")
@@ -152,7 +159,8 @@ TABLES: dict[str, Access] = {
     ),
     "comments": Access(
         read=ticket_visible("comments.ticket_id"),
-        insert=f"author_id = {ME} AND public.sc_may(current_user, 'note', NULL) AND {ticket_visible('comments.ticket_id')}",  # noqa: E501
+        insert=f"author_id = {ME} AND public.sc_may(current_user, 'note', NULL) AND {ticket_visible('comments.ticket_id')} "  # noqa: E501
+        f"AND (source_author IS NULL OR {IMPORTER})",
     ),
     "attachments": Access(
         read=ticket_visible("attachments.ticket_id"),

@@ -14,6 +14,8 @@ the database's refusal is the backstop against a modified desk or ``psql``:
   policies name asked, none else (``sc_required_approvers`` is ``changes.approvals.required_approvers``);
 - a decision: by the approver or their delegate while away, never by the change's requester, on a change
   awaiting approval (or an emergency after it went ahead), once;
+- an imported ticket (one with the other tool's number, ``source_key``) is written as that tool had it, in any
+  state, only by a person who may import (``Can.IMPORT``: managers), who may also bring it up to date later;
 - a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers, in the name of the role
   that reserved it; a ticket or change is numbered only from a block of the person's own;
 - a conflict names the other side, the author of the value the edit met (who may read it with its author).
@@ -30,13 +32,12 @@ from sqlalchemy import Connection, text
 from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
 from console.changes.rules import STAGE_MOVES, TEXT_GATES
 from console.changes.stages import COORDINATORS, PLANNING
-from console.store.numbering import SERIES
+from console.store.numbering import BLOCK_MAX, SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
 from console.tickets.service import EDITABLE
 from console.tickets.workflow import TRANSITIONS
 from models import ChangeStage, ChangeType, Role, metadata
 
-BLOCK_MAX = 10_000  # numbers in one reserved block (a desk asks for 1,000)
 REFUSE = "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE ="
 
 
@@ -184,13 +185,17 @@ BEGIN
     IF NOT public.sc_may(who, 'log', NULL) THEN
       {REFUSE} pg_catalog.format('A %s cannot log tickets.', role);
     END IF;
-    IF NEW.status <> 'new' OR NEW.reopen_count <> 0 OR NEW.resolved_at IS NOT NULL OR NEW.closed_at IS NOT NULL THEN
+    IF (NEW.status <> 'new' OR NEW.reopen_count <> 0 OR NEW.resolved_at IS NOT NULL OR NEW.closed_at IS NOT NULL)
+       AND NOT (NEW.source_key IS NOT NULL AND public.sc_may(who, 'import', NULL)) THEN
       {REFUSE} 'A ticket is logged as New.';
     END IF;
     IF NOT public.sc_own_number(who, NEW.number) THEN
       {REFUSE} pg_catalog.format('%s is not a number of a block %s reserved.', NEW.number, who);
     END IF;
     RETURN NEW;
+  END IF;
+  IF OLD.source_key IS NOT NULL AND public.sc_may(who, 'import', NULL) THEN
+    RETURN NEW;  -- an importer brings an imported ticket's history up to date as the other tool had it
   END IF;
   IF OLD.status = 'closed' AND {_changed(sorted(EDITABLE))} THEN
     {REFUSE} pg_catalog.format('%s is closed; reopen it to change it.', OLD.number);

@@ -41,6 +41,7 @@ from console.journal.intents import (
     AnyIntent,
     ChangeIntent,
     EditChange,
+    ImportTickets,
     MoveStage,
     ReleaseIntent,
     SetField,
@@ -101,6 +102,11 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: AnyIn
         elif isinstance(intent, ReleaseIntent):  # a move made meanwhile is refused: the base differs
             releases.apply_release(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
+        elif isinstance(intent, ImportTickets):  # history: written as it was, merged by the source's numbers
+            from console.imports.write import apply_import  # the import's code, loaded only for an import
+
+            apply_import(shared, actor, intent, now)
+            outcome = Outcome(intent.mutation_id, APPLIED)
         else:
             outcome = _ticket(shared, actor, intent, now)
         savepoint.commit()
@@ -129,7 +135,7 @@ WHAT = {
     "AssessRisk": "risk assessment", "MoveStage": "stage", "Decide": "approval decision",
     "ResolveChangeConflict": "conflict resolution", "Away": "time away", "Back": "back early",
     "SetFreezes": "freeze lengths", "PlanRelease": "release plan", "MoveRelease": "release move",
-    "CancelRelease": "release cancellation",
+    "CancelRelease": "release cancellation", "ImportTickets": "import",
 }  # fmt: skip
 
 
@@ -156,7 +162,16 @@ def _entity(intent: AnyIntent, actor: Actor) -> tuple[str, uuid.UUID]:
         return "releases", intent.release_id
     if isinstance(intent, SettingIntent):
         return "users", actor.id
+    if isinstance(intent, ImportTickets):  # the first of its tickets (``entities`` names them all)
+        return "tickets", intent.tickets[0]["id"]
     return "tickets", intent.ticket_id
+
+
+def entities(intent: AnyIntent, entity: tuple[str, uuid.UUID]) -> list[tuple[str, uuid.UUID]]:
+    """Everything the cache reads back when the intent did not stand: an import's every ticket."""
+    if isinstance(intent, ImportTickets):
+        return [("tickets", record["id"]) for record in intent.tickets]
+    return [entity]
 
 
 def _conflict(

@@ -51,7 +51,8 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
                       "summary": outcome.reason or outcome.outcome, "created_at": datetime.now(UTC), "seen_at": None}],
                 )  # fmt: skip
         if outcome.entity is not None:
-            read_back(cache, shared, *outcome.entity)
+            for entity in merge.entities(intent, outcome.entity):
+                read_back(cache, shared, *entity)
         report.pushed += 1
         if outcome.outcome == merge.CONFLICT:
             report.conflicts += 1

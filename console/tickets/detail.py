@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from console.access import Actor
 from console.errors import ConsoleError
+from console.i18n import _
 from console.journal.audit import REPLAY_ORDER
 from console.journal.values import encode
 from console.sla.engine import SlaResult
@@ -20,6 +21,7 @@ from console.tickets.history import FieldChange, Logged, field_history, first_va
 from console.tickets.queue import scope
 from console.tickets.routing import rule_name
 from console.tickets.service import priority_for
+from console.words import tool_name
 from models import (
     Attachment,
     AuditEvent,
@@ -124,7 +126,9 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         conn.execute(select(ChangeRequest.number).where(ChangeRequest.id == row["change_id"])).scalar() or ""
     )
     comments = conn.execute(
-        select(Comment.id, Comment.created_at, Comment.author_id, Comment.visibility, Comment.body)
+        select(
+            Comment.id, Comment.created_at, Comment.author_id, Comment.visibility, Comment.body, Comment.source_author
+        )
         .where(Comment.ticket_id == row["id"])
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -167,7 +171,13 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         row=row,
         names=names,
         notes=[
-            Note(c.id, c.created_at, people.get(c.author_id, "?"), str(c.visibility) == "internal", c.body)
+            Note(
+                c.id,
+                c.created_at,
+                said_by(people.get(c.author_id, "?"), row["source_system"], c.source_author),
+                str(c.visibility) == "internal",
+                c.body,
+            )
             for c in comments
         ],
         history=[
@@ -175,7 +185,7 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
             *(
                 Change(
                     c.occurred_at,
-                    people.get(c.actor_id, "system") if c.actor_id else "system",
+                    said_by(people.get(c.actor_id, "system") if c.actor_id else "system", c.source, c.source_actor),
                     c.field.removesuffix("_id"),
                     value_names.get(c.old, encode(c.old) or ""),
                     value_names.get(c.new, encode(c.new) or ""),
@@ -192,6 +202,16 @@ def load_detail(conn: Connection, actor: Actor, number: str, now: datetime) -> T
         ],
         articles=[(a.id, a.number, a.title) for a in articles],
         sla=ticket_sla(conn, row["id"], now),
+    )
+
+
+def said_by(person: str, source: str | None, source_actor: str | None) -> str:
+    """Who made an edit, in words: the person, or for an imported one who made it in the other tool and who
+    brought it in ("Resolver 149 in ServiceNow, imported by Maryam Hosseini")."""
+    if not source_actor:
+        return person
+    return _("{name} in {tool}, imported by {person}").format(
+        name=source_actor, tool=tool_name(source or ""), person=person
     )
 
 

@@ -39,6 +39,10 @@ class FieldChange:
     old: Any
     new: Any
     reason: str | None
+    source: str | None = None
+    """The tool an imported change came from (None: made here)."""
+    source_actor: str | None = None
+    """Who made it there, as that tool names them."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ def field_history(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
                         before.get(field),
                         state.get(field),
                         event["reason"],
+                        event.get("source"),
+                        event.get("source_actor"),
                     )
                 )
     return changes

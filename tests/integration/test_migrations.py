@@ -121,6 +121,9 @@ def _audit_row() -> dict[str, object]:
         "old_value": "new",
         "new_value": "assigned",
         "reason": "first response",
+        "source": "servicenow",
+        "source_actor": "Resolver 149",
+        "source_value": "Active",
     }
 
 

@@ -15,18 +15,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from console.access import Actor, load_actor
 from console.changes import freezes
 from console.changes import service as changes
 from console.changes.service import AssessRisk, Decide, MoveStage, NewChange
 from console.changes.settings import submit_setting
 from console.releases.service import PlanRelease, submit_release
 from console.store.database import make_engine
-from console.store.secrets import SecretStore
-from console.store.workspace import Workspace
-from console.sync import client, seed_build
+from console.sync import seed_build
 from console.sync.conflicts import open_conflicts
-from console.sync.report import SyncReport
 from console.tickets import edits
 from console.tickets import service as tickets
 from models import (
@@ -54,8 +50,8 @@ from models import (
     table_of,
 )
 from tests import clock
-from tests.conftest import MemoryKeyring, PgServer
-from tests.people import People, give_logins
+from tests.conftest import PgServer
+from tests.people import Desks, People, give_logins
 
 TICKETS = table_of(Ticket)
 pytestmark = pytest.mark.postgres
@@ -75,37 +71,6 @@ PICKS = {
 @pytest.fixture
 def people(pg_demo: Callable[[], str], pg_server: PgServer, request: pytest.FixtureRequest) -> People:
     return give_logins(pg_demo(), pg_server, PICKS, request.addfinalizer)
-
-
-class Desks:
-    """Each person's workspace, connected with their own login and downloaded."""
-
-    def __init__(self, people: People, root: Path) -> None:
-        self.people, self.root = people, root
-        self.open: dict[str, Workspace] = {}
-        self.first: dict[str, SyncReport] = {}  # each desk's first sync
-
-    def __getitem__(self, name: str) -> Workspace:
-        if name not in self.open:
-            desk = Workspace.open(self.root / name, secrets=SecretStore(MemoryKeyring()))
-            desk.settings.set("shared_url", self.people.url_of(name))
-            desk.settings.set("user", self.people[name].login)
-            self.first[name] = client.sync_workspace(desk)
-            self.open[name] = desk
-        return self.open[name]
-
-    def actor(self, name: str) -> Actor:
-        with self[name].cache().connect() as conn:
-            return load_actor(conn, self.people[name].login)
-
-    def sync(self, name: str) -> SyncReport:
-        report = client.sync_workspace(self[name])
-        assert report.rejected == [], report.rejected
-        return report
-
-    def close(self) -> None:
-        for desk in self.open.values():
-            desk.close()
 
 
 @pytest.fixture
