@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from console.access import Actor, load_actor
+from console.access import Actor, Refused, load_actor
 from console.changes.applied import ChangeApplied
 from console.changes.lists import (
     Calendar,
@@ -35,8 +35,20 @@ from console.changes.lists import (
 from console.changes.service import Away, ChangeIntent, NewChange, execute_change, new_change_number, submit_change
 from console.changes.settings import submit_setting
 from console.errors import ConsoleError
+from console.i18n import _
+from console.journal.intents import LinkIncidents, NewProblem, ProblemIntent
 from console.journal.touched import EVERYTHING, Done, Touched, reads
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
+from console.problems.lists import (
+    ProblemDetail,
+    ProblemFilter,
+    ProblemRow,
+    known_error_for,
+    list_problems,
+    load_problem,
+    open_incidents,
+)
+from console.problems.service import ProblemApplied, execute_problem, new_problem_number, submit_problem
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import clock_lines, timeline_lines
 from console.store.codes import code_id, user_id
@@ -45,7 +57,7 @@ from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
 from console.sync.client import download_if_empty
 from console.sync.conflicts import Notice, OpenConflict, dismiss_notices, open_conflicts, resolve, unseen_notices
-from console.tickets import breach_watch, queue
+from console.tickets import breach_watch, edits, queue
 from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail, attachment_content, load_detail
 from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
@@ -59,6 +71,7 @@ from models import (
     KnowledgeArticle,
     Priority,
     Problem,
+    Ticket,
     TicketKind,
     TicketStatus,
     Urgency,
@@ -366,6 +379,74 @@ class Desk:
         with self._read() as conn:
             rows, total = drill_tickets(conn, drill)
         return DrillResult(rows, total)
+
+    # ---- problems ---------------------------------------------------------------------------------------------
+
+    @reads
+    def problems(self, flt: ProblemFilter) -> list[ProblemRow]:
+        with self._read() as conn:
+            return list_problems(conn, self.actor, flt)
+
+    @reads
+    def problem(self, number: str) -> ProblemDetail:
+        with self._read() as conn:
+            return load_problem(conn, self.actor, number)
+
+    def open_problem(
+        self, title: str, module: str, priority: Priority, description: str = "",
+        incidents: frozenset[uuid.UUID] = frozenset(),
+    ) -> Done[ProblemApplied]:  # fmt: skip
+        """Open a problem (from candidates: with the incidents it links); its number is taken in the same
+        transaction, so a refused one uses none."""
+        with self.workspace.cache().begin() as conn:
+            intent = NewProblem(
+                new_id(), new_problem_number(conn, self.workspace.client_id, self.workspace.reserve_numbers), title,
+                code_id(conn, ErpModule, module, "ERP module"), priority, description, incidents=incidents,
+            )  # fmt: skip
+            applied = submit_problem(conn, self.actor, intent, self.now())
+        return Done(applied, Touched(tickets=incidents))
+
+    def edit_problem(self, intent: ProblemIntent) -> Done[ProblemApplied]:
+        """Edit, move or link (the intent carries the values the person saw)."""
+        applied = execute_problem(self.workspace.cache(), self.actor, intent, self.now())
+        linked = intent.incidents if isinstance(intent, LinkIncidents) else frozenset()
+        return Done(applied, Touched(tickets=linked))
+
+    @reads
+    def known_error(self, ticket_id: uuid.UUID) -> tuple[str, str, str] | None:
+        """The known error an incident is linked to: its number, title and workaround (the ticket view shows it)."""
+        with self._read() as conn:
+            return known_error_for(conn, ticket_id)
+
+    def apply_workaround(self, ticket_id: uuid.UUID) -> Done[str]:
+        """The known error's workaround added to the incident as a public comment, in one step."""
+        with self._read() as conn:
+            found = known_error_for(conn, ticket_id)
+            number = conn.execute(select(Ticket.number).where(Ticket.id == ticket_id)).scalar()
+        if found is None or number is None:
+            raise ConsoleError(_("This ticket is linked to no known error with a workaround."))
+        problem, _title, workaround = found
+        body = _("Workaround from known error {problem}:").format(problem=problem) + "\n\n" + workaround
+        tickets.execute(self.workspace.cache(), self.actor, [edits.add_note(ticket_id, body, internal=False)],
+                        self.now())  # fmt: skip
+        return Done(number, Touched(tickets=frozenset({ticket_id})))
+
+    def resolve_incidents(self, problem_id: uuid.UUID, reason: str) -> Done[tuple[list[str], list[str]]]:
+        """Resolve the problem's open incidents, each its own audited edit: the numbers resolved, and those the
+        workflow or the person's role kept open, each with why."""
+        with self._read() as conn:
+            found = open_incidents(conn, problem_id)
+        done: list[str] = []
+        kept: list[str] = []
+        for ticket_id, number, status in found:
+            intent = edits.set_status(ticket_id, TicketStatus.RESOLVED, base=status, reason=reason)
+            try:
+                tickets.execute(self.workspace.cache(), self.actor, [intent], self.now())
+            except Refused as why:
+                kept.append(f"{number}: {why}")
+                continue
+            done.append(number)
+        return Done((done, kept), Touched(tickets=frozenset(t for t, _n, _s in found)))
 
     # ---- imports ----------------------------------------------------------------------------------------------
 

@@ -1,8 +1,12 @@
 """The words a person reads for the states of things — a ticket's status, an SLA clock's state, a change's
 stage — and for counts of things: one vocabulary for the window, the command line, the CSV files and the
-report. Kept below every feature (it imports only the models), so every screen and file says a state the
-same way. Machine formats (JSON, the database, the command line's choices) keep the enums' values; whatever
-a person reads takes its words from here, and no other module defines a word for a state.
+report. Kept below every feature (it imports only the models and ``console.i18n``), so every screen and file
+says a state the same way. Machine formats (JSON, the database, the command line's choices) keep the enums'
+values; whatever a person reads takes its words from here, and no other module defines a word for a state.
+
+The tables keep their words in English (the command line, the CSV files and the report print them so) and mark
+them for the catalogue with the context the window translates them by (``views.words``): "Closed" is a ticket
+status, a change stage and a problem status, each with its own translation.
 
 One thing, one name:
 
@@ -22,44 +26,64 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
-from models import ChangeStage, Priority, SlaState, TicketStatus
+from console.i18n import _
+from models import ChangeStage, Priority, ProblemStatus, SlaState, TicketStatus
 
 S = TicketStatus
 
+
+def p_(context: str, text: str) -> str:
+    """Only marks a word for the catalogue, with the context the window looks it up by (``views.words``): the tables
+    below keep their words in English, as the command line, the CSV files and the report print them, and the window
+    translates a word where it shows it (``console.i18n.p_``). A word with two meanings ("Closed": a ticket's status,
+    a change's stage, a problem's status) has a translation for each."""
+    return text
+
+
 STATUS_LABELS = {
-    S.NEW: "New",
-    S.ASSIGNED: "Assigned",
-    S.IN_PROGRESS: "In progress",
-    S.PENDING_REPORTER: "Pending reporter",
-    S.PENDING_VENDOR: "Pending vendor",
-    S.PENDING_CHANGE: "Pending change",
-    S.RESOLVED: "Resolved",
-    S.CLOSED: "Closed",
+    S.NEW: p_("ticket status", "New"),
+    S.ASSIGNED: p_("ticket status", "Assigned"),
+    S.IN_PROGRESS: p_("ticket status", "In progress"),
+    S.PENDING_REPORTER: p_("ticket status", "Pending reporter"),
+    S.PENDING_VENDOR: p_("ticket status", "Pending vendor"),
+    S.PENDING_CHANGE: p_("ticket status", "Pending change"),
+    S.RESOLVED: p_("ticket status", "Resolved"),
+    S.CLOSED: p_("ticket status", "Closed"),
+}
+
+PROBLEM_LABELS = {
+    ProblemStatus.NEW: p_("problem status", "New"),
+    ProblemStatus.INVESTIGATING: p_("problem status", "Investigating"),
+    ProblemStatus.ROOT_CAUSE_KNOWN: p_("problem status", "Root cause known"),
+    ProblemStatus.KNOWN_ERROR: p_("problem status", "Known error"),
+    ProblemStatus.FIX_IN_CHANGE: p_("problem status", "Fix in change"),
+    ProblemStatus.RESOLVED: p_("problem status", "Resolved"),
+    ProblemStatus.CLOSED: p_("problem status", "Closed"),
 }
 
 STAGE_LABELS = {
-    ChangeStage.DRAFT: "Draft",
-    ChangeStage.ASSESSMENT: "Assessment",
-    ChangeStage.AWAITING_APPROVAL: "Awaiting approval",
-    ChangeStage.APPROVED: "Approved",
-    ChangeStage.IMPLEMENTING_TEST: "Implementing in test",
-    ChangeStage.TEST_PASSED: "Test passed",
-    ChangeStage.SCHEDULED: "Scheduled for production",
-    ChangeStage.IMPLEMENTED: "Implemented",
-    ChangeStage.CLOSED: "Closed",
-    ChangeStage.REJECTED: "Rejected",
-    ChangeStage.CANCELLED: "Cancelled",
-    ChangeStage.FAILED: "Failed",
+    ChangeStage.DRAFT: p_("change stage", "Draft"),
+    ChangeStage.ASSESSMENT: p_("change stage", "Assessment"),
+    ChangeStage.AWAITING_APPROVAL: p_("change stage", "Awaiting approval"),
+    ChangeStage.APPROVED: p_("change stage", "Approved"),
+    ChangeStage.IMPLEMENTING_TEST: p_("change stage", "Implementing in test"),
+    ChangeStage.TEST_PASSED: p_("change stage", "Test passed"),
+    ChangeStage.SCHEDULED: p_("change stage", "Scheduled for production"),
+    ChangeStage.IMPLEMENTED: p_("change stage", "Implemented"),
+    ChangeStage.CLOSED: p_("change stage", "Closed"),
+    ChangeStage.REJECTED: p_("change stage", "Rejected"),
+    ChangeStage.CANCELLED: p_("change stage", "Cancelled"),
+    ChangeStage.FAILED: p_("change stage", "Failed"),
 }
 
 SLA_STATE_WORDS = {
-    SlaState.MET: "met",
-    SlaState.MISSED: "breached",  # stopped after its due time
-    SlaState.BREACHED: "breached",  # past its due time, still running
-    SlaState.RUNNING: "running",
-    SlaState.WARNING: "due soon",  # running, past its warning mark
-    SlaState.PAUSED: "paused",
-    SlaState.NOT_TIMED: "next release",
+    SlaState.MET: p_("SLA state", "met"),
+    SlaState.MISSED: p_("SLA state", "breached"),  # stopped after its due time
+    SlaState.BREACHED: p_("SLA state", "breached"),  # past its due time, still running
+    SlaState.RUNNING: p_("SLA state", "running"),
+    SlaState.WARNING: p_("SLA state", "due soon"),  # running, past its warning mark
+    SlaState.PAUSED: p_("SLA state", "paused"),
+    SlaState.NOT_TIMED: p_("SLA state", "next release"),
 }
 
 
@@ -105,6 +129,8 @@ def word(value: object) -> str:
         return STATUS_LABELS[value]
     if isinstance(value, ChangeStage):
         return STAGE_LABELS[value]
+    if isinstance(value, ProblemStatus):
+        return PROBLEM_LABELS[value]
     if isinstance(value, SlaState):
         return SLA_STATE_WORDS[value]
     if isinstance(value, Priority):  # as the window shows it, in the queue and the ticket
@@ -129,6 +155,25 @@ def countdown(left: timedelta) -> str:
     return f"{short_duration(left)} left" if left > timedelta() else f"{short_duration(left)} overdue"
 
 
+def short_duration_said(value: timedelta) -> str:
+    """``short_duration`` in the person's language (the window's chips and cells): "3h 12m", "۳ ساعت ۱۲ دقیقه"."""
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("{days}d {hours}h").format(days=days, hours=hours)
+    if hours:
+        return _("{hours}h {minutes}m").format(hours=hours, minutes=f"{minutes:02d}")
+    return _("{minutes}m").format(minutes=minutes)
+
+
+def countdown_said(left: timedelta) -> str:
+    """``countdown`` in the person's language: "3h 12m left", "7h 02m overdue"."""
+    if left > timedelta():
+        return _("{duration} left").format(duration=short_duration_said(left))
+    return _("{duration} overdue").format(duration=short_duration_said(left))
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """1 ticket, 2 tickets, 1,400 tickets, 0 tickets; ``plural`` when adding an s will not do (1 breach, 2 breaches)."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
@@ -140,3 +185,7 @@ TOOL_NAMES = {"servicenow": "ServiceNow", "jira": "Jira Service Management", "su
 
 def tool_name(source: str) -> str:
     return TOOL_NAMES.get(source, source)
+
+
+def problem_word(status: ProblemStatus) -> str:
+    return PROBLEM_LABELS[status]

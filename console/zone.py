@@ -7,15 +7,23 @@ line's tables and CSV, the report and the CAB agenda. JSON keeps ISO 8601 with t
 A real zone (``Europe/London``), not the offset of today, so a picture that spans a change of daylight-saving
 time shows both sides of it right. The zone is named once where times are read: in a column's heading
 ("Window (Europe/London)"), or beside a moment in a sentence ("15 Jan 2027 18:00 Europe/London").
+
+**In the person's calendar.** In Persian a day is written in the Solar Hijri (Jalali) calendar with Persian digits
+("۲۴ آذر ۱۴۰۵ ۲۱:۳۰"), as Iran reads dates; in Arabic the Gregorian calendar with the Arabic month names used in
+the Gulf ("15 يناير 2027", Western digits, as the Gulf's administrations write them); in English as above. The
+calendar and digits follow the language (``console.i18n.language``); ``read_digits`` and ``gregorian_day`` read
+back what is shown, so a day typed in Persian digits or in the Jalali calendar is understood.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from console.i18n import language
 
 _LOCALTIME = Path("/etc/localtime")
 _UTC_NAMES = ("UTC", "Etc/UTC", "Etc/Universal", "Etc/Zulu", "Universal", "Zulu")
@@ -109,29 +117,87 @@ def zoned(heading: str, zone: tzinfo | None = None) -> str:
     return f"{heading} ({zone_label(zone)})"
 
 
+# ---- the person's calendar and digits -------------------------------------------------------------------------
+
+JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن",
+                 "اسفند")  # fmt: skip
+ARABIC_MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+                 "ديسمبر")  # fmt: skip
+WEEKDAYS = {  # Monday first, as datetime.weekday() counts
+    "fa": ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه"),
+    "ar": ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
+}
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+ANY_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+JALALI_YEARS = range(1300, 1500)
+"""Years read as Jalali when a day is typed: no Gregorian day of a support history lies there (2000–2100)."""
+
+
+def _digits(text: str) -> str:
+    return text.translate(PERSIAN_DIGITS) if language() == "fa" else text
+
+
+def read_digits(text: str) -> str:
+    """What was typed with Western digits: Persian (۱۴۰۵) and Arabic-Indic (٢٠٢٦) digits read as 1405 and 2026."""
+    return text.translate(ANY_DIGITS)
+
+
+def gregorian_day(year: int, month: int, day: int) -> date:
+    """The day given as numbers: a Jalali date when its year is one (``JALALI_YEARS``), else a Gregorian one.
+
+    Raises ``ValueError`` for a day that is in neither calendar."""
+    if year in JALALI_YEARS:
+        import jdatetime  # the Jalali calendar: loaded only for a Jalali day
+
+        return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
+    return date(year, month, day)
+
+
+def _day_parts(local: datetime) -> tuple[int, str, int]:
+    """The day of ``local`` in the person's calendar: (day, month name, year)."""
+    if language() == "fa":
+        import jdatetime
+
+        jalali = jdatetime.date.fromgregorian(date=local.date())
+        return jalali.day, JALALI_MONTHS[jalali.month - 1], jalali.year
+    if language() == "ar":
+        return local.day, ARABIC_MONTHS[local.month - 1], local.year
+    return local.day, f"{local:%b}", local.year
+
+
+def _day(local: datetime, *, year: bool = True) -> str:
+    day, month, number = _day_parts(local)
+    if language() == "en":
+        return f"{day:02d} {month} {number}" if year else f"{day:02d} {month}"
+    return f"{day} {month} {number}" if year else f"{day} {month}"
+
+
 def moment_text(at: datetime, zone: tzinfo | None = None, *, named: bool = False) -> str:
-    """15 Jan 2027 21:30, in the person's zone (or ``zone``); ``named``, with the zone after it, for a moment
-    read in a sentence: "15 Jan 2027 21:30 Asia/Tehran". A cell leaves the zone to its column's heading."""
+    """15 Jan 2027 21:30, in the person's zone (or ``zone``) and calendar; ``named``, with the zone after it, for a
+    moment read in a sentence: "15 Jan 2027 21:30 Asia/Tehran". A cell leaves the zone to its column's heading."""
     zone = zone or local_zone()
-    text = f"{_in(zone, at):%d %b %Y %H:%M}"
+    local = _in(zone, at)
+    text = _digits(f"{_day(local)} {local:%H:%M}")
     return f"{text} {zone_name(zone, at)}" if named else text
 
 
 def short_moment(at: datetime, zone: tzinfo | None = None, now: datetime | None = None) -> str:
     """Mon 30 Nov 14:47 in the person's zone; the year too when it is not the year of ``now`` (or no ``now``)."""
     local = _in(zone, at)
-    year = "" if now is not None and now.astimezone(local.tzinfo).year == local.year else f" {local.year}"
-    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
+    this_year = now is not None and _day_parts(now.astimezone(local.tzinfo))[2] == _day_parts(local)[2]
+    weekday = WEEKDAYS[language()][local.weekday()] if language() in WEEKDAYS else f"{local:%a}"
+    day, month, year = _day_parts(local)
+    return _digits(f"{weekday} {day} {month}{'' if this_year else f' {year}'} {local:%H:%M}")
 
 
 def day_text(at: datetime, zone: tzinfo | None = None) -> str:
-    """15 Jan 2027: the day a moment falls on, in the person's zone."""
-    return f"{_in(zone, at):%d %b %Y}"
+    """15 Jan 2027: the day a moment falls on, in the person's zone and calendar."""
+    return _digits(_day(_in(zone, at)))
 
 
 def time_text(at: datetime, zone: tzinfo | None = None, *, seconds: bool = False) -> str:
     """21:30 (``seconds``: 21:30:05): the time of day of a moment, in the person's zone."""
-    return f"{_in(zone, at):%H:%M:%S}" if seconds else f"{_in(zone, at):%H:%M}"
+    return _digits(f"{_in(zone, at):%H:%M:%S}" if seconds else f"{_in(zone, at):%H:%M}")
 
 
 def window_text(start: datetime, end: datetime, zone: tzinfo | None = None, *, named: bool = False) -> str:
@@ -141,9 +207,9 @@ def window_text(start: datetime, end: datetime, zone: tzinfo | None = None, *, n
     zone = zone or local_zone()
     first, last = _in(zone, start), _in(zone, end)
     if first.date() == last.date():
-        text = f"{moment_text(first, zone)}–{last:%H:%M}"
-    elif first.year == last.year:
-        text = f"{moment_text(first, zone)} – {last:%d %b %H:%M}"
+        text = f"{moment_text(first, zone)}–{_digits(f'{last:%H:%M}')}"
+    elif _day_parts(first)[2] == _day_parts(last)[2]:
+        text = f"{moment_text(first, zone)} – {_digits(f'{_day(last, year=False)} {last:%H:%M}')}"
     else:
         text = f"{moment_text(first, zone)} – {moment_text(last, zone)}"
     return f"{text} {zone_name(zone, start)}" if named else text

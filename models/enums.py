@@ -137,6 +137,7 @@ class ProblemStatus(enum.StrEnum):
     INVESTIGATING = "investigating"
     ROOT_CAUSE_KNOWN = "root_cause_known"
     KNOWN_ERROR = "known_error"
+    FIX_IN_CHANGE = "fix_in_change"
     RESOLVED = "resolved"
     CLOSED = "closed"
 

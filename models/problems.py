@@ -24,8 +24,12 @@ class Problem(HasId, Base):
     module_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("erp_modules.id"))
     business_unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("business_units.id"))
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    group_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("support_groups.id"))
+    """The support group that owns the problem."""
     root_cause: Mapped[str | None] = mapped_column(Text)
     workaround: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     known_error_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]

@@ -12,16 +12,18 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from console.desk import Desk, DrillResult, Evidence
+from console.i18n import N_, _, n_
 from console.metrics.queries import Drill
-from console.sla.words import clock_headings, timeline_headings
-from console.words import word
+from console.sla.words import CLOCK_HEADINGS, TIMELINE_HEADINGS
 from console.zone import zoned
-from models import SlaState, TicketStatus
+from models import Priority, SlaState, TicketStatus
+from views import words
 from views.errors import show_error
-from views.tables import RowsModel, rows_table, when_text
+from views.tables import RowsModel, rows_table, select_row, when_text
 from views.tasks import TaskRunner
 
-DRILL_COLUMNS = ("Ticket", "Priority", "Status", "Unit", "Module", "When", "SLA", "Title")
+DRILL_COLUMNS = (N_("Ticket"), N_("Priority"), N_("Status"), N_("Unit"), N_("Module"), N_("When"), N_("SLA"),
+                 N_("Title"))  # fmt: skip
 WHEN = DRILL_COLUMNS.index("When")  # its heading names the person's zone
 
 
@@ -37,10 +39,10 @@ class DrillDialog(QDialog):
         self.setWindowTitle(drill.title)
         self.resize(980, 520)
         layout = QVBoxLayout(self)
-        self.caption = QLabel(f"{drill.title} · reading the cache…")
+        self.caption = QLabel(f"{drill.title} · " + _("reading the cache…"))
         self.caption.setObjectName("drill-caption")
         layout.addWidget(self.caption)
-        self.model = RowsModel([zoned(c) if i == WHEN else c for i, c in enumerate(DRILL_COLUMNS)], self)
+        self.model = RowsModel([zoned(_(c)) if i == WHEN else _(c) for i, c in enumerate(DRILL_COLUMNS)], self)
         self.table = rows_table(self.model, "drill-table")
         self.table.activated.connect(self._open_row)  # Enter, or a double click
         layout.addWidget(self.table, 1)
@@ -51,33 +53,37 @@ class DrillDialog(QDialog):
         close.setDefault(False)
         layout.addWidget(buttons)
         self.drill = drill
-        runner.op(desk.drill, drill, label="Listing tickets…").success(self._show).failure(self._failed).run()
+        runner.op(desk.drill, drill, label=_("Listing tickets…")).success(self._show).failure(self._failed).run()
 
     def _show(self, result: DrillResult) -> None:
         self.model.set_rows(
             [
                 [
                     r.number,
-                    r.priority.capitalize(),
-                    word(TicketStatus(r.status)),
+                    words.priority(Priority(r.priority)),
+                    words.status(TicketStatus(r.status)),
                     r.unit,
                     r.module,
                     when_text(r.when),
-                    word(SlaState(r.state)),
+                    words.sla_state(SlaState(r.state)),
                     r.title,
                 ]
                 for r in result.rows
             ]
         )
-        shown = f"{len(result.rows):,} of {result.total:,}" if len(result.rows) < result.total else f"{result.total:,}"
-        self.caption.setText(f"{self.drill.title} · {shown} tickets, latest first · Enter opens one")
+        if len(result.rows) < result.total:
+            shown = n_("{shown} of {n} tickets, latest first", "{shown} of {n} tickets, latest first", result.total)
+        else:
+            shown = n_("{n} ticket, latest first", "{n} tickets, latest first", result.total)
+        listed = shown.format(shown=f"{len(result.rows):,}", n=f"{result.total:,}")
+        self.caption.setText(f"{self.drill.title} · {listed} · " + _("Enter opens one"))
         if result.rows:
-            self.table.selectRow(0)
+            select_row(self.table, 0)
             self.table.setFocus()
         self.loaded.emit(result)
 
     def _failed(self, error: BaseException) -> None:
-        self.caption.setText(f"{self.drill.title} · could not be listed")
+        self.caption.setText(f"{self.drill.title} · " + _("could not be listed"))
         show_error(self, error)
 
     def _open_row(self, index: QModelIndex) -> None:
@@ -97,13 +103,13 @@ class SlaDialog(QDialog):
         self.setWindowTitle(f"{number} · SLA")
         self.resize(900, 480)
         layout = QVBoxLayout(self)
-        self.caption = QLabel(f"{number} · computing its SLA from the history…")
+        self.caption = QLabel(f"{number} · " + _("computing its SLA from the history…"))
         layout.addWidget(self.caption)
         tabs = QTabWidget()
-        self.clocks = RowsModel(clock_headings(), self)
-        self.timeline = RowsModel(timeline_headings(), self)
-        tabs.addTab(rows_table(self.clocks, "sla-clocks"), "Clocks")
-        tabs.addTab(rows_table(self.timeline, "sla-timeline"), "Timeline")
+        self.clocks = RowsModel(words.headings(CLOCK_HEADINGS, ("Due", "Breached")), self)
+        self.timeline = RowsModel(words.headings(TIMELINE_HEADINGS, ("At",)), self)
+        tabs.addTab(rows_table(self.clocks, "sla-clocks"), _("Clocks"))
+        tabs.addTab(rows_table(self.timeline, "sla-timeline"), _("Timeline"))
         layout.addWidget(tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -112,17 +118,16 @@ class SlaDialog(QDialog):
         close.setDefault(False)
         layout.addWidget(buttons)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self, self.reject)
-        runner.op(desk.evidence, number, now, label="Computing SLA…").success(self._show).failure(self._failed).run()
+        runner.op(desk.evidence, number, now, label=_("Computing SLA…")).success(self._show).failure(self._failed).run()
 
     def _show(self, evidence: Evidence) -> None:
         self.clocks.set_rows(evidence.clocks)
         self.timeline.set_rows(evidence.timeline)
-        self.caption.setText(
-            f"{evidence.number} · {len(evidence.timeline)} clock events · "
-            f"export with: support-console sla show {evidence.number} --format csv"
-        )
+        events = n_("{n} clock event", "{n} clock events", len(evidence.timeline)).format(n=len(evidence.timeline))
+        export = _("export with: {command}").format(command=f"support-console sla show {evidence.number} --format csv")
+        self.caption.setText(f"{evidence.number} · {events} · {export}")
         self.loaded.emit(evidence)
 
     def _failed(self, error: BaseException) -> None:
-        self.caption.setText("The SLA could not be computed.")
+        self.caption.setText(_("The SLA could not be computed."))
         show_error(self, error)

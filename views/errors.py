@@ -16,14 +16,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QP
 
 import console
 from console.errors import ConsoleError
+from console.i18n import _
+from views.look import APP_NAME
 
 
 def show_error(parent: QWidget | None, error: BaseException, crash_dir: Path | None = None) -> QDialog:
     """Open (not exec) the right dialog for ``error`` and return it."""
     if isinstance(error, ConsoleError):
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Support Console", str(error), QMessageBox.StandardButton.Ok, parent
-        )
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, str(error), QMessageBox.StandardButton.Ok, parent)
         box.setObjectName("error-message")
         box.open()
         return box
@@ -45,16 +45,16 @@ class CrashDialog(QDialog):
 
     def __init__(self, error: BaseException, crash_dir: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Support Console hit a bug")
+        self.setWindowTitle(_("Support Console hit a bug"))
         self.setObjectName("crash-dialog")
         self.report = crash_report(error)
         self.saved_to = _save(self.report, crash_dir)
         layout = QVBoxLayout(self)
-        where = f" The report was saved to {self.saved_to}." if self.saved_to else ""
-        message = QLabel(
-            "Something went wrong inside Support Console. Your saved work is safe in the local cache."
-            f"{where} Please send it to your support team."
-        )
+        said = [_("Something went wrong inside Support Console. Your saved work is safe in the local cache.")]
+        if self.saved_to:
+            said.append(_("The report was saved to {path}.").format(path=self.saved_to))
+        said.append(_("Please send it to your support team."))
+        message = QLabel(" ".join(said))
         message.setWordWrap(True)
         layout.addWidget(message)
         details = QPlainTextEdit(self.report)
@@ -62,7 +62,7 @@ class CrashDialog(QDialog):
         details.setMinimumSize(640, 240)
         layout.addWidget(details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        copy = buttons.addButton("Copy report", QDialogButtonBox.ButtonRole.ActionRole)
+        copy = buttons.addButton(_("Copy report"), QDialogButtonBox.ButtonRole.ActionRole)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.report))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)

@@ -3,8 +3,10 @@
 Loading the database layer takes about a second on a modest machine; rather than an empty
 window, the app paints the queue's first screen from ``first-screen.json`` (written by the
 queue when it shows its start-up view), marked as a snapshot, and swaps in the live window as
-soon as its rows are read. Qt and the standard library only, so it shows before anything else
-is imported. A missing or damaged snapshot just means no early screen.
+soon as its rows are read. Qt, the standard library and ``console.i18n`` (standard library too) only, so it
+shows before anything else is imported. The snapshot keeps the language it was taken in: its own words are
+said in it, and ``views.launch`` mirrors the early screen for Persian and Arabic. A missing or damaged snapshot
+just means no early screen.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.i18n import _
+
 FILE = "first-screen.json"
 ROWS = 60  # what fits a tall window; the live queue pages the rest
 
@@ -45,6 +49,7 @@ class Snapshot:
     rows: list[list[str]]
     colours: list[list[str] | None]  # background and text colour of each row's SLA cell
     caption: str  # e.g. "7,841 tickets"
+    language: str = "en"  # the language its words are in (``console.i18n``)
 
 
 def save(home: Path, snapshot: Snapshot) -> None:
@@ -105,7 +110,10 @@ class SnapshotWindow(QMainWindow):
                 table.setItem(r, c, item)
         page = QWidget()
         layout = QVBoxLayout(page)
-        note = QLabel(f"Your queue as of {snapshot.taken_at} · opening the local cache…  {snapshot.caption}")
+        note = QLabel(
+            _("Your queue as of {time} · opening the local cache…").format(time=snapshot.taken_at)
+            + f"  {snapshot.caption}"
+        )
         note.setObjectName("snapshot-note")
         note.setProperty("role", "lead")
         layout.addWidget(note)

@@ -21,6 +21,8 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from console.i18n import _
+
 LOCK_FILE = "window.lock"
 ASK = b"raise\n"
 ANSWER_MS = 5_000  # how long a second launch waits for the first (which answers once its window is up)
@@ -42,14 +44,16 @@ class Holder:
     raised: bool  # it answered and brought its window to the front
 
     def message(self) -> str:
-        process = f"process {self.pid}" if self.pid is not None else "another process"
+        process = _("process {pid}").format(pid=self.pid) if self.pid is not None else _("another process")
         if self.raised:
-            return f"Support Console is already open on {self.home} ({process}): its window is now in front."
-        where = f" on {self.host}" if self.host else ""
-        return (
-            f"Support Console is already open on {self.home} in {process}{where}, which did not answer. "
-            f"Close that window first; if {process} is not Support Console, remove {self.home / LOCK_FILE}."
-        )
+            return _("Support Console is already open on {home} ({process}): its window is now in front.").format(
+                home=self.home, process=process
+            )
+        where = _("{process} on {host}").format(process=process, host=self.host) if self.host else process
+        return _(
+            "Support Console is already open on {home} in {where}, which did not answer. "
+            "Close that window first; if {process} is not Support Console, remove {lock}."
+        ).format(home=self.home, where=where, process=process, lock=self.home / LOCK_FILE)
 
 
 class Instance(QObject):

@@ -1,10 +1,11 @@
 """`support-console-gui`: the window, with the queue's first screen painted before anything heavy loads.
 
-Only Qt, the standard library and the small ``console.store.home`` / ``views.look`` / ``views.instance`` /
-``views.first_screen`` / ``views.startup_trace`` modules are imported before the last session's first screen
-is on screen; the database layer and the real window (``views.app``) follow, and take its place once the live
-queue is read. Before anything is painted, a workspace already open in another window is brought to the
-front instead (``views.instance``). Nothing imports this module back.
+Only Qt, the standard library and the small ``console.store.home`` / ``console.i18n`` / ``views.look`` /
+``views.instance`` / ``views.first_screen`` / ``views.startup_trace`` modules are imported before the last
+session's first screen is on screen (in the language it was taken in); the database layer and the real
+window (``views.app``) follow, and take its place once the live queue is read. Before anything is painted, a
+workspace already open in another window is brought to the front instead (``views.instance``). Nothing
+imports this module back.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from views.startup_trace import trace
 
 
 def main(argv: list[str] | None = None) -> int:
+    from console import i18n
+    from console.i18n import _
+
+    i18n.choose(i18n.AUTO)  # the help in the session's language; the workspace's setting decides the window's
     parser = argparse.ArgumentParser(
-        prog="support-console-gui", description="Open the Support Console window.", allow_abbrev=False
+        prog="support-console-gui", description=_("Open the Support Console window."), allow_abbrev=False
     )
-    parser.add_argument("--home", metavar="DIR", help="workspace folder (settings and local cache)")
+    parser.add_argument("--home", metavar="DIR", help=_("workspace folder (settings and local cache)"))
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from console.store.home import resolve_home
     from views import first_screen, instance
-    from views.look import create_application
+    from views.look import apply_language, create_application
 
     home = resolve_home(args.home)
     app = create_application()
@@ -35,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     early = first_screen.load(home)
     splash = None
     if early is not None:
+        i18n.choose(early.language if early.language in i18n.LANGUAGES else "en")  # the words it was taken in
+        apply_language(app)  # and mirrored for Persian and Arabic (the workspace's setting decides next)
         splash = first_screen.SnapshotWindow(home, early)
         splash.show()
         splash.repaint()

@@ -35,7 +35,7 @@ from console.sync.client import SyncState
 from console.sync.connection import Connected
 from console.sync.repair import Repaired, repair
 from console.tickets.queue import QueueFilter
-from console.words import counted
+from views import words
 from views.about import AboutDialog
 from views.errors import show_error
 from views.look import APP_NAME
@@ -48,6 +48,8 @@ from views.tray import BreachTray, TrayActions
 
 if TYPE_CHECKING:
     from views.changes.view import ChangeView
+    from views.import_wizard import ImportWizard
+    from views.problems_view import ProblemsView
     from views.ticket_view import TicketView
 
 
@@ -78,7 +80,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.summary: WorkspaceSummary | None = None
         self.setObjectName("main-window")
-        user = workspace.settings.get("user") or "no user"
+        user = workspace.settings.get("user") or _("no user")
         self.setWindowTitle(window_title(workspace.settings.get("user")))
         self.setWindowIcon(QIcon(str(resources.path("icons/app.svg"))))
 
@@ -94,15 +96,17 @@ class MainWindow(QMainWindow):
             item.setToolTip(spec.lead)
             self.navigation.addItem(item)
             # Each view is built once the user is known: the queue at once, the others when first shown.
-            self.stack.addWidget(self._waiting("Opening the local cache…"))
+            self.stack.addWidget(self._waiting(_("Opening the local cache…")))
         self.metrics_view: QWidget | None = None
         self.queue_view: QueueView | None = None
         self.ticket_view: TicketView | None = None
         self.change_view: ChangeView | None = None
+        self.problems_view: ProblemsView | None = None
         self.sync: SyncController | None = None
         self.desk: Desk | None = None
         self.actor: Actor | None = None
         self.tray: BreachTray | None = None
+        self.import_wizard: ImportWizard | None = None
         self._retired: list[QWidget] = []  # the views of the person before a switch, until their work is done
         self._counting = self._count_again = False
         self.navigation.currentRowChanged.connect(self._show_row)
@@ -132,6 +136,8 @@ class MainWindow(QMainWindow):
             self._build_metrics_view(row)
         if PAGES[row].key == "changes":
             self.change_page()
+        if PAGES[row].key == "problems":
+            self.problems_page()
         if PAGES[row].key == "ticket":
             self.ticket_page()
         self.stack.setCurrentIndex(row)
@@ -156,6 +162,18 @@ class MainWindow(QMainWindow):
             self.change_view = view
             view.start()
         return self.change_view
+
+    def problems_page(self) -> ProblemsView | None:
+        """The problems view, built the first time it is shown (once the user is known)."""
+        if self.problems_view is None and self.desk is not None:
+            from views.problems_view import ProblemsView as View
+
+            view = View(self.desk, self.runner)
+            view.open_ticket.connect(self.open_ticket)
+            self._put_page("problems", view)
+            self.problems_view = view
+            view.start()
+        return self.problems_view
 
     @staticmethod
     def _waiting(message: str) -> QLabel:
@@ -182,37 +200,42 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(current)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.new_ticket_action = QAction("&Log a ticket…", self, shortcut=QKeySequence(QKeySequence.StandardKey.New))
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self.new_ticket_action = QAction(_("&Log a ticket…"), self, shortcut=QKeySequence(QKeySequence.StandardKey.New))
         self.new_ticket_action.triggered.connect(self.open_new_ticket)
         self.new_ticket_action.setEnabled(False)  # until the user and the cache are known
         file_menu.addAction(self.new_ticket_action)
-        self.sync_action = QAction("S&ync now", self, shortcut=QKeySequence("F9"))
+        self.import_action = QAction(_("&Import…"), self, shortcut=QKeySequence("Ctrl+Shift+I"))
+        self.import_action.setToolTip(_("Import tickets from ServiceNow, Jira Service Management or any CSV"))
+        self.import_action.triggered.connect(self.open_import)
+        self.import_action.setEnabled(False)  # until the user and the cache are known
+        file_menu.addAction(self.import_action)
+        self.sync_action = QAction(_("S&ync now"), self, shortcut=QKeySequence("F9"))
         self.sync_action.setEnabled(False)
         file_menu.addAction(self.sync_action)
         self.conflicts_action = QAction(
-            "Sync &conflicts and refused edits…", self, shortcut=QKeySequence("Ctrl+Shift+K")
+            _("Sync &conflicts and refused edits…"), self, shortcut=QKeySequence("Ctrl+Shift+K")
         )
         self.conflicts_action.triggered.connect(self.open_conflicts)
         file_menu.addAction(self.conflicts_action)
         self.settings_action = QAction(_("&Settings…"), self, shortcut=QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.settings_action)
-        self.connection_action = QAction("Shared &database…", self)
+        self.connection_action = QAction(_("Shared &database…"), self)
         self.connection_action.triggered.connect(self.open_connection)
         file_menu.addAction(self.connection_action)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action = QAction(_("&Quit"), self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.menuBar().addMenu(_("&View"))
         self.view_actions: dict[str, QAction] = {}
         for row, spec in enumerate(PAGES):
             action = QAction(spec.title, self, shortcut=QKeySequence(f"Ctrl+{row + 1}"))
             action.triggered.connect(lambda _checked=False, r=row: self.navigation.setCurrentRow(r))
             view_menu.addAction(action)
             self.view_actions[spec.key] = action
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = QAction("&About Support Console", self, shortcut=QKeySequence("F1"))
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        self.about_action = QAction(_("&About Support Console"), self, shortcut=QKeySequence("F1"))
         self.about_action.triggered.connect(self.open_about)
         help_menu.addAction(self.about_action)
 
@@ -223,18 +246,20 @@ class MainWindow(QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
-        self.status_user = QLabel(f"User: {user}")
-        self.status_cache = QLabel("Cache: opening…")
+        self.status_user = QLabel(_("User: {user}").format(user=user))
+        self.status_cache = QLabel(_("Cache: opening…"))
         self.status_cache.setObjectName("status-cache")
         shared = self.workspace.shared_url()
         where = (
-            f"{shared.host}/{shared.database}" if shared.host else f"{Path(str(shared.database)).name} (single seat)"
+            f"{shared.host}/{shared.database}"
+            if shared.host
+            else _("{file} (single seat)").format(file=Path(str(shared.database)).name)
         )
-        self.status_shared = QLabel(f"Shared: {where}")
+        self.status_shared = QLabel(_("Shared: {where}").format(where=where))
         self.status_shared.setToolTip(describe(shared))
-        self.status_sync = QLabel("Not synced yet")
+        self.status_sync = QLabel(_("Not synced yet"))
         self.status_sync.setObjectName("status-sync")
-        self.status_sync.setToolTip("Sync starts once the queue is on screen.")
+        self.status_sync.setToolTip(_("Sync starts once the queue is on screen."))
         self.first_download.connect(self._first_download_step)
         bar.addWidget(self.busy)
         for label in (self.status_sync, self.status_shared, self.status_cache, self.status_user):
@@ -245,30 +270,37 @@ class MainWindow(QMainWindow):
 
         All of it off the UI thread, in that order on the database worker.
         """
-        self.runner.op(Desk.open, self.workspace, self.first_download.emit, label="Opening the local cache…").success(
-            self._desk_ready
-        ).failure(self._summary_failed).run()
+        self.runner.op(
+            Desk.open, self.workspace, self.first_download.emit, label=_("Opening the local cache…")
+        ).success(self._desk_ready).failure(self._summary_failed).run()
 
     def _desk_ready(self, desk: Desk) -> None:
         self.desk, self.actor = desk, desk.actor
         actor = desk.actor
         self.setWindowTitle(window_title(actor.display_name))
-        self.status_user.setText(f"User: {actor.display_name} ({actor.role.value.replace('_', ' ')})")
+        self.status_user.setText(
+            _("User: {name} ({role})").format(name=actor.display_name, role=words.role(actor.role))
+        )
         self.queue_view = QueueView(desk, self.runner)
         self.queue_view.open_ticket.connect(self.open_ticket)
-        self.queue_view.model.loaded.connect(self._first_screen, Qt.ConnectionType.SingleShotConnection)
+        self.queue_view.model.loaded.connect(
+            partial(self._first_screen, self.queue_view), Qt.ConnectionType.SingleShotConnection
+        )
         self._put_page("queue", self.queue_view)
         self.queue_view.start()
         self.new_ticket_action.setEnabled(actor.may(Can.LOG))
+        self.import_action.setEnabled(True)  # for anyone: who may not import is told why
         if self.current_view() == "ticket":
             self.ticket_page()
         if self.current_view() == "changes":
             self.change_page()
+        if self.current_view() == "problems":
+            self.problems_page()
         self.desk_ready.emit(actor)
         # The figures of the other pages are read beside the queue (a reader of its own), not before its pages;
         # the desk has opened the cache, so this only reads.
         summary = reads(partial(summarize_workspace, self.workspace))
-        self.runner.op(summary, label="Reading the local cache…").success(self._summary_ready).failure(
+        self.runner.op(summary, label=_("Reading the local cache…")).success(self._summary_ready).failure(
             self._summary_failed
         ).run_io()
 
@@ -284,7 +316,28 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def _first_screen(self, _total: int) -> None:
+    def open_import(self) -> QDialog | None:
+        """File → Import… (Ctrl+Shift+I): the import wizard, or why this person may not import."""
+        if self.desk is None:
+            return None
+        if self.import_wizard is not None and self.import_wizard.isVisible():
+            bring_to_front(self.import_wizard)
+            return self.import_wizard
+        from views.import_wizard import ImportWizard, open_import
+
+        dialog = open_import(self.desk, self.runner, self)
+        if isinstance(dialog, ImportWizard):
+            self.import_wizard = dialog
+            dialog.destroyed.connect(partial(self._import_closed, dialog))
+        return dialog
+
+    def _import_closed(self, wizard: QDialog) -> None:
+        if self.import_wizard is wizard:
+            self.import_wizard = None
+
+    def _first_screen(self, view: QueueView, _total: int) -> None:
+        if view is not self.queue_view:  # the queue of a person who left the desk before it was read
+            return
         self.first_screen.emit()
         if self.sync is not None:  # the desk opened again (another person, another database): sync it now
             self.sync.sync_now()
@@ -333,19 +386,19 @@ class MainWindow(QMainWindow):
             return
         interval = int(self.workspace.settings.get("sync_interval_seconds"))
         self.sync = SyncController(self.workspace, self.runner, interval, self)
-        self.sync.started.connect(
-            lambda: self.status_sync.setText(self.status_sync.text().split(" ·")[0] + " · syncing…")
-        )
-        self.sync.step.connect(  # a long first download says what it is doing
-            lambda step: self.status_sync.setText(self.status_sync.text().split(" ·")[0] + f" · {step}")
-        )
+        self.sync.started.connect(lambda: self._sync_doing(_("syncing…")))
+        self.sync.step.connect(self._sync_doing)  # a long first download says what it is doing
         self.sync.changed.connect(self._synced)
         self.sync_action.triggered.connect(self.sync.sync_now)
         self.sync_action.setEnabled(True)
         if not automatic:
-            self.status_sync.setText("Sync on demand (F9)")
+            self.status_sync.setText(_("Sync on demand (F9)"))
             return
         self.sync.start()
+
+    def _sync_doing(self, doing: str) -> None:
+        """The status bar's sync text and what a pass under way is doing: "Online · syncing…"."""
+        self.status_sync.setText(f"{self.status_sync.text().split(' · ')[0]} · {doing}")
 
     def _synced(self, state: SyncState) -> None:
         text, tip = describe_state(state)
@@ -404,10 +457,10 @@ class MainWindow(QMainWindow):
     def _summary_ready(self, summary: WorkspaceSummary) -> None:
         self.summary = summary
         if self.actor is not None and self.actor.scoped:  # a super-user counts only what they may see
-            self.status_cache.setText("Cache: counting your units' tickets…")
+            self.status_cache.setText(_("Cache: counting your units' tickets…"))
             self.count_tickets()
         else:
-            self.status_cache.setText(f"Cache: {counted(summary.tickets, 'ticket')}")
+            self.status_cache.setText(_("Cache: {count}").format(count=words.counted(summary.tickets, "ticket")))
         self.summary_loaded.emit(summary)
 
     def _edited(self, touched: Touched) -> None:
@@ -424,15 +477,15 @@ class MainWindow(QMainWindow):
             return
         self._counting = True
         desk = self.desk
-        self.runner.op(desk.count_visible, label="Counting…").success(partial(self._counted, desk)).failure(
+        self.runner.op(desk.count_visible, label=_("Counting…")).success(partial(self._counted, desk)).failure(
             self._count_failed
         ).run()
 
     def _counted(self, desk: Desk, count: int) -> None:
         self._counting = False
         if desk is self.desk:  # not the person before a switch
-            where = " in your units" if desk.actor.scoped else ""
-            self.status_cache.setText(f"Cache: {counted(count, 'ticket')}{where}")
+            said = _("Cache: {count} in your units") if desk.actor.scoped else _("Cache: {count}")
+            self.status_cache.setText(said.format(count=words.counted(count, "ticket")))
         if self._count_again:
             self._count_again = False
             self.count_tickets()
@@ -451,7 +504,7 @@ class MainWindow(QMainWindow):
         elif self.sync is not None:
             self.sync.sync_now()
         elif self.actor is None:
-            self._waiting_text("Opening the local cache…")
+            self._waiting_text(_("Opening the local cache…"))
             self.load()
 
     def reopen(self) -> None:
@@ -461,16 +514,21 @@ class MainWindow(QMainWindow):
             self.tray.stop()
             self.tray.deleteLater()
             self.tray = None
-        for key in ("queue", "ticket", "changes", "metrics"):
-            self._put_page(key, self._waiting(f"Opening the local cache as {login}…"))
+        for key in ("queue", "ticket", "changes", "metrics", "problems"):
+            self._put_page(key, self._waiting(_("Opening the local cache as {login}…").format(login=login)))
         self.queue_view = self.ticket_view = self.change_view = None
+        self.problems_view = None
         self.metrics_view = None
         self.desk = self.actor = None
         self.summary = None
         self.new_ticket_action.setEnabled(False)
+        self.import_action.setEnabled(False)
+        if self.import_wizard is not None:  # the person who opened it left the desk: stop it, close it
+            self.import_wizard.stop_import()
+            self.import_wizard.reject()
         self.setWindowTitle(window_title(login))
-        self.status_user.setText(f"User: {login}")
-        self.status_cache.setText("Cache: opening…")
+        self.status_user.setText(_("User: {user}").format(user=login))
+        self.status_cache.setText(_("Cache: opening…"))
         self._drop_retired()
         self.load()
 
@@ -482,7 +540,7 @@ class MainWindow(QMainWindow):
                 waiting.setText(message)
 
     def _first_download_step(self, step: str) -> None:
-        self._waiting_text(f"First download from the shared database: {step}")
+        self._waiting_text(_("First download from the shared database: {step}").format(step=step))
         self.status_sync.setText(step)
 
     def _summary_failed(self, error: BaseException) -> None:
@@ -565,6 +623,8 @@ class MainWindow(QMainWindow):
             self.tray.stop()
         self._window_settings.setValue("geometry", self.saveGeometry())
         self._window_settings.sync()
+        if self.import_wizard is not None:
+            self.import_wizard.stop_import()  # an import under way is undone, not cut in half
         self.runner.shutdown()  # waits for the writes under way, not for reads ...
         self.workspace.stop_reading()  # ... which are cut short: nobody waits for their answers
         self.workspace.close()

@@ -26,17 +26,21 @@ from PySide6.QtWidgets import (
 )
 
 from console.desk import Desk, MetricChoices
+from console.i18n import N_, _
 from console.metrics import charts
 from console.metrics.queries import Dashboard, Drill, Filter
 from console.zone import moment_text
 from models import Priority
+from views import words
 from views.drill import DrillDialog, SlaDialog
+from views.metrics_reconciliation import ReconciliationPage
 from views.tasks import TaskRunner
 
 DialogT = TypeVar("DialogT", bound=QDialog)
 
-PERIODS = (("Last 3 months", 91), ("Last 6 months", 182), ("Last 12 months", 365), ("Last 24 months", 730))
-ALL = "All"
+PERIODS = ((N_("Last 3 months"), 91), (N_("Last 6 months"), 182), (N_("Last 12 months"), 365),
+           (N_("Last 24 months"), 730))  # fmt: skip
+ALL = N_("All")  # the first choice of each filter but the period
 
 
 class Chart(FigureCanvasQTAgg):
@@ -69,27 +73,29 @@ class MetricsView(QWidget):
         self._generation = 0
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.period = self._combo("period", [label for label, _ in PERIODS], default=2)
-        self.unit = self._combo("unit", [ALL])
-        self.module = self._combo("module", [ALL])
-        self.priority = self._combo("priority", [ALL, *(p.value.capitalize() for p in Priority)])
-        for caption, combo in (("Period", self.period), ("Unit", self.unit), ("Module", self.module),
-                               ("Priority", self.priority)):  # fmt: skip
+        self.period = self._combo("period", [_(label) for label, _days in PERIODS], default=2)
+        self.unit = self._combo("unit", [_(ALL)])
+        self.module = self._combo("module", [_(ALL)])
+        self.priority = self._combo("priority", [_(ALL), *(words.priority(p) for p in Priority)])
+        for caption, combo in ((_("Period"), self.period), (_("Unit"), self.unit), (_("Module"), self.module),
+                               (_("Priority"), self.priority)):  # fmt: skip
             bar.addWidget(QLabel(caption))
             bar.addWidget(combo)
         bar.addStretch(1)
-        self.save_button = QPushButton("Save chart…")
+        self.save_button = QPushButton(_("Save chart…"))
         self.save_button.clicked.connect(self.ask_where_to_save)
         bar.addWidget(self.save_button)
         layout.addLayout(bar)
-        self.status = QLabel("Computing…")
+        self.status = QLabel(_("Computing…"))
         self.status.setObjectName("metrics-status")
         layout.addWidget(self.status)
         self.tabs = QTabWidget()
         self.charts = {name: Chart(name) for name in charts.CHARTS}
-        for name, (title, _) in charts.CHARTS.items():
-            self.tabs.addTab(self.charts[name], title)
+        for name, (title, _draw) in charts.CHARTS.items():
+            self.tabs.addTab(self.charts[name], _(title))  # marked in views.words
             self.charts[name].mpl_connect("button_press_event", self._clicked)
+        self.reconciliation = ReconciliationPage(desk, runner)  # read when first shown
+        self.tabs.addTab(self.reconciliation, _("Reconciliation"))
         self.picks: dict[str, charts.Picks] = {}  # per chart: the bars a click lists
         self._stale: set[str] = set()  # charts not yet drawn with the latest data
         self.tabs.currentChanged.connect(self._draw_current)
@@ -107,7 +113,7 @@ class MetricsView(QWidget):
 
     def start(self) -> None:
         """Fill the filter lists, then compute the charts (both in the background)."""
-        self.runner.op(self.desk.metric_choices, label="Reading filters…").success(self._fill_choices).run()
+        self.runner.op(self.desk.metric_choices, label=_("Reading filters…")).success(self._fill_choices).run()
         self.refresh()
 
     def _fill_choices(self, choices: MetricChoices) -> None:
@@ -122,7 +128,7 @@ class MetricsView(QWidget):
         days = PERIODS[self.period.currentIndex()][1]
 
         def chosen(combo: QComboBox) -> tuple[str, ...]:
-            return () if combo.currentText() == ALL else (combo.currentText(),)
+            return () if combo.currentIndex() <= 0 else (combo.currentText(),)
 
         index = self.priority.currentIndex()  # the list reads "Critical", the filter takes "critical"
         priority = (list(Priority)[index - 1].value,) if index > 0 else ()
@@ -130,7 +136,7 @@ class MetricsView(QWidget):
 
     def refresh(self) -> None:
         """Recompute for the current filters; an answer to an older request is dropped, not drawn."""
-        self.status.setText("Computing…")
+        self.status.setText(_("Computing…"))
         self._generation += 1
         generation = self._generation
 
@@ -139,7 +145,7 @@ class MetricsView(QWidget):
                 self.show_dashboard(data)
 
         flt, now = self.current_filter(), self.now()
-        self.runner.op(self.desk.dashboard, flt, now, label="Computing metrics…").success(show_if_current).run()
+        self.runner.op(self.desk.dashboard, flt, now, label=_("Computing metrics…")).success(show_if_current).run()
 
     def show_dashboard(self, data: Dashboard) -> None:
         self.data = data
@@ -148,14 +154,22 @@ class MetricsView(QWidget):
         judged = sum(c.total for c in data.weekly)
         met = sum(c.met for c in data.weekly)
         share = f"{100 * met / judged:.1f} %" if judged else "–"
-        as_of = moment_text(data.as_of, named=True) if data.as_of else "never"
+        as_of = words.isolated(moment_text(data.as_of, named=True)) if data.as_of else _("never")
         self.status.setText(
-            f"Resolution compliance {share} of {judged:,} tickets · {data.backlog.open:,} open · data as of {as_of}"
+            _("Resolution compliance {share} of {tickets}").format(share=share, tickets=words.counted(judged, "ticket"))
+            + " · "
+            + _("{n} open").format(n=f"{data.backlog.open:,}")
+            + " · "
+            + _("data as of {moment}").format(moment=as_of)
         )
         self.loaded.emit(data)
 
     def _draw_current(self) -> None:
         """Draw the chart on show only: the others wait until their tab is opened (each takes a moment)."""
+        on_chart = self.tabs.currentWidget() in self.charts.values()
+        self.save_button.setEnabled(on_chart)  # the reconciliation page has its own Export CSV…
+        if not on_chart:
+            return
         name = list(self.charts)[self.tabs.currentIndex()]
         if self.data is None or name not in self._stale:
             return
@@ -201,9 +215,9 @@ class MetricsView(QWidget):
         return list(self.charts.values())[self.tabs.currentIndex()]
 
     def ask_where_to_save(self) -> None:
-        dialog = QFileDialog(self, "Save chart", str(Path.home() / "sla-chart.png"))
+        dialog = QFileDialog(self, _("Save chart"), str(Path.home() / "sla-chart.png"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["PNG image (*.png)", "SVG drawing (*.svg)", "PDF document (*.pdf)"])
+        dialog.setNameFilters([_("PNG image (*.png)"), _("SVG drawing (*.svg)"), _("PDF document (*.pdf)")])
         dialog.fileSelected.connect(self.save_chart)
         dialog.open()
 

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from console.desk import Desk, NewTicket
+from console.i18n import _
 from console.tickets.queue import Choices
 from console.tickets.service import Applied, priority_for
 from models import Impact, Priority, TicketKind, Urgency
 from models.tickets import TITLE_MAX
+from views import words
 from views.errors import show_error
 from views.tasks import TaskRunner
 
@@ -36,20 +38,20 @@ class NewTicketDialog(QDialog):
     def __init__(self, desk: Desk, runner: TaskRunner, choices: Choices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("new-ticket")
-        self.setWindowTitle("Log a ticket")
+        self.setWindowTitle(_("Log a ticket"))
         self.setMinimumWidth(560)
         self.desk, self.runner = desk, runner
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.kind = QComboBox()
-        self.kind.addItem("Incident", TicketKind.INCIDENT.value)
-        self.kind.addItem("Service request", TicketKind.SERVICE_REQUEST.value)
+        for kind in TicketKind:
+            self.kind.addItem(words.capital(words.kind(kind)), kind.value)
         self.title = QLineEdit()
         self.title.setObjectName("new-title")
         self.title.setMaxLength(TITLE_MAX)
-        self.title.setPlaceholderText("What is wrong, in one line (required)")
+        self.title.setPlaceholderText(_("What is wrong, in one line (required)"))
         self.description = QPlainTextEdit()
-        self.description.setPlaceholderText("Steps, document numbers, screenshots to follow…")
+        self.description.setPlaceholderText(_("Steps, document numbers, screenshots to follow…"))
         self.unit = QComboBox()
         self.unit.addItems(choices.units)
         self.module = QComboBox()
@@ -59,24 +61,24 @@ class NewTicketDialog(QDialog):
         self.urgency = QComboBox()
         for combo, values in ((self.impact, Impact), (self.urgency, Urgency)):
             for value in values:
-                combo.addItem(value.value.capitalize(), value.value)
+                combo.addItem(words.capital(words.level(value.value)), value.value)
             combo.setCurrentIndex(1)  # medium
             combo.currentIndexChanged.connect(self._matrix)
         self.priority = QComboBox()
         self.priority.setObjectName("new-priority")
         for priority in Priority:
-            self.priority.addItem(priority.value.capitalize(), priority.value)
+            self.priority.addItem(words.priority(priority), priority.value)
         self.priority.setEnabled(False)
-        self.override = QCheckBox("Override the matrix")
+        self.override = QCheckBox(_("Override the matrix"))
         self.override.toggled.connect(self._override)
         self.reason = QLineEdit()
         self.reason.setObjectName("new-reason")
-        self.reason.setPlaceholderText("Why this priority (required when overriding)")
+        self.reason.setPlaceholderText(_("Why this priority (required when overriding)"))
         self.reason.setEnabled(False)
-        for label, widget in (("Kind", self.kind), ("Title", self.title), ("Description", self.description),
-                              ("Business unit", self.unit), ("ERP module", self.module), ("Impact", self.impact),
-                              ("Urgency", self.urgency), ("Priority", self.priority), ("", self.override),
-                              ("Reason", self.reason)):  # fmt: skip
+        for label, widget in ((_("Kind"), self.kind), (_("Title"), self.title), (_("Description"), self.description),
+                              (_("Business unit"), self.unit), (_("ERP module"), self.module),
+                              (_("Impact"), self.impact), (_("Urgency"), self.urgency), (_("Priority"), self.priority),
+                              ("", self.override), (_("Reason"), self.reason)):  # fmt: skip
             form.addRow(label, widget)
         layout.addLayout(form)
         self.problem = QLabel()
@@ -84,7 +86,7 @@ class NewTicketDialog(QDialog):
         self.problem.setWordWrap(True)
         layout.addWidget(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Log ticket")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Log ticket"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -109,11 +111,11 @@ class NewTicketDialog(QDialog):
     def problems(self) -> list[str]:
         found = []
         if not self.title.text().strip():
-            found.append("A title is required.")
+            found.append(_("A title is required."))
         if not self.unit.currentText() or self.module.currentData() is None:
-            found.append("Choose a business unit and an ERP module.")
+            found.append(_("Choose a business unit and an ERP module."))
         if self.override.isChecked() and not self.reason.text().strip():
-            found.append("Say why the priority differs from impact × urgency.")
+            found.append(_("Say why the priority differs from impact × urgency."))
         return found
 
     def _validate(self) -> None:
@@ -138,9 +140,9 @@ class NewTicketDialog(QDialog):
         if self.problems():
             return
         self.buttons.setEnabled(False)
-        self.runner.op(self.desk.log_ticket, self.values(), label="Logging the ticket…").success(self._created).failure(
-            self._failed
-        ).run()
+        self.runner.op(self.desk.log_ticket, self.values(), label=_("Logging the ticket…")).success(
+            self._created
+        ).failure(self._failed).run()
 
     def _created(self, applied: Applied) -> None:
         self.created.emit(applied.number)

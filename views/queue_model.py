@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from console.desk import Desk, FirstPage
-from console.tickets import queue
+from console.i18n import _
 from console.tickets.queue import Column, QueueFilter, QueueRow, Sort
-from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
-from console.zone import local_zone, moment_text
+from console.zone import day_text, moment_text
 from models import SlaState
+from views import words
 from views.tables import Index
 from views.tasks import TaskRunner
 
@@ -47,49 +47,75 @@ class PageRequest:
     limit: int = PAGE
 
 
-duration_text = short_duration  # 45m, 3h 12m, 2d 4h: the age column's and the tray's lengths
-
-
 def sla_text(row: QueueRow, now: datetime) -> str:
     """The SLA cell, which clock first: a narrow column cuts the detail at the end, never the clock's name."""
     band = row.band(now)
     release = row.release if row.due_with_release else None
+    clock = words.clock(row.clock)
     if band in ("met", "missed"):  # met or breached
-        return f"{row.clock} {SLA_STATE_WORDS[SlaState(band)]}" + (f" · {release}" if release else "")
+        said = _("{clock} {state}").format(clock=clock, state=words.sla_state(SlaState(band)))
+        return f"{said} · {release}" if release else said
     if band in ("not_timed", "paused"):  # due with a release none planned yet; a paused clock's due time moves
-        return f"{row.clock} · {SLA_STATE_WORDS[SlaState(band)]}"
+        return f"{clock} · {words.sla_state(SlaState(band))}"
     if band == "none" or row.due_at is None:
         return ""
     left = row.due_at - now
     if left.total_seconds() <= 0:
-        return f"{row.clock} · {countdown(left)}"  # the release it was due with: in the tooltip
+        return f"{clock} · {words.countdown(left)}"  # the release it was due with: in the tooltip
     if release:  # only the resolution runs to a release; its day on the person's calendar
-        due, today = row.due_at.astimezone(local_zone()), now.astimezone(local_zone())
-        year = f" {due:%Y}" if due.year != today.year else ""
-        return f"due with {release} · {due.day} {due:%b}{year}"
-    return f"{row.clock} · {countdown(left)}"
+        return _("due with {release} · {day}").format(release=release, day=words.isolated(cell_day(row.due_at, now)))
+    return f"{clock} · {words.countdown(left)}"
 
 
-WIDEST_SLA_TEXTS = ("resolution · 999d 23h overdue", "due with R2026.4 · 12 Dec 2027")
-"""The SLA column opens as wide as the widest of these, so its cells are not cut."""
+WIDEST_DAYS = (datetime(2027, 5, 10, 12, tzinfo=UTC), datetime(2027, 9, 28, 12, tzinfo=UTC))
+"""Days whose names are among the longest of each calendar: in May (اردیبهشت) and September (سبتمبر)."""
+
+
+def cell_day(at: datetime, now: datetime) -> str:
+    """The day a release is due, in the person's zone and calendar: "12 Dec", with its year when not this year's
+    ("12 Dec 2027"; in Persian "۲۱ آذر", in Arabic "12 ديسمبر")."""
+    day, this_year = day_text(at), day_text(now)
+    if day.rsplit(" ", 1)[-1] == this_year.rsplit(" ", 1)[-1]:
+        day = day.rsplit(" ", 1)[0]
+    return day.lstrip("0")  # English writes the day in two digits: "2 Dec", as a person says it
+
+
+def widest_sla_texts() -> tuple[str, ...]:
+    """The SLA column opens as wide as the widest of these, in the person's language, so its cells are not cut
+    (which clock and which length reads widest depends on the language: "پاسخ" is longer than "حل")."""
+    lengths = (timedelta(days=999, hours=23), timedelta(hours=23, minutes=59))
+    return (
+        *(f"{words.clock(clock)} · {words.countdown(sign * length)}"
+          for clock in ("response", "resolution") for length in lengths for sign in (1, -1)),
+        *(_("due with {release} · {day}").format(release="R2026.4", day=words.isolated(day_text(day)))
+          for day in WIDEST_DAYS),
+    )  # fmt: skip
 
 
 def sla_tip(row: QueueRow, now: datetime) -> str | None:
     """The SLA cell's tooltip: the due moment in full, or why there is none."""
     if row.sla_state is SlaState.NOT_TIMED:
-        return "resolution due with the next release of its module; none is planned yet"
+        return _("resolution due with the next release of its module; none is planned yet")
     if row.band(now) == "paused":
-        return (
-            f"{row.clock} clock paused while the ticket is {STATUS_LABELS[row.status]}: "
+        return _(
+            "{clock} clock paused while the ticket is {status}: "
             "waiting time does not count, so its due time moves later"
-        )
+        ).format(clock=words.clock(row.clock), status=words.status(row.status))
     if row.due_at is None:
         return None
     past = row.due_at <= now
+    moment = words.isolated(moment_text(row.due_at, named=True))
     if row.due_with_release:
-        reaches = "reached" if past else "reaches"
-        return f"resolution due with {row.release}, which {reaches} production {moment_text(row.due_at, named=True)}"
-    return f"{row.clock} {'was ' if past else ''}due {moment_text(row.due_at, named=True)}"
+        if past:
+            return _("resolution due with {release}, which reached production {moment}").format(
+                release=row.release, moment=moment
+            )
+        return _("resolution due with {release}, which reaches production {moment}").format(
+            release=row.release, moment=moment
+        )
+    if past:
+        return _("{clock} was due {moment}").format(clock=words.clock(row.clock), moment=moment)
+    return _("{clock} due {moment}").format(clock=words.clock(row.clock), moment=moment)
 
 
 class QueueModel(QAbstractTableModel):
@@ -140,7 +166,7 @@ class QueueModel(QAbstractTableModel):
             self.loaded.emit(first.total)
 
         self.runner.op(
-            self.desk.queue_first, self.filter, self.sort_order, self.now(), PAGE, label="Reading the queue…"
+            self.desk.queue_first, self.filter, self.sort_order, self.now(), PAGE, label=_("Reading the queue…")
         ).success(show).run()
 
     def _request(self, page: int) -> None:
@@ -171,7 +197,7 @@ class QueueModel(QAbstractTableModel):
         self.runner.op(
             self.desk.queue_page, self.filter, self.sort_order, self.now(),
             request.after, request.limit, request.from_end, request.offset,
-            label="Reading the queue…",
+            label=_("Reading the queue…"),
         ).success(store).run()  # fmt: skip
 
     def row_at(self, row: int) -> QueueRow | None:
@@ -207,7 +233,7 @@ class QueueModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> str | None:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return queue.HEADERS[COLUMNS[section]]
+            return words.heading(COLUMNS[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -219,7 +245,7 @@ class QueueModel(QAbstractTableModel):
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
         now = self.now()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(item, column, now)
+            return words.isolated(self.text(item, column, now))  # an English title reads whole right to left
         if role == Qt.ItemDataRole.ToolTipRole and column in (Column.TITLE, Column.SLA):
             if column == Column.TITLE:
                 return item.title
@@ -238,11 +264,11 @@ class QueueModel(QAbstractTableModel):
             case Column.NUMBER:
                 return item.number
             case Column.PRIORITY:
-                return item.priority.value.capitalize()
+                return words.priority(item.priority)
             case Column.TITLE:
                 return item.title
             case Column.STATUS:
-                return STATUS_LABELS[item.status]
+                return words.status(item.status)
             case Column.UNIT:
                 return item.unit
             case Column.MODULE:
@@ -250,8 +276,8 @@ class QueueModel(QAbstractTableModel):
             case Column.ASSIGNEE:
                 return item.assignee or "—"
             case Column.GROUP:
-                return f"{item.group or '—'} · T{item.tier}"
+                return f"{item.group or '—'} · " + _("T{tier}").format(tier=item.tier)
             case Column.AGE:
-                return short_duration(item.age(now))
+                return words.duration(item.age(now))
             case Column.SLA:
                 return sla_text(item, now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QTimer, Signal
@@ -33,36 +33,45 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console import i18n
 from console.access import Can
 from console.desk import Desk
 from console.errors import ConsoleError
+from console.i18n import N_, _
 from console.journal.touched import Touched
 from console.tickets import queue
 from console.tickets.queue import Choices, Column, QueueFilter, Sort
 from console.tickets.saved_views import SavedViews
 from console.tickets.triage import BulkResult
-from console.words import STATUS_LABELS, counted
+from console.words import STATUS_LABELS
 from models import Priority, TicketStatus
-from views import first_screen
+from views import first_screen, words
 from views.errors import show_error
 from views.pages import PAGES
-from views.queue_model import BANDS, COLUMNS, WIDEST_SLA_TEXTS, QueueModel
+from views.queue_model import BANDS, COLUMNS, QueueModel, widest_sla_texts
+from views.tables import select_row
 from views.tasks import TaskRunner
 
+# The filters' choices: their words marked here, shown in the person's language (``_``) when the queue is built.
 STATUS_CHOICES: list[tuple[str, tuple[TicketStatus, ...]]] = [
-    ("Open", queue.OPEN_STATUSES),
-    ("All statuses", tuple(TicketStatus)),
-    *((STATUS_LABELS[s], (s,)) for s in TicketStatus),
+    (N_("Open"), queue.OPEN_STATUSES),
+    (N_("All statuses"), tuple(TicketStatus)),
+    *((STATUS_LABELS[s], (s,)) for s in TicketStatus),  # a status's own word (``views.words.status``)
 ]
 BREACHING = [
-    ("Any time to breach", None),
-    ("Breaching in 4 h", 4.0),
-    ("Breaching in 24 h", 24.0),
-    ("Breaching in 72 h", 72.0),
+    (N_("Any time to breach"), None),
+    (N_("Breaching in 4 h"), 4.0),
+    (N_("Breaching in 24 h"), 24.0),
+    (N_("Breaching in 72 h"), 72.0),
 ]
-TIERS = ["Any tier", "Tier 1", "Tier 2", "Tier 3"]
-SAVED_VIEWS = "Saved views…"
-WIDEST_AGE_TEXT = "999d 23h"
+TIERS = [N_("Any tier"), N_("Tier 1"), N_("Tier 2"), N_("Tier 3")]
+SAVED_VIEWS = N_("Saved views…")
+WIDEST_AGES = (timedelta(days=999, hours=23), timedelta(hours=23, minutes=59))  # the age column fits these lengths
+
+
+def status_choices() -> list[str]:
+    """The status filter's choices, in the person's language."""
+    return [_(STATUS_CHOICES[0][0]), _(STATUS_CHOICES[1][0]), *(words.status(s) for s in TicketStatus)]
 
 
 class ChoiceBox(QComboBox):
@@ -123,33 +132,33 @@ class QueueView(QWidget):
         # Each filter names what it filters in its first choice ("Any unit"): no labels in a compact bar.
         self.status = self._combo(
             "status",
-            [label for label, _ in STATUS_CHOICES],
-            "Status filter",
-            "Open tickets, all of them, or those in one status",
+            status_choices(),
+            _("Status filter"),
+            _("Open tickets, all of them, or those in one status"),
         )
         self.priority = self._combo(
             "priority",
-            ["Any priority", *(p.value.capitalize() for p in Priority)],
-            "Priority filter",
-            "Tickets of one priority",
+            [_("Any priority"), *(words.priority(p) for p in Priority)],
+            _("Priority filter"),
+            _("Tickets of one priority"),
         )
-        self.unit = self._combo("unit", ["Any unit"], "Business unit filter", "Tickets of one business unit")
-        self.module = self._combo("module", ["Any module"], "Module filter", "Tickets of one ERP module")
-        self.tier = self._combo("tier", TIERS, "Tier filter", "Tickets at one support tier")
+        self.unit = self._combo("unit", [_("Any unit")], _("Business unit filter"), _("Tickets of one business unit"))
+        self.module = self._combo("module", [_("Any module")], _("Module filter"), _("Tickets of one ERP module"))
+        self.tier = self._combo("tier", [_(t) for t in TIERS], _("Tier filter"), _("Tickets at one support tier"))
         self.breaching = self._combo(
             "breaching",
-            [label for label, _ in BREACHING],
-            "Time to breach filter",
-            "Open tickets whose SLA clock runs out within these hours (overdue ones too)",
+            [_(label) for label, _hours in BREACHING],
+            _("Time to breach filter"),
+            _("Open tickets whose SLA clock runs out within these hours (overdue ones too)"),
         )
-        self.mine = QCheckBox("Mine")
-        self.unassigned = QCheckBox("Unassigned")
+        self.mine = QCheckBox(_("Mine"))
+        self.unassigned = QCheckBox(_("Unassigned"))
         for box in (self.mine, self.unassigned):
             box.toggled.connect(self.apply_filters)
         self.search = QLineEdit()
         self.search.setObjectName("queue-search")
-        self.search.setPlaceholderText("Search number, title, description, notes (Ctrl+F)")
-        self.search.setAccessibleName("Search the queue")
+        self.search.setPlaceholderText(_("Search number, title, description, notes (Ctrl+F)"))
+        self.search.setAccessibleName(_("Search the queue"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(120)
         self._search_delay = QTimer(self, singleShot=True, interval=250)
@@ -162,28 +171,28 @@ class QueueView(QWidget):
         find.addWidget(self.search, 1)
         find.addWidget(self.mine)
         find.addWidget(self.unassigned)
-        self.count = QLabel("Reading the queue…")
+        self.count = QLabel(_("Reading the queue…"))
         self.count.setObjectName("queue-count")
         find.addWidget(self.count)
         layout.addLayout(find)
 
         views = QHBoxLayout()
-        self.saved_views = ChoiceBox("saved-views", [SAVED_VIEWS], "Saved views")
-        self.saved_views.setToolTip("Saved views: your named filter sets")
+        self.saved_views = ChoiceBox("saved-views", [_(SAVED_VIEWS)], _("Saved views"))
+        self.saved_views.setToolTip(_("Saved views: your named filter sets"))
         self.saved_views.activated.connect(self._use_saved)
-        save = QPushButton("Save view…")
+        save = QPushButton(_("Save view…"))
         save.setObjectName("save-view")
         save.clicked.connect(self.ask_save_view)
         views.addWidget(self.saved_views)
         views.addWidget(save)
         views.addStretch(1)
         # A push button with a menu: its size has room for the menu's arrow (a tool button draws it over the text).
-        self.triage_button = QPushButton("Triage selected")
+        self.triage_button = QPushButton(_("Triage selected"))
         self.triage_button.setObjectName("bulk-triage")
-        self.triage_button.setToolTip("Set one field on every selected ticket")
+        self.triage_button.setToolTip(_("Set one field on every selected ticket"))
         menu = QMenu(self.triage_button)
-        for field, caption in (("assignee_id", "Assign to…"), ("priority", "Priority…"), ("module_id", "Module…"),
-                               ("tier", "Tier…")):  # fmt: skip
+        for field, caption in (("assignee_id", _("Assign to…")), ("priority", _("Priority…")),
+                               ("module_id", _("Module…")), ("tier", _("Tier…"))):  # fmt: skip
             menu.addAction(caption).triggered.connect(lambda _checked=False, f=field: self.ask_bulk(f))
         self.triage_button.setMenu(menu)
         views.addWidget(self.triage_button)
@@ -206,8 +215,8 @@ class QueueView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index(Column.TITLE), QHeaderView.ResizeMode.Stretch)
         for column, width in ((Column.NUMBER, 100), (Column.PRIORITY, 62), (Column.STATUS, 100), (Column.UNIT, 68),
                               (Column.MODULE, 58), (Column.ASSIGNEE, 115), (Column.GROUP, 100),
-                              (Column.AGE, self._fitting(WIDEST_AGE_TEXT)),
-                              (Column.SLA, self._fitting(*WIDEST_SLA_TEXTS))):  # fmt: skip
+                              (Column.AGE, self._fitting(*map(words.duration, WIDEST_AGES))),
+                              (Column.SLA, self._fitting(*widest_sla_texts()))):  # fmt: skip
             self.table.setColumnWidth(COLUMNS.index(column), width)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
@@ -230,25 +239,28 @@ class QueueView(QWidget):
         """A column width that shows each of ``texts`` whole in the table's font, with the cell's margins."""
         margin = self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1
         metrics = QFontMetricsF(self.table.font())  # fractional: a text a fraction wider than its cell is elided
-        widest = max(math.ceil(metrics.horizontalAdvance(text)) for text in texts)
+        # Persian and Arabic text, shaped, can be a pixel wider than its advance: the wider of the two
+        widest = max(
+            math.ceil(max(metrics.horizontalAdvance(text), metrics.boundingRect(text).width())) for text in texts
+        )
         return widest + 2 * margin + 1  # and the grid line
 
     def _apply_role(self) -> None:
         if not self.actor.may(Can.TRIAGE):
             self.triage_button.setEnabled(False)
-            self.triage_button.setToolTip(f"A {self.actor.role.value.replace('_', ' ')} cannot triage tickets.")
+            self.triage_button.setToolTip(_("A {role} cannot triage tickets.").format(role=words.role(self.actor.role)))
 
     # -- loading ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         """The first screen of the queue, then the filter lists (both off the UI thread)."""
         self.model.reload(self.current_filter())
-        self.runner.op(self.desk.queue_choices, label="Reading filters…").success(self._fill_choices).run()
+        self.runner.op(self.desk.queue_choices, label=_("Reading filters…")).success(self._fill_choices).run()
         self._fill_saved()
 
     def _fill_choices(self, choices: Choices) -> None:
         self.choices = choices
-        for combo, items in ((self.unit, choices.units), (self.module, [code for _, code in choices.modules])):
+        for combo, items in ((self.unit, choices.units), (self.module, [code for _id, code in choices.modules])):
             combo.blockSignals(True)
             combo.addItems(items)
             combo.blockSignals(False)
@@ -261,12 +273,12 @@ class QueueView(QWidget):
         except ConsoleError as error:
             show_error(self, error)
             names = []
-        self.saved_views.addItems([SAVED_VIEWS, *names])
+        self.saved_views.addItems([_(SAVED_VIEWS), *names])
 
     def _loaded(self, total: int) -> None:
-        self.count.setText(counted(total, "ticket"))
+        self.count.setText(words.counted(total, "ticket"))
         if total and not self.table.selectionModel().hasSelection():
-            self.table.selectRow(0)
+            select_row(self.table, 0)
         if self.model.filter == QueueFilter() and self.model.sort_order == Sort():
             self.save_snapshot()
 
@@ -279,11 +291,12 @@ class QueueView(QWidget):
             taken_at=first_screen.now_text(),
             title=self.window().windowTitle(),
             pages=[spec.title for spec in PAGES],
-            headers=[queue.HEADERS[column] for column in COLUMNS],
+            headers=[words.heading(column) for column in COLUMNS],
             widths=[self.table.columnWidth(i) for i in range(len(COLUMNS))],
             rows=[[QueueModel.text(item, column, now) for column in COLUMNS] for item in items],
             colours=[list(c) if c else None for c in colours],
             caption=self.count.text(),
+            language=i18n.language(),
         )
         # A file write: on the I/O pool, not the UI thread.
         self.runner.op(first_screen.save, self.workspace.home, shown).run_io()
@@ -296,7 +309,7 @@ class QueueView(QWidget):
 
         return QueueFilter(
             statuses=STATUS_CHOICES[self.status.currentIndex()][1],
-            priorities=tuple(Priority(p.lower()) for p in chosen(self.priority)),
+            priorities=(list(Priority)[self.priority.currentIndex() - 1],) if self.priority.currentIndex() > 0 else (),
             units=chosen(self.unit),
             modules=chosen(self.module),
             tiers=(self.tier.currentIndex(),) if self.tier.currentIndex() > 0 else (),
@@ -307,7 +320,7 @@ class QueueView(QWidget):
         )
 
     def apply_filters(self) -> None:
-        self.count.setText("Reading the queue…")
+        self.count.setText(_("Reading the queue…"))
         self.table.clearSelection()
         self.model.reload(self.current_filter())
 
@@ -317,16 +330,16 @@ class QueueView(QWidget):
                    self.unassigned, self.search)  # fmt: skip
         for widget in widgets:
             widget.blockSignals(True)
-        statuses = [choice for _, choice in STATUS_CHOICES]
+        statuses = [choice for _label, choice in STATUS_CHOICES]
         self.status.setCurrentIndex(statuses.index(flt.statuses) if flt.statuses in statuses else 0)
-        for combo, chosen in ((self.priority, [p.value.capitalize() for p in flt.priorities]),
-                              (self.unit, list(flt.units)), (self.module, list(flt.modules))):  # fmt: skip
+        self.priority.setCurrentIndex(list(Priority).index(flt.priorities[0]) + 1 if flt.priorities else 0)
+        for combo, chosen in ((self.unit, list(flt.units)), (self.module, list(flt.modules))):
             if chosen:
                 combo.setCurrentText(chosen[0])
             else:
                 combo.setCurrentIndex(0)  # "Any …"
         self.tier.setCurrentIndex(flt.tiers[0] if flt.tiers else 0)
-        hours = [h for _, h in BREACHING]
+        hours = [h for _label, h in BREACHING]
         self.breaching.setCurrentIndex(
             hours.index(flt.breaching_within_hours) if flt.breaching_within_hours in hours else 0
         )
@@ -338,7 +351,7 @@ class QueueView(QWidget):
         self.apply_filters()
 
     def ask_save_view(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save view", "Name of this view:")
+        name, ok = QInputDialog.getText(self, _("Save view"), _("Name of this view:"))
         if ok:
             self.save_view(name)
 
@@ -362,7 +375,7 @@ class QueueView(QWidget):
         self.show_filter(flt)
 
     def sort_by(self, column: int, order: Qt.SortOrder) -> None:
-        self.count.setText("Reading the queue…")
+        self.count.setText(_("Reading the queue…"))
         self.model.reload(sort=Sort(COLUMNS[column], order == Qt.SortOrder.DescendingOrder))
 
     # -- keyboard and selection ------------------------------------------------------------------
@@ -374,7 +387,7 @@ class QueueView(QWidget):
     def step(self, step: int) -> None:
         current = self.table.currentIndex()
         row = max(0, min(self.model.rowCount() - 1, (current.row() if current.isValid() else -1) + step))
-        self.table.selectRow(row)
+        select_row(self.table, row)
 
     def _open_index(self, index: QModelIndex) -> None:
         item = self.model.row_at(index.row())
@@ -413,25 +426,26 @@ class QueueView(QWidget):
     def ask_bulk(self, field: str) -> None:
         ids = self.selected_ids()
         if not ids:
-            QMessageBox.information(self, "Bulk triage", "Select one or more tickets first.")
+            QMessageBox.information(self, _("Bulk triage"), _("Select one or more tickets first."))
             return
         options: list[tuple[str, Any]]
         if field == "assignee_id":
             options = [(name, person) for person, _login, name in self.choices.people]
         elif field == "priority":
-            options = [(p.value.capitalize(), p) for p in Priority]
+            options = [(words.priority(p), p) for p in Priority]
         elif field == "module_id":
             options = [(code, module) for module, code in self.choices.modules]
         else:
-            options = [(f"Tier {t}", t) for t in (1, 2, 3)]
-        caption = {"assignee_id": "Assign to", "priority": "Priority", "module_id": "Module", "tier": "Tier"}[field]
-        title = f"{caption} — {counted(len(ids), 'ticket')}"
+            options = [(_(TIERS[t]), t) for t in (1, 2, 3)]
+        caption = {"assignee_id": _("Assign to"), "priority": _("Priority"), "module_id": _("Module"),
+                   "tier": _("Tier")}[field]  # fmt: skip
+        title = f"{caption} — {words.counted(len(ids), 'ticket')}"
         label, ok = QInputDialog.getItem(self, title, f"{caption}:", [o[0] for o in options], 0, False)
         if not ok:
             return
         reason = None
         if field in ("priority", "tier"):
-            reason, ok = QInputDialog.getText(self, "Reason", "Why (kept in each ticket's history):")
+            reason, ok = QInputDialog.getText(self, _("Reason"), _("Why (kept in each ticket's history):"))
             if not ok:
                 return
         self.run_triage(field, dict(options)[label], reason)
@@ -440,17 +454,20 @@ class QueueView(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        self.runner.op(self.desk.triage, ids, field, value, reason, label="Triaging…").success(self._triaged).run()
+        self.runner.op(self.desk.triage, ids, field, value, reason, label=_("Triaging…")).success(self._triaged).run()
 
     def _triaged(self, result: BulkResult) -> None:
         self.triaged.emit(result)
         if result.refused:
             lines = "\n".join(f"{number}: {why}" for number, why in result.refused[:12])
-            more = f"\n… and {len(result.refused) - 12} more" if len(result.refused) > 12 else ""
+            more = "\n" + _("… and {n} more").format(n=len(result.refused) - 12) if len(result.refused) > 12 else ""
+            said = _("{changed} changed, {refused} refused:").format(
+                changed=len(result.done), refused=len(result.refused)
+            )
             box = QMessageBox(
                 QMessageBox.Icon.Warning,
-                "Bulk triage",
-                f"{len(result.done)} changed, {len(result.refused)} refused:\n{lines}{more}",
+                _("Bulk triage"),
+                f"{said}\n{lines}{more}",
                 QMessageBox.StandardButton.Ok,
                 self,
             )

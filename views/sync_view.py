@@ -24,14 +24,16 @@ from PySide6.QtWidgets import (
 
 from console.desk import Desk
 from console.errors import ConsoleError
+from console.i18n import _, n_
 from console.journal.touched import EVERYTHING, Touched
 from console.store.workspace import Workspace
 from console.sync.client import SyncState, sync_and_tell
 from console.sync.conflicts import Notice, OpenConflict
 from console.sync.connection import Connected, connect_workspace, test_connection
 from console.zone import moment_text, time_text, window_text, zoned
+from views import words
 from views.errors import show_error
-from views.tables import RowsModel, rows_table, when_text
+from views.tables import RowsModel, rows_table, select_row, when_text
 from views.tasks import TaskRunner
 
 AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
@@ -46,23 +48,23 @@ def said(field: str, value: str) -> str:
     except ValueError:
         return value
     if len(moments) == 2:
-        return window_text(moments[0], moments[1], named=True)
-    return moment_text(moments[0], named=True) if len(moments) == 1 else value
+        return words.isolated(window_text(moments[0], moments[1], named=True))
+    return words.isolated(moment_text(moments[0], named=True)) if len(moments) == 1 else value
 
 
 def describe_state(state: SyncState) -> tuple[str, str]:
     """The status bar's text and its tooltip."""
-    at = time_text(state.at)
-    parts = [f"Online · synced {at}" if state.online else f"Offline (tried {at})"]
+    at = words.isolated(time_text(state.at))
+    parts = [_("Online · synced {at}").format(at=at) if state.online else _("Offline (tried {at})").format(at=at)]
     if state.pending:
-        parts.append(f"{state.pending} pending")
+        parts.append(n_("{n} pending", "{n} pending", state.pending).format(n=state.pending))
     if state.conflicts:
-        parts.append(f"{state.conflicts} conflict{'s' if state.conflicts != 1 else ''}")
+        parts.append(n_("{n} conflict", "{n} conflicts", state.conflicts).format(n=state.conflicts))
     if state.refused:
-        parts.append(f"{state.refused} refused")
+        parts.append(n_("{n} refused", "{n} refused", state.refused).format(n=state.refused))
     tip = state.message
     if state.rejected:
-        tip += "\nRejected: " + "\n".join(state.rejected)
+        tip += "\n" + _("Rejected:") + " " + "\n".join(state.rejected)
     return " · ".join(parts), tip
 
 
@@ -108,7 +110,7 @@ class SyncController(QObject):
             return
         self.running = True
         self.started.emit()
-        self.runner.op(sync_and_tell, self.workspace, self.step.emit, label="Syncing…").success(self._done).failure(
+        self.runner.op(sync_and_tell, self.workspace, self.step.emit, label=_("Syncing…")).success(self._done).failure(
             self._failed
         ).run_io()
 
@@ -136,24 +138,26 @@ class ConnectionDialog(QDialog):
     def __init__(self, workspace: Workspace, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connection-dialog")
-        self.setWindowTitle("Shared database")
+        self.setWindowTitle(_("Shared database"))
         self.workspace = workspace
         self.runner = runner
         form = QFormLayout(self)
         self.url = QLineEdit(str(workspace.settings.get("shared_url") or ""))
-        self.url.setPlaceholderText("postgresql://alice@db.example.com/support  (empty: this computer only)")
+        self.url.setPlaceholderText(
+            _("{example}  (empty: this computer only)").format(example="postgresql://alice@db.example.com/support")
+        )
         self.login = QLineEdit(str(workspace.settings.get("user") or ""))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("kept in the OS keyring")
+        self.password.setPlaceholderText(_("kept in the OS keyring"))
         self.outcome = QLabel(" ")
         self.outcome.setObjectName("connection-result")
         self.outcome.setWordWrap(True)
-        self.test_button = QPushButton("&Test connection")
+        self.test_button = QPushButton(_("&Test connection"))
         self.test_button.clicked.connect(self.test)
-        form.addRow("Shared database URL", self.url)
-        form.addRow("Login", self.login)
-        form.addRow("Password", self.password)
+        form.addRow(_("Shared database URL"), self.url)
+        form.addRow(_("Login"), self.login)
+        form.addRow(_("Password"), self.password)
         form.addRow(self.test_button, self.outcome)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.save)
@@ -166,9 +170,9 @@ class ConnectionDialog(QDialog):
         return url, self.login.text().strip(), self.password.text() or None
 
     def test(self) -> None:
-        self.outcome.setText("Trying…")
-        self.runner.op(test_connection, *self._values(), label="Testing the connection…").success(
-            lambda where: self._tested(f"Connected to {where}.")
+        self.outcome.setText(_("Trying…"))
+        self.runner.op(test_connection, *self._values(), label=_("Testing the connection…")).success(
+            lambda where: self._tested(_("Connected to {where}.").format(where=where))
         ).failure(lambda error: self._tested(str(error))).run_io()
 
     def _tested(self, text: str) -> None:
@@ -176,8 +180,8 @@ class ConnectionDialog(QDialog):
         self.tested.emit(text)
 
     def save(self) -> None:
-        self.outcome.setText("Connecting…")
-        self.runner.op(connect_workspace, self.workspace, *self._values(), label="Connecting…").success(
+        self.outcome.setText(_("Connecting…"))
+        self.runner.op(connect_workspace, self.workspace, *self._values(), label=_("Connecting…")).success(
             self._saved
         ).failure(self._failed).run_io()
 
@@ -202,42 +206,45 @@ class ConflictsDialog(QDialog):
     def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("conflicts-dialog")
-        self.setWindowTitle("Sync conflicts and refused edits")
+        self.setWindowTitle(_("Sync conflicts and refused edits"))
         self.desk, self.runner = desk, runner
         self.conflicts: list[OpenConflict] = []
         self.notices: list[Notice] = []
         layout = QVBoxLayout(self)
         lead = QLabel(
-            "Someone changed these fields on the shared database before your edit arrived. Nothing was "
-            "overwritten: choose what stays."
+            _(
+                "Someone changed these fields on the shared database before your edit arrived. Nothing was "
+                "overwritten: choose what stays."
+            )
         )
         lead.setWordWrap(True)
         layout.addWidget(lead)
         self.rows = RowsModel(
-            ["Ticket or change", "Field", "You saw", "Yours", "Theirs (now)", zoned("When"), "By"], self
+            [_("Ticket or change"), _("Field"), _("You saw"), _("Yours"), _("Theirs (now)"), zoned(_("When")), _("By")],
+            self,
         )
         self.table = rows_table(self.rows, "conflicts-table")
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        self.mine_button = QPushButton("Keep &mine")
-        self.theirs_button = QPushButton("Take &theirs")
-        self.edit_button = QPushButton("&Edit…")
+        self.mine_button = QPushButton(_("Keep &mine"))
+        self.theirs_button = QPushButton(_("Take &theirs"))
+        self.edit_button = QPushButton(_("&Edit…"))
         for button in (self.mine_button, self.theirs_button, self.edit_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        refused = QLabel("Edits the shared database refused (the ticket or change now shows what it holds):")
+        refused = QLabel(_("Edits the shared database refused (the ticket or change now shows what it holds):"))
         refused.setWordWrap(True)
         layout.addWidget(refused)
-        self.refusals = RowsModel([zoned("When"), "Why"], self)
+        self.refusals = RowsModel([zoned(_("When")), _("Why")], self)
         self.refusals_table = rows_table(self.refusals, "refusals-table")
         layout.addWidget(self.refusals_table, 1)
         closing = QHBoxLayout()
-        self.dismiss_button = QPushButton("&Dismiss these")
+        self.dismiss_button = QPushButton(_("&Dismiss these"))
         self.dismiss_button.clicked.connect(self.dismiss)
         closing.addWidget(self.dismiss_button)
         closing.addStretch(1)
-        close = QPushButton("Close")
+        close = QPushButton(_("Close"))
         close.clicked.connect(self.reject)
         closing.addWidget(close)
         layout.addLayout(closing)
@@ -248,7 +255,9 @@ class ConflictsDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        self.runner.op(self.desk.conflicts, label="Reading conflicts…").success(self._show).failure(self._failed).run()
+        self.runner.op(self.desk.conflicts, label=_("Reading conflicts…")).success(self._show).failure(
+            self._failed
+        ).run()
 
     def _failed(self, error: BaseException) -> None:
         show_error(self, error)
@@ -260,11 +269,11 @@ class ConflictsDialog(QDialog):
         self.refusals_listed.emit(len(self.notices))
         self.conflicts = conflicts
         self.rows.set_rows(
-            [[c.number, c.field.removesuffix("_id").replace("_", " "), *(said(c.field, v) for v in (c.base, c.mine,
+            [[c.number, words.field(c.field.removesuffix("_id")).lower(), *(said(c.field, v) for v in (c.base, c.mine,
               c.theirs)), when_text(c.created_at), c.author] for c in conflicts]
         )  # fmt: skip
         if conflicts:
-            self.table.selectRow(0)
+            select_row(self.table, 0)
         for button in (self.mine_button, self.theirs_button, self.edit_button):
             button.setEnabled(bool(conflicts))
         self.listed.emit(len(conflicts))
@@ -277,7 +286,7 @@ class ConflictsDialog(QDialog):
         conflict = self.selected()
         if conflict is None:
             return
-        self.runner.op(self.desk.resolve_conflict, conflict, resolution, value, label="Resolving…").success(
+        self.runner.op(self.desk.resolve_conflict, conflict, resolution, value, label=_("Resolving…")).success(
             self._resolved
         ).failure(self._failed).run()
 
@@ -287,7 +296,7 @@ class ConflictsDialog(QDialog):
 
     def dismiss(self) -> None:
         if self.notices:
-            self.runner.op(self.desk.dismiss, list(self.notices), label="Dismissing…").success(
+            self.runner.op(self.desk.dismiss, list(self.notices), label=_("Dismissing…")).success(
                 lambda _done: self.reload()
             ).failure(self._failed).run()
 
@@ -296,9 +305,9 @@ class ConflictsDialog(QDialog):
         if conflict is None:
             return
         if not conflict.editable:
-            show_error(self, ConsoleError("A person, a window or a scope is chosen, not typed: keep one side."))
+            show_error(self, ConsoleError(_("A person, a window or a scope is chosen, not typed: keep one side.")))
             return
-        text, ok = QInputDialog.getText(self, conflict.number, f"The {conflict.field.replace('_', ' ')} to keep:",
-                                        text=conflict.theirs)  # fmt: skip
+        prompt = _("The {field} to keep:").format(field=words.field(conflict.field.removesuffix("_id")).lower())
+        text, ok = QInputDialog.getText(self, conflict.number, prompt, text=conflict.theirs)
         if ok:
             self.resolve("edited", text)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from console.rows import text_value
+from views.words import isolated
 
 Index = QModelIndex | QPersistentModelIndex  # what Qt passes a model as an index
 
@@ -34,7 +35,7 @@ class RowsModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
         if role == Qt.ItemDataRole.DisplayRole and index.isValid():
-            return self.rows[index.row()][index.column()]
+            return isolated(self.rows[index.row()][index.column()])  # a date reads whole in a right-to-left cell
         return None
 
     def headerData(
@@ -57,6 +58,17 @@ def rows_table(model: RowsModel, name: str) -> QTableView:
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return view
+
+
+def select_row(table: QTableView, row: int) -> None:
+    """Select ``row`` whole and make it the current row, as ``QTableView.selectRow`` would: in a right-to-left
+    window (Persian, Arabic) that one selects nothing (Qt 6.11), so neither Enter, j / k nor the first row
+    opened on loading would find a row."""
+    model = table.model()
+    if not 0 <= row < model.rowCount():
+        return
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    table.selectionModel().setCurrentIndex(model.index(row, 0), flags)
 
 
 def when_text(value: datetime | None) -> str:

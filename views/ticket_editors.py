@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
+from console.i18n import _
 from models import Impact, Urgency
 from models.tickets import TITLE_MAX
+from views import words
 
 
 class DetailsDialog(QDialog):
@@ -21,7 +23,7 @@ class DetailsDialog(QDialog):
     def __init__(self, row: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ticket-details")
-        self.setWindowTitle(f"{row['number']} · details")
+        self.setWindowTitle(_("{number} · details").format(number=row["number"]))
         self.setMinimumWidth(560)
         form = QFormLayout(self)
         self.title = QLineEdit(row["title"])
@@ -31,10 +33,11 @@ class DetailsDialog(QDialog):
         self.impact, self.urgency = QComboBox(), QComboBox()
         for combo, values, current in ((self.impact, Impact, row["impact"]), (self.urgency, Urgency, row["urgency"])):
             for value in values:
-                combo.addItem(value.value.capitalize(), value.value)
+                combo.addItem(words.capital(words.level(value.value)), value.value)
             combo.setCurrentIndex(max(0, combo.findData(str(current))))
-        for label, widget in (("Title", self.title), ("Description", self.description), ("Category", self.category),
-                              ("Impact", self.impact), ("Urgency", self.urgency)):  # fmt: skip
+        for label, widget in ((_("Title"), self.title), (_("Description"), self.description),
+                              (_("Category"), self.category), (_("Impact"), self.impact),
+                              (_("Urgency"), self.urgency)):  # fmt: skip
             form.addRow(label, widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._save)

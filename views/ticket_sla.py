@@ -17,10 +17,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from console.i18n import _
 from console.sla.course import Course, course
 from console.sla.engine import Clock, SlaResult
 from console.sla.words import EVIDENCE_HEADINGS, chip, evidence_lines, resolution_sentence
 from console.zone import local_zone, zone_label
+from views import words
 from views.queue_model import BANDS
 from views.tables import RowsModel, rows_table
 
@@ -103,16 +105,19 @@ class SlaTab(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.content.addWidget(self.summary)
-        self.placeholder = QLabel("Drawing the clocks…")
+        self.placeholder = QLabel(_("Drawing the clocks…"))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setFixedHeight(PICTURE_HEIGHT)
         self.content.addWidget(self.placeholder)
         heading = QLabel(
-            f"<b>What happened, in order</b> · the status that moved each clock, in your time ({zone_label(self.zone)})"
+            "<b>"
+            + _("What happened, in order")
+            + "</b> · "
+            + _("the status that moved each clock, in your time ({zone})").format(zone=zone_label(self.zone))
         )
         heading.setObjectName("ticket-sla-evidence-heading")
         self.content.addWidget(heading)
-        self.evidence = RowsModel(EVIDENCE_HEADINGS, self)
+        self.evidence = RowsModel(words.headings(EVIDENCE_HEADINGS), self)
         self.table = rows_table(self.evidence, "ticket-sla-evidence")
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.content.addWidget(self.table)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from console.access import Can
 from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
+from console.i18n import _, right_to_left
 from console.journal.touched import Touched
 from console.rows import text_value
 from console.tickets import edits, workflow
@@ -45,10 +46,11 @@ from console.tickets import service as tickets
 from console.tickets.detail import TicketDetail
 from console.tickets.history import history_value
 from console.tickets.queue import Choices
-from console.words import STATUS_LABELS, field_word
 from console.zone import moment_text, zoned
 from models import Priority, TicketStatus
+from views import words
 from views.errors import show_error
+from views.known_error_banner import KnownErrorBanner
 from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
 from views.ticket_editors import DetailsDialog, NoteEditor
@@ -74,7 +76,7 @@ class TicketView(QWidget):
         self._filling = False
 
         layout = QVBoxLayout(self)
-        self.heading = QLabel("Open a ticket from the queue (Enter).")
+        self.heading = QLabel(_("Open a ticket from the queue (Enter)."))
         self.heading.setObjectName("ticket-heading")
         self.heading.setProperty("role", "subheading")
         self.heading.setWordWrap(True)
@@ -84,10 +86,15 @@ class TicketView(QWidget):
         header.addWidget(self.heading, 1)
         header.addWidget(self.chips, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(header)
-        self.previous = QPushButton("◀ Previous")
-        self.next = QPushButton("Next ▶")
-        self.previous.setToolTip("The ticket before this one in the queue (Ctrl+[)")
-        self.next.setToolTip("The ticket after this one in the queue (Ctrl+])")
+        self.known_error = KnownErrorBanner(desk, runner)  # an incident of a known error: its workaround
+        self.known_error.applied.connect(self.edited)
+        layout.addWidget(self.known_error)
+        # The arrows point the way the queue reads: back is to the right in Persian and Arabic.
+        back, ahead = ("▶", "◀") if right_to_left() else ("◀", "▶")
+        self.previous = QPushButton(f"{back} " + _("Previous"))
+        self.next = QPushButton(_("Next") + f" {ahead}")
+        self.previous.setToolTip(_("The ticket before this one in the queue (Ctrl+[)"))
+        self.next.setToolTip(_("The ticket after this one in the queue (Ctrl+])"))
         self.previous.clicked.connect(lambda: self.navigate.emit(-1))
         self.next.clicked.connect(lambda: self.navigate.emit(1))
 
@@ -97,24 +104,24 @@ class TicketView(QWidget):
         self.status.setObjectName("ticket-status")
         self.status.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.status.setMinimumWidth(150)
-        self.status.setToolTip("Change the status (S)")
+        self.status.setToolTip(_("Change the status (S)"))
         self.status_menu = QMenu(self.status)
         self.status.setMenu(self.status_menu)
         self.priority = QComboBox()
         self.priority.setObjectName("ticket-priority")
-        self.priority.addItems([p.value.capitalize() for p in Priority])
+        self.priority.addItems([words.priority(p) for p in Priority])
         self.assignee = QComboBox()
         self.assignee.setObjectName("ticket-assignee")
         self.module = QComboBox()
         self.module.setObjectName("ticket-module")
         self.tier = QComboBox()
         self.tier.setObjectName("ticket-tier")
-        self.tier.addItems(["Tier 0", "Tier 1", "Tier 2", "Tier 3"])
-        form.addRow("Status", self.status)
-        form.addRow("Priority", self.priority)
-        form.addRow("Assignee", self.assignee)
-        form.addRow("Module", self.module)
-        form.addRow("Tier", self.tier)
+        self.tier.addItems([_("Tier 0"), _("Tier 1"), _("Tier 2"), _("Tier 3")])
+        form.addRow(_("Status"), self.status)
+        form.addRow(_("Priority"), self.priority)
+        form.addRow(_("Assignee"), self.assignee)
+        form.addRow(_("Module"), self.module)
+        form.addRow(_("Tier"), self.tier)
         fields.addLayout(form)
         self.facts = QLabel()
         self.facts.setObjectName("ticket-facts")
@@ -127,12 +134,12 @@ class TicketView(QWidget):
         steps.addWidget(self.previous)
         steps.addWidget(self.next)
         actions.addLayout(steps)
-        for caption, slot in (("Edit details…", self.ask_details), ("Assign to me (A)", self.assign_to_me),
-                              ("Escalate… (E)", self.ask_escalate),
-                              ("Link problem…", lambda: self.ask_link("problem")),
-                              ("Link change…", lambda: self.ask_link("change")),
-                              ("Link article…", lambda: self.ask_link("article")),
-                              ("Attach file…", self.ask_attach)):  # fmt: skip
+        for caption, slot in ((_("Edit details…"), self.ask_details), (_("Assign to me (A)"), self.assign_to_me),
+                              (_("Escalate… (E)"), self.ask_escalate),
+                              (_("Link problem…"), lambda: self.ask_link("problem")),
+                              (_("Link change…"), lambda: self.ask_link("change")),
+                              (_("Link article…"), lambda: self.ask_link("article")),
+                              (_("Attach file…"), self.ask_attach)):  # fmt: skip
             button = QPushButton(caption)
             button.clicked.connect(slot)
             actions.addWidget(button)
@@ -147,7 +154,7 @@ class TicketView(QWidget):
         self.tabs = QTabWidget()
         notes = QWidget()
         notes_layout = QVBoxLayout(notes)
-        self.notes = RowsModel([zoned("When"), "By", "Kind", "Text"], self)
+        self.notes = RowsModel([zoned(_("When")), _("By"), _("Kind"), _("Text")], self)
         self.notes_table = rows_table(self.notes, "ticket-notes")
         self.notes_table.setWordWrap(True)
         notes_layout.addWidget(self.notes_table, 1)
@@ -155,11 +162,11 @@ class TicketView(QWidget):
         self.compose = NoteEditor()
         self.compose.submitted.connect(self.add_note)
         self.compose.setObjectName("ticket-compose")
-        self.compose.setPlaceholderText("A comment for the reporter, or an internal work note (Ctrl+Enter adds it)")
+        self.compose.setPlaceholderText(_("A comment for the reporter, or an internal work note (Ctrl+Enter adds it)"))
         self.compose.setMaximumHeight(90)
-        self.internal = QCheckBox("Internal work note")
+        self.internal = QCheckBox(_("Internal work note"))
         self.internal.setChecked(True)
-        add = QPushButton("Add note")
+        add = QPushButton(_("Add note"))
         add.setObjectName("ticket-add-note")
         add.clicked.connect(self.add_note)
         compose.addWidget(self.compose, 1)
@@ -168,25 +175,25 @@ class TicketView(QWidget):
         side.addWidget(add)
         compose.addLayout(side)
         notes_layout.addLayout(compose)
-        self.tabs.addTab(notes, "Notes")
-        self.history = RowsModel([zoned("When"), "By", "What", "From", "To", "Why"], self)
-        self.tabs.addTab(rows_table(self.history, "ticket-history"), "History")
+        self.tabs.addTab(notes, _("Notes"))
+        self.history = RowsModel([zoned(_("When")), _("By"), _("What"), _("From"), _("To"), _("Why")], self)
+        self.tabs.addTab(rows_table(self.history, "ticket-history"), _("History"))
         self.sla = SlaTab(self.chips.zone)
         self.sla_summary = self.sla.summary
-        self.tabs.addTab(self.sla, "SLA")
+        self.tabs.addTab(self.sla, _("SLA"))
         links = QWidget()
         links_layout = QVBoxLayout(links)
-        self.links = RowsModel(["Kind", "Number", "Title"], self)
+        self.links = RowsModel([_("Kind"), _("Number"), _("Title")], self)
         links_layout.addWidget(rows_table(self.links, "ticket-links"))
-        self.tabs.addTab(links, "Links")
+        self.tabs.addTab(links, _("Links"))
         files = QWidget()
         files_layout = QVBoxLayout(files)
-        self.files = RowsModel(["File", "Type", "Size", "By", zoned("When")], self)
+        self.files = RowsModel([_("File"), _("Type"), _("Size"), _("By"), zoned(_("When"))], self)
         self.files_table = rows_table(self.files, "ticket-files")
         self.files_table.activated.connect(lambda index: self.ask_save_attachment(index.row()))
         files_layout.addWidget(self.files_table)
-        files_layout.addWidget(QLabel("Enter or a double click saves the file."))
-        self.tabs.addTab(files, "Attachments")
+        files_layout.addWidget(QLabel(_("Enter or a double click saves the file.")))
+        self.tabs.addTab(files, _("Attachments"))
         layout.addWidget(self.tabs, 1)
 
         for keys, slot in (("S", self.status.showMenu), ("N", self.focus_note), ("A", self.assign_to_me),
@@ -201,7 +208,7 @@ class TicketView(QWidget):
         self.choices = choices
         self._filling = True
         self.assignee.clear()
-        self.assignee.addItem("— unassigned —", None)
+        self.assignee.addItem(_("— unassigned —"), None)
         # Ids as text: a combo box finds Python objects by identity, not by value.
         for person, _login, name in choices.people:
             self.assignee.addItem(name, str(person))
@@ -213,10 +220,10 @@ class TicketView(QWidget):
             self.show_detail(self.detail)
 
     def open(self, number: str) -> None:
-        self.heading.setText(f"{number} · reading…")
-        self.runner.op(self.desk.ticket, number, label=f"Opening {number}…").success(self.show_detail).failure(
-            self._failed
-        ).run()
+        self.heading.setText(_("{number} · reading…").format(number=number))
+        self.runner.op(self.desk.ticket, number, label=_("Opening {number}…").format(number=number)).success(
+            self.show_detail
+        ).failure(self._failed).run()
 
     def reload(self) -> None:
         if self.detail is not None:
@@ -232,10 +239,10 @@ class TicketView(QWidget):
         status = TicketStatus(row["status"])
         self._filling = True
         self.heading.setText(f"{detail.number} · {row['title']}")
-        self.status.setText(STATUS_LABELS[status])
+        self.status.setText(words.status(status))
         self.status_menu.clear()
         for move in workflow.allowed_moves(status):
-            action = self.status_menu.addAction(STATUS_LABELS[move])
+            action = self.status_menu.addAction(words.status(move))
             action.triggered.connect(lambda _checked=False, s=move: self.ask_status(s))
         self.priority.setCurrentIndex(list(Priority).index(Priority(row["priority"])))
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(str(row["assignee_id"]))))
@@ -243,22 +250,30 @@ class TicketView(QWidget):
         self.tier.setCurrentIndex(int(row["tier"]))
         self._filling = False
         names = detail.names
-        self.facts.setText(
-            f"<b>{names['unit']}</b> · reported by {names['reporter']} on {moment_text(row['created_at'], named=True)}"
-            f" · impact {row['impact']}, urgency {row['urgency']} · group {names['group'] or '—'}"
-            + (f" · vendor {row['vendor']} {row['vendor_reference'] or ''}" if row["vendor"] else "")
-            + f"<br>{_html(row['description'])}"
-        )
+        said = [
+            _("reported by {reporter} on {moment}").format(
+                reporter=names["reporter"], moment=words.isolated(moment_text(row["created_at"], named=True))
+            ),
+            _("impact {impact}, urgency {urgency}").format(
+                impact=words.level(row["impact"]), urgency=words.level(row["urgency"])
+            ),
+            _("group {group}").format(group=names["group"] or "—"),
+        ]
+        if row["vendor"]:
+            said.append(
+                _("vendor {vendor} {reference}").format(vendor=row["vendor"], reference=row["vendor_reference"] or "")
+            )
+        self.facts.setText(f"<b>{names['unit']}</b> · " + " · ".join(said) + f"<br>{_html(row['description'])}")
         self.notes.set_rows(
-            [[text_value(n.at), n.author, "work note" if n.internal else "comment", n.body] for n in detail.notes]
+            [[text_value(n.at), n.author, _("work note") if n.internal else _("comment"), n.body] for n in detail.notes]
         )
         self.history.set_rows(
             [
                 [
                     text_value(c.at),
                     c.actor,
-                    field_word(c.field),
-                    *(text_value(history_value(c.field, v)) for v in (c.old, c.new)),
+                    words.field(c.field),
+                    *(words.value(history_value(c.field, v)) for v in (c.old, c.new)),
                     c.reason or "",
                 ]
                 for c in detail.history
@@ -266,19 +281,21 @@ class TicketView(QWidget):
         )
         self.sla.show_sla(detail.sla, names["module_name"])
         self.chips.show_sla(detail.sla)
-        links = [["problem", names["problem"], ""]] if names["problem"] else []
-        links += [["change", names["change"], ""]] if names["change"] else []
-        links += [["article", number, title] for _, number, title in detail.articles]
+        links = [[_("problem"), names["problem"], ""]] if names["problem"] else []
+        links += [[_("change"), names["change"], ""]] if names["change"] else []
+        links += [[_("article"), number, title] for _id, number, title in detail.articles]
         self.links.set_rows(links)
+        kilobytes = _("{size} KB")
         self.files.set_rows(
-            [[f.filename, f.media_type, f"{f.size_bytes / 1024:,.1f} KB", f.uploaded_by, text_value(f.at)]
-             for f in detail.attachments]
+            [[f.filename, f.media_type, kilobytes.format(size=f"{f.size_bytes / 1024:,.1f}"), f.uploaded_by,
+              text_value(f.at)] for f in detail.attachments]
         )  # fmt: skip
         self._set_enabled(True)
+        self.known_error.show_for(row["id"], status.is_open)
         self.loaded.emit(detail)
 
     def _failed(self, error: BaseException) -> None:
-        self.heading.setText("This ticket could not be opened.")
+        self.heading.setText(_("This ticket could not be opened."))
         show_error(self, error)
 
     # -- edits -------------------------------------------------------------------------------------
@@ -288,9 +305,9 @@ class TicketView(QWidget):
         if self.detail is None:
             return
         number, ticket_id = self.detail.number, self.detail.row["id"]
-        self.runner.op(self.desk.edit_ticket, make, ticket_id, number, label=f"Saving {number}…").success(
-            self._applied
-        ).failure(self._refused).run()
+        self.runner.op(
+            self.desk.edit_ticket, make, ticket_id, number, label=_("Saving {number}…").format(number=number)
+        ).success(self._applied).failure(self._refused).run()
 
     def _applied(self, number: str) -> None:
         self.edited.emit(number)  # shown again when the runner announces the edit
@@ -311,8 +328,8 @@ class TicketView(QWidget):
     def ask_status(self, status: TicketStatus) -> None:
         reason: str | None = None
         if self.detail is not None and (TicketStatus(self._shown()["status"]), status) in workflow.NEEDS_REASON:
-            label = STATUS_LABELS[status]
-            reason, ok = QInputDialog.getText(self, label, f"Why does it go to {label}?")
+            label = words.status(status)
+            reason, ok = QInputDialog.getText(self, label, _("Why does it go to {status}?").format(status=label))
             if not ok:
                 return
         self.set_status(status, reason)
@@ -328,7 +345,9 @@ class TicketView(QWidget):
         base = Priority(self._shown()["priority"])
         if priority == base:
             return
-        reason, ok = QInputDialog.getText(self, "Priority", f"Why is it {priority.value} now?")
+        reason, ok = QInputDialog.getText(
+            self, _("Priority"), _("Why is the priority {priority} now?").format(priority=words.priority(priority))
+        )
         if not ok:
             self.show_detail(self.detail)
             return
@@ -356,7 +375,7 @@ class TicketView(QWidget):
         if self._filling or self.detail is None:
             return
         base = int(self._shown()["tier"])
-        reason, ok = QInputDialog.getText(self, "Tier", f"Why does it move to tier {index}?")
+        reason, ok = QInputDialog.getText(self, _("Tier"), _("Why does it move to tier {tier}?").format(tier=index))
         if not ok:
             self.show_detail(self.detail)
             return
@@ -378,10 +397,10 @@ class TicketView(QWidget):
     def ask_escalate(self) -> None:
         if self.detail is None:
             return
-        reason, ok = QInputDialog.getText(self, "Escalate", "Why (kept in the history)?")
+        reason, ok = QInputDialog.getText(self, _("Escalate"), _("Why (kept in the history)?"))
         if not ok:
             return
-        vendor, ok = QInputDialog.getText(self, "Escalate", "Vendor (leave empty for tier 3 only):")
+        vendor, ok = QInputDialog.getText(self, _("Escalate"), _("Vendor (leave empty for tier 3 only):"))
         if not ok:
             return
         self.escalate(reason, vendor.strip() or None)
@@ -408,7 +427,12 @@ class TicketView(QWidget):
             self.edit(lambda t: [tickets.SetField(t, name, value, row[name]) for name, value in changed.items()])
 
     def ask_link(self, kind: str) -> None:
-        number, ok = QInputDialog.getText(self, f"Link {kind}", f"{kind.capitalize()} number:")
+        title, prompt = {
+            "problem": (_("Link problem"), _("Problem number:")),
+            "change": (_("Link change"), _("Change number:")),
+            "article": (_("Link article"), _("Article number:")),
+        }[kind]
+        number, ok = QInputDialog.getText(self, title, prompt)
         if ok and number.strip():
             self.link(kind, number)
 
@@ -426,7 +450,7 @@ class TicketView(QWidget):
         self.edit(make)
 
     def ask_attach(self) -> None:
-        dialog = QFileDialog(self, "Attach a file")
+        dialog = QFileDialog(self, _("Attach a file"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(self.attach)
         dialog.open()
@@ -436,7 +460,7 @@ class TicketView(QWidget):
         try:
             content = source.read_bytes()
         except OSError as exc:
-            show_error(self, ConsoleError(f"Cannot read {source.name}: {exc.strerror}."))
+            show_error(self, ConsoleError(_("Cannot read {name}: {why}.").format(name=source.name, why=exc.strerror)))
             return
         media = mimetypes.guess_type(source.name)[0] or ""
         self.edit(lambda t: [edits.attach(t, source.name, content, media)])
@@ -445,13 +469,13 @@ class TicketView(QWidget):
         if self.detail is None:
             return
         info = self.detail.attachments[index]
-        dialog = QFileDialog(self, "Save attachment", str(Path.home() / info.filename))
+        dialog = QFileDialog(self, _("Save attachment"), str(Path.home() / info.filename))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.fileSelected.connect(lambda target: self.save_attachment(info.id, target))
         dialog.open()
 
     def save_attachment(self, attachment_id: uuid.UUID, target: str) -> None:
-        self.runner.op(self.desk.save_attachment, attachment_id, target, label="Saving the attachment…").failure(
+        self.runner.op(self.desk.save_attachment, attachment_id, target, label=_("Saving the attachment…")).failure(
             self._show_failure
         ).run_io()
 

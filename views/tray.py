@@ -21,10 +21,12 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 import resources
 from console.desk import BreachWatch, Desk
+from console.i18n import _, n_
 from console.journal.touched import Touched
 from console.store.settings import Settings
 from console.tickets.queue import QueueFilter, QueueRow
-from views.queue_model import duration_text
+from views import words
+from views.look import APP_NAME
 from views.queue_view import BREACHING
 from views.tasks import TaskRunner
 
@@ -48,25 +50,29 @@ class TrayActions:
 
 def breaching_filter(hours: float, *, mine: bool = False) -> QueueFilter:
     """The queue's filter closest to "due within ``hours``": its own choices are 4, 24 and 72 hours."""
-    choices = sorted(h for _, h in BREACHING if h is not None)
+    choices = sorted(h for _label, h in BREACHING if h is not None)
     covering = next((h for h in choices if h >= hours), None)
     return QueueFilter(mine=mine, breaching_within_hours=covering)
 
 
 def entry_text(row: QueueRow, now: datetime) -> str:
     """A ticket in the menu: number, time left on its running clock, priority and title."""
-    left = duration_text(row.due_at - now) if row.due_at is not None else "—"
+    left = words.countdown(row.due_at - now) if row.due_at is not None else "—"
     title = row.title if len(row.title) <= TITLE_CHARS else row.title[: TITLE_CHARS - 1].rstrip() + "…"
-    return f"{row.number} · {left} left · {row.priority.value.capitalize()} · {title}"
+    return f"{row.number} · {left} · {words.priority(row.priority)} · {title}"
 
 
 def fill_menu(menu: QMenu, watch: BreachWatch, hours: int, notify: bool, actions: TrayActions) -> list[QAction]:
     """The tray's menu for what ``watch`` read; its entries, in order."""
     menu.clear()
     count = watch.soon_total
-    plural = "s" if count != 1 else ""
-    within = f"due within {hours} h"
-    heading = menu.addAction(f"{count:,} ticket{plural} {within}" if count else f"Nothing {within}")
+    heading = menu.addAction(
+        n_("{n} ticket due within {hours} h", "{n} tickets due within {hours} h", count).format(
+            n=f"{count:,}", hours=hours
+        )
+        if count
+        else _("Nothing due within {hours} h").format(hours=hours)
+    )
     heading.setObjectName("tray-heading")
     heading.setEnabled(False)
     for row in watch.soon:
@@ -75,30 +81,34 @@ def fill_menu(menu: QMenu, watch: BreachWatch, hours: int, notify: bool, actions
         entry.setToolTip(row.title)
         entry.triggered.connect(lambda _checked=False, number=row.number: actions.open_ticket(number))
     if count > len(watch.soon):
-        more = menu.addAction(f"All {count:,} in the queue…")
+        more = menu.addAction(_("All {n} in the queue…").format(n=f"{count:,}"))
         more.triggered.connect(lambda _checked=False: actions.show_queue(breaching_filter(hours)))
     menu.addSeparator()
-    menu.addAction("Show Support Console").triggered.connect(lambda _checked=False: actions.show_window())
-    toggle = menu.addAction("Notify me when my tickets reach their warning mark")
+    menu.addAction(_("Show Support Console")).triggered.connect(lambda _checked=False: actions.show_window())
+    toggle = menu.addAction(_("Notify me when my tickets reach their warning mark"))
     toggle.setObjectName("tray-notify")
     toggle.setCheckable(True)
     toggle.setChecked(notify)
     toggle.toggled.connect(actions.set_notify)
     menu.addSeparator()
-    menu.addAction("Quit").triggered.connect(lambda _checked=False: actions.quit())
+    menu.addAction(_("Quit")).triggered.connect(lambda _checked=False: actions.quit())
     return menu.actions()
 
 
 def notification(rows: list[QueueRow], now: datetime) -> tuple[str, str]:
     """The title and text of the notification for these tickets of mine."""
     title = (
-        f"{rows[0].number} reached its warning mark"
+        _("{number} reached its warning mark").format(number=rows[0].number)
         if len(rows) == 1
-        else f"{len(rows)} of your tickets reached their warning mark"
+        else n_(
+            "{n} of your tickets reached their warning mark",
+            "{n} of your tickets reached their warning mark",
+            len(rows),
+        ).format(n=len(rows))
     )
     lines = [entry_text(row, now) for row in rows[:NOTIFIED_ROWS]]
     if len(rows) > NOTIFIED_ROWS:
-        lines.append(f"and {len(rows) - NOTIFIED_ROWS} more")
+        lines.append(_("and {n} more").format(n=len(rows) - NOTIFIED_ROWS))
     return title, "\n".join(lines)
 
 
@@ -119,7 +129,7 @@ class BreachTray(QObject):
         self.icon: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.icon = QSystemTrayIcon(QIcon(str(resources.path("icons/app.svg"))), self)
-            self.icon.setToolTip("Support Console")
+            self.icon.setToolTip(APP_NAME)
             self.icon.setContextMenu(self.menu)
             self.icon.messageClicked.connect(self.open_notified)
         self.timer = QTimer(self)
@@ -174,7 +184,8 @@ class BreachTray(QObject):
         self.since = watch.at
         fill_menu(self.menu, watch, self.hours, self.notifying, self.actions)
         if self.icon is not None:
-            self.icon.setToolTip(f"Support Console · {watch.soon_total:,} due within {self.hours} h")
+            due = _("{n} due within {hours} h").format(n=f"{watch.soon_total:,}", hours=self.hours)
+            self.icon.setToolTip(f"{APP_NAME} · {due}")
         fresh = [row for row in watch.crossed if row.id not in self.told]
         self.told |= {row.id for row in fresh}
         if fresh and self.notifying:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+
+from console.zone import JALALI_YEARS, gregorian_day, read_digits
 
 # Days and times lie from 2000-01-01 to 2100-12-31: any day a real ERP support history holds (systems live since
 # the 2000s, tickets migrated with them, changes planned years ahead), and far enough from year 9999, where
@@ -26,6 +29,7 @@ EARLIEST, AFTER_LAST = (
 DAY_EXAMPLE, TIME_EXAMPLE = "2026-11-23", "2026-11-23T14:30"
 ZONED_EXAMPLE = "2026-11-23T18:30+04:00"  # the same moment in Dubai
 TIME_HELP = f"UTC unless a zone is added, e.g. {TIME_EXAMPLE} or {ZONED_EXAMPLE}"
+JALALI = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 MOST_TICKETS = 1_000_000  # the largest demo the benchmarks build; also the most a listing can show
 
 
@@ -70,10 +74,26 @@ def duration(unit: str, most: float, example: str) -> Callable[[str], float]:
     return read
 
 
-def day(text: str) -> date:
-    """A calendar day, year-month-day, within the days a support history holds."""
+def _gregorian(text: str) -> str:
+    """What was typed, with Western digits and its day in the Gregorian calendar: a Jalali day (1405-09-14, in
+    Persian digits too, as the window shows days in Persian) becomes the same day, 2026-12-05."""
+    typed = read_digits(text.strip())
+    found = JALALI.match(typed)
+    if found is None:
+        return typed
+    year, month, day_number = (int(part) for part in found.groups())
+    if year not in JALALI_YEARS:
+        return typed
     try:
-        value = date.fromisoformat(text.strip())
+        return gregorian_day(year, month, day_number).isoformat() + typed[found.end() :]
+    except ValueError:
+        return typed  # no such Jalali day: refused below as no day at all
+
+
+def day(text: str) -> date:
+    """A calendar day, year-month-day, within the days a support history holds (a Jalali day too)."""
+    try:
+        value = date.fromisoformat(_gregorian(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day: give year-month-day, e.g. {DAY_EXAMPLE}") from None
     if not FIRST_DAY <= value <= LAST_DAY:
@@ -86,7 +106,7 @@ def day(text: str) -> date:
 def moment(text: str) -> datetime:
     """A day and time, in UTC unless a zone is given; returned in UTC. A day alone is its midnight."""
     try:
-        given = datetime.fromisoformat(text.strip())
+        given = datetime.fromisoformat(_gregorian(text))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date and time: give e.g. {TIME_EXAMPLE} (UTC) or {ZONED_EXAMPLE}"

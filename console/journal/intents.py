@@ -22,6 +22,7 @@ from models import (
     ChangeType,
     Impact,
     Priority,
+    ProblemStatus,
     TicketKind,
     TicketStatus,
     Urgency,
@@ -238,6 +239,60 @@ class CancelRelease:
 ReleaseIntent = PlanRelease | MoveRelease | CancelRelease
 
 
+# ---- problems ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemIntent:
+    """An edit of one problem (``NewProblem``: of a new one)."""
+
+    problem_id: uuid.UUID
+    mutation_id: uuid.UUID = field(default_factory=new_id, kw_only=True)
+
+
+@dataclass(frozen=True)
+class NewProblem(ProblemIntent):
+    """A problem opened (from problem candidates: with the incidents it links, ``incidents``)."""
+
+    number: str
+    title: str
+    module_id: uuid.UUID
+    priority: Priority
+    description: str = ""
+    business_unit_id: uuid.UUID | None = None
+    group_id: uuid.UUID | None = None
+    incidents: frozenset[uuid.UUID] = frozenset()
+
+
+@dataclass(frozen=True)
+class EditProblem(ProblemIntent):
+    """Change one field; ``base`` is the value the person saw (it must still be there)."""
+
+    field: str
+    value: Any
+    base: Any
+
+
+@dataclass(frozen=True)
+class MoveProblem(ProblemIntent):
+    """Move it along its lifecycle (``console.problems.rules``); ``base`` is the status the person saw."""
+
+    to: ProblemStatus
+    base: ProblemStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkIncidents(ProblemIntent):
+    """Link incidents to the problem (``unlink``: take them off it)."""
+
+    incidents: frozenset[uuid.UUID]
+    unlink: bool = False
+
+
+AnyProblemIntent = NewProblem | EditProblem | MoveProblem | LinkIncidents
+
+
 # ---- a team's history brought in -------------------------------------------------------------------------
 
 
@@ -257,7 +312,7 @@ class ImportTickets:
 
 
 # What sync passes from the cache to the shared database: any intent at all.
-AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent | ImportTickets
+AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent | ImportTickets | ProblemIntent
 
 # Every kind the outbox carries (an outbox entry names its kind by the class name).
 KINDS: tuple[type[AnyIntent], ...] = (
@@ -266,4 +321,5 @@ KINDS: tuple[type[AnyIntent], ...] = (
     Away, Back, SetFreezes,
     PlanRelease, MoveRelease, CancelRelease,
     ImportTickets,
+    NewProblem, EditProblem, MoveProblem, LinkIncidents,
 )  # fmt: skip

@@ -1,27 +1,37 @@
 """A ticket's SLA in words, for a person: its clocks and timeline as the window shows them, where the
 resolution stands in one sentence, the evidence under the SLA picture and the header's countdown chips.
-(``console.sla.evidence`` gives the same as data, for a file.)"""
+(``console.sla.evidence`` gives the same as data, for a file.)
+
+What these functions say is in the person's language (``console.i18n``); ``duration`` and ``CLOCK_NAMES`` stay
+in English for the picture's own labels (``console.sla.picture``), which draws no Persian or Arabic yet, and
+``duration_said`` is ``duration`` in the person's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from console.i18n import N_, _, p_
 from console.sla.course import Course, course
 from console.sla.engine import Clock, ClockResult, EventKind, SlaResult
-from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown, short_duration
+from console.words import SLA_STATE_WORDS, STATUS_LABELS, countdown_said, short_duration_said
 from console.zone import local_zone, moment_text, short_moment, zone_label, zoned
 from models import SlaState, TicketStatus
 
 CLOCK_HEADINGS = ("Clock", "State", "Target", "Business time used", "Paused", "Left", "Due", "Breached", "Release")
 TIMELINE_HEADINGS = ("At", "Clock", "Event", "Status", "Business time used")
-EVENTS = {
-    EventKind.START: "started",
-    EventKind.PAUSE: "paused",
-    EventKind.RESUME: "resumed",
-    EventKind.STOP: "stopped",
-    EventKind.RESTART: "restarted (reopened)",
-}
+
+
+def _event(kind: EventKind) -> str:
+    """A step of a clock's timeline (the SLA dialog's), in the person's language: "paused"."""
+    said = {
+        EventKind.START: p_("SLA event", "started"),
+        EventKind.PAUSE: p_("SLA event", "paused"),
+        EventKind.RESUME: p_("SLA event", "resumed"),
+        EventKind.STOP: p_("SLA event", "stopped"),
+        EventKind.RESTART: p_("SLA event", "restarted (reopened)"),
+    }
+    return said.get(kind, str(kind))
 
 
 def moment(value: datetime | None) -> str:
@@ -55,21 +65,49 @@ def duration(value: timedelta | None) -> str:
     return f"{sign}{hours} h {minutes:02d} min" if minutes else f"{sign}{hours} h"
 
 
+def duration_said(value: timedelta | None) -> str:
+    """``duration`` in the person's language: 2 h 05 min, ۲ ساعت ۰۵ دقیقه (or nothing)."""
+    if value is None:
+        return ""
+    sign = "-" if value < timedelta() else ""
+    hours, minutes = divmod(abs(int(value.total_seconds())) // 60, 60)
+    if not hours:
+        return _("{minutes} min").format(minutes=f"{sign}{minutes}")
+    if hours >= 100:
+        return _("{hours} h").format(hours=f"{sign}{hours:,}")
+    if minutes:
+        return _("{hours} h {minutes} min").format(hours=f"{sign}{hours}", minutes=f"{minutes:02d}")
+    return _("{hours} h").format(hours=f"{sign}{hours}")
+
+
 def _status(value: str) -> str:
+    """A ticket's status as the evidence quotes it, in the person's language."""
     try:
-        return STATUS_LABELS[TicketStatus(value)]
+        return p_("ticket status", STATUS_LABELS[TicketStatus(value)])
     except ValueError:
         return value
+
+
+def _state(state: SlaState) -> str:
+    return p_("SLA state", SLA_STATE_WORDS[state])
+
+
+def _clock(which: Clock) -> str:
+    """A clock at the start of a line: "Response", "Resolution"."""
+    return _(CLOCK_NAMES[which])
 
 
 def clock_lines(result: SlaResult) -> list[list[str]]:
     """The two clocks, in the order of ``CLOCK_HEADINGS``."""
 
     def line(clock: ClockResult) -> list[str]:
-        target = f"release {clock.release.name}" if clock.release else duration(clock.target) or "none"
-        return [str(clock.clock), SLA_STATE_WORDS[clock.state], target, duration(clock.used),
-                duration(clock.paused), duration(clock.left), moment(clock.due_at), moment(clock.breached_at),
-                clock.release.name if clock.release else ""]  # fmt: skip
+        if clock.release:
+            target = _("release {release}").format(release=clock.release.name)
+        else:
+            target = duration_said(clock.target) or _("none")
+        return [p_("SLA clock", str(clock.clock)), _state(clock.state), target, duration_said(clock.used),
+                duration_said(clock.paused), duration_said(clock.left), moment(clock.due_at),
+                moment(clock.breached_at), clock.release.name if clock.release else ""]  # fmt: skip
 
     return [line(result.response), line(result.resolution)]
 
@@ -77,7 +115,7 @@ def clock_lines(result: SlaResult) -> list[list[str]]:
 def timeline_lines(result: SlaResult) -> list[list[str]]:
     """Every start, pause, resume and stop, in the order of ``TIMELINE_HEADINGS``."""
     return [
-        [moment(e.at), str(e.clock), EVENTS.get(e.kind, str(e.kind)), _status(e.status), duration(e.used)]
+        [moment(e.at), p_("SLA clock", str(e.clock)), _event(e.kind), _status(e.status), duration_said(e.used)]
         for e in result.timeline
     ]
 
@@ -88,7 +126,7 @@ def resolution_sentence(result: SlaResult, module: str, zone: tzinfo | None = No
     Times are in the person's zone, named ("15 Jan 2027 18:00 Asia/Tehran"); in ``zone`` when given, as the
     window shows them beside a picture that names it ("Mon 30 Nov 14:47")."""
     clock = result.resolution
-    state = SLA_STATE_WORDS[clock.state]
+    state = _state(clock.state)
 
     def when(value: datetime | None) -> str:
         if value is None:
@@ -96,30 +134,49 @@ def resolution_sentence(result: SlaResult, module: str, zone: tzinfo | None = No
         return moment_text(value, named=True) if zone is None else local_moment(value, zone, result.as_of)
 
     if clock.release is not None:
-        shipped = f"release {clock.release.name} of {module}, which reaches production {when(clock.release.at)}"
+        shipped = {"release": clock.release.name, "module": module, "when": when(clock.release.at), "state": state}
         if clock.state is SlaState.BREACHED:
-            return f"Resolution was due with {shipped}; it shipped without this ticket resolved: breached."
-        if clock.state in (SlaState.MET, SlaState.MISSED):
-            verb = "before" if clock.state is SlaState.MET else "after"
-            return f"Resolution was due with {shipped}; resolved {verb} it: {state}."
-        return f"Resolution is due with {shipped}: {state}. Pauses do not move a release."
+            return _(
+                "Resolution was due with release {release} of {module}, which reaches production {when}; it shipped "
+                "without this ticket resolved: {state}."
+            ).format(**shipped)
+        if clock.state is SlaState.MET:
+            return _(
+                "Resolution was due with release {release} of {module}, which reaches production {when}; resolved "
+                "before it: {state}."
+            ).format(**shipped)
+        if clock.state is SlaState.MISSED:
+            return _(
+                "Resolution was due with release {release} of {module}, which reaches production {when}; resolved "
+                "after it: {state}."
+            ).format(**shipped)
+        return _(
+            "Resolution is due with release {release} of {module}, which reaches production {when}: {state}. "
+            "Pauses do not move a release."
+        ).format(**shipped)
     if clock.state is SlaState.NOT_TIMED:
-        return f"Resolution is due with the next release of {module}; none is planned yet."
+        return _("Resolution is due with the next release of {module}; none is planned yet.").format(module=module)
     if clock.due_at is None:
-        return f"Resolution: {state}; its due time is known once the clock runs again."
-    verb = "was" if clock.stopped_at is not None else "is"
-    return f"Resolution {verb} due {when(clock.due_at)}: {state}."
+        return _("Resolution: {state}; its due time is known once the clock runs again.").format(state=state)
+    if clock.stopped_at is not None:
+        return _("Resolution was due {when}: {state}.").format(when=when(clock.due_at), state=state)
+    return _("Resolution is due {when}: {state}.").format(when=when(clock.due_at), state=state)
 
 
-CLOCK_NAMES = {Clock.RESPONSE: "Response", Clock.RESOLUTION: "Resolution"}
+CLOCK_NAMES = {Clock.RESPONSE: N_("Response"), Clock.RESOLUTION: N_("Resolution")}
 EVIDENCE_HEADINGS = ("When", "Clock", "What happened", "Why", "Business time used so far")
-STEPS = {
-    EventKind.START: "started",
-    EventKind.PAUSE: "paused",
-    EventKind.RESUME: "running again",
-    EventKind.STOP: "stopped",
-    EventKind.RESTART: "running again (reopened)",
-}
+
+
+def _step(kind: EventKind) -> str:
+    """A step of the evidence, in the person's language: "running again"."""
+    said = {
+        EventKind.START: p_("SLA step", "started"),
+        EventKind.PAUSE: p_("SLA step", "paused"),
+        EventKind.RESUME: p_("SLA step", "running again"),
+        EventKind.STOP: p_("SLA step", "stopped"),
+        EventKind.RESTART: p_("SLA step", "running again (reopened)"),
+    }
+    return said.get(kind, str(kind))
 
 
 def evidence_lines(result: SlaResult, zone: tzinfo | None = None) -> list[list[str]]:
@@ -131,19 +188,21 @@ def evidence_lines(result: SlaResult, zone: tzinfo | None = None) -> list[list[s
     steps: list[tuple[datetime, int, list[str]]] = []
     for order, which in enumerate(Clock):
         path = course(result, which)
-        name = CLOCK_NAMES[which]
+        name = _clock(which)
         for event in path.events:
             label = _status(event.status)
-            step = STEPS.get(event.kind, str(event.kind))
+            step = _step(event.kind)
             if event.kind is EventKind.START:
-                why = f"logged as {label}"
-                step = "started" if event.running else "started, paused"
+                why = _("logged as {status}").format(status=label)
+                step = step if event.running else p_("SLA step", "started, paused")
             elif event.kind is EventKind.RESTART:
-                why = f"reopened: set to {label}"
-                step = step if event.running else "reopened, paused"
+                why = _("reopened: set to {status}").format(status=label)
+                step = step if event.running else p_("SLA step", "reopened, paused")
             else:
-                why = f"set to {label}"
-            steps.append((event.at, order, [local_moment(event.at, zone, now), name, step, why, duration(event.used)]))
+                why = _("set to {status}").format(status=label)
+            steps.append(
+                (event.at, order, [local_moment(event.at, zone, now), name, step, why, duration_said(event.used)])
+            )
         for at, line in _marks(path, name):
             if now is None or at <= now:
                 steps.append((at, order, [local_moment(at, zone, now), *line]))
@@ -154,20 +213,23 @@ def _marks(path: Course, name: str) -> list[tuple[datetime, list[str]]]:
     clock, release = path.clock, path.clock.release
     marks = []
     if path.warning_at is not None and (path.stopped_at is None or path.warning_at <= path.stopped_at):
+        warned = p_("SLA step", "reached its warning mark")
         if release is not None:
-            why = f"most of the time to release {release.name} gone"
-            marks.append((path.warning_at, [name, "reached its warning mark", why, ""]))
+            why = _("most of the time to release {release} gone").format(release=release.name)
+            marks.append((path.warning_at, [name, warned, why, ""]))
         elif clock.target is not None:
-            used = duration(path.warning_used)
-            why = f"{used} of the {duration(clock.target)} target used"
-            marks.append((path.warning_at, [name, "reached its warning mark", why, used]))
+            used = duration_said(path.warning_used)
+            why = _("{used} of the {target} target used").format(used=used, target=duration_said(clock.target))
+            marks.append((path.warning_at, [name, warned, why, used]))
     if path.breached_at is not None:
+        breached = p_("SLA step", "breached")
         if release is not None:
-            why = f"release {release.name} reached production with the ticket unresolved"
-            marks.append((path.breached_at, [name, "breached", why, ""]))
+            why = _("release {release} reached production with the ticket unresolved").format(release=release.name)
+            marks.append((path.breached_at, [name, breached, why, ""]))
         elif clock.target is not None:
-            why = f"its {duration(clock.target)} target used up"
-            marks.append((path.breached_at, [name, "breached", why, duration(clock.target)]))
+            target = duration_said(clock.target)
+            why = _("its {target} target used up").format(target=target)
+            marks.append((path.breached_at, [name, breached, why, target]))
     return marks
 
 
@@ -183,29 +245,49 @@ class Chip:
 def chip(path: Course, now: datetime, zone: tzinfo | None = None) -> Chip:
     """The clock as it stands at ``now``, counted from the moments of its course (no new evaluation): the
     countdown is wall-clock time to the due moment, as the queue counts it."""
-    clock, name = path.clock, CLOCK_NAMES[path.clock.clock]
+    clock, name = path.clock, _clock(path.clock.clock)
     release = clock.release
 
     def when(at: datetime) -> str:
         return f"{local_moment(at, zone, now)} {zone_label(zone, at)}"  # the zone named, as in a sentence
 
-    said = SLA_STATE_WORDS[clock.state]
+    said = _state(clock.state)
     if clock.state is SlaState.MET:
-        return Chip(f"{name} {said}", "met", f"Stopped {when(clock.stopped_at)}, in time." if clock.stopped_at else "")
+        tip = _("Stopped {when}, in time.").format(when=when(clock.stopped_at)) if clock.stopped_at else ""
+        return Chip(p_("SLA chip", "{clock} {state}").format(clock=name, state=said), "met", tip)
     if clock.state is SlaState.MISSED:
         late = clock.stopped_at - path.due_at if clock.stopped_at and path.due_at else None
-        text = f"{name} {said}" + (f" · {short_duration(late)} late" if late else "")
-        return Chip(text, "missed", f"Stopped {when(clock.stopped_at)}, after it was due." if clock.stopped_at else "")
+        if late:
+            text = _("{clock} {state} · {late} late").format(clock=name, state=said, late=short_duration_said(late))
+        else:
+            text = p_("SLA chip", "{clock} {state}").format(clock=name, state=said)
+        tip = _("Stopped {when}, after it was due.").format(when=when(clock.stopped_at)) if clock.stopped_at else ""
+        return Chip(text, "missed", tip)
     if clock.state is SlaState.NOT_TIMED:
-        return Chip(f"{name} · {said}", "not_timed", "Due with the next release of its module; none is planned.")
+        text = p_("SLA chip", "{clock} · {state}").format(clock=name, state=said)
+        return Chip(text, "not_timed", _("Due with the next release of its module; none is planned."))
     if clock.state is SlaState.PAUSED or path.due_at is None:
-        rest = f"; {duration(clock.left)} of business time left when it runs again" if clock.left else ""
-        return Chip(f"{name} · {SLA_STATE_WORDS[SlaState.PAUSED]}", "paused", f"Paused while the ticket waits{rest}.")
+        text = p_("SLA chip", "{clock} · {state}").format(clock=name, state=_state(SlaState.PAUSED))
+        if clock.left:
+            tip = _("Paused while the ticket waits; {left} of business time left when it runs again.").format(
+                left=duration_said(clock.left)
+            )
+        else:
+            tip = _("Paused while the ticket waits.")
+        return Chip(text, "paused", tip)
     due = path.due_at
-    tip = f"Due {when(due)}" + (f", with release {release.name}." if release else ".")
+    if release:
+        tip = _("Due {when}, with release {release}.").format(when=when(due), release=release.name)
+    else:
+        tip = _("Due {when}.").format(when=when(due))
     left = due - now
     if left <= timedelta():
-        return Chip(f"{name} · {countdown(left)}", "breached", tip)
+        return Chip(p_("SLA chip", "{clock} · {state}").format(clock=name, state=countdown_said(left)), "breached", tip)
     warning = path.warning_at is not None and now >= path.warning_at
-    text = f"{name} · due with {release.name} in {short_duration(left)}" if release else f"{name} · {countdown(left)}"
+    if release:
+        text = _("{clock} · due with {release} in {left}").format(
+            clock=name, release=release.name, left=short_duration_said(left)
+        )
+    else:
+        text = p_("SLA chip", "{clock} · {state}").format(clock=name, state=countdown_said(left))
     return Chip(text, "warning" if warning else "running", tip)

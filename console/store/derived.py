@@ -14,7 +14,9 @@ recompute, a sync), so they never need a "refresh" that someone could forget.
   respond and to resolve (log-spaced buckets). Percentiles find their bucket here, then
   read the exact values of that bucket alone.
 - Full-text indexes (SQLite FTS5) over ticket numbers, titles and descriptions and over
-  notes, for the queue's search.
+  notes, for the queue's search; over knowledge articles and problems, for the suggestions
+  of similar articles and known errors (``console.problems.similar``); and a vocabulary of
+  the tickets' index (how many tickets hold each word), to weigh a rare word above a common one.
 - Covering indexes for the time-to-respond and time-to-resolve distributions, read
   without touching the (wide) ticket rows, and for "data as of".
 
@@ -46,7 +48,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from models import Priority
 
-VERSION = 9
+VERSION = 10
 SCALE = 12  # duration histogram: 12 buckets per e-fold of seconds (each about 8.7 % wide)
 
 metadata = MetaData()
@@ -200,7 +202,12 @@ TOKENIZER = "unicode61 remove_diacritics 2"
 SEARCH: dict[str, tuple[str, tuple[str, ...]]] = {
     "search_tickets": ("tickets", ("number", "title", "description", "source_key")),  # the other tool's number too
     "search_notes": ("comments", ("body",)),
+    # The suggestions where the work is (console.problems.similar): published articles and known errors.
+    "search_articles": ("knowledge_articles", ("number", "title", "body")),
+    "search_problems": ("problems", ("number", "title", "description", "root_cause", "workaround")),
 }
+# Vocabularies of full-text tables (FTS5 ``fts5vocab``, nothing stored): per word, how many rows hold it.
+VOCABULARIES: dict[str, tuple[str, str]] = {"search_tickets_words": ("search_tickets", "row")}
 
 
 def _search_triggers(conn: Connection) -> None:
@@ -289,6 +296,8 @@ def drop(conn: Connection) -> None:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index}")
     for table in metadata.sorted_tables:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name}")
+    for name in VOCABULARIES:
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
     for name in SEARCH:
         for event in ("insert", "delete", "update"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS trg_{name}_{event}")
@@ -315,6 +324,8 @@ def build(conn: Connection, progress: Progress | None = None) -> None:
         )
         conn.exec_driver_sql(f"INSERT INTO {name} ({name}) VALUES ('rebuild')")
     _search_triggers(conn)
+    for name, (table, kind) in VOCABULARIES.items():
+        conn.exec_driver_sql(f"CREATE VIRTUAL TABLE {name} USING fts5vocab({table}, {kind})")
     for step, (name, columns) in enumerate(INDEXES.items(), start=1 + len(SEARCH)):
         report(f"indexing {name.removeprefix('ix_derived_').replace('_', ' ')}", step, steps)
         conn.exec_driver_sql(f"CREATE INDEX {name} ON tickets ({columns})")

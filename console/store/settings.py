@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from console.errors import SettingError
-from console.i18n import AUTO, LANGUAGES, N_
+from console.i18n import AUTO, LANGUAGES, N_, _
 from console.store.secrets import PRIVATE_FILE, masked_text, refuse_secrets
 from console.zone import zone_problem
 
@@ -41,6 +41,15 @@ SETTINGS: tuple[Setting, ...] = (
         N_("Shared database"),
         "URL of the team's shared database (postgresql://USER@HOST/DB). Empty: the single-seat "
         "SQLite file in the workspace. The password is kept in the OS keyring, never here.",
+    ),
+    Setting(
+        "shared_read_url",
+        str,
+        "",
+        N_("Standby for reading"),
+        "URL of a PostgreSQL streaming-replication standby of the shared database (postgresql://HOST:PORT; the "
+        "login and database are the shared database's). Pulls and downloads read there once it has replayed what "
+        "the shared database held when the pull began; edits always go to the shared database. Empty: none.",
     ),
     Setting("user", str, "", N_("User"), "Login the console acts as in this workspace."),
     Setting(
@@ -135,12 +144,16 @@ def _validate(setting: Setting, value: Any) -> Any:
         raise SettingError(f"{setting.label}: must be at most {setting.maximum:,}.")
     if isinstance(value, str) and any("\ud800" <= ch <= "\udfff" for ch in value):
         raise SettingError(f"{setting.label}: holds characters that are not text (bytes that are not UTF-8).")
-    if setting.key == "shared_url" and value:
+    if setting.key in ("shared_url", "shared_read_url") and value:
         try:
             url = make_url(value)
         except (ArgumentError, ValueError) as exc:  # a port that is not a number is a ValueError
             raise SettingError(f"{setting.label}: {masked_text(value)!r} is not a database URL.") from exc
         refuse_secrets(url, setting.label)
+        if setting.key == "shared_read_url" and url.get_backend_name() not in ("postgresql", "postgres"):
+            raise SettingError(
+                _("{label}: a standby is a PostgreSQL server (postgresql://HOST:PORT).").format(label=_(setting.label))
+            )
     if setting.key == "language":
         value = value.strip().lower()
         if value not in (AUTO, *LANGUAGES):

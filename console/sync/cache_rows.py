@@ -176,7 +176,9 @@ def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UU
                 conn.execute(delete(table).where(where))
                 upsert(conn, table, read_rows(sconn, table, where))
             return
-        linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
+        linked: tuple[str, ...] = ()  # a problem: its own row and events
+        if table_name == "change_requests":
+            linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
         table = metadata.tables[table_name]
         for name in linked:
             child = metadata.tables[name]

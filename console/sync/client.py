@@ -21,6 +21,7 @@ from console.store.database import describe, make_engine, unavailable_message
 from console.store.workspace import Workspace
 from console.sync import server
 from console.sync.conflicts import unseen_notices
+from console.sync.connection import open_standby
 from console.sync.pull import pull
 from console.sync.push import push_outbox
 from console.sync.report import SyncReport
@@ -30,8 +31,11 @@ PUSHING, PULLING = "Pushing…", "Pulling…"  # the steps of every pass; downlo
 
 
 def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
-              progress: Callable[[str], None] | None = None) -> SyncReport:  # fmt: skip
-    """Push the outbox, then pull every space this person may see."""
+              progress: Callable[[str], None] | None = None, *, read: Engine | None = None,
+              wait: float | None = None) -> SyncReport:  # fmt: skip
+    """Push the outbox, then pull every space this person may see: from ``read`` (a standby of ``shared``) for the
+    spaces it has replayed as far as ``shared`` had them after the push, waited for ``wait`` seconds at most (by
+    default ``pull.STANDBY_WAIT``)."""
     started = time.perf_counter()
     report = SyncReport()
     say = progress or (lambda _what: None)
@@ -40,23 +44,28 @@ def sync_once(cache: Engine, shared: Engine, login: str, client_id: str,
     with shared.connect() as sconn:
         actor = load_actor(sconn, login)
     say(PULLING)
-    pull(cache, shared, actor, report, say)
+    pull(cache, shared, actor, report, say, read=read, wait=wait)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def sync_workspace(workspace: Workspace, progress: Callable[[str], None] | None = None) -> SyncReport:
-    """One sync pass of a workspace with its shared database (password from the keyring)."""
+    """One sync pass of a workspace with its shared database (password from the keyring), reading from its standby
+    for reading when it has one (``shared_read_url``)."""
     login = workspace.settings.get("user")
     if not login:
         raise ConsoleError("This workspace has no user yet; `support-console connect` sets one.")
     shared, _ = workspace.open_shared()
+    read = None
     try:
         with shared.connect() as conn:
             server.require_installed(conn, describe(shared.url))
-        return sync_once(workspace.cache(), shared, str(login), workspace.client_id, progress)
+        read = open_standby(workspace)
+        return sync_once(workspace.cache(), shared, str(login), workspace.client_id, progress, read=read)
     finally:
         shared.dispose()
+        if read is not None:
+            read.dispose()
 
 
 def download_if_empty(workspace: Workspace, progress: Callable[[str], None] | None = None) -> SyncReport | None:

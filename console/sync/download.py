@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, delete, select
 
 from console.errors import ConsoleError
+from console.i18n import _
 from console.releases import service as releases
 from console.store.bulk_load import foreign_key_problems, indexes_deferred, insert_rows, sqlite_bulk_load
+from console.store.database import describe
 from console.store.replica import replica_writes
 from console.sync import copy_down, server
 from console.sync.cache_rows import CHUNK, ORDER, in_units, remove_tickets, set_cursor, upsert, where_keys
@@ -44,6 +46,13 @@ def download(cache: Engine, shared: Engine, space: str, *, bulk: bool = False, r
         replica_writes(conn),
     ):
         version = space_versions(sconn, [space]).get(space, 0)
+        held = conn.execute(select(SyncCursor.version).where(SyncCursor.space == space)).scalar()
+        if held is not None and held > version:  # a standby further behind than this cache: its cursor stays
+            raise ConsoleError(
+                _("{where} holds {space} as at version {version}, older than this cache's {held}: not read.").format(
+                    where=describe(shared.url), space=space, version=version, held=held
+                )
+            )
         calendar = space == GLOBAL_SPACE and not bulk  # read again over tickets this cache holds: re-date them
         before = releases.moments(conn, conn.execute(select(Release.id)).scalars()) if calendar else {}
         ordered = sorted(tables, key=lambda s: ORDER[s.table])

@@ -28,6 +28,7 @@ from console.changes.freezes import FREEZE_KEY
 from console.changes.settings import FREEZE_SETTERS
 from console.changes.stages import REQUESTERS
 from console.errors import ConsoleError
+from console.problems import rules as problem_rules
 from console.sync.roles import PINNED, ident, quoted
 from models import Role, metadata
 
@@ -88,6 +89,7 @@ AUDITED = f"""actor_id = {ME} AND {FROM_IMPORT} AND CASE entity_type
                        AND (business_unit_id IS NULL OR {visible("business_unit_id")})
     WHEN 'change' THEN public.sc_may_steer(current_user, entity_id) OR {ME_DECIDING}
     WHEN 'user' THEN entity_id = {ME}
+    WHEN 'problem' THEN {role_in(problem_rules.WORKERS)}
     ELSE {role_in(MANAGERS)} END"""
 # A conflict is its author's, the other side's (whose value it met: ``guards.CONFLICTS`` names them) and the
 # managers'; never anyone else's, whatever ticket it is on.
@@ -104,7 +106,7 @@ PLANNING = "public.sc_may_plan(current_user, {row}.change_id)"  # the change's s
 REFERENCE = (
     "users", "memberships", "group_members", "business_units", "erp_modules", "support_groups", "business_calendars",
     "business_hours", "holidays", "sla_policies", "sla_targets", "sla_pause_statuses", "approval_policies",
-    "change_templates", "freeze_windows", "problems", "knowledge_articles", "routing_rules",
+    "change_templates", "freeze_windows", "knowledge_articles", "routing_rules",
 )  # fmt: skip
 
 TABLES: dict[str, Access] = {
@@ -134,6 +136,12 @@ TABLES: dict[str, Access] = {
     **dict.fromkeys(REFERENCE, READ),
     "users": Access(insert=f"{IMPORTER} AND NOT active AND role = 'service_desk_analyst' AND login LIKE 'imported.%'"),
     **dict.fromkeys(("support_groups", "business_units", "erp_modules"), Access(insert=IMPORTER)),
+    # Problems: opened, edited and moved by those who work them (guards.PROBLEMS: the lifecycle and its gates).
+    "problems": Access(
+        insert=role_in(problem_rules.WORKERS),
+        update=role_in(problem_rules.WORKERS),
+        columns=(*problem_rules.EDITABLE, "status", "known_error_at", "resolved_at", "closed_at", "updated_at"),
+    ),
     # The release calendar: a support manager keeps it (cancelled releases keep their row).
     "releases": Access(
         insert=role_in(MANAGERS), update=role_in(MANAGERS), columns=("name", "production_at", "cancelled_at")

@@ -16,6 +16,8 @@ the database's refusal is the backstop against a modified desk or ``psql``:
   awaiting approval (or an emergency after it went ahead), once;
 - an imported ticket (one with the other tool's number, ``source_key``) is written as that tool had it, in any
   state, only by a person who may import (``Can.IMPORT``: managers), who may also bring it up to date later;
+- a problem: opened as New with a number of one's own, worked only by the roles that work problems, along its
+  lifecycle with what each status asks for (``console.problems.rules``), closed by its owner or a manager;
 - a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers, in the name of the role
   that reserved it; a ticket or change is numbered only from a block of the person's own;
 - a conflict names the other side, the author of the value the edit met (who may read it with its author).
@@ -32,6 +34,7 @@ from sqlalchemy import Connection, text
 from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
 from console.changes.rules import STAGE_MOVES, TEXT_GATES
 from console.changes.stages import COORDINATORS, PLANNING
+from console.problems import rules as problem_rules
 from console.store.numbering import BLOCK_MAX, SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
 from console.tickets.service import EDITABLE
@@ -358,12 +361,64 @@ BEGIN
   RETURN NEW;
 END $$"""
 
+PROBLEM_MOVES = _array(sorted(f"{old}>{new}" for old, moves in problem_rules.MOVES.items() for new in moves))
+WORKERS = _array(sorted(r.value for r in problem_rules.WORKERS))
+CLOSERS = _array(sorted(r.value for r in problem_rules.CLOSERS))
+
+
+def _problem_gates() -> str:
+    """``problem_rules.GATES``: what a problem holds to enter each status."""
+    held = {
+        "owner_id": "NEW.owner_id IS NOT NULL",
+        "root_cause": "COALESCE(NEW.root_cause ~ '[^[:space:]]', false)",
+        "workaround": "COALESCE(NEW.workaround ~ '[^[:space:]]', false)",
+        "change": "EXISTS (SELECT 1 FROM public.change_problems c WHERE c.problem_id = NEW.id)",
+    }
+    return " AND ".join(
+        f"(NEW.status <> '{status}' OR ({' AND '.join(held[need] for need in needs)}))"
+        for status, needs in problem_rules.GATES.items()
+    )
+
+
+PROBLEMS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_problems() RETURNS trigger LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; role text;
+BEGIN
+{PERSON}
+  role := public.sc_role(who);
+  IF NOT COALESCE(role = ANY ({WORKERS}), false) THEN
+    {REFUSE} pg_catalog.format('A %s cannot work problems.', role);
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status <> 'new' OR NOT public.sc_own_number(who, NEW.number) THEN
+      {REFUSE} pg_catalog.format('A problem is opened as New, with a number of a block %s reserved.', who);
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF OLD.status = 'closed' THEN
+    {REFUSE} pg_catalog.format('%s is closed.', OLD.number);
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status THEN
+    IF (OLD.status || '>' || NEW.status) <> ALL ({PROBLEM_MOVES}) THEN
+      {REFUSE} pg_catalog.format('A problem cannot go from %s to %s.', OLD.status, NEW.status);
+    END IF;
+    IF NEW.status = 'closed' AND me IS DISTINCT FROM OLD.owner_id AND NOT COALESCE(role = ANY ({CLOSERS}), false) THEN
+      {REFUSE} pg_catalog.format('Only its owner or a support manager closes %s.', OLD.number);
+    END IF;
+  END IF;
+  IF NOT ({_problem_gates()}) THEN
+    {REFUSE} pg_catalog.format('%s lacks what its status %s asks for (an owner, a root cause, a workaround or a '
+                               'change that fixes it).', OLD.number, NEW.status);
+  END IF;
+  RETURN NEW;
+END $$"""
+
 TRIGGERS: dict[str, tuple[str, str]] = {  # table: (when, the function's definition)
     "tickets": ("BEFORE INSERT OR UPDATE", TICKETS),
     "change_requests": ("BEFORE INSERT OR UPDATE", CHANGES),
     "change_approvals": ("BEFORE UPDATE", APPROVALS),
     "number_blocks": ("BEFORE INSERT", NUMBER_BLOCKS),
     "sync_conflicts": ("BEFORE INSERT", CONFLICTS),
+    "problems": ("BEFORE INSERT OR UPDATE", PROBLEMS),
 }
 
 

@@ -42,7 +42,10 @@ from console.journal.intents import (
     ChangeIntent,
     EditChange,
     ImportTickets,
+    LinkIncidents,
     MoveStage,
+    NewProblem,
+    ProblemIntent,
     ReleaseIntent,
     SetField,
     SetStatus,
@@ -50,6 +53,7 @@ from console.journal.intents import (
     TicketIntent,
 )
 from console.journal.values import as_text, encode
+from console.problems import service as problems
 from console.releases import service as releases
 from console.tickets import routing
 from console.tickets import service as tickets
@@ -102,6 +106,9 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: AnyIn
         elif isinstance(intent, ReleaseIntent):  # a move made meanwhile is refused: the base differs
             releases.apply_release(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
+        elif isinstance(intent, ProblemIntent):  # a field changed meanwhile, or a status: refused with the reason
+            problems.apply_problem(shared, actor, intent, now)
+            outcome = Outcome(intent.mutation_id, APPLIED)
         elif isinstance(intent, ImportTickets):  # history: written as it was, merged by the source's numbers
             from console.imports.write import apply_import  # the import's code, loaded only for an import
 
@@ -135,7 +142,8 @@ WHAT = {
     "AssessRisk": "risk assessment", "MoveStage": "stage", "Decide": "approval decision",
     "ResolveChangeConflict": "conflict resolution", "Away": "time away", "Back": "back early",
     "SetFreezes": "freeze lengths", "PlanRelease": "release plan", "MoveRelease": "release move",
-    "CancelRelease": "release cancellation", "ImportTickets": "import",
+    "CancelRelease": "release cancellation", "ImportTickets": "import", "NewProblem": "new problem",
+    "EditProblem": "problem", "MoveProblem": "problem status", "LinkIncidents": "incident links",
 }  # fmt: skip
 
 
@@ -147,7 +155,7 @@ def _what(shared: Connection, intent: AnyIntent, entity: tuple[str, uuid.UUID]) 
     if table == "releases":
         name = shared.execute(select(Release.name).where(Release.id == entity_id)).scalar()
         what = f"{name or getattr(intent, 'name', 'a release')}, {what}"
-    elif table in ("tickets", "change_requests"):
+    elif table in ("tickets", "change_requests", "problems"):
         numbers = metadata.tables[table]
         number = shared.execute(select(numbers.c.number).where(numbers.c.id == entity_id)).scalar()
         what = f"{number or getattr(intent, 'number', 'a new one')}, {what}"
@@ -164,6 +172,8 @@ def _entity(intent: AnyIntent, actor: Actor) -> tuple[str, uuid.UUID]:
         return "users", actor.id
     if isinstance(intent, ImportTickets):  # the first of its tickets (``entities`` names them all)
         return "tickets", intent.tickets[0]["id"]
+    if isinstance(intent, ProblemIntent):
+        return "problems", intent.problem_id
     return "tickets", intent.ticket_id
 
 
@@ -171,6 +181,8 @@ def entities(intent: AnyIntent, entity: tuple[str, uuid.UUID]) -> list[tuple[str
     """Everything the cache reads back when the intent did not stand: an import's every ticket."""
     if isinstance(intent, ImportTickets):
         return [("tickets", record["id"]) for record in intent.tickets]
+    if isinstance(intent, NewProblem | LinkIncidents):  # and the incidents it linked
+        return [entity, *(("tickets", ticket_id) for ticket_id in sorted(intent.incidents, key=str))]
     return [entity]
 
 

@@ -7,21 +7,37 @@ ready-made cache instead, when there is a usable one (``seeds``). Spaces the per
 are removed. A release planned, moved or cancelled elsewhere (even by another SQL client) re-dates this
 cache's Low tickets in the transaction that brings it (``releases.retime``), so the queue and the charts
 follow the calendar at once.
+
+With a standby for reading (``shared_read_url``), the change index, the rows and the downloads of a space are read
+there while the pushes (and their read-backs) stay on the primary. The standby lags: what it holds is the primary as
+it was a moment ago. So a pull first reads the primary's own version of each space (one small query), and a space
+is read on the standby only once the standby has replayed that far, waiting ``STANDBY_WAIT`` at most; otherwise on
+the primary. That version is at least every version the cache has seen: its cursor, the rows a push read back from
+the primary just before, a page read on the primary by a pass cut short. So a cursor never goes back, a desk never
+sees its own edit undone for a moment, and a desk that switches between the two (a standby set, cleared, stopped,
+paused) needs nothing remembered. A standby that cannot be reached, is not a replica of this database, or gives up
+a read (a conflict with recovery) is left for the rest of the pass and said so in the report: the primary serves.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select, text
+from sqlalchemy.exc import DBAPIError
 
 from console.access import Actor
+from console.i18n import N_, _
 from console.releases import service as releases
 from console.store import derived
 from console.store.bulk_load import sqlite_bulk_load
+from console.store.database import describe
 from console.store.replica import replica_writes
 from console.sync import server
 from console.sync.cache_rows import (
@@ -41,9 +57,17 @@ from console.sync.download import download, remove_space
 from console.sync.report import SyncReport
 from console.sync.seeds import SeedUnusable, cache_is_empty, part_of, remove, take
 from console.sync.server import BY_TABLE, TICKET_CHILDREN
-from models import GLOBAL_SPACE, BusinessUnit, ChangeIndexEntry, Ticket, metadata
+from models import GLOBAL_SPACE, BusinessUnit, ChangeIndexEntry, SyncCursor, Ticket, metadata
 
 PAGE = 2_000  # change-index entries per pulled page
+STANDBY_WAIT = 0.5  # seconds a pull waits for the standby to replay what the primary held when the pull began
+STANDBY_POLL = 0.02  # seconds between two looks at the standby's versions meanwhile
+WAITING = N_("Waiting for the standby to catch up…")  # said (through ``say``) while a pull waits for it
+T = TypeVar("T")
+CLUSTER = text(
+    "SELECT (SELECT system_identifier FROM pg_control_system()), "
+    "(SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 def spaces_for(sconn: Connection, actor: Actor) -> list[str]:
@@ -167,17 +191,116 @@ def own_conflicts(cache: Engine, shared: Engine, space: str) -> int:
     return len(rows)
 
 
+@dataclass
+class Sources:
+    """Where one pull reads each space: the primary (the shared database), or the standby for the spaces it has
+    replayed far enough (``ready``). A standby that fails a read is left for the rest of the pass, and that read is
+    done again on the primary (a space's pages already taken stay: the standby had replayed what they hold)."""
+
+    primary: Engine
+    report: SyncReport
+    standby: Engine | None = None
+    ready: set[str] = field(default_factory=set)
+
+    def engine(self, space: str) -> Engine:
+        return self.standby if self.standby is not None and space in self.ready else self.primary
+
+    def read(self, space: str, work: Callable[[Engine], T]) -> T:
+        """``work`` with the engine that serves ``space``; again with the primary when the standby gives up."""
+        engine = self.engine(space)
+        if engine is self.primary:
+            return work(engine)
+        try:
+            return work(engine)
+        except Exception as exc:
+            if not _lost(exc):
+                raise
+            self.leave(_("The standby for reading gave up ({reason}); the rest was read from the shared database.")
+                       .format(reason=_reason(exc)))  # fmt: skip
+        return work(self.primary)
+
+    def leave(self, note: str) -> None:
+        self.standby, self.ready = None, set()
+        self.report.notes.append(note)
+
+
+def _lost(exc: Exception) -> bool:
+    """The server gave up, not the request: a dropped connection, a read cancelled by a conflict with recovery (a
+    standby), a statement timeout. A cache's own error (SQLite), a refusal (a grant) and the code's own are not. A
+    download by COPY meets psycopg's own error, the rest SQLAlchemy's wrapping of it."""
+    import psycopg  # only once a read failed: a desk on a SQLite file never loads the PostgreSQL driver
+
+    return isinstance(exc.orig if isinstance(exc, DBAPIError) else exc, psycopg.OperationalError)
+
+
+def _reason(exc: Exception) -> str:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__
+
+
+def cluster_of(conn: Connection) -> tuple[int, int]:
+    """Which PostgreSQL cluster and database a connection reaches. A physical standby's are its primary's."""
+    found = conn.execute(CLUSTER).one()
+    return int(found[0]), int(found[1])
+
+
+def sources(shared: Engine, standby: Engine | None, need: dict[str, int], report: SyncReport,
+            say: Callable[[str], None], wait: float | None = None) -> Sources:  # fmt: skip
+    """Which spaces the standby may serve: those whose version there is at least ``need`` (the primary's own when
+    the pull began), waited for ``wait`` seconds at most (``STANDBY_WAIT``). None of them when it is not a replica
+    of the shared database, or cannot be reached or checked (the report says why)."""
+    chosen = Sources(shared, report)
+    if standby is None:
+        return chosen
+    where = describe(standby.url)
+    deadline = time.monotonic() + (STANDBY_WAIT if wait is None else wait)
+    try:
+        with shared.connect() as sconn:
+            primary = cluster_of(sconn)
+        with standby.connect() as rconn:
+            if cluster_of(rconn) != primary:
+                chosen.leave(_("{standby} is not a standby of the shared database; read from the shared database.")
+                             .format(standby=where))  # fmt: skip
+                return chosen
+            have = server.space_versions(rconn, need)
+            told = False
+            while (behind := {s for s, v in need.items() if have.get(s, 0) < v}) and time.monotonic() < deadline:
+                if not told:
+                    say(_(WAITING))
+                    told = True
+                time.sleep(STANDBY_POLL)
+                have = server.space_versions(rconn, need)  # each statement sees what has been replayed by now
+    except DBAPIError as exc:  # unreachable, or not to be checked (a server that keeps pg_control_system() to itself)
+        chosen.leave(_("The standby for reading {standby} cannot be used ({reason}); read from the shared database.")
+                     .format(standby=where, reason=_reason(exc)))  # fmt: skip
+        return chosen
+    chosen.standby, chosen.ready = standby, set(need) - behind
+    return chosen
+
+
+def _cursor(cache: Engine, space: str) -> int:
+    with cache.connect() as conn:
+        return int(conn.execute(select(SyncCursor.version).where(SyncCursor.space == space)).scalar_one())
+
+
 def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
-         say: Callable[[str], None] = lambda _what: None, *, seeds: bool = True) -> None:  # fmt: skip
+         say: Callable[[str], None] = lambda _what: None, *, seeds: bool = True, read: Engine | None = None,
+         wait: float | None = None) -> None:  # fmt: skip
     """Pull every space ``actor`` may see. An empty cache starts from its unit's ready-made cache when there is
-    a usable one (``seeds``), and is otherwise downloaded row by row."""
+    a usable one (``seeds``), and is otherwise downloaded row by row. ``read``: a standby of ``shared`` that serves
+    the spaces it has replayed far enough (waited for ``wait`` seconds at most, ``STANDBY_WAIT`` unless given); the
+    primary serves the others."""
     with shared.connect() as sconn:
         spaces = spaces_for(sconn, actor)
         pruned = server.pruned_versions(sconn)
         codes = {unit.hex: code for unit, code in sconn.execute(select(BusinessUnit.id, BusinessUnit.code))}
+        latest = server.space_versions(sconn, spaces) if read is not None else {}
     codes[GLOBAL_SPACE] = "people, units, problems and changes"
     with cache.connect() as conn:
         cursors = cursors_of(conn)
+    need = {space: max(latest.get(space, 0), cursors.get(space, 0)) for space in spaces}
+    source = sources(shared, read, need, report, say, wait)
     for space in sorted(set(cursors) - set(spaces)):
         report.pulled += remove_space(cache, space)
         report.removed.append(space)
@@ -191,7 +314,7 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
             del cursors[space]
     if GLOBAL_SPACE in behind:
         say(f"Reading {codes[GLOBAL_SPACE]} again…")
-        report.pulled += download(cache, shared, GLOBAL_SPACE, replace=True)
+        report.pulled += source.read(GLOBAL_SPACE, partial(download, cache, space=GLOBAL_SPACE, replace=True))
     with cache.connect() as conn:
         first = not cursors and conn.execute(select(Ticket.id).limit(1)).first() is None
         empty = first and seeds and cache_is_empty(conn)
@@ -199,11 +322,11 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
         remove(part_of(cache))
     if empty:
         try:
-            report.seeded = take(cache, shared, spaces, say)
+            report.seeded = source.read(GLOBAL_SPACE, partial(take, cache, spaces=spaces, say=say))
         except SeedUnusable as exc:
             report.notes.append(f"{exc} Downloaded row by row instead.")
         if report.seeded:
-            report.pulled += own_conflicts(cache, shared, report.seeded)
+            report.pulled += source.read(report.seeded, partial(own_conflicts, cache, space=report.seeded))
             with cache.connect() as conn:
                 cursors = cursors_of(conn)
             first = any(space not in cursors for space in spaces)  # another unit still comes row by row
@@ -214,12 +337,18 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
     for space in spaces:  # global first: the people and units the rest refers to
         if space not in cursors:
             say(f"Downloading {codes.get(space, space)}…")
-            report.pulled += download(cache, shared, space, bulk=first)
+            report.pulled += source.read(space, partial(download, cache, space=space, bulk=first))
             if space not in behind:
                 report.downloaded.append(space)
         elif space not in behind:
-            report.pulled += pull_space(cache, shared, space, cursors[space], set(spaces))
+            visible = set(spaces)
+            report.pulled += source.read(space, partial(_pull_on, cache, space=space, visible=visible))
     if first:
         say("Indexing for search and metrics…")
         with cache.connect() as conn, sqlite_bulk_load(conn), conn.begin():
             derived.build(conn)
+
+
+def _pull_on(cache: Engine, shared: Engine, *, space: str, visible: set[str]) -> int:
+    """A space pulled from wherever its cursor stands now (a standby that gave up may have moved it)."""
+    return pull_space(cache, shared, space, _cursor(cache, space), visible)

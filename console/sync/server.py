@@ -45,7 +45,7 @@ from models import (
 # every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``). 5: routing
 # rules (migration 0009) travel and are granted. 6: number blocks name who reserved them, and a person numbers
 # tickets and changes only from their own (migration 0010).
-TRIGGERS_VERSION = "7"
+TRIGGERS_VERSION = "8"
 TRIGGERS_KEY = "sync_triggers"
 
 

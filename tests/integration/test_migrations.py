@@ -301,3 +301,45 @@ def test_routing_rules_come_empty_are_versioned_in_the_global_space_and_go_with_
     assert "routing_rules" not in table_names(engine)
     with engine.connect() as conn:
         assert conn.execute(select(models.ErpModule.code)).scalars().all() == ["FIN"]
+
+
+def test_problems_take_their_lifecycle_in_place_with_everything_that_points_at_them(engine: Engine) -> None:
+    """0012 widens the problems' status check where tickets, articles and sync's triggers point at them: the rows,
+    the links and the triggers stay, a problem may then be a fix in change, and a downgrade takes it back."""
+    migrate(engine, "upgrade", "0011")
+    module, problem, author, article = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        server.install(conn)  # a shared database prepared for sync: its triggers name problems
+        conn.execute(table_of(models.ErpModule).insert(), [{"id": module, "code": "FIN", "name": "Finance"}])
+        conn.execute(table_of(models.User).insert(), [
+            {"id": author, "login": "ana", "display_name": "Ana", "role": models.Role.FUNCTIONAL_CONSULTANT,
+             "active": True, "locale": "en", "created_at": at}])  # fmt: skip
+        conn.exec_driver_sql(
+            "INSERT INTO problems (id, number, title, description, status, priority, module_id, created_at) "
+            f"VALUES ('{problem.hex}', 'PRB-0000001', 'Posting fails', '', 'known_error', 'high', '{module.hex}', "
+            "'2026-12-01 09:00:00')"
+            if engine.dialect.name == "sqlite"
+            else "INSERT INTO problems (id, number, title, description, status, priority, module_id, created_at) "
+            f"VALUES ('{problem}', 'PRB-0000001', 'Posting fails', '', 'known_error', 'high', '{module}', now())"
+        )
+        conn.execute(table_of(models.KnowledgeArticle).insert(), [
+            {"id": article, "number": "KB-0000001", "title": "Workaround", "body": "Reopen the period.",
+             "status": models.ArticleStatus.PUBLISHED, "language": "en", "module_id": module, "problem_id": problem,
+             "author_id": author, "created_at": at, "updated_at": at}])  # fmt: skip
+    before = trigger_names(engine)
+    migrate(engine, "upgrade", "head")
+    assert trigger_names(engine) == before
+    problems = table_of(models.Problem)
+    with engine.begin() as conn:
+        row = conn.execute(select(problems.c.status, problems.c.updated_at).where(problems.c.id == problem)).one()
+        assert row.status == models.ProblemStatus.KNOWN_ERROR
+        assert row.updated_at is not None
+        conn.execute(problems.update().values(status=models.ProblemStatus.FIX_IN_CHANGE))
+        linked = conn.execute(select(models.KnowledgeArticle.problem_id).where(models.KnowledgeArticle.id == article))
+        assert linked.scalar() == problem
+    with engine.connect() as conn, pytest.raises(DBAPIError):
+        conn.exec_driver_sql("UPDATE problems SET status = 'reopened'")  # the database's check still holds
+    migrate(engine, "downgrade", "0011")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT status FROM problems").scalar() == "known_error"

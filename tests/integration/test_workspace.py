@@ -342,6 +342,7 @@ def test_settings_defaults(tmp_path: Path) -> None:
     settings = Settings.load(tmp_path / "settings.json")
     assert {s.key: settings.get(s.key) for s in SETTINGS} == {
         "shared_url": "",
+        "shared_read_url": "",
         "user": "",
         "sync_interval_seconds": 120,
         "sync_automatically": True,

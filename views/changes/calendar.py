@@ -14,8 +14,9 @@ from PySide6.QtGui import QColor, QTextCharFormat
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from console.changes.lists import Calendar
-from console.words import STAGE_LABELS
+from console.i18n import _
 from console.zone import local_zone, zoned
+from views import words
 from views.changes.model import conflict_words
 from views.tables import Index, RowsModel, rows_table, when_text
 
@@ -30,12 +31,12 @@ class MonthModel(RowsModel):
     """The month's freezes and windows; the conflicts in a few words, each explained in its cell's tooltip."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__([zoned("from"), zoned("to"), "what", "stage", "conflicts"], parent)
+        super().__init__([zoned(_("from")), zoned(_("to")), _("what"), _("stage"), _("conflicts")], parent)
         self.tips: list[str] = []
 
     def set_month(self, rows: list[tuple[list[str], str]]) -> None:
-        self.tips = [tip for _, tip in rows]
-        self.set_rows([cells for cells, _ in rows])
+        self.tips = [tip for _cells, tip in rows]
+        self.set_rows([cells for cells, _tip in rows])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
@@ -60,9 +61,14 @@ class CalendarPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.month)
         legend = QLabel(
-            "<p><span style='background:#fde2e1'>&nbsp;freeze&nbsp;</span></p>"
-            "<p><span style='background:#dbe8fb'>&nbsp;planned window&nbsp;</span></p>"
-            "<p><span style='background:#fbd38d'>&nbsp;window in conflict&nbsp;</span></p>"
+            "".join(
+                f"<p><span style='background:{colour}'>&nbsp;{said}&nbsp;</span></p>"
+                for colour, said in (
+                    ("#fde2e1", _("freeze")),
+                    ("#dbe8fb", _("planned window")),
+                    ("#fbd38d", _("window in conflict")),
+                )
+            )
         )
         legend.setAlignment(Qt.AlignmentFlag.AlignTop)
         top.addWidget(legend)
@@ -94,16 +100,18 @@ class CalendarPage(QWidget):
         for freeze in cal.freezes:
             start, end = freeze.starts_at, freeze.ends_at
             mark(start, end, FREEZE_COLOUR)
-            rows.append((start, [when_text(start), when_text(end), f"Freeze: {freeze.name}", "", ""], ""))
+            rows.append(
+                (start, [when_text(start), when_text(end), _("Freeze: {name}").format(name=freeze.name), "", ""], "")
+            )
         for change in cal.changes:
             if change.planned_start and change.planned_end:
                 mark(change.planned_start, change.planned_end, CONFLICT_COLOUR if change.conflicts else WINDOW_COLOUR)
                 cells = [when_text(change.planned_start), when_text(change.planned_end),
-                         f"{change.number} {change.title}", STAGE_LABELS[change.stage],
+                         f"{change.number} {change.title}", words.stage(change.stage),
                          conflict_words(change)]  # fmt: skip
                 rows.append((change.planned_start, cells, "\n".join(c.explanation for c in change.conflicts)))
         rows.sort(key=lambda r: r[0])
-        self.month_rows.set_month([(cells, tip) for _, cells, tip in rows])
+        self.month_rows.set_month([(cells, tip) for _start, cells, tip in rows])
         table = self.month_table
         widest = max(table.sizeHintForColumn(CONFLICTS), table.horizontalHeader().sectionSizeHint(CONFLICTS))
         table.setColumnWidth(CONFLICTS, min(widest, CONFLICTS_MOST))

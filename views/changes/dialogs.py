@@ -27,17 +27,27 @@ from PySide6.QtWidgets import (
 from console.changes.lists import ChangeChoices, ChangeDetail, ChangeRow
 from console.changes.rules import DEFAULT_RULES, RiskAnswersError, assess
 from console.changes.stages import EDITABLE
-from console.words import counted
+from console.i18n import N_, _
 from console.zone import local_zone, zone_label, zoned
 from models import ApprovalDecision, ChangeType
+from views import words
 from views.errors import show_error
 from views.tables import RowsModel, rows_table
 
 if TYPE_CHECKING:
     from views.changes.view import ChangeView
 
-TEXT_FIELDS = ("description", "reason", "implementation_plan", "test_plan", "test_evidence", "backout_plan",
-               "review_notes")  # fmt: skip
+# A change's texts, by field, each with its name (marked here, shown in the person's language).
+TEXT_FIELDS = {
+    "description": N_("Description"),
+    "reason": N_("Reason"),
+    "implementation_plan": N_("Implementation plan"),
+    "test_plan": N_("Test plan"),
+    "test_evidence": N_("Test evidence"),
+    "backout_plan": N_("Backout plan"),
+    "review_notes": N_("Review notes"),
+}
+FIELD_NAMES = {"title": N_("Title"), **TEXT_FIELDS, "window": N_("Window")}
 
 
 class DecisionDialog(QDialog):
@@ -46,20 +56,23 @@ class DecisionDialog(QDialog):
     def __init__(self, detail: ChangeDetail, decision: ApprovalDecision, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("decision-dialog")
-        verb = "Approve" if decision is ApprovalDecision.APPROVED else "Reject"
-        self.setWindowTitle(f"{verb} {detail.row.number}")
+        approving = decision is ApprovalDecision.APPROVED
+        verb = _("Approve") if approving else _("Reject")
+        title = _("Approve {number}") if approving else _("Reject {number}")
+        self.setWindowTitle(title.format(number=detail.row.number))
         layout = QVBoxLayout(self)
-        text = f"{verb} {detail.row.number} · {detail.row.title}"
-        if decision is ApprovalDecision.APPROVED and detail.row.conflicts:
-            text += "\n\nIts window has conflicts:\n" + "\n".join(f"• {c.explanation}" for c in detail.row.conflicts)
+        text = f"{title.format(number=detail.row.number)} · {detail.row.title}"
+        if approving and detail.row.conflicts:
+            conflicts = "\n".join(f"• {c.explanation}" for c in detail.row.conflicts)
+            text += "\n\n" + _("Its window has conflicts:") + "\n" + conflicts
         if decision is ApprovalDecision.REJECTED:
-            text += "\n\nA rejection stops the change."
+            text += "\n\n" + _("A rejection stops the change.")
         label = QLabel(text)
         label.setWordWrap(True)
         layout.addWidget(label)
         self.comment = QPlainTextEdit()
         self.comment.setObjectName("decision-comment")
-        self.comment.setPlaceholderText("Your comment (required): why you decide so")
+        self.comment.setPlaceholderText(_("Your comment (required): why you decide so"))
         layout.addWidget(self.comment)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -78,13 +91,13 @@ class RiskDialog(QDialog):
     def __init__(self, answers: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("risk-dialog")
-        self.setWindowTitle("Risk assessment")
+        self.setWindowTitle(_("Risk assessment"))
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.boxes: dict[str, QComboBox] = {}
         for question in DEFAULT_RULES.questions:
             box = QComboBox()
-            box.addItem("— choose —", "")
+            box.addItem(_("— choose —"), "")
             for key, option in question.options.items():
                 box.addItem(option.label, key)
             chosen = box.findData(str(answers.get(question.key, "")))
@@ -114,7 +127,8 @@ class RiskDialog(QDialog):
             self.outcome.setText(str(missing))
             ok.setEnabled(False)
             return
-        self.outcome.setText(f"Risk: {result.level.value}\n" + "\n".join(f"• {r}" for r in result.reasons))
+        risk = _("Risk: {level}").format(level=words.risk(result.level.value))
+        self.outcome.setText(risk + "\n" + "\n".join(f"• {r}" for r in result.reasons))
         ok.setEnabled(True)
 
 
@@ -153,14 +167,14 @@ class EditDialog(QDialog):
     def __init__(self, detail: ChangeDetail, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("edit-change-dialog")
-        self.setWindowTitle(f"Edit {detail.row.number}")
+        self.setWindowTitle(_("Edit {number}").format(number=detail.row.number))
         self.detail = detail
         layout = QVBoxLayout(self)
         self.field = QComboBox()
         self.field.setObjectName("edit-field")
-        for name in ("title", *TEXT_FIELDS, "window"):
+        for name, label in FIELD_NAMES.items():
             if detail.row.stage in EDITABLE[name]:
-                self.field.addItem(name.replace("_", " ").capitalize(), name)
+                self.field.addItem(_(label), name)
         layout.addWidget(self.field)
         self.text = QPlainTextEdit()
         self.text.setObjectName("edit-text")
@@ -168,9 +182,9 @@ class EditDialog(QDialog):
         window = QHBoxLayout()
         self.start = moment_edit(detail.change.planned_start)
         self.end = moment_edit(detail.change.planned_end or (detail.change.planned_start or None))
-        window.addWidget(QLabel("From"))
+        window.addWidget(QLabel(_("From")))
         window.addWidget(self.start)
-        window.addWidget(QLabel("to"))
+        window.addWidget(QLabel(_("to")))
         window.addWidget(self.end)
         self.window_row = QWidget()
         self.window_row.setLayout(window)
@@ -204,12 +218,12 @@ class NewChangeDialog(QDialog):
     def __init__(self, choices: ChangeChoices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("new-change-dialog")
-        self.setWindowTitle("New change request")
+        self.setWindowTitle(_("New change request"))
         form = QFormLayout(self)
         self.title = QLineEdit()
         self.kind = QComboBox()
         for kind in ChangeType:
-            self.kind.addItem(kind.value.capitalize(), kind)
+            self.kind.addItem(words.capital(words.change_type(kind)), kind)
         self.kind.setCurrentIndex(list(ChangeType).index(ChangeType.NORMAL))
         self.template = QComboBox()
         self.template.setObjectName("new-change-template")
@@ -227,19 +241,19 @@ class NewChangeDialog(QDialog):
         self.hours = QSpinBox()
         self.hours.setRange(1, 72)
         self.hours.setValue(3)
-        self.hours.setSuffix(" h")
-        form.addRow("Title", self.title)
-        form.addRow("Type", self.kind)
-        form.addRow("Template", self.template)
-        form.addRow("ERP module", self.module)
-        form.addRow("Business unit", self.unit)
-        form.addRow("Description", self.description)
-        form.addRow("Reason", self.reason)
-        form.addRow("Window starts", self.start)
-        form.addRow("Window lasts", self.hours)
+        self.hours.setSuffix(_(" h"))
+        form.addRow(_("Title"), self.title)
+        form.addRow(_("Type"), self.kind)
+        form.addRow(_("Template"), self.template)
+        form.addRow(_("ERP module"), self.module)
+        form.addRow(_("Business unit"), self.unit)
+        form.addRow(_("Description"), self.description)
+        form.addRow(_("Reason"), self.reason)
+        form.addRow(_("Window starts"), self.start)
+        form.addRow(_("Window lasts"), self.hours)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Request")
+        ok.setText(_("Request"))
         ok.setEnabled(False)
         self.title.textChanged.connect(lambda text: ok.setEnabled(bool(text.strip())))
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -252,7 +266,7 @@ class NewChangeDialog(QDialog):
     def _kind_changed(self) -> None:
         standard = self.kind.currentData() is ChangeType.STANDARD
         self.template.setEnabled(standard)
-        self.template.setToolTip("" if standard else "Only a standard change comes from a template.")
+        self.template.setToolTip("" if standard else _("Only a standard change comes from a template."))
 
     def values(self) -> dict[str, Any]:
         start = moment_from(self.start)
@@ -276,25 +290,27 @@ class AgendaDialog(QDialog):
     def __init__(self, view: ChangeView) -> None:
         super().__init__(view)
         self.setObjectName("agenda-dialog")
-        self.setWindowTitle("CAB agenda")
+        self.setWindowTitle(_("CAB agenda"))
         self.view = view
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Changes awaiting the board with a window in the next"))
+        row.addWidget(QLabel(_("Changes awaiting the board with a window in the next")))
         self.days = QSpinBox()
         self.days.setRange(1, 366)
         self.days.setValue(14)
-        self.days.setSuffix(" days")
+        self.days.setSuffix(_(" days"))
         row.addWidget(self.days)
         row.addStretch(1)
         layout.addLayout(row)
-        self.rows = RowsModel(["Change", zoned("Window"), "Risk", "Approvals", "Conflicts", "Title"], self)
+        self.rows = RowsModel(
+            [_("Change"), zoned(_("Window")), _("Risk"), _("Approvals"), _("Conflicts"), _("Title")], self
+        )
         layout.addWidget(rows_table(self.rows, "agenda-table"), 1)
-        self.summary = QLabel("Reading…")
+        self.summary = QLabel(_("Reading…"))
         self.summary.setObjectName("agenda-summary")
         layout.addWidget(self.summary)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.export = buttons.addButton("Export PDF…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.export = buttons.addButton(_("Export PDF…"), QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.export.clicked.connect(self._ask_path)
         layout.addWidget(buttons)
@@ -305,7 +321,7 @@ class AgendaDialog(QDialog):
     def refresh(self) -> None:
         days = self.days.value()
         view = self.view
-        view.runner.op(view.desk.agenda, days, label="Reading the CAB agenda…").success(self._show).failure(
+        view.runner.op(view.desk.agenda, days, label=_("Reading the CAB agenda…")).success(self._show).failure(
             self._failed
         ).run()
 
@@ -314,17 +330,23 @@ class AgendaDialog(QDialog):
 
     def _show(self, rows: list[ChangeRow]) -> None:
         self.summary.setText(
-            f"Awaiting the board: {counted(len(rows), 'change')}; conflicts are shown for each."
+            _("Awaiting the board: {changes}; conflicts are shown for each.").format(
+                changes=words.counted(len(rows), "change")
+            )
             if rows
-            else "No change awaits the board with a window in that period."
+            else _("No change awaits the board with a window in that period.")
         )
         self.rows.set_rows(
-            [[r.number, r.window_cell, r.risk, r.approvals, str(len(r.conflicts) or ""), r.title] for r in rows]
-        )
+            [
+                [r.number, r.window_cell, words.risk(r.risk) if r.risk else "", words.approvals(r.approvals),
+                 str(len(r.conflicts) or ""), r.title]
+                for r in rows
+            ]
+        )  # fmt: skip
 
     def _ask_path(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the CAB agenda", "cab-agenda.pdf", "PDF (*.pdf);;CSV (*.csv)"
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export the CAB agenda"), "cab-agenda.pdf", "PDF (*.pdf);;CSV (*.csv)"
         )
         if path:
             self.view.write_agenda(self.days.value(), path)
@@ -336,14 +358,14 @@ class AwayDialog(QDialog):
     def __init__(self, choices: ChangeChoices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("away-dialog")
-        self.setWindowTitle("Away")
+        self.setWindowTitle(_("Away"))
         form = QFormLayout(self)
         self.delegate = QComboBox()
         for person, name in choices.people:
             self.delegate.addItem(name, person)
         self.until = moment_edit(None)
-        form.addRow("Who decides for you", self.delegate)
-        form.addRow("Until", self.until)
+        form.addRow(_("Who decides for you"), self.delegate)
+        form.addRow(_("Until"), self.until)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

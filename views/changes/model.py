@@ -11,8 +11,9 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from console.changes.lists import ChangeRow
-from console.words import STAGE_LABELS
+from console.i18n import N_, _
 from console.zone import zoned
+from views import words
 from views.tables import Index, RowsModel
 
 RISK_COLOURS = {"high": "#b42318", "medium": "#b54708", "low": "#067647"}
@@ -29,32 +30,36 @@ class Column(IntEnum):
     SCOPE = 7
 
 
-COLUMNS = ("Change", "Title", "Risk", "Stage", "Window", "Conflicts", "Approved", "Module · unit")
+COLUMNS = (N_("Change"), N_("Title"), N_("Risk"), N_("Stage"), N_("Window"), N_("Conflicts"), N_("Approved"),
+           N_("Module · unit"))  # fmt: skip
 
 
 def headings() -> list[str]:
-    """The columns' headings, the window's naming the person's zone its cells are in: "Window (Asia/Tehran)"."""
-    return [zoned(c) if i == Column.WINDOW else c for i, c in enumerate(COLUMNS)]
+    """The columns' headings in the person's language, the window's naming the person's zone its cells are in:
+    "Window (Asia/Tehran)"."""
+    return [zoned(_(c)) if i == Column.WINDOW else _(c) for i, c in enumerate(COLUMNS)]
 
 
 def conflict_words(row: ChangeRow) -> str:
     """The conflicts in a few words ("in a freeze", "overlaps CHG-0000012 +1"); the tooltip explains each."""
-    words = ["in a freeze"] if any(c.kind == "freeze" for c in row.conflicts) else []
+    said = [_("in a freeze")] if any(c.kind == "freeze" for c in row.conflicts) else []
     others = list(dict.fromkeys(c.with_ for c in row.conflicts if c.kind == "overlap"))
     if others:
-        words.append(f"overlaps {others[0]}" + (f" +{len(others) - 1}" if len(others) > 1 else ""))
-    return ", ".join(words)
+        said.append(
+            _("overlaps {change}").format(change=others[0]) + (f" +{len(others) - 1}" if len(others) > 1 else "")
+        )
+    return _(", ").join(said)
 
 
 def _row_cells(row: ChangeRow) -> list[str]:
     return [
         row.number,
         row.title,
-        row.risk or "—",
-        STAGE_LABELS[row.stage],
+        words.risk(row.risk) if row.risk else "—",
+        words.stage(row.stage),
         row.window_cell,  # the heading names the zone, so the cell does not
         conflict_words(row),
-        row.approvals.removesuffix(" approved"),
+        words.approvals(row.approvals, short=True),  # "2 of 3": the heading says approved
         " · ".join(part for part in (row.modules, row.units) if part),
     ]
 
@@ -65,9 +70,11 @@ def _tooltip(row: ChangeRow, column: int) -> str | None:
     if column == Column.CONFLICTS and row.conflicts:
         return "\n".join(c.explanation for c in row.conflicts)
     if column == Column.APPROVED and row.approvals:
-        return row.approvals
+        return words.approvals(row.approvals)
     if column == Column.SCOPE:
-        return f"Modules: {row.modules or '—'}\nBusiness units: {row.units or '—'}"
+        return _("Modules: {modules}\nBusiness units: {units}").format(
+            modules=row.modules or "—", units=row.units or "—"
+        )
     return None
 
 

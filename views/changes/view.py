@@ -45,10 +45,11 @@ from console.changes.lists import Calendar, ChangeChoices, ChangeDetail, ChangeR
 from console.changes.service import AssessRisk, ChangeIntent, Decide, EditChange, MoveStage
 from console.changes.stages import EDITABLE
 from console.desk import Desk
+from console.i18n import N_, _, right_to_left
 from console.journal.touched import Touched
-from console.words import STAGE_LABELS, counted
 from console.zone import zoned
 from models import ApprovalDecision, ChangeStage, Role
+from views import words
 from views.changes.calendar import CalendarPage
 from views.changes.dialogs import (
     TEXT_FIELDS,
@@ -61,13 +62,13 @@ from views.changes.dialogs import (
 )
 from views.changes.model import RISK_COLOURS, ChangeListModel, Column
 from views.errors import show_error
-from views.tables import RowsModel, rows_table, when_text
+from views.tables import RowsModel, rows_table, select_row, when_text
 from views.tasks import TaskRunner
 
-SHOW: tuple[tuple[str, Which], ...] = (
-    ("Awaiting my decision", "awaiting"),
-    ("Open changes", "open"),
-    ("All changes", "all"),
+SHOW: tuple[tuple[str, Which], ...] = (  # marked here, shown in the person's language
+    (N_("Awaiting my decision"), "awaiting"),
+    (N_("Open changes"), "open"),
+    (N_("All changes"), "all"),
 )
 AWAITING, OPEN = 0, 1
 # Whose daily work is deciding approvals (the change advisory board): they open on what awaits them, even when
@@ -104,19 +105,19 @@ class ChangeView(QWidget):
         bar = QHBoxLayout()
         self.show_which = QComboBox()
         self.show_which.setObjectName("change-show")
-        for label, _ in SHOW:
-            self.show_which.addItem(label)
+        for label, _which in SHOW:
+            self.show_which.addItem(_(label))
         self.search = QLineEdit()
         self.search.setObjectName("change-search")
-        self.search.setPlaceholderText("Search number or title (Ctrl+F)")
+        self.search.setPlaceholderText(_("Search number or title (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(280)
-        self.count = QLabel("Reading changes…")
+        self.count = QLabel(_("Reading changes…"))
         self.count.setObjectName("change-count")
-        self.new_button = QPushButton("&New change…")
-        self.agenda_button = QPushButton("CAB a&genda…")
-        self.away_button = QPushButton("A&way…")
-        self.away_button.setToolTip("While you are away, someone else decides your approvals")
+        self.new_button = QPushButton(_("&New change…"))
+        self.agenda_button = QPushButton(_("CAB a&genda…"))
+        self.away_button = QPushButton(_("A&way…"))
+        self.away_button.setToolTip(_("While you are away, someone else decides your approvals"))
         for widget in (self.show_which, self.search):
             bar.addWidget(widget)
         bar.addWidget(self.count, 1)
@@ -150,8 +151,8 @@ class ChangeView(QWidget):
         self.fitting.setSingleShot(True)
         self.fitting.setInterval(0)
         self.fitting.timeout.connect(self._fit_detail)
-        self.tabs.addTab(self.splitter, "Changes")
-        self.tabs.addTab(self._build_calendar(), "Calendar")
+        self.tabs.addTab(self.splitter, _("Changes"))
+        self.tabs.addTab(self._build_calendar(), _("Calendar"))
 
         self.show_which.currentIndexChanged.connect(self.reload)
         self.search.returnPressed.connect(self.reload)
@@ -170,23 +171,23 @@ class ChangeView(QWidget):
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.heading = QLabel("Choose a change above.")
+        self.heading = QLabel(_("Choose a change above."))
         self.heading.setObjectName("change-heading")
         self.heading.setProperty("role", "subheading")
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.heading)
         buttons = QHBoxLayout()
-        self.approve_button = QPushButton("&Approve…")
+        self.approve_button = QPushButton(_("&Approve…"))
         self.approve_button.setObjectName("approve")
-        self.reject_button = QPushButton("&Reject…")
+        self.reject_button = QPushButton(_("&Reject…"))
         self.reject_button.setObjectName("reject")
-        self.move_button = QPushButton("&Move to")  # a push button sizes itself for its menu's arrow
+        self.move_button = QPushButton(_("&Move to"))  # a push button sizes itself for its menu's arrow
         self.move_button.setObjectName("move")
         self.move_menu = QMenu(self.move_button)
         self.move_button.setMenu(self.move_menu)
-        self.risk_button = QPushButton("Assess ris&k…")
-        self.edit_button = QPushButton("&Edit…")
+        self.risk_button = QPushButton(_("Assess ris&k…"))
+        self.edit_button = QPushButton(_("&Edit…"))
         for button in (self.approve_button, self.reject_button, self.move_button, self.risk_button, self.edit_button):
             button.setEnabled(False)
             buttons.addWidget(button)
@@ -216,17 +217,19 @@ class ChangeView(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(overview)
         self.overview = scroll
-        self.detail_tabs.addTab(scroll, "Overview")
+        self.detail_tabs.addTab(scroll, _("Overview"))
         self.plans = QPlainTextEdit()
         self.plans.setObjectName("change-plans")
         self.plans.setReadOnly(True)
-        self.detail_tabs.addTab(self.plans, "Plans and evidence")
-        self.approvals = RowsModel(["Policy", "Approver", "Decided by", "Decision", "Comment", zoned("When")], self)
-        self.detail_tabs.addTab(rows_table(self.approvals, "change-approvals"), "Approvals")
-        self.linked = RowsModel(["Kind", "Number", "Status", "Title"], self)
-        self.detail_tabs.addTab(rows_table(self.linked, "change-linked"), "Linked")
-        self.history = RowsModel([zoned("When"), "By", "What", "Why"], self)
-        self.detail_tabs.addTab(rows_table(self.history, "change-history"), "History")
+        self.detail_tabs.addTab(self.plans, _("Plans and evidence"))
+        self.approvals = RowsModel(
+            [_("Policy"), _("Approver"), _("Decided by"), _("Decision"), _("Comment"), zoned(_("When"))], self
+        )
+        self.detail_tabs.addTab(rows_table(self.approvals, "change-approvals"), _("Approvals"))
+        self.linked = RowsModel([_("Kind"), _("Number"), _("Status"), _("Title")], self)
+        self.detail_tabs.addTab(rows_table(self.linked, "change-linked"), _("Linked"))
+        self.history = RowsModel([zoned(_("When")), _("By"), _("What"), _("Why")], self)
+        self.detail_tabs.addTab(rows_table(self.history, "change-history"), _("History"))
         layout.addWidget(self.detail_tabs, 1)
         return panel
 
@@ -245,11 +248,11 @@ class ChangeView(QWidget):
         else:
             with QSignalBlocker(self.show_which):
                 self.show_which.setCurrentIndex(OPEN)
-            self.count.setText("Reading changes…")
-            self.runner.op(self.desk.changes, "awaiting", "", label="Reading changes…").success(
+            self.count.setText(_("Reading changes…"))
+            self.runner.op(self.desk.changes, "awaiting", "", label=_("Reading changes…")).success(
                 self._first_listed
             ).failure(self._failed).run()
-        self.runner.op(self.desk.change_choices, label="Reading modules and units…").success(self._set_choices).run()
+        self.runner.op(self.desk.change_choices, label=_("Reading modules and units…")).success(self._set_choices).run()
 
     def _first_listed(self, awaiting: list[ChangeRow]) -> None:
         """Someone who is not a decider by role opens on what awaits their decision if anything does."""
@@ -267,8 +270,8 @@ class ChangeView(QWidget):
         return SHOW[self.show_which.currentIndex()][1]
 
     def reload(self) -> None:
-        self.count.setText("Reading changes…")
-        self.runner.op(self.desk.changes, self.which(), self.search.text(), label="Reading changes…").success(
+        self.count.setText(_("Reading changes…"))
+        self.runner.op(self.desk.changes, self.which(), self.search.text(), label=_("Reading changes…")).success(
             self._listed
         ).failure(self._failed).run()
 
@@ -277,15 +280,15 @@ class ChangeView(QWidget):
         keep = edited or (self.detail.row.id if self.detail else None)
         self.model.set_changes(changes)
         self._fit_columns()
-        self.count.setText(counted(len(changes), "change"))
+        self.count.setText(words.counted(len(changes), "change"))
         self.listed.emit(len(changes))
         ids = [c.id for c in changes]
         if keep in ids:
-            self.table.selectRow(ids.index(keep))  # the reset cleared the selection: this opens it again
+            select_row(self.table, ids.index(keep))  # the reset cleared the selection: this opens it again
         elif edited is not None:
             self.open(edited)  # it left this list (decided, say): still show what became of it
         elif changes:
-            self.table.selectRow(0)
+            select_row(self.table, 0)
         else:
             self._clear_detail()
 
@@ -301,13 +304,15 @@ class ChangeView(QWidget):
 
     def open(self, change_id: uuid.UUID) -> None:
         self._opening = change_id
-        self.runner.op(self.desk.change, change_id, label="Opening the change…").success(self.show_detail).failure(
+        self.runner.op(self.desk.change, change_id, label=_("Opening the change…")).success(self.show_detail).failure(
             self._failed
         ).run()
 
     def _clear_detail(self) -> None:
         self.detail = None
-        self.heading.setText("Nothing to show here." if self.which() != "awaiting" else "Nothing awaits your decision.")
+        self.heading.setText(
+            _("Nothing to show here.") if self.which() != "awaiting" else _("Nothing awaits your decision.")
+        )
         self.facts.setText("")
         self.reasons.setText("")
         self.plans.setPlainText("")
@@ -323,44 +328,48 @@ class ChangeView(QWidget):
         row, change = detail.row, detail.change
         self.heading.setText(f"{row.number} · {row.title}")
         risk = (
-            f"<b style='color:{RISK_COLOURS[row.risk]}'>{row.risk}</b>" if row.risk else "not assessed"
+            f"<b style='color:{RISK_COLOURS[row.risk]}'>{words.risk(row.risk)}</b>" if row.risk else _("not assessed")
         )  # fmt: skip
         conflicts = (
             "".join(f"<li style='color:#b42318'>{_escape(c.explanation)}</li>" for c in row.conflicts)
-            or "<li>none found</li>"
+            or "<li>" + _("none found") + "</li>"
         )
         reasons = "".join(f"<li>{_escape(r)}</li>" for r in detail.risk_reasons)
-        answers = "".join(f"<tr><td>{_escape(q)}</td><td>{_escape(a)}</td></tr>" for q, a in detail.questionnaire)
-        self.facts.setText(
-            f"<table cellspacing='4'>"
-            f"<tr><td>Type</td><td><b>{row.change_type.value}</b></td>"
-            f"<td>Stage</td><td><b>{STAGE_LABELS[row.stage]}</b></td></tr>"
-            f"<tr><td>Risk</td><td>{risk}</td><td>Requested by</td><td>{_escape(row.requester)}</td></tr>"
-            f"<tr><td>Window</td><td colspan='3'>{row.window or 'not planned'}</td></tr>"
-            f"<tr><td>Modules</td><td>{row.modules}</td><td>Units</td><td>{row.units}</td></tr>"
-            f"<tr><td>Approvals</td><td colspan='3'>{row.approvals or 'none asked yet'}</td></tr>"
-            f"</table><p><b>Conflicts</b></p><ul>{conflicts}</ul>"
-        )
-        self.reasons.setText(f"<p><b>Risk, and why</b></p><ul>{reasons}</ul><table cellspacing='3'>{answers}</table>")
-        parts = [
-            (name.replace("_", " ").capitalize(), (getattr(change, name) or "").strip() or "—") for name in TEXT_FIELDS
-        ]
+        answers = [[f"<td>{_escape(q)}</td>", f"<td>{_escape(a)}</td>"] for q, a in detail.questionnaire]
+        label = {"type": _("Type"), "stage": _("Stage"), "risk": _("Risk"), "requester": _("Requested by"),
+                 "window": _("Window"), "modules": _("Modules"), "units": _("Units"), "approvals": _("Approvals"),
+                 "conflicts": _("Conflicts"), "why": _("Risk, and why")}  # fmt: skip
+        window = words.isolated(row.window) or _("not planned")
+        approvals = words.approvals(row.approvals) or _("none asked yet")
+        facts = [
+            [f"<td>{label['type']}</td>", f"<td><b>{words.change_type(row.change_type)}</b></td>",
+             f"<td>{label['stage']}</td>", f"<td><b>{words.stage(row.stage)}</b></td>"],
+            [f"<td>{label['risk']}</td>", f"<td>{risk}</td>", f"<td>{label['requester']}</td>",
+             f"<td>{_escape(row.requester)}</td>"],
+            [f"<td>{label['window']}</td>", f"<td colspan='3'>{window}</td>"],
+            [f"<td>{label['modules']}</td>", f"<td>{row.modules}</td>", f"<td>{label['units']}</td>",
+             f"<td>{row.units}</td>"],
+            [f"<td>{label['approvals']}</td>", f"<td colspan='3'>{approvals}</td>"],
+        ]  # fmt: skip
+        self.facts.setText(f"{_table(facts, 4)}<p><b>{label['conflicts']}</b></p><ul>{conflicts}</ul>")
+        self.reasons.setText(f"<p><b>{label['why']}</b></p><ul>{reasons}</ul>{_table(answers, 3)}")
+        parts = [(_(TEXT_FIELDS[name]), (getattr(change, name) or "").strip() or "—") for name in TEXT_FIELDS]
         self.plans.setPlainText("\n\n".join(f"{title}\n{text}" for title, text in parts))
         self.approvals.set_rows(
             [
-                [a.policy, a.approver, a.decided_by, a.decision.value, a.comment, when_text(a.decided_at)]
+                [a.policy, a.approver, a.decided_by, words.decision(a.decision), a.comment, when_text(a.decided_at)]
                 for a in detail.approvals
             ]
         )
         self.linked.set_rows(
-            [["incident", n, s, t] for n, s, t in detail.incidents]
-            + [["problem", n, "", t] for n, t in detail.problems]
+            [[_("incident"), n, s, t] for n, s, t in detail.incidents]
+            + [[_("problem"), n, "", t] for n, t in detail.problems]
         )
         self.history.set_rows([[when_text(h.at), h.who, h.what, h.why] for h in detail.history])
         mine = any(a.mine for a in detail.approvals)
         self.approve_button.setEnabled(mine)
         self.reject_button.setEnabled(mine)
-        tip = "" if mine else "Only the approvers asked (or their delegates while they are away) decide here."
+        tip = "" if mine else _("Only the approvers asked (or their delegates while they are away) decide here.")
         self.approve_button.setToolTip(tip)
         self.reject_button.setToolTip(tip)
         self._fill_moves(detail)
@@ -409,16 +418,18 @@ class ChangeView(QWidget):
     def _fill_moves(self, detail: ChangeDetail) -> None:
         self.move_menu.clear()
         for stage in detail.moves:
-            action = self.move_menu.addAction(STAGE_LABELS[stage])
+            action = self.move_menu.addAction(words.stage(stage))
             why = detail.gate_problems.get(stage)
             action.setEnabled(why is None)
             action.setToolTip(why or "")
             if why:
-                action.setText(f"{STAGE_LABELS[stage]} — {why.split(' needs ', 1)[-1]}")
+                action.setText(f"{words.stage(stage)} — {why.split(' needs ', 1)[-1]}")
             action.triggered.connect(lambda _checked=False, s=stage: self.ask_move(s))
         self.move_menu.setToolTipsVisible(True)
         self.move_button.setEnabled(bool(detail.moves))
-        self.move_button.setToolTip("" if detail.moves else f"{STAGE_LABELS[detail.row.stage]} is final.")
+        self.move_button.setToolTip(
+            "" if detail.moves else _("{stage} is final.").format(stage=words.stage(detail.row.stage))
+        )
 
     # -- editing -------------------------------------------------------------------------------------------------
 
@@ -429,8 +440,11 @@ class ChangeView(QWidget):
         if applied.conflicts:  # planned, re-planned, submitted or approved into a conflict: say so at once
             box = QMessageBox(
                 QMessageBox.Icon.Information,
-                f"{applied.number}: conflicts",
-                f"{applied.number} is {STAGE_LABELS[applied.stage].lower()}; its window has conflicts:\n"
+                _("{number}: conflicts").format(number=applied.number),
+                _("{number} is {stage}; its window has conflicts:").format(
+                    number=applied.number, stage=words.stage(applied.stage).lower()
+                )
+                + "\n"
                 + "\n".join(f"• {c.explanation}" for c in applied.conflicts),
                 QMessageBox.StandardButton.Ok,
                 self,
@@ -450,14 +464,17 @@ class ChangeView(QWidget):
         show_error(self, error)
 
     def _failed(self, error: BaseException) -> None:
-        self.count.setText("The changes could not be read.")
+        self.count.setText(_("The changes could not be read."))
         show_error(self, error)
 
     def decide(self, decision: ApprovalDecision, comment: str) -> None:
         if self.detail is None:
             return
         change_id = self.detail.row.id
-        self.run(lambda: Decide(change_id, decision, comment), f"Recording your decision on {self.detail.row.number}…")
+        self.run(
+            lambda: Decide(change_id, decision, comment),
+            _("Recording your decision on {number}…").format(number=self.detail.row.number),
+        )
 
     def ask_decision(self, decision: ApprovalDecision) -> QDialog | None:
         if self.detail is None:
@@ -471,13 +488,15 @@ class ChangeView(QWidget):
         if self.detail is None:
             return
         change_id, base = self.detail.row.id, self.detail.row.stage
-        self.run(lambda: MoveStage(change_id, stage, base, note), f"Moving {self.detail.row.number}…")
+        self.run(
+            lambda: MoveStage(change_id, stage, base, note), _("Moving {number}…").format(number=self.detail.row.number)
+        )
 
     def ask_move(self, stage: ChangeStage) -> None:
         note = None
         if stage in (ChangeStage.CANCELLED, ChangeStage.FAILED, ChangeStage.SCHEDULED):
             note, ok = QInputDialog.getText(
-                self, STAGE_LABELS[stage], f"Why does it go to {STAGE_LABELS[stage].lower()}?"
+                self, words.stage(stage), _("Why does it go to {stage}?").format(stage=words.stage(stage).lower())
             )
             if not ok:
                 return
@@ -487,7 +506,7 @@ class ChangeView(QWidget):
         if self.detail is None:
             return
         change_id = self.detail.row.id
-        self.run(lambda: AssessRisk(change_id, answers), "Assessing the risk…")
+        self.run(lambda: AssessRisk(change_id, answers), _("Assessing the risk…"))
 
     def ask_risk(self) -> QDialog | None:
         if self.detail is None:
@@ -503,7 +522,10 @@ class ChangeView(QWidget):
         change = self.detail.change
         change_id = self.detail.row.id
         base = (change.planned_start, change.planned_end) if field == "window" else getattr(change, field)
-        self.run(lambda: EditChange(change_id, field, value, base), f"Saving {self.detail.row.number}…")
+        self.run(
+            lambda: EditChange(change_id, field, value, base),
+            _("Saving {number}…").format(number=self.detail.row.number),
+        )
 
     def ask_edit(self) -> QDialog | None:
         if self.detail is None:
@@ -522,9 +544,9 @@ class ChangeView(QWidget):
         return dialog
 
     def request_change(self, values: dict[str, Any]) -> None:
-        self.runner.op(self.desk.create_change, values, label="Requesting the change…").success(self._created).failure(
-            self._refuse
-        ).run()
+        self.runner.op(self.desk.create_change, values, label=_("Requesting the change…")).success(
+            self._created
+        ).failure(self._refuse).run()
 
     def _created(self, applied: ChangeApplied) -> None:
         if self.which() == "awaiting":
@@ -540,7 +562,7 @@ class ChangeView(QWidget):
         return dialog
 
     def set_away(self, delegate: uuid.UUID, until: datetime) -> None:
-        self.runner.op(self.desk.away, delegate, until, label="Setting your delegate…").success(
+        self.runner.op(self.desk.away, delegate, until, label=_("Setting your delegate…")).success(
             self.delegated.emit
         ).failure(self._refuse).run()
 
@@ -548,9 +570,9 @@ class ChangeView(QWidget):
 
     def load_calendar(self) -> None:
         first = date(self.month.yearShown(), self.month.monthShown(), 1)
-        self.runner.op(self.desk.calendar, first, label="Reading the calendar…").success(self._show_calendar).failure(
-            self._failed
-        ).run()
+        self.runner.op(self.desk.calendar, first, label=_("Reading the calendar…")).success(
+            self._show_calendar
+        ).failure(self._failed).run()
 
     def _show_calendar(self, cal: Calendar) -> None:
         self.calendar_page.show_calendar(cal)
@@ -562,9 +584,17 @@ class ChangeView(QWidget):
         return dialog
 
     def write_agenda(self, days: int, path: str) -> None:
-        self.runner.op(self.desk.export_agenda, days, path, label="Writing the CAB agenda…").success(
+        self.runner.op(self.desk.export_agenda, days, path, label=_("Writing the CAB agenda…")).success(
             self.agenda_written.emit
         ).failure(self._refuse).run()
+
+
+def _table(rows: list[list[str]], spacing: int) -> str:
+    """A rich-text table of ``<td>`` cells that reads in the window's direction: Qt lays the cells of a rich-text
+    table out left to right whatever its ``dir``, so in Persian and Arabic they are given right to left."""
+    rtl = right_to_left()
+    body = "".join("<tr>" + "".join(reversed(cells) if rtl else cells) + "</tr>" for cells in rows)
+    return f"<table cellspacing='{spacing}'{' align=right' if rtl else ''}>{body}</table>"
 
 
 def _escape(text: str) -> str:
