@@ -32,7 +32,7 @@ from console.cli.sync_args import PRUNE_DAYS
 from console.errors import ConsoleError
 from console.store.database import describe, make_engine, unavailable_message, upgrade
 from console.store.secrets import INSTALL_HINT
-from console.store.workspace import PASSWORD_ENV, Workspace
+from console.store.workspace import NEW_PASSWORD_ENV, PASSWORD_ENV, Workspace
 from console.sync import client, roles, seed_build, server
 from console.sync.connection import checked_url, connect_workspace
 from console.words import counted
@@ -164,11 +164,11 @@ def _seed(workspace: Workspace, engine: Engine, codes: list[str]) -> int:
 def _new_password(conn: Connection, login: str) -> str | None:
     if conn.dialect.name != "postgresql" or roles.login_exists(conn, login):
         return None
-    given = os.environ.get(PASSWORD_ENV)
+    given = os.environ.get(NEW_PASSWORD_ENV)  # not PASSWORD_ENV: that is the administrator's own, for this session
     if given is None and sys.stdin.isatty():
         given = getpass.getpass(f"Database password for {login}: ")
     if not given:
-        raise ConsoleError(f"{login} needs a database password: type it, or set {PASSWORD_ENV}.")
+        raise ConsoleError(f"{login} needs a database password: type it, or set {NEW_PASSWORD_ENV}.")
     return given
 
 

@@ -81,6 +81,10 @@ def sqlite_pragma(conn: Connection, pragma: str) -> Any:
     return row[0] if row else None
 
 
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+              "tcp_user_timeout": 30_000}  # fmt: skip
+
+
 def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
     """An engine for SQLite (with the cache pragmas) or PostgreSQL (psycopg 3)."""
     parsed = parse_url(url)
@@ -93,7 +97,9 @@ def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
         event.listen(engine, "connect", _apply_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    # A connection that goes silent (a peer gone, a half-open link) is noticed within about half a minute, not
+    # at TCP's two hours: keepalives probe an idle link and tcp_user_timeout bounds unacknowledged data.
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5, **KEEPALIVES})
 
 
 # PostgreSQL aborts one of two transactions that wait for each other (a deadlock) or that a

@@ -28,13 +28,21 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
-from console.errors import ConsoleError, WorkspaceError
+from console.errors import ConsoleError, DatabaseUnavailable, WorkspaceError
 from console.i18n import choose as choose_language
 from console.journal import outbox
 from console.store import damage, derived, replica
-from console.store.database import MigrationResult, connect, make_engine, parse_url, sqlite_url, upgrade
+from console.store.database import (
+    MigrationResult,
+    connect,
+    make_engine,
+    parse_url,
+    sqlite_url,
+    unavailable_message,
+    upgrade,
+)
 from console.store.home import resolve_home
 from console.store.numbering import BLOCK_MAX, DEFAULT_BLOCK, reserve_block
 from console.store.secrets import PRIVATE_DIR, SecretStore, create_private, make_private, without_secrets
@@ -43,6 +51,8 @@ from console.zone import choose as choose_zone
 from models import NumberBlock
 
 PASSWORD_ENV = "SUPPORT_CONSOLE_PASSWORD"
+NEW_PASSWORD_ENV = "SUPPORT_CONSOLE_NEW_PASSWORD"
+"""A new person's password for ``admin add-user`` in a script: never the administrator's own (``PASSWORD_ENV``)."""
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # What the app keeps in a workspace (README "Where data lives"); only these are made private, so a
 # workspace put in a folder that holds other things leaves those alone.
@@ -226,6 +236,8 @@ class Workspace:
         try:
             with engine.begin() as conn:
                 return reserve_block(conn, series, self.client_id, min(max(size, DEFAULT_BLOCK), BLOCK_MAX))
+        except OperationalError as gone:  # the link dropped while reserving: said as the database unreachable
+            raise DatabaseUnavailable(unavailable_message(engine, gone)) from gone
         finally:
             engine.dispose()
 

@@ -1,9 +1,10 @@
 """The client's push: the outbox sent in order, each answer taken into the cache.
 
 Each intent is merged into the shared database in its own transaction (``merge.apply_remote``); only
-then is its outbox entry deleted, in the cache transaction that takes in the answer. A crash in
-between re-sends it, and the shared database answers from ``client_mutations``: nothing is applied
-twice. A rejected or conflicting intent is kept as a notice for the person and the entity is read back
+then is its outbox entry deleted, in the cache transaction that takes in the answer, after the cache has read
+back what did not stand. A crash in between re-sends it, and the shared database answers from
+``client_mutations`` (and the cache reads back again): nothing is applied twice, nothing is left as only
+this desk had it. A rejected or conflicting intent is kept as a notice for the person and the entity is read back
 from the shared database, so the cache holds what the shared database holds; the next intent goes on.
 The outbox itself is filled by ``console.journal.outbox.record``, in the transaction of the edit.
 """
@@ -42,6 +43,9 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
             return merge.apply_remote(sconn, actors[entry.login], client_id, intent, entry.created_at)
 
         outcome = in_transaction(shared, apply)
+        if outcome.entity is not None:  # before the entry goes: a pass cut off here sends it again, and reads back
+            for entity in merge.entities(intent, outcome.entity):
+                read_back(cache, shared, *entity)
         with cache.begin() as conn:
             conn.execute(delete(OUTBOX).where(OUTBOX.c.seq == entry.seq))
             if outcome.outcome != merge.APPLIED:
@@ -50,9 +54,6 @@ def push_outbox(cache: Engine, shared: Engine, client_id: str, report: SyncRepor
                     [{"id": new_id(), "mutation_id": intent.mutation_id, "kind": outcome.outcome,
                       "summary": outcome.reason or outcome.outcome, "created_at": datetime.now(UTC), "seen_at": None}],
                 )  # fmt: skip
-        if outcome.entity is not None:
-            for entity in merge.entities(intent, outcome.entity):
-                read_back(cache, shared, *entity)
         report.pushed += 1
         if outcome.outcome == merge.CONFLICT:
             report.conflicts += 1

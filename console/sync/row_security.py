@@ -21,6 +21,8 @@ from console.sync.roles import (
     identity_functions,
 )
 
+IDLE_IN_TRANSACTION = "30s"
+
 
 def install(conn: Connection) -> None:
     """This database's person group, who may connect, the grants, row policies and guards (idempotent; run
@@ -31,6 +33,11 @@ def install(conn: Connection) -> None:
         conn.execute(text(f"CREATE ROLE {ident(group)} NOLOGIN"))
     conn.execute(text(f"REVOKE CONNECT, TEMPORARY ON DATABASE {ident(database)} FROM PUBLIC"))
     conn.execute(text(f"GRANT CONNECT ON DATABASE {ident(database)} TO {ident(group)}"))
+    # A desk that stalls inside its transaction (a link gone half-open mid-push) holds its unit's version row, and
+    # with it every other desk writing to that unit: the server ends such a session after IDLE_IN_TRANSACTION.
+    conn.execute(
+        text(f"ALTER DATABASE {ident(database)} SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
+    )
     conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
     _forget_other_groups(conn, group)
     conn.execute(text("DROP FUNCTION IF EXISTS public.sc_visible_unit(uuid) CASCADE"))  # policies of release 3

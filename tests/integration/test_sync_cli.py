@@ -119,7 +119,8 @@ def test_a_super_users_database_role_sees_only_their_units(
     create_demo(admin, DemoSpec(tickets=300, seed=DEMO_SEED, until=DEMO_UNTIL), shared_url=pg_url)
     admin.close()
     assert cli(admin.home, "admin", "prepare") == 0
-    monkeypatch.setenv("SUPPORT_CONSOLE_PASSWORD", "s3cret-sue")
+    monkeypatch.setenv("SUPPORT_CONSOLE_NEW_PASSWORD", "s3cret-sue")  # hers, for add-user
+    monkeypatch.setenv("SUPPORT_CONSOLE_PASSWORD", "s3cret-sue")  # and her desk's, to connect as her
     engine = make_engine(pg_url)
     with engine.connect() as conn:
         mine, other = conn.execute(select(BusinessUnit.code, BusinessUnit.id).order_by(BusinessUnit.code)).all()[:2]
