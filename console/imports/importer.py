@@ -128,9 +128,14 @@ class ImportFile:
                         found[target][word] += 1
         return found
 
-    def read(self) -> Reading:
-        """A fresh read of the whole file, ticket by ticket."""
-        return Reading(self)
+    def read(self, *, one_pass: bool = False, tally: bool = True) -> Reading:
+        """A fresh read of the whole file, ticket by ticket.
+
+        ``one_pass``: the file is read once, trusting each ticket's rows to be together (as they nearly always
+        are), instead of first looking through it for that; ``Scattered`` is raised at the first row that shows
+        otherwise, and the caller reads the file again as usual (``console.imports.write`` does). ``tally``: the
+        names are counted as they come (``Reading.names``)."""
+        return Reading(self, one_pass=one_pass, tally=tally)
 
     def _lines(self, rows: Iterable[Row], problems: ProblemLog) -> Iterator[Line]:
         reader = LineReader(self.binding, self.dates(), problems, self.path.name)
@@ -140,6 +145,12 @@ class ImportFile:
                 yield line
 
 
+class Scattered(ImportFailed):
+    """A ticket's rows are not together in the file, found by a read in one pass (``ImportFile.read(one_pass=
+    True)``): read it again as usual, which gathers them first. Raised before the ticket is yielded; its argument
+    is the ticket's number."""
+
+
 class Reading:
     """The tickets of one read of a file, streamed; ``problems`` and ``names`` fill as they come.
 
@@ -147,18 +158,22 @@ class Reading:
     bad row (``--on-error stop``) can look at ``problems.refuses`` after each ticket.
     """
 
-    def __init__(self, file: ImportFile) -> None:
+    def __init__(self, file: ImportFile, *, one_pass: bool = False, tally: bool = True) -> None:
         self.file = file
         self.problems = ProblemLog()
         self.names = NameTally()
         self.rows = 0
         self.tickets = 0
+        self.one_pass = one_pass
+        self.tally = tally
 
     def __iter__(self) -> Iterator[ImportedTicket]:
         builder = TicketBuilder(self.file.mapping, self.problems)
+        tally = self.names.add if self.tally else None
         for lines in self._groups():
             ticket = builder.ticket(lines)
-            self.names.add(ticket)
+            if tally is not None:
+                tally(ticket)
             self.tickets += 1
             yield ticket
 
@@ -169,27 +184,61 @@ class Reading:
 
     def _groups(self) -> Iterator[list[Line]]:
         file = self.file
+        if self.one_pass:
+            yield from self._grouped(self._lines_in_one_pass())
+            return
         rows = self._counted(file.csv.rows(file.binding.used))
         if file.mapping.rows is RowShape.TICKETS:
-            seen: dict[str, int] = {}
-            for line in file._lines(rows, self.problems):
-                if line.key in seen:
-                    self._duplicate(line, seen[line.key])
-                    continue
-                seen[line.key] = line.row
-                yield [line]
+            yield from self._single(file._lines(rows, self.problems))
             return
         key_index = file.binding.fields[Field.KEY][0]
         if not together(file.csv.column(key_index)):
             rows = spilled(rows, key_index)
+        yield from self._grouped(file._lines(rows, self.problems))
+
+    def _lines_in_one_pass(self) -> Iterator[Line]:
+        """The rows read into lines, counted and, for a file of one row per update, held to each key's rows being
+        together (as ``together`` tells them: ``Scattered`` at the first row that shows otherwise)."""
+        file = self.file
+        read = LineReader(file.binding, file.dates(), self.problems, file.path.name).read_cells
+        key_index = file.binding.fields[Field.KEY][0] if file.mapping.rows is RowShape.UPDATES else None
+        done: set[str] = set()
+        current = None
+        for number, cells, found in file.csv.records(file.binding.used):
+            self.rows += 1
+            if key_index is not None:
+                key = cells[key_index].strip()
+                if key and key != current:
+                    if key in done:
+                        raise Scattered(key)  # the caller's own signal: read again the usual way
+                    if current is not None:
+                        done.add(current)
+                    current = key
+            line = read(number, cells, found)
+            if line is not None:
+                yield line
+
+    def _grouped(self, lines: Iterable[Line]) -> Iterator[list[Line]]:
+        if self.file.mapping.rows is RowShape.TICKETS:
+            yield from self._single(lines)
+            return
         group: list[Line] = []
-        for line in file._lines(rows, self.problems):
+        for line in lines:
             if group and line.key != group[0].key:
                 yield group
                 group = []
             group.append(line)
         if group:
             yield group
+
+    def _single(self, lines: Iterable[Line]) -> Iterator[list[Line]]:
+        seen: dict[str, int] = {}
+        for line in lines:
+            if line.key in seen:
+                self._duplicate(line, seen[line.key])
+                continue
+            seen[line.key] = line.row
+            yield [line]
 
     def _duplicate(self, line: Line, first: int) -> None:
         message = _("the ticket {key} came already in row {first}; this row is left out").format(

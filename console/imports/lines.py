@@ -40,7 +40,7 @@ VOCABULARIES = {"servicenow": SERVICENOW_STATES, "jira": JIRA_STATES, "generic":
 F = Field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Note:
     kind: Field
     """``COMMENT`` or ``WORK_NOTE``."""
@@ -50,9 +50,12 @@ class Note:
     body: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
-    """A row's values, ours where we have a vocabulary, the source's words beside them."""
+    """A row's values, ours where we have a vocabulary, the source's words beside them.
+
+    Not frozen (nothing changes one once read): a frozen dataclass takes several times longer to make, and
+    there is one per row."""
 
     row: int
     key: str
@@ -76,6 +79,9 @@ class _Skip(Exception):
     """The row is left out; its problem is logged already."""
 
 
+LEVELS: dict[Field, type[Impact] | type[Urgency]] = {Field.IMPACT: Impact, Field.URGENCY: Urgency}
+
+
 class LineReader:
     """Reads rows into ``Line``s with one binding, logging each row's problems."""
 
@@ -91,6 +97,7 @@ class LineReader:
         read = set(self.columns) | set(self.mapping.defaults)
         self.texts = tuple(f for f in Field if f in TEXTS and f not in NOTES and f in read)
         self.names = {f: self.mapping.values.get(NAME_MAPS.get(f, ""), {}) for f in Field}
+        self._text_names = tuple((f, self.names[f]) for f in self.texts)
         plain = [(f, i) for f, i in self.columns.items() if f not in NOTES]
         self.single = tuple(f for f, i in plain if len(i) == 1)
         self.repeated = tuple((f, i) for f, i in plain if len(i) > 1)
@@ -102,12 +109,19 @@ class LineReader:
         self.notes = tuple(f for f in (F.COMMENT, F.WORK_NOTE) if f in self.columns)
         self.needed = (F.CREATED, F.UPDATED) if self.mapping.rows is RowShape.UPDATES else (F.CREATED,)
         self.defaults = {f: v for f, v in self.mapping.defaults.items() if f not in NOTES}
+        self._simple = not self.defaults and not self.repeated and not self.mapping.escaped
+        """Each field from one column, as it is: ``_values`` in one step."""
+        self._source_status = F.SOURCE_STATUS in self.columns
+        self._source_priority = F.SOURCE_PRIORITY in self.columns
         # Words and dates repeat from row to row (an event log repeats its opening date in every row): each is
         # read once. Bounded, so a file of all-different dates keeps memory flat.
         self._statuses: dict[str, TicketStatus | None] = {}
         self._priorities: dict[str, Priority | None] = {}
         self._moments: dict[str, datetime] = {}
         self._flags: dict[str, bool | None] = {}
+        self._levels: dict[Field, dict[str, tuple[str | None, Impact | Urgency | None]]] = {
+            target: {} for target in LEVELS
+        }
 
     def read(self, row: Row) -> Line | None:
         """The row's values, or None when it is left out (its problems logged).
@@ -115,33 +129,41 @@ class LineReader:
         Raises:
             TimeZoneRequired: a date has no zone and none was given.
         """
-        values = self._values(row)
+        return self.read_cells(row.number, row.cells, row.problems)
+
+    def read_cells(self, number: int, cells: Sequence[str], problems: Sequence[Problem] = ()) -> Line | None:
+        """``read`` of a row given by its number, cells and the reader's problems with it."""
+        values = self._values(cells)
         key = (values.get(F.KEY) or "").strip()
-        for problem in row.problems:
-            self.problems.add(
-                Problem(problem.row, problem.kind, problem.outcome, problem.message, problem.column, key or None)
-            )
-        if any(p.outcome is Outcome.SKIPPED for p in row.problems):
-            return None
+        if problems:
+            for problem in problems:
+                self.problems.add(
+                    Problem(problem.row, problem.kind, problem.outcome, problem.message, problem.column, key or None)
+                )
+            if any(p.outcome is Outcome.SKIPPED for p in problems):
+                return None
         try:
-            return self._line(row, key, values)
+            return self._line(number, key, values, cells)
         except _Skip:
             return None
 
-    def _line(self, row: Row, key: str, values: dict[Field, str]) -> Line:
+    def _line(self, number: int, key: str, values: dict[Field, str], cells: Sequence[str]) -> Line:
         if not key:
-            self._skip(row, None, ProblemKind.NO_KEY, F.KEY, _("no ticket number in {column}; the row is left out"))
+            self._skip(number, None, ProblemKind.NO_KEY, F.KEY, _("no ticket number in {column}; the row is left out"))
+        get = values.get
         texts: dict[Field, str] = {}
-        for target in self.texts:
-            value = values.get(target)
+        for target, names in self._text_names:
+            value = get(target)
             if value is not None:
                 if value[0] in FORMULA_STARTS:
-                    value = self._text(row, key, target, value)
-                names = self.names[target]
+                    value = self._text(number, key, target, value)
                 texts[target] = names.get(" ".join(value.casefold().split()), value) if names else value
         key = texts.get(F.KEY, key)
-        status_word = values.get(F.STATUS) or ""
-        status = self._statuses.get(status_word) if status_word in self._statuses else self._status(status_word)
+        status_word = get(F.STATUS) or ""
+        try:
+            status = self._statuses[status_word]
+        except KeyError:
+            status = self._status(status_word)
         if status is None:
             why = (
                 _("the status {value!r} in {column} is none we know and the mapping does not map it (map it under "
@@ -149,11 +171,12 @@ class LineReader:
                 if status_word
                 else _("no status in {column}; the row is left out")
             )  # fmt: skip
-            self._skip(row, key, ProblemKind.UNKNOWN_STATUS, F.STATUS, why, status_word)
-        priority_word = values.get(F.PRIORITY) or ""
-        priority = (
-            self._priorities.get(priority_word) if priority_word in self._priorities else self._priority(priority_word)
-        )
+            self._skip(number, key, ProblemKind.UNKNOWN_STATUS, F.STATUS, why, status_word)
+        priority_word = get(F.PRIORITY) or ""
+        try:
+            priority = self._priorities[priority_word]
+        except KeyError:
+            priority = self._priority(priority_word)
         if priority is None:
             why = (
                 _("the priority {value!r} in {column} is none we know and the mapping does not map it (map it "
@@ -161,33 +184,36 @@ class LineReader:
                 if priority_word
                 else _("no priority in {column}; the row is left out")
             )  # fmt: skip
-            self._skip(row, key, ProblemKind.UNKNOWN_PRIORITY, F.PRIORITY, why, priority_word)
+            self._skip(number, key, ProblemKind.UNKNOWN_PRIORITY, F.PRIORITY, why, priority_word)
         dates = {}
+        moments = self._moments
         for target in DATES:
-            text = values.get(target)
+            text = get(target)
             if text is not None:
-                dates[target] = self._moments.get(text) or self._date(row, key, target, text)
+                dates[target] = moments.get(text) or self._date(number, key, target, text)
         for target in self.needed:
             if target not in dates:
                 why = _("no date in {column}, which every row needs; the row is left out")
-                self._skip(row, key, ProblemKind.NO_DATE, target, why)
-        impact, urgency = self._level(row, key, F.IMPACT, values), self._level(row, key, F.URGENCY, values)
+                self._skip(number, key, ProblemKind.NO_DATE, target, why)
+        impact, urgency = self._level(number, key, F.IMPACT, values), self._level(number, key, F.URGENCY, values)
         return Line(
-            row=row.number,
-            key=key,
-            source_system=values.get(F.SOURCE_SYSTEM),
-            status=status,
-            source_status=self._word(values, F.SOURCE_STATUS, status_word),
-            priority=priority,
-            source_priority=self._word(values, F.SOURCE_PRIORITY, priority_word),
-            texts=texts,
-            impact=Impact(impact) if impact else None,
-            urgency=Urgency(urgency) if urgency else None,
-            dates=dates,
-            update_seq=self._number(row, key, F.UPDATE_SEQ, values),
-            reopen_count=self._number(row, key, F.REOPEN_COUNT, values),
-            sla_met=self._flag(row, key, values),
-            notes=tuple(note for target in self.notes for note in self._notes(row, key, target)),
+            number,
+            key,
+            get(F.SOURCE_SYSTEM),
+            status,
+            (get(F.SOURCE_STATUS) or "") if self._source_status else status_word.strip(),
+            priority,
+            (get(F.SOURCE_PRIORITY) or "") if self._source_priority else priority_word.strip(),
+            texts,
+            impact,  # type: ignore[arg-type]
+            urgency,  # type: ignore[arg-type]
+            dates,
+            self._number(number, key, F.UPDATE_SEQ, values),
+            self._number(number, key, F.REOPEN_COUNT, values),
+            self._flag(number, key, values),
+            tuple(note for target in self.notes for note in self._notes(number, cells, key, target))
+            if self.notes
+            else (),
         )
 
     # ---- cells --------------------------------------------------------------------------------------------------
@@ -204,30 +230,30 @@ class LineReader:
             self._priorities[word] = found
         return found
 
-    def _cells(self, row: Row, target: Field) -> list[str]:
+    def _cells(self, cells: Sequence[str], target: Field) -> list[str]:
         """The field's cells that hold a value (several: a repeated column), unescaped in our own export."""
         found = []
         for index in self.columns.get(target, ()):
-            cell = row.cells[index]
+            cell = cells[index]
             if cell.strip() in self.missing:
                 continue
             found.append(cell[1:] if self.mapping.escaped and cell.startswith("'") else cell)
         return found
 
-    def _values(self, row: Row) -> dict[Field, str]:
+    def _values(self, cells: Sequence[str]) -> dict[Field, str]:
         """Each field's first cell that holds a value (notes aside), else the mapping's default for it."""
         missing = self.missing
+        if self._simple:
+            return {
+                target: cell for target, cell in zip(self.single, self.pick(cells), strict=True) if cell not in missing
+            }
         found = dict(self.defaults)
         found.update(
-            {
-                target: cell
-                for target, cell in zip(self.single, self.pick(row.cells), strict=True)
-                if cell not in missing
-            }
+            {target: cell for target, cell in zip(self.single, self.pick(cells), strict=True) if cell not in missing}
         )
         for target, indexes in self.repeated:
             for index in indexes:
-                cell = row.cells[index]
+                cell = cells[index]
                 if cell.strip() not in missing:
                     found[target] = cell
                     break
@@ -235,20 +261,13 @@ class LineReader:
             found = {target: cell[1:] if cell[0] == "'" else cell for target, cell in found.items()}
         return found
 
-    def _word(self, values: dict[Field, str], target: Field, word: str) -> str:
-        """The source's word: its own column's (our export keeps it beside ours; "" when there was none), else the
-        cell our value was read from."""
-        if target in self.columns:
-            return values.get(target) or ""
-        return word.strip()
-
-    def _text(self, row: Row, key: str | None, target: Field, value: str) -> str:
+    def _text(self, number: int, key: str | None, target: Field, value: str) -> str:
         if self.mapping.escaped or not is_formula(value):
             return value
         start = value.strip()[:24] + ("…" if len(value.strip()) > 24 else "")
         self.problems.add(
             Problem(
-                row.number,
+                number,
                 ProblemKind.FORMULA,
                 Outcome.NEUTRALISED,
                 _(
@@ -264,17 +283,17 @@ class LineReader:
         names = self.names[target]
         return names.get(" ".join(value.casefold().split()), value) if names else value
 
-    def _date(self, row: Row, key: str, target: Field, text: str) -> datetime:
+    def _date(self, number: int, key: str, target: Field, text: str) -> datetime:
         try:
             found = self.dates.read(text)
         except BadDate as why:
             message = _("{column}: {why}; the row is left out").format(column=self.binding.heading(target), why=why)
             self.problems.add(
-                Problem(row.number, ProblemKind.BAD_DATE, Outcome.SKIPPED, message, self.binding.heading(target), key)
+                Problem(number, ProblemKind.BAD_DATE, Outcome.SKIPPED, message, self.binding.heading(target), key)
             )
             raise _Skip from None
         except NaiveDate:
-            raise self.zone_required(text, target, row.number) from None
+            raise self.zone_required(text, target, number) from None
         if len(self._moments) >= MOMENTS_KEPT:
             self._moments.clear()
         self._moments[text] = found
@@ -288,24 +307,30 @@ class LineReader:
             ).format(file=self.file_name, text=text.strip(), column=self.binding.heading(target), row=row)
         )
 
-    def _level(self, row: Row, key: str, target: Field, values: dict[Field, str]) -> str | None:
-        """``high``, ``medium`` or ``low`` for an impact or urgency."""
+    def _level(self, number: int, key: str, target: Field, values: dict[Field, str]) -> Impact | Urgency | None:
+        """An impact or urgency (``high``, ``medium`` or ``low``), or None (said when the cell holds a word we
+        cannot read)."""
         text = values.get(target)
         if text is None:
             return None
-        found = level_of(text, self.mapping.values.get(target.value, {}))
-        if found is None:
+        known = self._levels[target]
+        try:
+            found, level = known[text]
+        except KeyError:
+            found = level_of(text, self.mapping.values.get(target.value, {}))
+            level = LEVELS[target](found) if found else None
+            if len(known) < WORDS_KEPT:
+                known[text] = (found, level)
+        if found is None:  # said on every row that holds it
             message = _("the {field} {value!r} in {column} is none we know (high, medium, low); left empty").format(
                 field=_(LEVEL_NAMES[target]), value=text, column=self.binding.heading(target)
             )
             self.problems.add(
-                Problem(
-                    row.number, ProblemKind.UNKNOWN_VALUE, Outcome.ADJUSTED, message, self.binding.heading(target), key
-                )
+                Problem(number, ProblemKind.UNKNOWN_VALUE, Outcome.ADJUSTED, message, self.binding.heading(target), key)
             )
-        return found
+        return level
 
-    def _flag(self, row: Row, key: str, values: dict[Field, str]) -> bool | None:
+    def _flag(self, number: int, key: str, values: dict[Field, str]) -> bool | None:
         text = values.get(F.SLA_MET)
         if text is None:
             return None
@@ -320,7 +345,7 @@ class LineReader:
             )
             self.problems.add(
                 Problem(
-                    row.number,
+                    number,
                     ProblemKind.UNKNOWN_VALUE,
                     Outcome.ADJUSTED,
                     message,
@@ -330,22 +355,22 @@ class LineReader:
             )
         return found
 
-    def _number(self, row: Row, key: str, target: Field, values: dict[Field, str]) -> int | None:
+    def _number(self, number: int, key: str, target: Field, values: dict[Field, str]) -> int | None:
         text = values.get(target)
         if text is None:
             return None
         try:
-            number = int(text.strip())
+            found = int(text.strip())
         except ValueError:
-            number = -1
-        if number < 0:
+            found = -1
+        if found < 0:
             why = _("{column} holds {value!r}, not a whole number; the row is left out")
-            self._skip(row, key, ProblemKind.BAD_NUMBER, target, why, text)
-        return number
+            self._skip(number, key, ProblemKind.BAD_NUMBER, target, why, text)
+        return found
 
-    def _notes(self, row: Row, key: str, target: Field) -> list[Note]:
+    def _notes(self, number: int, cells: Sequence[str], key: str, target: Field) -> list[Note]:
         notes = []
-        for cell in self._cells(row, target):
+        for cell in self._cells(cells, target):
             at, author, body = None, None, cell
             parts = cell.split(";", 2)
             if self.mapping.comment_format is not CommentFormat.BODY and len(parts) == 3:
@@ -358,7 +383,7 @@ class LineReader:
                         )
                         self.problems.add(
                             Problem(
-                                row.number,
+                                number,
                                 ProblemKind.BAD_DATE,
                                 Outcome.SKIPPED,
                                 message,
@@ -368,28 +393,24 @@ class LineReader:
                         )
                         raise _Skip from None
                 except NaiveDate:
-                    raise self.zone_required(parts[0], target, row.number) from None
+                    raise self.zone_required(parts[0], target, number) from None
             elif self.mapping.comment_format is CommentFormat.DATED:
                 message = _("a comment in {column} is not written date;author;text; the row is left out").format(
                     column=self.binding.heading(target)
                 )
                 self.problems.add(
-                    Problem(
-                        row.number, ProblemKind.BAD_DATE, Outcome.SKIPPED, message, self.binding.heading(target), key
-                    )
+                    Problem(number, ProblemKind.BAD_DATE, Outcome.SKIPPED, message, self.binding.heading(target), key)
                 )
                 raise _Skip
             if author is not None:
                 author = self._named(F.UPDATED_BY, author)
             if body.strip():
-                notes.append(Note(target, at, author, self._text(row, key, target, body)))
+                notes.append(Note(target, at, author, self._text(number, key, target, body)))
         return notes
 
     def _skip(
-        self, row: Row, key: str | None, kind: ProblemKind, target: Field, why: str, value: str | None = None
+        self, number: int, key: str | None, kind: ProblemKind, target: Field, why: str, value: str | None = None
     ) -> NoReturn:
         column = self.binding.heading(target)
-        self.problems.add(
-            Problem(row.number, kind, Outcome.SKIPPED, why.format(column=column, value=value), column, key)
-        )
+        self.problems.add(Problem(number, kind, Outcome.SKIPPED, why.format(column=column, value=value), column, key))
         raise _Skip

@@ -23,7 +23,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -184,6 +184,10 @@ class Row:
     problems: tuple[Problem, ...] = ()
 
 
+Record = tuple[int, Sequence[str], tuple[Problem, ...]]
+"""A row as ``CsvFile.records`` gives it: its number, its cells and its problems (``Row``'s fields)."""
+
+
 class CsvFile:
     """One delimited text file: its encoding, delimiter and header, and its rows, read afresh on each call."""
 
@@ -249,9 +253,16 @@ class CsvFile:
         Raises:
             UnreadableFile: the csv module cannot go on (a cell larger than ``FIELD_CEILING``).
         """
+        for number, cells, problems in self.records(checked):
+            yield Row(number, tuple(cells), problems)
+
+    def records(self, checked: Collection[int] | None = None) -> Iterator[Record]:
+        """``rows`` as plain tuples (number, cells, problems): what the import reads, one per row, made quickly.
+        The cells are as many as the header has, as in a ``Row``."""
         csv.field_size_limit(max(csv.field_size_limit(), FIELD_CEILING))  # process-wide; only ever raised
         width = len(self.header)
         columns = range(width) if checked is None else sorted(i for i in checked if i < width)
+        limit = self.cell_limit
         with self._text() as stream:
             if self._sep_line:
                 stream.readline()
@@ -259,23 +270,27 @@ class CsvFile:
             reader = csv.reader(chain([first], stream), delimiter=self.delimiter)
             next(reader, None)
             number = 1
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as error:
-                    raise UnreadableFile(
-                        _("Row {row} of {path} cannot be read ({error}); nothing after it can be trusted.").format(
-                            row=number + 1, path=self.path.name, error=error
-                        )
-                    ) from None
-                number += 1
-                if not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
-                    continue  # a blank line
-                yield self._checked(number, cells, width, columns)
+            try:
+                for cells in reader:
+                    number += 1
+                    if len(cells) == width:  # nearly every row: one look at the whole row first
+                        whole = "".join(cells)  # no marker in text that is all ASCII (told at once)
+                        if len(whole) * 4 <= limit and (
+                            whole.isascii() or (INVALID not in whole and SURROGATE not in whole)
+                        ):
+                            yield number, cells, ()
+                            continue
+                    elif not cells or (len(cells) == 1 and not cells[0].strip() and width > 1):
+                        continue  # a blank line
+                    yield self._checked(number, cells, width, columns)
+            except csv.Error as error:
+                raise UnreadableFile(
+                    _("Row {row} of {path} cannot be read ({error}); nothing after it can be trusted.").format(
+                        row=number + 1, path=self.path.name, error=error
+                    )
+                ) from None
 
-    def _checked(self, number: int, cells: list[str], width: int, columns: Collection[int]) -> Row:
+    def _checked(self, number: int, cells: list[str], width: int, columns: Collection[int]) -> Record:
         problems: list[Problem] = []
         if len(cells) < width:
             problems.append(self._count_problem(number, len(cells), width, _("the row looks cut off")))
@@ -286,7 +301,7 @@ class CsvFile:
             )
         whole = "".join(cells)  # one look at the whole row first: nearly every row passes it
         if len(whole) * 4 <= self.cell_limit and INVALID not in whole and SURROGATE not in whole:
-            return Row(number, tuple(cells[:width]), tuple(problems))
+            return number, cells[:width], tuple(problems)
         for index in columns:
             cell = cells[index]
             kind = None
@@ -310,7 +325,7 @@ class CsvFile:
                 )
             if kind is not None:
                 problems.append(Problem(number, kind, Outcome.SKIPPED, message, column=self.header[index]))
-        return Row(number, tuple(cells[:width]), tuple(problems))
+        return number, cells[:width], tuple(problems)
 
     @staticmethod
     def _count_problem(number: int, found: int, width: int, why: str) -> Problem:

@@ -32,7 +32,7 @@ from console.imports.mapping import Field, Mapping, RowShape
 from console.imports.problems import Outcome, Problem, ProblemKind, ProblemLog
 from console.imports.records import CHANGES, EventKind, ImportedEvent, ImportedTicket
 from console.zone import moment_text
-from models import TicketStatus
+from models import Priority, TicketStatus
 
 F = Field
 S = TicketStatus
@@ -48,13 +48,18 @@ CHANGE_WORDS = {
 }
 
 
+_VALUE: dict[Priority | TicketStatus, str] = {member: member.value for member in (*Priority, *TicketStatus)}
+"""Each status's and priority's value, at once (an enum member's ``value`` is a property)."""
+
+
 def _state(line: Line) -> tuple[tuple[str | None, str | None], ...]:
     """The row's value of each field whose changes are events, in ``CHANGES`` order, with the source's word."""
+    texts = line.texts
     return (
-        (line.priority.value, line.source_priority or None),
-        (line.texts.get(F.GROUP), None),
-        (line.texts.get(F.ASSIGNEE), None),
-        (line.status.value, line.source_status or None),
+        (_VALUE[line.priority], line.source_priority or None),
+        (texts.get(F.GROUP), None),
+        (texts.get(F.ASSIGNEE), None),
+        (_VALUE[line.status], line.source_status or None),
     )
 
 
@@ -86,7 +91,7 @@ class TicketBuilder:
             drafts = self._states(lines[0])
         first, last = lines[0], lines[-1]
         created = first.dates[F.CREATED]
-        drafts = [self._clamped(draft, created, first.key) for draft in drafts]
+        drafts = [draft if draft.at >= created else self._clamped(draft, created, first.key) for draft in drafts]
         events = tuple(
             ImportedEvent(seq, d.at, d.kind, d.old, d.new, d.actor, d.source_value, d.row)
             for seq, d in enumerate(drafts, 1)

@@ -35,6 +35,9 @@ class CodecError(ValueError):
 
 
 def _encode(value: Any) -> Any:
+    encoder = _BY_TYPE.get(type(value))
+    if encoder is not None:  # the common types, told by their type alone: the same as below, sooner
+        return encoder(value)
     if value is None or (isinstance(value, bool | int | float | str) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, enum.Enum):
@@ -52,6 +55,32 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {"$map": {str(k): _encode(v) for k, v in value.items()}}
     raise CodecError(f"cannot store a {type(value).__name__} in the outbox")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _tuple(value: tuple[Any, ...]) -> dict[str, Any]:
+    return {"$tuple": [v if type(v) in _PLAIN else _encode(v) for v in value]}
+
+
+def _map(value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {"$map": {str(k): v if type(v) in _PLAIN else _encode(v) for k, v in value.items()}}
+
+
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+"""Types stored as they are (exactly these: an enum is a ``str`` or an ``int`` too)."""
+
+
+_BY_TYPE: dict[type, Any] = {
+    **dict.fromkeys(_PLAIN, _same),
+    uuid.UUID: lambda value: {"$uuid": value.hex},
+    datetime: lambda value: {"$dt": value.isoformat()},
+    tuple: _tuple,
+    dict: _map,
+}
+"""``_encode`` of a value of exactly these types (not a subclass: an enum is a ``str`` or an ``int`` too)."""
 
 
 def _decode(value: Any) -> Any:

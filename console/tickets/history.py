@@ -65,22 +65,33 @@ def first_values(events: Iterable[Mapping[str, Any]]) -> Logged | None:
     return None
 
 
+FIELD_ACTIONS = frozenset({AuditAction.FIELD_CHANGED, AuditAction.ESCALATED, AuditAction.LINKED, AuditAction.UNLINKED})
+"""The actions that change a field (``field``, ``new_value``)."""
+
+
 def apply_event(state: dict[str, Any], event: Mapping[str, Any]) -> None:
     """Fold one audit event (a row mapping) into ``state``, including the derived timestamps."""
     action = AuditAction(event["action"])
     at: datetime = event["occurred_at"]
     if action is AuditAction.CREATED:
-        state.update({k: decode(k, v) for k, v in json.loads(event["new_value"]).items()})
-        state.setdefault("created_at", at)
-    elif action in (AuditAction.FIELD_CHANGED, AuditAction.ESCALATED, AuditAction.LINKED, AuditAction.UNLINKED):
-        field = event["field"]
-        if field not in LINK_TABLE_FIELDS and field not in BOOKKEEPING_FIELDS:
-            new = decode(field, event["new_value"])
-            old = state.get(field)
-            state[field] = new
-            if field == "status":
-                status_side_effects(state, encode(old), new, at)
+        _created(state, {k: decode(k, v) for k, v in json.loads(event["new_value"]).items()}, at)
+    elif action in FIELD_ACTIONS:
+        _changed(state, event["field"], event["new_value"], at)
     state["updated_at"] = at
+
+
+def _created(state: dict[str, Any], values: Mapping[str, Any], at: datetime) -> None:
+    state.update(values)
+    state.setdefault("created_at", at)
+
+
+def _changed(state: dict[str, Any], field: str, text: str | None, at: datetime) -> None:
+    if field not in LINK_TABLE_FIELDS and field not in BOOKKEEPING_FIELDS:
+        new = decode(field, text)
+        old = state.get(field)
+        state[field] = new
+        if field == "status":
+            status_side_effects(state, encode(old), new, at)
 
 
 def status_side_effects(state: dict[str, Any], old: str | None, new: str, at: datetime) -> None:
@@ -107,6 +118,36 @@ def rebuild(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for event in sorted(events, key=replay_key):
         apply_event(state, event)
     return state
+
+
+Change = tuple[datetime, int, str | None, str | None]
+"""A later event as ``replay`` takes it: (occurred_at, seq, the field it changes or None, the new value as the
+audit trail writes it)."""
+
+
+def replay(first: Mapping[str, Any], created_at: datetime, changes: Iterable[Change]) -> dict[str, Any]:
+    """What ``rebuild`` gives for a history that is a ``created`` event at ``created_at`` (seq 1) with ``first``
+    as its values (decoded, as ``first_values`` reads them) and the events ``changes`` (each a ``field_changed``
+    event of its field, or one that changes none, such as a comment): the same rules in the same order, for a
+    caller that has the history in hand before it is written (an import) and need not write the first values
+    as JSON to read them back."""
+    state: dict[str, Any] = {}
+    steps: list[tuple[datetime, int, object, str | None]] = [(created_at, 1, _CREATED, None), *changes]
+    for at, _seq, field, text in sorted(steps, key=_replay_order):
+        if field is _CREATED:
+            _created(state, first, at)
+        elif isinstance(field, str):
+            _changed(state, field, text, at)
+        state["updated_at"] = at
+    return state
+
+
+_CREATED = object()
+"""The created event among ``replay``'s steps."""
+
+
+def _replay_order(step: tuple[datetime, int, object, str | None]) -> tuple[datetime, int]:
+    return step[0], step[1] or 0  # ``replay_key``
 
 
 def field_history(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
