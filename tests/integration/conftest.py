@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from console.store.database import make_engine, sqlite_url
 from console.store.workspace import Workspace
+from tests.people import Desks, People
 from tests.sync_team import Team, team_on
 
 
@@ -37,3 +38,11 @@ def conn(demo_copy: Path) -> Iterator[Connection]:
     with engine.connect() as connection:
         yield connection
     engine.dispose()
+
+
+@pytest.fixture
+def desks(people: People, tmp_path: Path) -> Iterator[Desks]:
+    """Each person's workspace, connected with their own login: ``people`` is the module's own (its picks)."""
+    made = Desks(people, tmp_path)
+    yield made
+    made.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,13 +36,6 @@ PICKS = {
 @pytest.fixture
 def people(pg_demo: Callable[[], str], pg_server: PgServer, request: pytest.FixtureRequest) -> People:
     return give_logins(pg_demo(), pg_server, PICKS, request.addfinalizer)
-
-
-@pytest.fixture
-def desks(people: People, tmp_path: Path) -> Iterator[Desks]:
-    made = Desks(people, tmp_path)
-    yield made
-    made.close()
 
 
 def shared_count(people: People, *where: object) -> int:

@@ -4,8 +4,7 @@ problem through its lifecycle under the database's rules, and in psql no one ski
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -30,13 +29,6 @@ P = ProblemStatus
 @pytest.fixture
 def people(pg_demo: Callable[[], str], pg_server: PgServer, request: pytest.FixtureRequest) -> People:
     return give_logins(pg_demo(), pg_server, PICKS, request.addfinalizer)
-
-
-@pytest.fixture
-def desks(people: People, tmp_path: Path) -> Iterator[Desks]:
-    made = Desks(people, tmp_path)
-    yield made
-    made.close()
 
 
 def test_a_consultant_works_a_problem_under_the_databases_rules(people: People, desks: Desks) -> None:
