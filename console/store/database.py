@@ -155,6 +155,11 @@ def unavailable_message(engine: Engine, exc: OperationalError) -> str:
         )
     if "database is locked" in reason:
         return f"{where} is locked by another program; close it and try again."
+    state = getattr(exc.orig, "sqlstate", None)
+    if state == "57014":  # query_canceled: a statement timeout, or the administrator cancelled it
+        return f"{where} stopped the work before it finished (it took too long, or was cancelled); try again."
+    if state in ("57P01", "57P02", "57P03"):  # the connection ended by an administrator, a crash or a restart
+        return f"{where} ended the connection (an administrator, or the server restarting); try again."
     return f"Cannot reach {where}: {reason}"
 
 

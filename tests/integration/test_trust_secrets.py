@@ -166,3 +166,29 @@ def test_switching_databases_with_unsynced_edits_is_refused_by_settings_as_by_co
     assert Workspace.open(home).settings.get("shared_url") == target
     assert list((home / "backups").glob("cache-before-connect-*.sqlite3"))
     assert not (home / "cache.sqlite3").exists()
+
+
+@pytest.mark.postgres
+def test_a_server_that_was_reached_is_not_said_to_be_unreachable(pg_url: str) -> None:
+    """A statement stopped by its timeout, and a connection an administrator ended, are said as what they are
+    (the load test's killed backends were reported as "Cannot reach")."""
+    from sqlalchemy import text
+
+    engine = make_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET statement_timeout = 50"))
+            with pytest.raises(OperationalError) as slow:
+                conn.execute(text("SELECT pg_sleep(5)"))
+        assert "took too long" in unavailable_message(engine, slow.value)
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with engine.connect() as admin:
+                assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+            with pytest.raises(OperationalError) as ended:
+                conn.execute(text("SELECT 1"))
+        message = unavailable_message(engine, ended.value)
+        assert "ended the connection" in message
+        assert "Cannot reach" not in message
+    finally:
+        engine.dispose()
