@@ -35,9 +35,20 @@ from console.changes.lists import (
 from console.changes.service import Away, ChangeIntent, NewChange, execute_change, new_change_number, submit_change
 from console.changes.settings import submit_setting
 from console.errors import ConsoleError
-from console.i18n import _
-from console.journal.intents import LinkIncidents, NewProblem, ProblemIntent
+from console.i18n import _, language
+from console.journal.intents import ArticleIntent, LinkIncidents, NewArticle, NewProblem, ProblemIntent
 from console.journal.touched import EVERYTHING, Done, Touched, reads
+from console.knowledge.lists import (
+    ArticleDetail,
+    ArticleFilter,
+    ArticleRow,
+    Version,
+    article_version,
+    list_articles,
+    load_article,
+    published_docs,
+)
+from console.knowledge.service import ArticleApplied, execute_article, new_article_number, submit_article
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
 from console.problems.lists import (
     ProblemDetail,
@@ -49,6 +60,7 @@ from console.problems.lists import (
     open_incidents,
 )
 from console.problems.service import ProblemApplied, execute_problem, new_problem_number, submit_problem
+from console.problems.similar import Suggestions, suggest
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import clock_lines, timeline_lines
 from console.store.codes import code_id, user_id
@@ -64,6 +76,7 @@ from console.tickets.queue import Choices, QueueFilter, QueueRow, Sort
 from console.tickets.triage import BulkResult, bulk_triage
 from console.zone import local_zone
 from models import (
+    Audience,
     BusinessUnit,
     ChangeRequest,
     ErpModule,
@@ -418,6 +431,16 @@ class Desk:
         with self._read() as conn:
             return known_error_for(conn, ticket_id)
 
+    @reads
+    def suggestions(
+        self, title: str, description: str = "", module_id: uuid.UUID | None = None,
+        exclude: uuid.UUID | None = None,
+    ) -> Suggestions:  # fmt: skip
+        """The published articles, known errors and resolved tickets most like what is typed, best first
+        (``console.problems.similar``): for the new-ticket dialog as the title is typed, and the ticket view."""
+        with self._read() as conn:
+            return suggest(conn, title, description, module_id, actor=self.actor, exclude=exclude)
+
     def apply_workaround(self, ticket_id: uuid.UUID) -> Done[str]:
         """The known error's workaround added to the incident as a public comment, in one step."""
         with self._read() as conn:
@@ -431,15 +454,22 @@ class Desk:
                         self.now())  # fmt: skip
         return Done(number, Touched(tickets=frozenset({ticket_id})))
 
-    def resolve_incidents(self, problem_id: uuid.UUID, reason: str) -> Done[tuple[list[str], list[str]]]:
+    def resolve_incidents(
+        self, problem_id: uuid.UUID, reason: str, *, notify: bool = False
+    ) -> Done[tuple[list[str], list[str]]]:
         """Resolve the problem's open incidents, each its own audited edit: the numbers resolved, and those the
-        workflow or the person's role kept open, each with why."""
+        workflow or the person's role kept open, each with why. ``notify``: leave them open and tell each of them
+        instead, ``reason`` as a public note (its reporter reads it)."""
         with self._read() as conn:
             found = open_incidents(conn, problem_id)
         done: list[str] = []
         kept: list[str] = []
         for ticket_id, number, status in found:
-            intent = edits.set_status(ticket_id, TicketStatus.RESOLVED, base=status, reason=reason)
+            intent = (
+                edits.add_note(ticket_id, reason, internal=False)
+                if notify
+                else edits.set_status(ticket_id, TicketStatus.RESOLVED, base=status, reason=reason)
+            )
             try:
                 tickets.execute(self.workspace.cache(), self.actor, [intent], self.now())
             except Refused as why:
@@ -447,6 +477,54 @@ class Desk:
                 continue
             done.append(number)
         return Done((done, kept), Touched(tickets=frozenset(t for t, _n, _s in found)))
+
+    # ---- knowledge --------------------------------------------------------------------------------------------
+
+    @reads
+    def articles(self, flt: ArticleFilter) -> list[ArticleRow]:
+        with self._read() as conn:
+            return list_articles(conn, self.actor, flt)
+
+    @reads
+    def article(self, number: str) -> ArticleDetail:
+        with self._read() as conn:
+            return load_article(conn, self.actor, number)
+
+    @reads
+    def article_version(self, number: str, version: int) -> Version:
+        with self._read() as conn:
+            return article_version(conn, self.actor, number, version)
+
+    def write_article(
+        self, title: str, body: str, module: str | None, language: str = "en", audience: Audience = Audience.INTERNAL,
+        problem: str | None = None,
+    ) -> Done[ArticleApplied]:  # fmt: skip
+        """Write an article, as a draft; its number is taken in the same transaction, so a refused one uses none."""
+        with self.workspace.cache().begin() as conn:
+            module_id = code_id(conn, ErpModule, module, "ERP module") if module else None
+            problem_id = self._problem_id(conn, problem) if problem else None
+            number = new_article_number(conn, self.workspace.client_id, self.workspace.reserve_numbers)
+            intent = NewArticle(new_id(), number, title, body, module_id, language, audience, problem_id)
+            return Done(submit_article(conn, self.actor, intent, self.now()), Touched())
+
+    def _problem_id(self, conn: Connection, number: str) -> uuid.UUID:
+        found = conn.execute(select(Problem.id).where(Problem.number == number.strip().upper())).scalar()
+        if found is None:
+            raise ConsoleError(_("No problem {number!r} in this workspace.").format(number=number.strip().upper()))
+        return found
+
+    def edit_article(self, intent: ArticleIntent) -> Done[ArticleApplied]:
+        """Edit, move, rate or settle a conflict (the intent carries the values the person saw)."""
+        return Done(execute_article(self.workspace.cache(), self.actor, intent, self.now()), Touched())
+
+    def export_articles(self, path: str, numbers: Sequence[str] = (), *, tier0: bool = False) -> str:
+        """Published articles (those named, or every one for end users) as one HTML or PDF file; its path."""
+        with self._read() as conn:
+            docs = published_docs(conn, self.actor, numbers, tier0=tier0)
+        from console.knowledge.export import write_export  # Markdown and PDF libraries: loaded when first wanted
+
+        title = _("Knowledge base for end users") if tier0 else _("Knowledge base")
+        return str(write_export(docs, Path(path), title=title, zone=local_zone(), language=language()))
 
     # ---- imports ----------------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import enum
 from datetime import timedelta
 
 from console.i18n import _
-from models import ChangeStage, Priority, ProblemStatus, SlaState, TicketStatus
+from models import ArticleStatus, Audience, ChangeStage, Priority, ProblemStatus, SlaState, TicketStatus
 
 S = TicketStatus
 
@@ -59,6 +59,18 @@ PROBLEM_LABELS = {
     ProblemStatus.FIX_IN_CHANGE: p_("problem status", "Fix in change"),
     ProblemStatus.RESOLVED: p_("problem status", "Resolved"),
     ProblemStatus.CLOSED: p_("problem status", "Closed"),
+}
+
+ARTICLE_LABELS = {
+    ArticleStatus.DRAFT: p_("article status", "Draft"),
+    ArticleStatus.IN_REVIEW: p_("article status", "In review"),
+    ArticleStatus.PUBLISHED: p_("article status", "Published"),
+    ArticleStatus.RETIRED: p_("article status", "Retired"),
+}
+
+AUDIENCE_LABELS = {
+    Audience.INTERNAL: p_("article audience", "Support"),
+    Audience.TIER0: p_("article audience", "End users (tier 0)"),
 }
 
 STAGE_LABELS = {
@@ -131,6 +143,10 @@ def word(value: object) -> str:
         return STAGE_LABELS[value]
     if isinstance(value, ProblemStatus):
         return PROBLEM_LABELS[value]
+    if isinstance(value, ArticleStatus):
+        return ARTICLE_LABELS[value]
+    if isinstance(value, Audience):
+        return AUDIENCE_LABELS[value]
     if isinstance(value, SlaState):
         return SLA_STATE_WORDS[value]
     if isinstance(value, Priority):  # as the window shows it, in the queue and the ticket
@@ -189,3 +205,11 @@ def tool_name(source: str) -> str:
 
 def problem_word(status: ProblemStatus) -> str:
     return PROBLEM_LABELS[status]
+
+
+def article_word(status: ArticleStatus) -> str:
+    return ARTICLE_LABELS[status]
+
+
+def audience_word(audience: Audience) -> str:
+    return AUDIENCE_LABELS[audience]

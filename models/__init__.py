@@ -18,6 +18,7 @@ from models.enums import (
     ApprovalDecision,
     ApproverKind,
     ArticleStatus,
+    Audience,
     AuditAction,
     ChangeStage,
     ChangeType,
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
         change_problems,
     )
     from models.knowledge import (
+        ArticleFeedback,
+        ArticleVersion,
         KnowledgeArticle,
         ticket_articles,
     )
@@ -120,6 +123,8 @@ _TABLES = {
     "change_business_units": "models.changes",
     "change_modules": "models.changes",
     "change_problems": "models.changes",
+    "ArticleFeedback": "models.knowledge",
+    "ArticleVersion": "models.knowledge",
     "KnowledgeArticle": "models.knowledge",
     "ticket_articles": "models.knowledge",
     "BusinessUnit": "models.org",
@@ -177,8 +182,11 @@ __all__ = [
     "ApprovalPolicy",
     "ApproverDelegation",
     "ApproverKind",
+    "ArticleFeedback",
     "ArticleStatus",
+    "ArticleVersion",
     "Attachment",
+    "Audience",
     "AuditAction",
     "AuditEvent",
     "Base",

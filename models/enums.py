@@ -144,8 +144,16 @@ class ProblemStatus(enum.StrEnum):
 
 class ArticleStatus(enum.StrEnum):
     DRAFT = "draft"
+    IN_REVIEW = "in_review"
     PUBLISHED = "published"
     RETIRED = "retired"
+
+
+class Audience(enum.StrEnum):
+    """Who an article is written for: support's own people, or end users (tier 0: self-service)."""
+
+    INTERNAL = "internal"
+    TIER0 = "tier0"
 
 
 class EntityType(enum.StrEnum):

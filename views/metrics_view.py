@@ -33,6 +33,7 @@ from console.zone import moment_text
 from models import Priority
 from views import words
 from views.drill import DrillDialog, SlaDialog
+from views.metrics_knowledge import KnowledgePage
 from views.metrics_reconciliation import ReconciliationPage
 from views.tasks import TaskRunner
 
@@ -94,6 +95,8 @@ class MetricsView(QWidget):
         for name, (title, _draw) in charts.CHARTS.items():
             self.tabs.addTab(self.charts[name], _(title))  # marked in views.words
             self.charts[name].mpl_connect("button_press_event", self._clicked)
+        self.knowledge = KnowledgePage(desk.workspace, desk.actor, runner)  # read when shown, for the filters
+        self.tabs.addTab(self.knowledge, _("Knowledge"))
         self.reconciliation = ReconciliationPage(desk, runner)  # read when first shown
         self.tabs.addTab(self.reconciliation, _("Reconciliation"))
         self.picks: dict[str, charts.Picks] = {}  # per chart: the bars a click lists
@@ -145,6 +148,7 @@ class MetricsView(QWidget):
                 self.show_dashboard(data)
 
         flt, now = self.current_filter(), self.now()
+        self.knowledge.show_filter(flt)
         self.runner.op(self.desk.dashboard, flt, now, label=_("Computing metrics…")).success(show_if_current).run()
 
     def show_dashboard(self, data: Dashboard) -> None:
@@ -167,7 +171,8 @@ class MetricsView(QWidget):
     def _draw_current(self) -> None:
         """Draw the chart on show only: the others wait until their tab is opened (each takes a moment)."""
         on_chart = self.tabs.currentWidget() in self.charts.values()
-        self.save_button.setEnabled(on_chart)  # the reconciliation page has its own Export CSV…
+        # the knowledge page's chart is saved too; the reconciliation page has its own Export CSV…
+        self.save_button.setEnabled(on_chart or self.tabs.currentWidget() is self.knowledge)
         if not on_chart:
             return
         name = list(self.charts)[self.tabs.currentIndex()]
@@ -211,11 +216,14 @@ class MetricsView(QWidget):
         dialog.open()
         return dialog
 
-    def current_chart(self) -> Chart:
+    def current_chart(self) -> FigureCanvasQTAgg:
+        if self.tabs.currentWidget() is self.knowledge:
+            return self.knowledge.chart
         return list(self.charts.values())[self.tabs.currentIndex()]
 
     def ask_where_to_save(self) -> None:
-        dialog = QFileDialog(self, _("Save chart"), str(Path.home() / "sla-chart.png"))
+        name = "knowledge-chart.png" if self.tabs.currentWidget() is self.knowledge else "sla-chart.png"
+        dialog = QFileDialog(self, _("Save chart"), str(Path.home() / name))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters([_("PNG image (*.png)"), _("SVG drawing (*.svg)"), _("PDF document (*.pdf)")])
         dialog.fileSelected.connect(self.save_chart)

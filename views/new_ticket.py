@@ -3,9 +3,14 @@
 The priority follows the ITIL matrix; overriding it asks for the reason, which goes into the
 ticket's history. The ticket is created by the ticket services on the database worker, with a
 number from this workspace's own block.
+
+Beside the form, as the title (and description, module) is typed, the articles, known errors and resolved
+tickets most like it (``views.suggestions_panel``): Enter or a double click on one asks the window to open it.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -14,6 +19,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -29,19 +36,24 @@ from models import Impact, Priority, TicketKind, Urgency
 from models.tickets import TITLE_MAX
 from views import words
 from views.errors import show_error
+from views.suggestions_panel import SuggestionsPanel
 from views.tasks import TaskRunner
 
 
 class NewTicketDialog(QDialog):
     created = Signal(str)  # the new ticket's number
+    open_ticket = Signal(str)  # a similar resolved ticket's number, to open (Enter or a double click on it)
+    open_problem = Signal(str)  # a known error's number, to open
+    open_article = Signal(str)  # a knowledge article's number, to open
 
     def __init__(self, desk: Desk, runner: TaskRunner, choices: Choices, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("new-ticket")
         self.setWindowTitle(_("Log a ticket"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(980)
         self.desk, self.runner = desk, runner
         layout = QVBoxLayout(self)
+        sides = QHBoxLayout()
         form = QFormLayout()
         self.kind = QComboBox()
         for kind in TicketKind:
@@ -52,6 +64,7 @@ class NewTicketDialog(QDialog):
         self.title.setPlaceholderText(_("What is wrong, in one line (required)"))
         self.description = QPlainTextEdit()
         self.description.setPlaceholderText(_("Steps, document numbers, screenshots to follow…"))
+        self.description.setTabChangesFocus(True)  # Tab goes on, to the suggestions beside the form
         self.unit = QComboBox()
         self.unit.addItems(choices.units)
         self.module = QComboBox()
@@ -80,7 +93,18 @@ class NewTicketDialog(QDialog):
                               (_("Impact"), self.impact), (_("Urgency"), self.urgency), (_("Priority"), self.priority),
                               ("", self.override), (_("Reason"), self.reason)):  # fmt: skip
             form.addRow(label, widget)
-        layout.addLayout(form)
+        sides.addLayout(form, 1)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.VLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        sides.addWidget(line)
+        self.suggestions = SuggestionsPanel(desk, runner)
+        self.suggestions.setMinimumWidth(380)
+        self.suggestions.open_ticket.connect(self.open_ticket)
+        self.suggestions.open_problem.connect(self.open_problem)
+        self.suggestions.open_article.connect(self.open_article)
+        sides.addWidget(self.suggestions, 1)
+        layout.addLayout(sides)
         self.problem = QLabel()
         self.problem.setObjectName("new-problem")
         self.problem.setWordWrap(True)
@@ -92,6 +116,10 @@ class NewTicketDialog(QDialog):
         layout.addWidget(self.buttons)
         for field in (self.title, self.reason):
             field.textChanged.connect(self._validate)
+        self.title.textChanged.connect(self._suggest)
+        self.description.textChanged.connect(self._suggest)
+        self.module.currentIndexChanged.connect(self._suggest)
+        self.finished.connect(self.suggestions.stop)  # an answer arriving after the dialog closed is dropped
         self._matrix()
         self._validate()
 
@@ -107,6 +135,12 @@ class NewTicketDialog(QDialog):
             self.reason.clear()
             self._matrix()
         self._validate()
+
+    def _suggest(self) -> None:
+        module = self.module.currentData()
+        self.suggestions.ask(
+            self.title.text(), self.description.toPlainText(), uuid.UUID(module) if module is not None else None
+        )
 
     def problems(self) -> list[str]:
         found = []

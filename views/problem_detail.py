@@ -299,8 +299,8 @@ class ProblemPanel(QWidget):
         self.refused.emit(message)
         self.reload()  # what is stored now
 
-    def _incidents_resolved(self, done: list[str], kept: list[str]) -> None:
-        self.outcome.setText(incidents_outcome(done, kept))
+    def _incidents_resolved(self, done: list[str], kept: list[str], notified: bool = False) -> None:
+        self.outcome.setText(incidents_outcome(done, kept, notified=notified))
         self.outcome.show()
         self.incidents_resolved.emit(done, kept)
 

@@ -87,37 +87,50 @@ def ask_text(parent: QWidget, name: str, title: str, label: str, then: Callable[
     return dialog
 
 
-def offer_resolving(parent: QWidget, number: str, count: int, then: Callable[[], None]) -> QMessageBox:
-    """A resolved problem with open incidents: resolve them too (each its own audited edit), or leave them open."""
+def offer_resolving(parent: QWidget, number: str, count: int, then: Callable[[bool], None]) -> QMessageBox:
+    """A resolved problem with open incidents: resolve them too (each its own audited edit), tell them (a public
+    note on each, left open), or leave them as they are. ``then(notify)`` is called for the first two."""
     box = QMessageBox(
         QMessageBox.Icon.Question,
         _("{number} is resolved").format(number=number),
         _("{number} is resolved. Resolve its open incidents too ({count})? Each is resolved as its own edit, "
-          "with the same reason; those the workflow or your role keeps open are listed after.").format(
-            number=number, count=count),
+          "with the same reason; those the workflow or your role keeps open are listed after. Or tell them: "
+          "each gets a public note saying so, and stays open.").format(number=number, count=count),
         QMessageBox.StandardButton.NoButton,
         parent,
     )  # fmt: skip
     box.setObjectName("resolve-incidents-offer")
     yes = box.addButton(_("Resolve them"), QMessageBox.ButtonRole.AcceptRole)
+    tell = box.addButton(_("Notify them"), QMessageBox.ButtonRole.ActionRole)
     box.addButton(_("Leave them open"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(yes)
-    box.finished.connect(lambda _result: then() if box.clickedButton() is yes else None)
+
+    def chosen(_result: int) -> None:
+        if box.clickedButton() in (yes, tell):
+            then(box.clickedButton() is tell)
+
+    box.finished.connect(chosen)
     box.open()
     return box
 
 
-def resolved_report(parent: QWidget, number: str, done: list[str], kept: list[str]) -> QMessageBox:
-    """What resolving a problem's incidents did: those resolved, and those kept open with why."""
+def resolved_report(
+    parent: QWidget, number: str, done: list[str], kept: list[str], *, notified: bool = False
+) -> QMessageBox:
+    """What resolving (or telling) a problem's incidents did: those resolved or told, and those kept with why."""
     box = QMessageBox(QMessageBox.Icon.Information, _("{number}: its incidents").format(number=number),
-                      incidents_outcome(done, kept), QMessageBox.StandardButton.Ok, parent)  # fmt: skip
+                      incidents_outcome(done, kept, notified=notified), QMessageBox.StandardButton.Ok,
+                      parent)  # fmt: skip
     box.setObjectName("resolve-incidents-report")
     box.open()
     return box
 
 
-def incidents_outcome(done: list[str], kept: list[str]) -> str:
-    said = [_("Resolved: {numbers}.").format(numbers=", ".join(done)) if done else _("None was resolved.")]
+def incidents_outcome(done: list[str], kept: list[str], *, notified: bool = False) -> str:
+    if notified:
+        said = [_("Told: {numbers}.").format(numbers=", ".join(done)) if done else _("None was told.")]
+    else:
+        said = [_("Resolved: {numbers}.").format(numbers=", ".join(done)) if done else _("None was resolved.")]
     if kept:
-        said.append(_("Kept open:") + "\n" + "\n".join(f"• {why}" for why in kept))
+        said.append((_("Not told:") if notified else _("Kept open:")) + "\n" + "\n".join(f"• {why}" for why in kept))
     return "\n".join(said)

@@ -9,6 +9,7 @@ A refusal is said beside the buttons and changes nothing. Those who may not work
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QWidget
@@ -34,7 +35,7 @@ NEEDS = {"owner_id": N_("an owner"), "root_cause": N_("its root cause"), "workar
 class LifecycleBar(QWidget):
     applied = Signal(object)  # a ProblemApplied
     refused = Signal(str)
-    incidents_resolved = Signal(list, list)  # numbers resolved, and those kept open each with why
+    incidents_resolved = Signal(list, list, bool)  # numbers resolved (or told), those kept each with why; told
 
     def __init__(self, desk: Desk, pending: Pending) -> None:
         super().__init__()
@@ -130,22 +131,30 @@ class LifecycleBar(QWidget):
             self.applied.emit(applied)
             if to is P.RESOLVED and still_open:
                 self.dialog = offer_resolving(self, detail.number, still_open,
-                                              lambda: self.resolve_incidents(detail, reason or ""))  # fmt: skip
+                                              lambda notify: self.resolve_incidents(detail, reason or "",
+                                                                                    notify=notify))  # fmt: skip
 
         self._edit(intent, _("Moving {number}…").format(number=detail.number), moved)
 
-    def resolve_incidents(self, detail: ProblemDetail, reason: str) -> None:
-        """Each open incident resolved as its own audited edit, with the move's reason."""
-        said = _("Resolved with problem {number}: {reason}").format(number=detail.number, reason=reason)
+    def resolve_incidents(self, detail: ProblemDetail, reason: str, *, notify: bool = False) -> None:
+        """Each open incident resolved as its own audited edit, with the move's reason (``notify``: told so, in a
+        public note, and left open)."""
+        if notify:
+            said = _("Problem {number}, behind this incident, is resolved: {reason}").format(
+                number=detail.number, reason=reason)  # fmt: skip
+            label = _("Telling the incidents of {number}…").format(number=detail.number)
+        else:
+            said = _("Resolved with problem {number}: {reason}").format(number=detail.number, reason=reason)
+            label = _("Resolving the incidents of {number}…").format(number=detail.number)
         self.pending.run(
-            self.desk.resolve_incidents, detail.row["id"], said,
-            label=_("Resolving the incidents of {number}…").format(number=detail.number),
-            success=lambda outcome: self._incidents_resolved(detail.number, *outcome), failure=self._refuse,
+            partial(self.desk.resolve_incidents, notify=notify), detail.row["id"], said, label=label,
+            success=lambda outcome: self._incidents_resolved(detail.number, *outcome, notified=notify),
+            failure=self._refuse,
         )  # fmt: skip
 
-    def _incidents_resolved(self, number: str, done: list[str], kept: list[str]) -> None:
-        self.dialog = resolved_report(self, number, done, kept)
-        self.incidents_resolved.emit(done, kept)
+    def _incidents_resolved(self, number: str, done: list[str], kept: list[str], *, notified: bool = False) -> None:
+        self.dialog = resolved_report(self, number, done, kept, notified=notified)
+        self.incidents_resolved.emit(done, kept, notified)
 
     def take_it_over(self) -> None:
         if self.detail is not None:

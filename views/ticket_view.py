@@ -4,7 +4,9 @@ Every edit is an intent (``console.tickets.edits``) applied by the ticket servic
 with the values shown as its base: an edit of something that changed meanwhile, or one the
 workflow or the person's role does not allow, is refused with the reason and changes nothing.
 
-The header counts each SLA clock down; the SLA tab draws the clocks (``views.ticket_sla``).
+The header counts each SLA clock down; the SLA tab draws the clocks (``views.ticket_sla``). Above the tabs,
+"Suggestions" opens the articles, known errors and resolved tickets most like this one (``views.suggestions_panel``);
+"Link article" there links one as "Link article…" does.
 
 Keys: S change status, N add a note (Ctrl+Enter sends it), A assign to me, E escalate,
 Ctrl+] / Ctrl+[ next / previous ticket of the queue, F5 reload.
@@ -40,6 +42,7 @@ from console.desk import Desk, MakeIntents
 from console.errors import ConsoleError
 from console.i18n import _, right_to_left
 from console.journal.touched import Touched
+from console.problems.similar import Suggestions
 from console.rows import text_value
 from console.tickets import edits, workflow
 from console.tickets import service as tickets
@@ -51,6 +54,7 @@ from models import Priority, TicketStatus
 from views import words
 from views.errors import show_error
 from views.known_error_banner import KnownErrorBanner
+from views.suggestions_panel import SuggestionsPanel
 from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
 from views.ticket_editors import DetailsDialog, NoteEditor
@@ -62,6 +66,8 @@ class TicketView(QWidget):
     edited = Signal(str)  # a ticket number, after an edit was applied
     refused = Signal(str)  # the message of a refused edit
     navigate = Signal(int)  # +1 next, -1 previous ticket of the queue
+    open_problem = Signal(str)  # a suggested known error's number, to open
+    open_article = Signal(str)  # a suggested knowledge article's number, to open
 
     def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__()
@@ -146,6 +152,23 @@ class TicketView(QWidget):
         actions.addStretch(1)
         fields.addLayout(actions)
         layout.addLayout(fields)
+        # What is known about tickets like this one, in a strip that opens (and stays open from ticket to ticket).
+        self.suggestions_toggle = QToolButton()
+        self.suggestions_toggle.setObjectName("ticket-suggestions-toggle")
+        self.suggestions_toggle.setCheckable(True)
+        self.suggestions_toggle.setAutoRaise(True)
+        self.suggestions_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.suggestions_toggle.setToolTip(_("Articles, known errors and resolved tickets like this one"))
+        self.suggestions_toggle.toggled.connect(self._open_suggestions)
+        layout.addWidget(self.suggestions_toggle)
+        self.suggestions = SuggestionsPanel(desk, runner, linking=True, across=True)
+        self.suggestions.open_ticket.connect(self.open)
+        self.suggestions.open_problem.connect(self.open_problem)
+        self.suggestions.open_article.connect(self.open_article)
+        self.suggestions.link_article.connect(lambda article_id: self.link("article", article_id))
+        self.suggestions.shown.connect(self._suggestions_counted)
+        layout.addWidget(self.suggestions)
+        self._open_suggestions(False)
         self.priority.activated.connect(self._priority_chosen)
         self.assignee.activated.connect(self._assignee_chosen)
         self.module.activated.connect(self._module_chosen)
@@ -290,9 +313,21 @@ class TicketView(QWidget):
             [[f.filename, f.media_type, kilobytes.format(size=f"{f.size_bytes / 1024:,.1f}"), f.uploaded_by,
               text_value(f.at)] for f in detail.attachments]
         )  # fmt: skip
+        self.suggestions.set_linked(frozenset(article_id for article_id, _number, _title in detail.articles))
+        self.suggestions.ask(row["title"], row["description"] or "", row["module_id"], exclude=row["id"])
         self._set_enabled(True)
         self.known_error.show_for(row["id"], status.is_open)
         self.loaded.emit(detail)
+
+    def _open_suggestions(self, shown: bool) -> None:
+        self.suggestions.setVisible(shown)
+        closed = Qt.ArrowType.LeftArrow if right_to_left() else Qt.ArrowType.RightArrow  # pointing the way it reads
+        self.suggestions_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else closed)
+        self._suggestions_counted(self.suggestions.found)
+
+    def _suggestions_counted(self, found: Suggestions) -> None:
+        count = len(found.articles) + len(found.known_errors) + len(found.tickets)
+        self.suggestions_toggle.setText(_("Suggestions ({n})").format(n=count) if count else _("Suggestions"))
 
     def _failed(self, error: BaseException) -> None:
         self.heading.setText(_("This ticket could not be opened."))
@@ -436,11 +471,12 @@ class TicketView(QWidget):
         if ok and number.strip():
             self.link(kind, number)
 
-    def link(self, kind: str, number: str) -> None:
+    def link(self, kind: str, number: str | uuid.UUID) -> None:
+        """Link a problem, change or article named by its number, or by its id when it is known (a suggestion)."""
         row = self._shown()
 
         def make(ticket_id: uuid.UUID) -> list[tickets.Intent]:
-            target = self.desk.find_id(kind, number)
+            target = number if isinstance(number, uuid.UUID) else self.desk.find_id(kind, number)
             if kind == "problem":
                 return [edits.link_problem(ticket_id, target, base=row["problem_id"])]
             if kind == "change":

@@ -21,6 +21,8 @@ from models import (
     ApproverDelegation,
     ApproverKind,
     ArticleStatus,
+    ArticleVersion,
+    Audience,
     AuditEvent,
     ChangeApproval,
     ChangeRequest,
@@ -139,6 +141,15 @@ def _problems(
     return out
 
 
+_ARTICLE_BODY = {
+    "en": "## When you see this\n\n{title}\n\n## What to do\n\n{steps}\n\n"
+    "| If | Then |\n|---|---|\n| It happens again | Log a ticket and link this article |\n",
+    "fa": "## چه زمانی رخ می‌دهد\n\n{title}\n\n## چه باید کرد\n\n{steps}\n\n"
+    "| اگر | آنگاه |\n|---|---|\n| دوباره رخ داد | یک درخواست ثبت کنید و این مقاله را پیوند دهید |\n",
+}
+"""A demo article's text: what the reader sees, what to do, and when to ask support (Markdown)."""
+
+
 def _articles(
     dice: Dice,
     rows: Rows,
@@ -149,25 +160,47 @@ def _articles(
 ) -> None:
     number = 0
     authors = cast.people(Role.FUNCTIONAL_CONSULTANT)
+    reviewers = cast.people(Role.SUPPORT_MANAGER) + authors
 
     def article(module_id: uuid.UUID, title: str, body: str, language: str, problem_id: uuid.UUID | None) -> None:
         nonlocal number
         number += 1
         article_id = dice.uid()
         written = start + timedelta(days=dice.uniform(0, 300))
+        status = ArticleStatus.PUBLISHED if dice.random() < 0.85 else ArticleStatus.DRAFT
+        author = dice.choice(authors)
+        if status is ArticleStatus.DRAFT and number % 2 == 0:  # some drafts wait for their reviewer
+            status = ArticleStatus.IN_REVIEW
+        reviewer = next(r for r in reviewers if r != author) if status is not ArticleStatus.DRAFT else None
+        text = body if problem_id else _ARTICLE_BODY[language].format(title=title, steps=body)
         rows.add(
             table_of(KnowledgeArticle),
             id=article_id,
             number=format_number("KB", number),
             title=title,
-            body=body,
-            status=ArticleStatus.PUBLISHED if dice.random() < 0.85 else ArticleStatus.DRAFT,
+            body=text,
+            status=status,
             language=language,
             module_id=module_id,
             problem_id=problem_id,
-            author_id=dice.choice(authors),
+            author_id=author,
             created_at=written,
             updated_at=written,
+            audience=Audience.TIER0 if number % 3 == 1 else Audience.INTERNAL,  # a third for end users
+            reviewer_id=reviewer,
+            version=1,
+            published_at=written if status is ArticleStatus.PUBLISHED else None,
+            retired_at=None,
+        )
+        rows.add(
+            table_of(ArticleVersion),
+            id=uuid.uuid5(article_id, "version 1"),  # as a migrated database numbers an article's first text
+            article_id=article_id,
+            version=1,
+            title=title,
+            body=text,
+            edited_by_id=author,
+            edited_at=written,
         )
         links.add_article(module_id, article_id)
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from models import (
     ApprovalDecision,
+    ArticleStatus,
+    Audience,
     ChangeStage,
     ChangeType,
     Impact,
@@ -293,6 +295,68 @@ class LinkIncidents(ProblemIntent):
 AnyProblemIntent = NewProblem | EditProblem | MoveProblem | LinkIncidents
 
 
+# ---- knowledge articles ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleIntent:
+    """An edit of one knowledge article (``NewArticle``: of a new one)."""
+
+    article_id: uuid.UUID
+    mutation_id: uuid.UUID = field(default_factory=new_id, kw_only=True)
+
+
+@dataclass(frozen=True)
+class NewArticle(ArticleIntent):
+    """An article written, as a draft (from a problem: its known error's workaround, ``problem_id``)."""
+
+    number: str
+    title: str
+    body: str
+    module_id: uuid.UUID | None
+    language: str = "en"
+    audience: Audience = Audience.INTERNAL
+    problem_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class EditArticle(ArticleIntent):
+    """Change one field; ``base`` is the value the person saw (it must still be there: a text edited on two desks
+    meanwhile becomes a conflict to resolve, never an overwrite)."""
+
+    field: str
+    value: Any
+    base: Any
+
+
+@dataclass(frozen=True)
+class MoveArticle(ArticleIntent):
+    """Move it along its lifecycle (``console.knowledge.rules``); ``base`` is the status the person saw."""
+
+    to: ArticleStatus
+    base: ArticleStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RateArticle(ArticleIntent):
+    """Was it helpful: the person's vote (a second one replaces their first)."""
+
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class ResolveArticleConflict(ArticleIntent):
+    """Settle a conflict on the article's text: keep ``mine``, take ``theirs``, or an ``edited`` text (``value``)."""
+
+    conflict_id: uuid.UUID
+    resolution: str
+    value: Any = None
+
+
+AnyArticleIntent = NewArticle | EditArticle | MoveArticle | RateArticle | ResolveArticleConflict
+
+
 # ---- a team's history brought in -------------------------------------------------------------------------
 
 
@@ -312,7 +376,7 @@ class ImportTickets:
 
 
 # What sync passes from the cache to the shared database: any intent at all.
-AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent | ImportTickets | ProblemIntent
+AnyIntent = TicketIntent | ChangeIntent | SettingIntent | ReleaseIntent | ImportTickets | ProblemIntent | ArticleIntent
 
 # Every kind the outbox carries (an outbox entry names its kind by the class name).
 KINDS: tuple[type[AnyIntent], ...] = (
@@ -322,4 +386,5 @@ KINDS: tuple[type[AnyIntent], ...] = (
     PlanRelease, MoveRelease, CancelRelease,
     ImportTickets,
     NewProblem, EditProblem, MoveProblem, LinkIncidents,
+    NewArticle, EditArticle, MoveArticle, RateArticle, ResolveArticleConflict,
 )  # fmt: skip

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from console.metrics.knowledge import Knowledge
 from console.metrics.pages import clipped
 from console.metrics.queries import ClockName, Compliance, Dashboard, Filter, Grouping
 from console.zone import moment_text, zoned
@@ -49,6 +50,7 @@ class Report:
     dashboard: Dashboard
     tables: dict[Grouping, dict[ClockName, list[Compliance]]]
     breaches: list[Breach]
+    knowledge: Knowledge | None = None  # knowledge use in the same period and scope (``console.metrics.knowledge``)
 
     def overall(self, clock: ClockName) -> Compliance:
         rows = self.tables["priority"][clock]
@@ -90,7 +92,7 @@ def key_figures(report: Report) -> dict[str, list[tuple[str, str]]]:
         ("Low met by their release", _low_text(report)),
         ("Low with no release planned", f"{data.rates.not_timed:,} (not counted)"),
     ]
-    return {
+    figures = {
         "Report": [
             ("Period", f"{report.filter.start} to {report.filter.end - timedelta(days=1)} (UTC days)"),
             ("Scope", scope_text(report.filter)),
@@ -115,6 +117,27 @@ def key_figures(report: Report) -> dict[str, list[tuple[str, str]]]:
             ("Open and due within 24 h", f"{data.backlog.due_soon:,}"),
         ],
     }
+    if report.knowledge is not None:
+        figures["Knowledge use"] = knowledge_figures(report.knowledge)
+    return figures
+
+
+def knowledge_figures(found: Knowledge) -> list[tuple[str, str]]:
+    """Knowledge use in words a manager reads: tickets resolved with an article, problems opened from candidates."""
+    return [
+        ("Tickets resolved with a knowledge article", f"{found.deflected:,} of {found.resolved:,}"),
+        ("Resolved with a knowledge article %", percent_text(found.deflected_percent)),
+        ("Problem candidates opened as problems", f"{found.problems_opened:,}"),
+        ("Incidents they linked at their opening", f"{found.incidents_linked:,}"),
+    ]
+
+
+def article_rows(report: Report, *, for_people: bool = False) -> list[dict[str, str]]:
+    """The articles linked to the most tickets resolved in the period, most first. ``for_people``: counts with
+    thousands separators (the PDF); else plain (the CSV)."""
+    used = report.knowledge.articles if report.knowledge is not None else ()
+    return [{"article": a.number, "title": a.title, "tickets": f"{a.tickets:,}" if for_people else str(a.tickets)}
+            for a in used]  # fmt: skip
 
 
 def summary_rows(report: Report) -> list[dict[str, str]]:

@@ -26,12 +26,15 @@ from console.metrics.contents import (
     TABLES,
     Breach,
     Report,
+    article_rows,
     breach_rows,
     breach_table,
     compliance_rows,
     headline,
+    knowledge_figures,
     summary_rows,
 )
+from console.metrics.knowledge import TOP_ARTICLES, knowledge
 from console.metrics.pages import Block, clipped, number_pages, page, table_pages
 from console.metrics.pdf_join import join
 from console.metrics.queries import Filter, compliance, dashboard
@@ -107,7 +110,9 @@ def breaches(conn: Connection, flt: Filter) -> list[Breach]:
 def gather(conn: Connection, flt: Filter, now: datetime, target_percent: float) -> Report:
     check_scope(conn, flt)
     tables = {by: {clock: compliance(conn, flt, clock, by) for clock in CLOCKS} for _, by in TABLES}
-    return Report(flt, now, target_percent, dashboard(conn, flt, now), tables, breaches(conn, flt))
+    return Report(
+        flt, now, target_percent, dashboard(conn, flt, now), tables, breaches(conn, flt), knowledge(conn, flt)
+    )
 
 
 # ---- rows shared by the PDF and the CSV ---------------------------------------------------------
@@ -164,6 +169,7 @@ def _text_as_text() -> contextlib.AbstractContextManager[object]:
 def _write_csv(report: Report, path: Path) -> None:
     sections: dict[str, list[dict[str, str]]] = {"summary": summary_rows(report)}
     sections |= {by: compliance_rows(report, by) for _, by in TABLES}
+    sections["articles"] = article_rows(report)
     sections["breaches"] = breach_rows(report.breaches)
     out = io.StringIO()
     write_rows(out, "csv", sections)
@@ -338,6 +344,14 @@ def _pdf_pages(report: Report) -> list[Figure]:
     tables = [(f"{title} (clocks stopped in the period)", compliance_rows(report, by, for_people=True))
               for title, by in TABLES]  # fmt: skip
     pages += table_pages("Response and resolution SLA", footer, tables, numbered=False)
+    if report.knowledge is not None:
+        used = [
+            ("Knowledge use (tickets resolved in the period; problems opened in it)",
+             [{"figure": name, "value": value} for name, value in knowledge_figures(report.knowledge)]),
+            (f"Articles most used (at most {TOP_ARTICLES}): by the tickets resolved in the period that link them",
+             article_rows(report, for_people=True)),
+        ]  # fmt: skip
+        pages += table_pages("Knowledge use", footer, used, numbered=False)
     breached = {clock: report.breached(clock) for clock in CLOCKS}
     blocks: list[Block] = []
     for clock, items in breached.items():

@@ -150,9 +150,12 @@ def in_units(synced: Synced, table: Table, spaces: Iterable[str]) -> Any:
     return (table.c.entity_type == "ticket") & table.c.entity_id.in_(tickets_there)
 
 
+CHANGE_ROWS = ("change_modules", "change_business_units", "change_problems", "change_approvals")
+
+
 def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UUID) -> None:
-    """Make the cache hold exactly what the shared database holds for one ticket, change or release (and its
-    rows)."""
+    """Make the cache hold exactly what the shared database holds for one ticket, change, problem, article or
+    release (and its rows)."""
     with shared.connect() as sconn, cache.begin() as conn, replica_writes(conn):
         if table_name == "tickets":
             row = read_rows(sconn, table_of(Ticket), Ticket.id == entity_id)
@@ -176,19 +179,24 @@ def read_back(cache: Engine, shared: Engine, table_name: str, entity_id: uuid.UU
                 conn.execute(delete(table).where(where))
                 upsert(conn, table, read_rows(sconn, table, where))
             return
-        linked: tuple[str, ...] = ()  # a problem: its own row and events
+        linked: tuple[tuple[str, str], ...] = ()  # a problem: its own row and events
         if table_name == "change_requests":
-            linked = ("change_modules", "change_business_units", "change_problems", "change_approvals")
+            linked = tuple((name, "change_id") for name in CHANGE_ROWS)
+        elif table_name == "knowledge_articles":
+            linked = (("article_versions", "article_id"), ("article_feedback", "article_id"))
         table = metadata.tables[table_name]
-        for name in linked:
+        for name, key in linked:
             child = metadata.tables[name]
-            conn.execute(delete(child).where(child.c.change_id == entity_id))
+            conn.execute(delete(child).where(child.c[key] == entity_id))
         conn.execute(delete(events).where(events.c.entity_id == entity_id))
-        conn.execute(delete(table).where(table.c.id == entity_id))
-        upsert(conn, table, read_rows(sconn, table, table.c.id == entity_id))
-        for name in linked:
+        row = read_rows(sconn, table, table.c.id == entity_id)
+        if row:  # replaced where it is held, not deleted first: what points at it (an article's tickets) stays
+            upsert(conn, table, row)
+        else:
+            conn.execute(delete(table).where(table.c.id == entity_id))
+        for name, key in linked:
             child = metadata.tables[name]
-            upsert(conn, child, read_rows(sconn, child, child.c.change_id == entity_id))
+            upsert(conn, child, read_rows(sconn, child, child.c[key] == entity_id))
         upsert(conn, events, read_rows(sconn, events, events.c.entity_id == entity_id))
 
 

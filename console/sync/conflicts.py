@@ -2,8 +2,9 @@
 saw, theirs and the one now on the shared database, with names instead of ids; and the edits of this
 cache the shared database refused, until read.
 
-Above the services: a resolution is a ticket's or a change's intent (``tickets.ResolveConflict``,
-``changes.ResolveChangeConflict``); the bookkeeping they share is ``console.journal.conflicts``."""
+Above the services: a resolution is a ticket's, a change's or an article's intent (``tickets.ResolveConflict``,
+``changes.ResolveChangeConflict``, ``ResolveArticleConflict``); the bookkeeping they share is
+``console.journal.conflicts``."""
 
 from __future__ import annotations
 
@@ -16,15 +17,17 @@ from sqlalchemy import Connection, Engine, select, update
 from console.access import Actor
 from console.changes import service as changes
 from console.journal.conflicts import CHOSEN_NOT_TYPED
+from console.journal.intents import ResolveArticleConflict
 from console.journal.values import decode
+from console.knowledge import service as knowledge
 from console.tickets import service as tickets
-from models import ChangeRequest, SyncConflict, SyncNotice, Ticket, User, table_of
+from models import ChangeRequest, KnowledgeArticle, SyncConflict, SyncNotice, Ticket, User, table_of
 
 
 @dataclass(frozen=True)
 class OpenConflict:
     id: uuid.UUID
-    entity_table: str  # tickets or change_requests
+    entity_table: str  # tickets, change_requests or knowledge_articles
     entity_id: uuid.UUID
     number: str
     field: str
@@ -41,7 +44,7 @@ class OpenConflict:
 
 
 def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
-    """Unresolved conflicts on tickets this person may see, and on change requests, oldest first."""
+    """Unresolved conflicts on tickets this person may see, on change requests and on articles, oldest first."""
     conflicts = table_of(SyncConflict)
     on_tickets = conn.execute(
         select(conflicts, Ticket.business_unit_id.label("unit"))
@@ -53,6 +56,11 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
         .join(ChangeRequest, ChangeRequest.id == conflicts.c.entity_id)
         .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "change_requests")
     ).all()
+    on_articles = conn.execute(
+        select(conflicts)
+        .join(KnowledgeArticle, KnowledgeArticle.id == conflicts.c.entity_id)
+        .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "knowledge_articles")
+    ).all()
     names = dict(conn.execute(select(User.id, User.display_name)).all())
 
     def shown(field: str, text: str | None) -> str:
@@ -60,7 +68,7 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
             return "(empty)"
         return str(names.get(decode(field, text), text)) if field.endswith("_id") else text
 
-    rows = [r for r in on_tickets if actor.sees(r.unit)] + list(on_changes)
+    rows = [r for r in on_tickets if actor.sees(r.unit)] + list(on_changes) + list(on_articles)
     return [
         OpenConflict(
             r.id,
@@ -85,6 +93,9 @@ def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: st
         tickets.execute(
             engine, actor, [tickets.ResolveConflict(conflict.entity_id, conflict.id, resolution, value)], now
         )
+    elif conflict.entity_table == "knowledge_articles":
+        knowledge.execute_article(engine, actor, ResolveArticleConflict(conflict.entity_id, conflict.id, resolution,
+                                                                        value), now)  # fmt: skip
     else:
         intent = changes.ResolveChangeConflict(conflict.entity_id, conflict.id, resolution, value)
         changes.execute_change(engine, actor, intent, now)

@@ -28,6 +28,7 @@ from console.changes.freezes import FREEZE_KEY
 from console.changes.settings import FREEZE_SETTERS
 from console.changes.stages import REQUESTERS
 from console.errors import ConsoleError
+from console.knowledge import rules as article_rules
 from console.problems import rules as problem_rules
 from console.sync.roles import PINNED, ident, quoted
 from models import Role, metadata
@@ -90,6 +91,7 @@ AUDITED = f"""actor_id = {ME} AND {FROM_IMPORT} AND CASE entity_type
     WHEN 'change' THEN public.sc_may_steer(current_user, entity_id) OR {ME_DECIDING}
     WHEN 'user' THEN entity_id = {ME}
     WHEN 'problem' THEN {role_in(problem_rules.WORKERS)}
+    WHEN 'article' THEN {role_in(article_rules.WRITERS)}
     ELSE {role_in(MANAGERS)} END"""
 # A conflict is its author's, the other side's (whose value it met: ``guards.CONFLICTS`` names them) and the
 # managers'; never anyone else's, whatever ticket it is on.
@@ -100,13 +102,17 @@ CONFLICT_ON = """CASE entity_table
                                 AND t.business_unit_id IS NOT DISTINCT FROM sync_conflicts.business_unit_id)
     WHEN 'change_requests' THEN business_unit_id IS NULL AND EXISTS (
       SELECT 1 FROM public.change_requests c WHERE c.id = sync_conflicts.entity_id)
+    WHEN 'knowledge_articles' THEN business_unit_id IS NULL AND EXISTS (
+      SELECT 1 FROM public.knowledge_articles a WHERE a.id = sync_conflicts.entity_id)
     ELSE false END"""
+# An article a person reads (the subquery is itself under the articles' policy: a super-user, published ones).
+ARTICLE_VISIBLE = "EXISTS (SELECT 1 FROM public.knowledge_articles a WHERE a.id = {row}.{column})"
 PLANNING = "public.sc_may_plan(current_user, {row}.change_id)"  # the change's scope, while it is planned
 
 REFERENCE = (
     "users", "memberships", "group_members", "business_units", "erp_modules", "support_groups", "business_calendars",
     "business_hours", "holidays", "sla_policies", "sla_targets", "sla_pause_statuses", "approval_policies",
-    "change_templates", "freeze_windows", "knowledge_articles", "routing_rules",
+    "change_templates", "freeze_windows", "routing_rules",
 )  # fmt: skip
 
 TABLES: dict[str, Access] = {
@@ -141,6 +147,26 @@ TABLES: dict[str, Access] = {
         insert=role_in(problem_rules.WORKERS),
         update=role_in(problem_rules.WORKERS),
         columns=(*problem_rules.EDITABLE, "status", "known_error_at", "resolved_at", "closed_at", "updated_at"),
+    ),
+    # Articles: written as drafts in one's own name, edited and moved by those who write them (guards.ARTICLES: the
+    # lifecycle, a reviewer who is not the author publishes); a super-user reads the published ones. Each saved
+    # text is a version in its writer's name; each person's vote is their own.
+    "knowledge_articles": Access(
+        read=f"{MEMBER} AND (status = 'published' OR {role_in(article_rules.READERS_OF_DRAFTS)})",
+        insert=f"author_id = {ME} AND status = 'draft' AND version = 1 AND {role_in(article_rules.WRITERS)}",
+        update=role_in(article_rules.WRITERS),
+        columns=(*article_rules.EDITABLE, "status", "version", "published_at", "retired_at", "updated_at"),
+    ),
+    "article_versions": Access(
+        read=ARTICLE_VISIBLE.format(row="article_versions", column="article_id"),
+        insert=f"edited_by_id = {ME} AND {role_in(article_rules.WRITERS)} AND "
+        + ARTICLE_VISIBLE.format(row="article_versions", column="article_id"),
+    ),
+    "article_feedback": Access(
+        read=ARTICLE_VISIBLE.format(row="article_feedback", column="article_id"),
+        insert=f"user_id = {ME} AND EXISTS (SELECT 1 FROM public.knowledge_articles a "
+        "WHERE a.id = article_feedback.article_id AND a.status = 'published')",
+        delete=f"{{row}}.user_id = {ME}",
     ),
     # The release calendar: a support manager keeps it (cancelled releases keep their row).
     "releases": Access(
@@ -180,7 +206,8 @@ TABLES: dict[str, Access] = {
         delete="public.sc_may_work_on(current_user, {row}.ticket_id)",
     ),
     "audit_events": Access(
-        read=f"entity_type <> 'ticket' OR {ticket_visible('audit_events.entity_id')}",
+        read=f"""CASE entity_type WHEN 'ticket' THEN {ticket_visible("audit_events.entity_id")}
+        WHEN 'article' THEN {ARTICLE_VISIBLE.format(row="audit_events", column="entity_id")} ELSE true END""",
         insert=AUDITED,  # never updated or deleted (and the append-only triggers refuse it even to the owner)
     ),
     "sync_conflicts": Access(

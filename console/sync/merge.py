@@ -39,7 +39,9 @@ from console.changes import service as changes
 from console.changes import settings as change_settings
 from console.journal.intents import (
     AnyIntent,
+    ArticleIntent,
     ChangeIntent,
+    EditArticle,
     EditChange,
     ImportTickets,
     LinkIncidents,
@@ -53,6 +55,8 @@ from console.journal.intents import (
     TicketIntent,
 )
 from console.journal.values import as_text, encode
+from console.knowledge import service as knowledge
+from console.knowledge.rules import EDITABLE_IN
 from console.problems import service as problems
 from console.releases import service as releases
 from console.tickets import routing
@@ -109,6 +113,8 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: AnyIn
         elif isinstance(intent, ProblemIntent):  # a field changed meanwhile, or a status: refused with the reason
             problems.apply_problem(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
+        elif isinstance(intent, ArticleIntent):  # a text edited on two desks: a conflict to resolve
+            outcome = _article(shared, actor, intent, now)
         elif isinstance(intent, ImportTickets):  # history: written as it was, merged by the source's numbers
             from console.imports.write import apply_import  # the import's code, loaded only for an import
 
@@ -144,6 +150,8 @@ WHAT = {
     "SetFreezes": "freeze lengths", "PlanRelease": "release plan", "MoveRelease": "release move",
     "CancelRelease": "release cancellation", "ImportTickets": "import", "NewProblem": "new problem",
     "EditProblem": "problem", "MoveProblem": "problem status", "LinkIncidents": "incident links",
+    "NewArticle": "new article", "EditArticle": "article", "MoveArticle": "article status",
+    "RateArticle": "article feedback", "ResolveArticleConflict": "conflict resolution",
 }  # fmt: skip
 
 
@@ -155,7 +163,7 @@ def _what(shared: Connection, intent: AnyIntent, entity: tuple[str, uuid.UUID]) 
     if table == "releases":
         name = shared.execute(select(Release.name).where(Release.id == entity_id)).scalar()
         what = f"{name or getattr(intent, 'name', 'a release')}, {what}"
-    elif table in ("tickets", "change_requests", "problems"):
+    elif table in ("tickets", "change_requests", "problems", "knowledge_articles"):
         numbers = metadata.tables[table]
         number = shared.execute(select(numbers.c.number).where(numbers.c.id == entity_id)).scalar()
         what = f"{number or getattr(intent, 'number', 'a new one')}, {what}"
@@ -174,6 +182,8 @@ def _entity(intent: AnyIntent, actor: Actor) -> tuple[str, uuid.UUID]:
         return "tickets", intent.tickets[0]["id"]
     if isinstance(intent, ProblemIntent):
         return "problems", intent.problem_id
+    if isinstance(intent, ArticleIntent):
+        return "knowledge_articles", intent.article_id
     return "tickets", intent.ticket_id
 
 
@@ -189,7 +199,7 @@ def entities(intent: AnyIntent, entity: tuple[str, uuid.UUID]) -> list[tuple[str
 def _conflict(
     shared: Connection,
     actor: Actor,
-    intent: SetField | SetStatus | EditChange,
+    intent: SetField | SetStatus | EditChange | EditArticle,
     table: str,
     row: dict[str, Any],
     field: str,
@@ -279,4 +289,24 @@ def _change(shared: Connection, actor: Actor, intent: ChangeIntent, now: datetim
                     return dataclasses.replace(done, entity=_entity(intent, actor))
                 return _conflict(shared, actor, intent, "change_requests", row, intent.field, intent.value, now)
     changes.apply_change(shared, actor, intent, now)
+    return done
+
+
+def _article(shared: Connection, actor: Actor, intent: ArticleIntent, now: datetime) -> Outcome:
+    """An article's edit: a field that holds neither what its author saw nor what they wanted is a conflict (two
+    desks edited the text meanwhile), kept for a person to resolve; everything else applies by the rules."""
+    done = Outcome(intent.mutation_id, APPLIED)
+    if isinstance(intent, EditArticle):
+        found = shared.execute(select(knowledge.ARTICLES).where(knowledge.ARTICLES.c.id == intent.article_id)).first()
+        if found is None:
+            raise Refused("This article no longer exists on the shared database.")
+        row = dict(found._mapping)
+        current = row.get(intent.field)
+        if encode(current) != encode(intent.base):
+            if encode(current) == encode(intent.value):  # someone else made the same edit: nothing to do
+                return dataclasses.replace(done, entity=_entity(intent, actor))
+            knowledge.may_write(actor)  # a conflict is kept only of an edit its author may make, of a text still
+            if row["status"] in EDITABLE_IN:  # edited (else the rules refuse it, saying why)
+                return _conflict(shared, actor, intent, "knowledge_articles", row, intent.field, intent.value, now)
+    knowledge.apply_article(shared, actor, intent, now)
     return done

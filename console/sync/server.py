@@ -45,7 +45,7 @@ from models import (
 # every table, a person group per database, pinned SECURITY DEFINER functions (``console.sync.roles``). 5: routing
 # rules (migration 0009) travel and are granted. 6: number blocks name who reserved them, and a person numbers
 # tickets and changes only from their own (migration 0010).
-TRIGGERS_VERSION = "8"
+TRIGGERS_VERSION = "9"
 TRIGGERS_KEY = "sync_triggers"
 
 
@@ -79,7 +79,8 @@ GLOBAL_TABLES: tuple[Synced, ...] = tuple(
     for name in (
         "business_calendars", "business_hours", "holidays", "sla_policies", "sla_targets", "sla_pause_statuses",
         "support_groups", "erp_modules", "business_units", "users", "memberships", "group_members",
-        "problems", "knowledge_articles", "change_templates", "change_requests", "change_modules",
+        "problems", "knowledge_articles", "article_versions", "article_feedback", "change_templates",
+        "change_requests", "change_modules",
         "change_business_units", "change_problems", "approval_policies", "change_approvals",
         "approver_delegations", "freeze_windows", "deployment_info", "releases", "routing_rules",
     )

@@ -372,6 +372,43 @@ def test_resolving_offers_to_resolve_the_open_incidents(qtbot: QtBot, gui_worksp
     save_shot(view, "problems-resolved")
 
 
+def test_resolving_can_tell_the_open_incidents_instead_each_in_a_public_note(
+    qtbot: QtBot, gui_workspace: Workspace
+) -> None:
+    view = problems_view(qtbot, gui_workspace, person(gui_workspace, Role.FUNCTIONAL_CONSULTANT))
+    incident, incident_number = open_incident(gui_workspace, TicketStatus.IN_PROGRESS)
+    number = open_new(qtbot, view, "Goods receipt posts to the wrong plant")
+    view.panel.ask_link()
+    answer(qtbot, view, incident_number)
+    qtbot.waitUntil(lambda: view.panel.incidents.rowCount() == 1, timeout=WAIT)
+    moved(qtbot, view, P.INVESTIGATING)
+    qtbot.keyClicks(view.panel.editors["workaround"], "Post to the right plant by hand.")
+    qtbot.mouseClick(view.panel.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.panel.detail is not None and bool(view.panel.detail.row["workaround"]),
+                    timeout=WAIT)  # fmt: skip
+    moved(qtbot, view, P.KNOWN_ERROR)
+    click_move(qtbot, view, P.RESOLVED)
+    answer(qtbot, view, "Plant mapping corrected")
+    lifecycle = view.panel.lifecycle
+    qtbot.waitUntil(lambda: isinstance(lifecycle.dialog, QMessageBox) and lifecycle.dialog.isVisible(), timeout=WAIT)
+    offer = lifecycle.dialog
+    assert isinstance(offer, QMessageBox)
+    tell = next(b for b in offer.buttons() if b.text() == "Notify them")
+    with qtbot.waitSignal(view.panel.incidents_resolved, timeout=WAIT) as outcome:
+        qtbot.mouseClick(tell, Qt.MouseButton.LeftButton)
+    assert outcome.args == [[incident_number], []]
+    assert ticket_status(gui_workspace, incident) is TicketStatus.IN_PROGRESS  # told, not resolved
+    with gui_workspace.cache().connect() as conn:
+        notes = conn.execute(
+            select(Comment.body, Comment.visibility).where(Comment.ticket_id == incident)
+            .order_by(Comment.created_at.desc())
+        ).first()  # fmt: skip
+    assert notes is not None
+    assert notes.body == f"Problem {number}, behind this incident, is resolved: Plant mapping corrected"
+    assert notes.visibility == Visibility.PUBLIC
+    assert view.panel.outcome.text().startswith(f"Told: {incident_number}.")
+
+
 def test_the_known_error_banner_applies_the_workaround(qtbot: QtBot, gui_workspace: Workspace) -> None:
     consultant = person(gui_workspace, Role.FUNCTIONAL_CONSULTANT)
     desk = Desk(gui_workspace, consultant)

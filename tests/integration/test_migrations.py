@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -303,6 +304,15 @@ def test_routing_rules_come_empty_are_versioned_in_the_global_space_and_go_with_
         assert conn.execute(select(models.ErpModule.code)).scalars().all() == ["FIN"]
 
 
+ARTICLES_AT_0011 = sa.table(
+    "knowledge_articles",
+    *(sa.column(name, sa.Uuid()) for name in ("id", "module_id", "problem_id", "author_id")),
+    *(sa.column(name) for name in ("number", "title", "body", "status", "language")),
+    *(sa.column(name, sa.DateTime(timezone=True)) for name in ("created_at", "updated_at")),
+)
+"""The articles' table as it was before 0013 (the models' has more columns)."""
+
+
 def test_problems_take_their_lifecycle_in_place_with_everything_that_points_at_them(engine: Engine) -> None:
     """0012 widens the problems' status check where tickets, articles and sync's triggers point at them: the rows,
     the links and the triggers stay, a problem may then be a fix in change, and a downgrade takes it back."""
@@ -323,9 +333,9 @@ def test_problems_take_their_lifecycle_in_place_with_everything_that_points_at_t
             else "INSERT INTO problems (id, number, title, description, status, priority, module_id, created_at) "
             f"VALUES ('{problem}', 'PRB-0000001', 'Posting fails', '', 'known_error', 'high', '{module}', now())"
         )
-        conn.execute(table_of(models.KnowledgeArticle).insert(), [
+        conn.execute(ARTICLES_AT_0011.insert(), [
             {"id": article, "number": "KB-0000001", "title": "Workaround", "body": "Reopen the period.",
-             "status": models.ArticleStatus.PUBLISHED, "language": "en", "module_id": module, "problem_id": problem,
+             "status": "published", "language": "en", "module_id": module, "problem_id": problem,
              "author_id": author, "created_at": at, "updated_at": at}])  # fmt: skip
     before = trigger_names(engine)
     migrate(engine, "upgrade", "head")
@@ -343,3 +353,42 @@ def test_problems_take_their_lifecycle_in_place_with_everything_that_points_at_t
     migrate(engine, "downgrade", "0011")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT status FROM problems").scalar() == "known_error"
+
+
+def test_articles_take_their_lifecycle_and_their_first_version_the_same_on_every_database(engine: Engine) -> None:
+    """0013: an article may be in review, has an audience the database checks, and what it held is its version 1,
+    with an id every database gives it alike (a desk's cache and the shared database agree); a downgrade takes an
+    article in review back to draft."""
+    migrate(engine, "upgrade", "0012")
+    module, author, article = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(table_of(models.ErpModule).insert(), [{"id": module, "code": "FIN", "name": "Finance"}])
+        conn.execute(table_of(models.User).insert(), [
+            {"id": author, "login": "ana", "display_name": "Ana", "role": models.Role.FUNCTIONAL_CONSULTANT,
+             "active": True, "locale": "en", "created_at": at}])  # fmt: skip
+        conn.execute(ARTICLES_AT_0011.insert(), [
+            {"id": article, "number": "KB-0000001", "title": "Close a period", "body": "1. Open *Periods*.",
+             "status": "published", "language": "en", "module_id": module, "problem_id": None,
+             "author_id": author, "created_at": at, "updated_at": at}])  # fmt: skip
+    migrate(engine, "upgrade", "head")
+    articles, versions = table_of(models.KnowledgeArticle), table_of(models.ArticleVersion)
+    with engine.begin() as conn:
+        row = conn.execute(select(articles).where(articles.c.id == article)).one()
+        assert (row.audience, row.version, row.published_at, row.retired_at) == ("internal", 1, at, None)
+        first = conn.execute(select(versions)).one()
+        assert (first.id, first.article_id, first.version, first.title, first.body, first.edited_by_id) == (
+            uuid.uuid5(article, "version 1"),
+            article,
+            1,
+            "Close a period",
+            "1. Open *Periods*.",
+            author,
+        )
+        conn.execute(articles.update().values(status=models.ArticleStatus.IN_REVIEW))
+    with engine.connect() as conn, pytest.raises(DBAPIError):
+        conn.exec_driver_sql("UPDATE knowledge_articles SET audience = 'everyone'")
+    migrate(engine, "downgrade", "0012")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT status FROM knowledge_articles").scalar() == "draft"
+        assert "article_versions" not in table_names(engine)

@@ -1,0 +1,1 @@
+"""The knowledge base: articles people write once and read many times."""
