@@ -105,6 +105,7 @@ DATE_SENSITIVE = frozenset(
         "tests/integration/test_cli_changes.py",
         "tests/integration/test_cli_tickets.py",
         "tests/integration/test_metrics.py",
+        "tests/integration/test_metrics_knowledge.py",
         "tests/integration/test_report.py",
         "tests/integration/test_demo.py",
         "tests/integration/test_queue.py",

@@ -24,7 +24,15 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TextIO
 
 import console
-from console.cli import changes_args, imports_args, problems_args, releases_args, sync_args, tickets_args
+from console.cli import (
+    changes_args,
+    imports_args,
+    knowledge_args,
+    problems_args,
+    releases_args,
+    sync_args,
+    tickets_args,
+)
 from console.cli.values import DAY_EXAMPLE, MOST_TICKETS, TIME_HELP, day, moment, whole
 from console.errors import ConsoleError
 from console.store.home import HOME_ENV
@@ -158,6 +166,7 @@ def build_parser() -> Parser:
     change = changes_args.add_parser(verbs, Parser)
     release = releases_args.add_parser(verbs, Parser)
     problem = problems_args.add_parser(verbs, Parser)
+    kb = knowledge_args.add_parser(verbs, Parser)
     connect, sync, admin = sync_args.add_parsers(verbs, Parser)
     imports, export = imports_args.add_parsers(verbs)
 
@@ -171,7 +180,7 @@ def build_parser() -> Parser:
     settings.add_argument("key", nargs="?", help="setting to show or change")
     settings.add_argument("value", nargs="?", help="new value")
     # --home is accepted after the verb too (`support-console demo --home DIR`); SUPPRESS keeps one given before it.
-    for verb in (demo, info, report, repair, settings, ticket, change, release, problem, connect, sync, admin,
+    for verb in (demo, info, report, repair, settings, ticket, change, release, problem, kb, connect, sync, admin,
                  imports, export, verbs.choices["gui"]):  # fmt: skip
         verb.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help="workspace folder")
     return parser
@@ -452,6 +461,7 @@ VERBS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "change": lambda workspace, args: importlib.import_module("console.cli.changes").run(workspace, args),
     "release": lambda workspace, args: importlib.import_module("console.cli.releases").run(workspace, args),
     "problem": lambda workspace, args: importlib.import_module("console.cli.problems").run(workspace, args),
+    "kb": lambda workspace, args: importlib.import_module("console.cli.knowledge").run(workspace, args),
     "connect": lambda workspace, args: importlib.import_module("console.cli.sync").run_connect(workspace, args),
     "sync": lambda workspace, args: importlib.import_module("console.cli.sync").run_sync(workspace, args),
     "admin": lambda workspace, args: importlib.import_module("console.cli.sync").run_admin(workspace, args),
