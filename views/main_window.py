@@ -1,4 +1,4 @@
-"""The main window: navigation between the four views, a status bar, menus, shortcuts and the tray icon."""
+"""The main window: navigation between the views, a status bar, menus, shortcuts and the tray icon."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ from views.tray import BreachTray, TrayActions
 if TYPE_CHECKING:
     from views.changes.view import ChangeView
     from views.import_wizard import ImportWizard
+    from views.knowledge_view import KnowledgeView
     from views.problems_view import ProblemsView
     from views.ticket_view import TicketView
 
@@ -102,6 +103,8 @@ class MainWindow(QMainWindow):
         self.ticket_view: TicketView | None = None
         self.change_view: ChangeView | None = None
         self.problems_view: ProblemsView | None = None
+        self.knowledge_view: KnowledgeView | None = None
+        self._leaving = False  # the person chose to close with the editor's changes dropped or saved
         self.sync: SyncController | None = None
         self.desk: Desk | None = None
         self.actor: Actor | None = None
@@ -138,6 +141,8 @@ class MainWindow(QMainWindow):
             self.change_page()
         if PAGES[row].key == "problems":
             self.problems_page()
+        if PAGES[row].key == "knowledge":
+            self.knowledge_page()
         if PAGES[row].key == "ticket":
             self.ticket_page()
         self.stack.setCurrentIndex(row)
@@ -174,6 +179,34 @@ class MainWindow(QMainWindow):
             self.problems_view = view
             view.start()
         return self.problems_view
+
+    def knowledge_page(self) -> KnowledgeView | None:
+        """The knowledge view, built the first time it is shown (once the user is known)."""
+        if self.knowledge_view is None and self.desk is not None:
+            from views.knowledge_view import KnowledgeView as View
+
+            view = View(self.desk, self.runner)
+            view.open_ticket.connect(self.open_ticket)
+            self._put_page("knowledge", view)
+            self.knowledge_view = view
+            view.start()
+        return self.knowledge_view
+
+    def show_article(self, number: str) -> None:
+        """The knowledge view, in front, reading the article ``number`` (a link elsewhere asked for it)."""
+        view = self.knowledge_page()
+        if view is None:
+            return
+        self.navigation.setCurrentRow([spec.key for spec in PAGES].index("knowledge"))
+        view.show_article(number)
+
+    def show_problem(self, number: str) -> None:
+        """The problems view, in front, showing the problem ``number`` (a known error suggested elsewhere)."""
+        view = self.problems_page()
+        if view is None:
+            return
+        self.navigation.setCurrentRow([spec.key for spec in PAGES].index("problems"))
+        view.panel.open(number)
 
     @staticmethod
     def _waiting(message: str) -> QLabel:
@@ -296,6 +329,8 @@ class MainWindow(QMainWindow):
             self.change_page()
         if self.current_view() == "problems":
             self.problems_page()
+        if self.current_view() == "knowledge":
+            self.knowledge_page()
         self.desk_ready.emit(actor)
         # The figures of the other pages are read beside the queue (a reader of its own), not before its pages;
         # the desk has opened the cache, so this only reads.
@@ -313,6 +348,9 @@ class MainWindow(QMainWindow):
         dialog = NewTicketDialog(self.desk, self.runner, self.queue_view.choices, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.created.connect(self.open_ticket)
+        dialog.open_article.connect(self.show_article)
+        dialog.open_problem.connect(self.show_problem)
+        dialog.open_ticket.connect(self.open_ticket)
         dialog.open()
         return dialog
 
@@ -389,6 +427,7 @@ class MainWindow(QMainWindow):
         self.sync.started.connect(lambda: self._sync_doing(_("syncing…")))
         self.sync.step.connect(self._sync_doing)  # a long first download says what it is doing
         self.sync.changed.connect(self._synced)
+        self.sync.stalled.connect(self._sync_stalled)
         self.sync_action.triggered.connect(self.sync.sync_now)
         self.sync_action.setEnabled(True)
         if not automatic:
@@ -399,6 +438,13 @@ class MainWindow(QMainWindow):
     def _sync_doing(self, doing: str) -> None:
         """The status bar's sync text and what a pass under way is doing: "Online · syncing…"."""
         self.status_sync.setText(f"{self.status_sync.text().split(' · ')[0]} · {doing}")
+
+    def _sync_stalled(self, why: str) -> None:
+        """A pass waits on a network that stopped answering: offline, said so, until the pass ends."""
+        self.status_sync.setText(_("Offline · waiting for the network"))
+        self.status_sync.setToolTip(
+            why + "\n" + _("The sync under way goes on by itself when the shared database answers again.")
+        )
 
     def _synced(self, state: SyncState) -> None:
         text, tip = describe_state(state)
@@ -435,6 +481,8 @@ class MainWindow(QMainWindow):
             view.set_choices(self.queue_view.choices)
             self.queue_view.choices_loaded.connect(view.set_choices)
             view.navigate.connect(self.step_ticket)
+            view.open_article.connect(self.show_article)
+            view.open_problem.connect(self.show_problem)
             self._put_page("ticket", view)
             self.ticket_view = view
         return self.ticket_view
@@ -514,10 +562,11 @@ class MainWindow(QMainWindow):
             self.tray.stop()
             self.tray.deleteLater()
             self.tray = None
-        for key in ("queue", "ticket", "changes", "metrics", "problems"):
+        for key in ("queue", "ticket", "changes", "metrics", "problems", "knowledge"):
             self._put_page(key, self._waiting(_("Opening the local cache as {login}…").format(login=login)))
         self.queue_view = self.ticket_view = self.change_view = None
         self.problems_view = None
+        self.knowledge_view = None
         self.metrics_view = None
         self.desk = self.actor = None
         self.summary = None
@@ -600,6 +649,10 @@ class MainWindow(QMainWindow):
                 view.deleteLater()
             self._retired.clear()
 
+    def _close_after_editor(self) -> None:
+        self._leaving = True
+        self.close()
+
     def report_error(self, error: BaseException) -> None:
         show_error(self, error, self.workspace.home / "crash-reports")
 
@@ -619,6 +672,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._leaving and self.knowledge_view is not None and self.knowledge_view.unsaved():
+            event.ignore()  # an article's unsaved changes: saved or dropped first, as the person says
+            self.knowledge_view.leave_editor(self._close_after_editor)
+            return
         if self.tray is not None:
             self.tray.stop()
         self._window_settings.setValue("geometry", self.saveGeometry())

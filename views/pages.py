@@ -1,4 +1,4 @@
-"""The main window's four views: their keys, titles and icons, in navigation order."""
+"""The main window's views: their keys, titles and icons, in navigation order (Ctrl+1 … Ctrl+6)."""
 
 from __future__ import annotations
 
@@ -31,4 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("changes", N_("Change approval"), "changes.svg", N_("Governed ERP changes from request to production.")),
     PageSpec("metrics", N_("Metrics"), "metrics.svg", N_("SLA compliance a manager can take to the business review.")),
     PageSpec("problems", N_("Problems"), "problems.svg", N_("Root causes of recurring incidents, and known errors.")),
+    PageSpec(
+        "knowledge", N_("Knowledge"), "knowledge.svg", N_("Articles that answer tickets: written, reviewed, published.")
+    ),
 )

@@ -27,7 +27,7 @@ from console.errors import ConsoleError
 from console.i18n import _, n_
 from console.journal.touched import EVERYTHING, Touched
 from console.store.workspace import Workspace
-from console.sync.client import SyncState, sync_and_tell
+from console.sync.client import SyncState, still_reachable, sync_and_tell
 from console.sync.conflicts import Notice, OpenConflict
 from console.sync.connection import Connected, connect_workspace, test_connection
 from console.zone import moment_text, time_text, window_text, zoned
@@ -37,6 +37,9 @@ from views.tables import RowsModel, rows_table, select_row, when_text
 from views.tasks import TaskRunner
 
 AFTER_EDIT_MS = 2_000  # an edit is pushed this long after the last one
+QUIET_MS = 5_000
+"""A pass that says nothing this long (no step, no end) has the shared database probed: if a new connection is
+not up within ``client.PROBE_TIMEOUT_S``, the window says offline while the pass waits for the network."""
 
 
 def said(field: str, value: str) -> str:
@@ -74,6 +77,7 @@ class SyncController(QObject):
     changed = Signal(object)  # SyncState
     started = Signal()
     step = Signal(str)  # what a long pass is doing ("Downloading DXB-HQ…"), from the worker thread
+    stalled = Signal(str)  # a pass under way that the network stopped answering: why, in words
 
     def __init__(self, workspace: Workspace, runner: TaskRunner, interval_s: int, parent: QObject | None = None):
         super().__init__(parent)
@@ -89,6 +93,12 @@ class SyncController(QObject):
         self.soon.setSingleShot(True)
         self.soon.setInterval(AFTER_EDIT_MS)
         self.soon.timeout.connect(self.sync_now)
+        self.quiet = QTimer(self)  # a pass under way that says nothing: probe the shared database
+        self.quiet.setSingleShot(True)
+        self.quiet.setInterval(QUIET_MS)
+        self.quiet.timeout.connect(self._probe)
+        self.step.connect(self._heard)
+        self.probing = False
 
     def start(self) -> None:
         """Sync now, then on the timer and shortly after every edit the runner announces."""
@@ -110,11 +120,38 @@ class SyncController(QObject):
             return
         self.running = True
         self.started.emit()
+        self.quiet.start()
         self.runner.op(sync_and_tell, self.workspace, self.step.emit, label=_("Syncing…")).success(self._done).failure(
             self._failed
         ).run_io()
 
+    def _heard(self, _doing: str) -> None:
+        if self.running:
+            self.quiet.start()
+
+    def _probe(self) -> None:
+        """The pass has said nothing for a while: is the shared database still there (a new connection)?"""
+        if not self.running or self.probing:
+            return
+        self.probing = True
+        self.runner.op(still_reachable, self.workspace, label="").success(self._probed).failure(
+            self._probe_failed
+        ).run_io()
+
+    def _probed(self, unreachable: str | None) -> None:
+        self.probing = False
+        if not self.running:
+            return  # the pass ended meanwhile: its own state stands
+        if unreachable:
+            self.stalled.emit(unreachable)
+        self.quiet.start()  # probe again while the pass waits (the network may come back, or go)
+
+    def _probe_failed(self, error: BaseException) -> None:
+        self.probing = False
+        self.runner.unhandled_failure.emit(error)
+
     def _done(self, state: SyncState) -> None:
+        self.quiet.stop()
         self.running = False
         self.state = state
         self.changed.emit(state)
@@ -125,6 +162,7 @@ class SyncController(QObject):
             self.sync_now()
 
     def _failed(self, error: BaseException) -> None:
+        self.quiet.stop()
         self.running = False
         self.runner.unhandled_failure.emit(error)  # a bug, not a lost connection: the crash report says so
 

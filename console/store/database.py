@@ -85,8 +85,12 @@ KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, 
               "tcp_user_timeout": 30_000}  # fmt: skip
 
 
-def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
-    """An engine for SQLite (with the cache pragmas) or PostgreSQL (psycopg 3)."""
+CONNECT_TIMEOUT_S = 5
+
+
+def make_engine(url: str | URL, *, password: str | None = None, connect_timeout: int = CONNECT_TIMEOUT_S) -> Engine:
+    """An engine for SQLite (with the cache pragmas) or PostgreSQL (psycopg 3): a connection not up within
+    ``connect_timeout`` seconds fails."""
     parsed = parse_url(url)
     if password is not None:
         parsed = parsed.set(password=password)
@@ -99,7 +103,7 @@ def make_engine(url: str | URL, *, password: str | None = None) -> Engine:
         return engine
     # A connection that goes silent (a peer gone, a half-open link) is noticed within about half a minute, not
     # at TCP's two hours: keepalives probe an idle link and tcp_user_timeout bounds unacknowledged data.
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5, **KEEPALIVES})
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": connect_timeout, **KEEPALIVES})
 
 
 # PostgreSQL aborts one of two transactions that wait for each other (a deadlock) or that a

@@ -123,3 +123,28 @@ def sync_and_tell(workspace: Workspace, progress: Callable[[str], None] | None =
         ).scalar_one()
         refused = len(unseen_notices(conn))
     return SyncState(datetime.now(UTC), online, message, waiting, int(open_conflicts), rejected, pulled, refused)
+
+
+PROBE_TIMEOUT_S = 3
+"""How long a probe of the shared database waits for a new connection (``still_reachable``)."""
+
+
+def still_reachable(workspace: Workspace) -> str | None:
+    """Whether the shared database answers a new connection now: None, or why not, in words.
+
+    For the window, when a pass has said nothing for a while: a pass stuck on a connection already up has no time
+    limit of its own (a stalled network acknowledges nothing and refuses nothing), but a new connection through
+    the same network is either up within ``PROBE_TIMEOUT_S`` or not — if not, the desk is offline, whatever the
+    stuck pass will do once the network flows again."""
+    url = workspace.shared_url()
+    if url.get_backend_name() == "sqlite":
+        return None
+    engine = make_engine(url, password=workspace.shared_password(), connect_timeout=PROBE_TIMEOUT_S)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return None
+    except OperationalError as exc:
+        return unavailable_message(engine, exc)
+    finally:
+        engine.dispose()

@@ -38,11 +38,11 @@ def db_counts(workspace: Workspace) -> dict[str, int]:
         engine.dispose()
 
 
-def test_window_shows_the_four_views_with_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -> None:
+def test_window_shows_the_views_with_the_cache_figures(qtbot: QtBot, gui_workspace: Workspace) -> None:
     window = open_window(qtbot, gui_workspace)
     counts = db_counts(gui_workspace)
     titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
-    assert titles == ["Ticket queue", "Ticket detail", "Change approval", "Metrics", "Problems"]
+    assert titles == ["Ticket queue", "Ticket detail", "Change approval", "Metrics", "Problems", "Knowledge"]
     assert window.current_view() == "queue"
     assert window.queue_view is not None
     assert window.stack.currentWidget() is window.queue_view
