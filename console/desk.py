@@ -39,10 +39,12 @@ from console.i18n import _, language
 from console.journal.intents import ArticleIntent, LinkIncidents, NewArticle, NewProblem, ProblemIntent
 from console.journal.touched import EVERYTHING, Done, Touched, reads
 from console.knowledge.lists import (
+    ArticleChoices,
     ArticleDetail,
     ArticleFilter,
     ArticleRow,
     Version,
+    article_choices,
     article_version,
     list_articles,
     load_article,
@@ -489,6 +491,11 @@ class Desk:
     def article(self, number: str) -> ArticleDetail:
         with self._read() as conn:
             return load_article(conn, self.actor, number)
+
+    @reads
+    def article_choices(self) -> ArticleChoices:
+        with self._read() as conn:
+            return article_choices(conn)
 
     @reads
     def article_version(self, number: str, version: int) -> Version:

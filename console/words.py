@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
+from console import i18n
 from console.i18n import _
 from models import ArticleStatus, Audience, ChangeStage, Priority, ProblemStatus, SlaState, TicketStatus
 
@@ -209,6 +210,14 @@ def problem_word(status: ProblemStatus) -> str:
 
 def article_word(status: ArticleStatus) -> str:
     return ARTICLE_LABELS[status]
+
+
+def said(status: ProblemStatus | ArticleStatus) -> str:
+    """A problem's or an article's status inside a sentence the catalogue translates (a refusal): in the person's
+    language, as the window shows it."""
+    if isinstance(status, ProblemStatus):
+        return i18n.p_("problem status", PROBLEM_LABELS[status])
+    return i18n.p_("article status", ARTICLE_LABELS[status])
 
 
 def audience_word(audience: Audience) -> str:

@@ -35,10 +35,9 @@ from PySide6.QtWidgets import (
 from console.desk import Desk, MetricChoices
 from console.i18n import _, n_
 from console.journal.touched import Touched
-from console.knowledge.lists import ArticleDetail, ArticleFilter, ArticleRow
+from console.knowledge.lists import ArticleChoices, ArticleDetail, ArticleFilter, ArticleRow
 from console.knowledge.rules import WRITERS
 from console.knowledge.service import ArticleApplied
-from console.tickets.queue import Choices
 from views.article_editor import ArticleEditor, ask_unsaved
 from views.article_reader import ArticleReader
 from views.errors import show_error
@@ -189,7 +188,7 @@ class KnowledgeView(QWidget):
         self.reload()
         self.pending.run(self.desk.metric_choices, label=_("Reading modules and units…"), success=self._set_modules,
                          failure=self._failed)  # fmt: skip
-        self.pending.run(self.desk.queue_choices, label="", success=self._set_choices, failure=self._failed)
+        self.pending.run(self.desk.article_choices, label="", success=self._set_choices, failure=self._failed)
 
     def _set_modules(self, choices: MetricChoices) -> None:
         self.modules = choices.modules
@@ -202,8 +201,8 @@ class KnowledgeView(QWidget):
         self.module.blockSignals(False)
         self.new_button.setEnabled(self.writes)
 
-    def _set_choices(self, choices: Choices) -> None:
-        self.editor.set_choices(choices.modules, choices.people)
+    def _set_choices(self, choices: ArticleChoices) -> None:
+        self.editor.set_choices(choices.modules, choices.reviewers)
         self.reader.modules = {str(module_id): code for module_id, code in choices.modules}
 
     def current_filter(self) -> ArticleFilter:

@@ -21,7 +21,7 @@ from console.access import Actor
 from console.errors import ConsoleError
 from console.i18n import _
 from console.journal.audit import REPLAY_ORDER
-from console.knowledge.rules import READERS_OF_DRAFTS
+from console.knowledge.rules import READERS_OF_DRAFTS, WRITERS
 from console.problems.text import spellings, tokens
 from console.tickets.detail import said_by
 from models import (
@@ -184,9 +184,12 @@ def list_articles(conn: Connection, actor: Actor, flt: ArticleFilter, limit: int
         .group_by(ArticleFeedback.article_id)
         .subquery()
     )
-    used = (
-        select(ticket_articles.c.article_id, func.count().label("n")).group_by(ticket_articles.c.article_id).subquery()
-    )
+    used_by = select(ticket_articles.c.article_id, func.count().label("n"))
+    if actor.scoped:  # a super-user counts her units' tickets only, as the article shows them to her
+        used_by = used_by.join(Ticket, Ticket.id == ticket_articles.c.ticket_id).where(
+            Ticket.business_unit_id.in_(sorted(actor.units, key=str))
+        )
+    used = used_by.group_by(ticket_articles.c.article_id).subquery()
     query = (
         select(KnowledgeArticle.id, KnowledgeArticle.number, KnowledgeArticle.title, KnowledgeArticle.status,
                KnowledgeArticle.audience, KnowledgeArticle.language, ErpModule.code, author.display_name,
@@ -324,3 +327,23 @@ def published_docs(conn: Connection, actor: Actor, numbers: Sequence[str] = (), 
     if not rows:
         raise ConsoleError(_("No published article to export."))
     return [ArticleDoc(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ArticleChoices:
+    """What the editor offers: the ERP modules, and the people who may review an article."""
+
+    modules: list[tuple[uuid.UUID, str]]
+    """id, code."""
+    reviewers: list[tuple[uuid.UUID, str, str]]
+    """id, login, name: active people who write articles (the author is left out where it is shown)."""
+
+
+def article_choices(conn: Connection) -> ArticleChoices:
+    modules = [(m.id, m.code) for m in conn.execute(select(ErpModule.id, ErpModule.code).order_by(ErpModule.code))]
+    people = conn.execute(
+        select(User.id, User.login, User.display_name)
+        .where(User.active, User.role.in_(WRITERS))
+        .order_by(User.display_name, User.login)
+    )
+    return ArticleChoices(modules, [(p.id, p.login, p.display_name) for p in people])

@@ -46,7 +46,7 @@ from console.knowledge.rules import (
 from console.store.numbering import take_or_reserve
 from console.text import clean_text
 from console.tickets.service import REASON_MAX
-from console.words import article_word
+from console.words import said
 from models import (
     ArticleFeedback,
     ArticleStatus,
@@ -220,7 +220,7 @@ def _edit(conn: Connection, actor: Actor, article: Mapping[str, Any], intent: Ed
     status = ArticleStatus(article["status"])
     if status not in EDITABLE_IN:
         raise Refused(_("{number} is {status}: move it back to draft to revise it.").format(
-            number=article["number"], status=article_word(status).lower()))  # fmt: skip
+            number=article["number"], status=said(status).lower()))  # fmt: skip
     value = _checked(conn, intent.field, intent.value, article)
     if encode(value) == encode(article[intent.field]):
         return 0  # as it is already (someone made the same edit meanwhile)
@@ -257,7 +257,7 @@ def _move(conn: Connection, actor: Actor, article: Mapping[str, Any], intent: Mo
         raise changed_meanwhile(article, article_field("status"))
     if intent.to not in MOVES[current]:
         raise Refused(_("An article cannot go from {old} to {new}.").format(
-            old=article_word(current), new=article_word(intent.to)))  # fmt: skip
+            old=said(current), new=said(intent.to)))  # fmt: skip
     if intent.to is ArticleStatus.IN_REVIEW and article["reviewer_id"] is None:
         raise Refused(_("Name a reviewer for {number} first.").format(number=article["number"]))
     if intent.to is ArticleStatus.PUBLISHED and not may_publish(actor, article):
@@ -266,7 +266,7 @@ def _move(conn: Connection, actor: Actor, article: Mapping[str, Any], intent: Mo
     reason = clean_text(intent.reason or "", "reason", REASON_MAX, required=False) or None
     if needs_reason(current, intent.to) and not reason:
         raise Refused(_("Say why {number} goes to {status}.").format(
-            number=article["number"], status=article_word(intent.to).lower()))  # fmt: skip
+            number=article["number"], status=said(intent.to).lower()))  # fmt: skip
     values: dict[str, Any] = {"status": intent.to}
     if intent.to is ArticleStatus.PUBLISHED:
         values["published_at"] = now

@@ -27,7 +27,7 @@ from console.problems.rules import CLOSERS, EDITABLE, GATES, MOVES, TEXTS, WORKE
 from console.store.numbering import take_or_reserve
 from console.text import clean_text
 from console.tickets.service import DESCRIPTION_MAX, REASON_MAX
-from console.words import problem_word
+from console.words import said
 from models import (
     AuditAction,
     BusinessUnit,
@@ -179,7 +179,7 @@ def _edit(conn: Connection, actor: Actor, problem: Mapping[str, Any], intent: Ed
     if intent.field in GATES.get(status, ()) and value is None:
         raise Refused(
             _("{number} is {status}: it needs its {what}.").format(
-                number=problem["number"], status=problem_word(status).lower(), what=what
+                number=problem["number"], status=said(status).lower(), what=what
             )
         )
     conn.execute(update(Problem).where(Problem.id == problem["id"]).values({intent.field: value}))
@@ -219,15 +219,15 @@ def _move(conn: Connection, actor: Actor, problem: Mapping[str, Any], intent: Mo
         raise _changed_meanwhile(problem, _("status"))
     if intent.to not in MOVES[current]:
         raise Refused(_("A problem cannot go from {old} to {new}.").format(
-            old=problem_word(current), new=problem_word(intent.to)))  # fmt: skip
+            old=said(current), new=said(intent.to)))  # fmt: skip
     lacks = gate_problems(conn, problem, intent.to)
     if lacks:
         raise Refused(_("{number} needs {what} to be {status}.").format(
-            number=problem["number"], what=", ".join(lacks), status=problem_word(intent.to).lower()))  # fmt: skip
+            number=problem["number"], what=", ".join(lacks), status=said(intent.to).lower()))  # fmt: skip
     reason = clean_text(intent.reason or "", "reason", REASON_MAX, required=False) or None
     if needs_reason(current, intent.to) and not reason:
         raise Refused(_("Say why {number} goes to {status}.").format(
-            number=problem["number"], status=problem_word(intent.to).lower()))  # fmt: skip
+            number=problem["number"], status=said(intent.to).lower()))  # fmt: skip
     if intent.to is ProblemStatus.CLOSED and actor.role not in CLOSERS and actor.id != problem["owner_id"]:
         raise Refused(_("Only its owner or a support manager closes {number}.").format(number=problem["number"]))
     values: dict[str, Any] = {"status": intent.to}

@@ -239,6 +239,8 @@ def test_an_article_is_written_edited_sent_to_review_and_published_by_its_review
     editor.module.setCurrentIndex(editor.module.findText("FIN"))
     editor.reviewer.setCurrentIndex(editor.reviewer.findData(str(manager.id)))
     assert editor.reviewer.findData(str(consultant.id)) == -1  # nobody reviews their own text
+    analyst = person(gui_workspace, Role.SERVICE_DESK_ANALYST)
+    assert editor.reviewer.findData(str(analyst.id)) == -1  # nor one who does not write articles
     qtbot.waitUntil(lambda: "Reopen a closed posting period" in editor.preview.toPlainText(), timeout=WAIT)
     assert ("What to do", 2, LTR) in blocks(editor.preview.document())  # the preview is laid out, live
     assert "Periods" in editor.preview.toPlainText()

@@ -148,6 +148,10 @@ def test_a_super_user_reads_published_articles_only_and_everyone_rates_once(work
         ).first()
     assert {r.status for r in everything} > {A.PUBLISHED}
     assert {r.status for r in hers} == {A.PUBLISHED}
+    with workspace.cache().connect() as conn:  # the tickets an article answered: hers only, in the list and in full
+        for listed in hers:
+            assert listed.used == len(load_article(conn, super_user, listed.number).tickets)
+    assert sum(r.used for r in hers) < sum(r.used for r in everything if r.status is A.PUBLISHED)
     assert draft is not None
     assert published is not None
     with workspace.cache().connect() as conn, pytest.raises(ConsoleError, match="No article"):
