@@ -127,6 +127,10 @@ FIELD_WORDS = {
     "closed_at": "Closed",
     "reopen_count": "Times reopened",
     "conflict_resolved": "Sync conflict settled",
+    "body": "Text",  # an article's
+    "reviewer": "Reviewer",
+    "audience": "Audience",
+    "language": "Language",
 }
 
 
