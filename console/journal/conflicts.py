@@ -9,6 +9,7 @@ for a person and starting a resolution is ``console.sync.conflicts``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.engine import Row
 
 from console.access import Actor, Refused
+from console.journal.values import decode
 from models import SyncConflict, table_of
 
 RESOLUTIONS = ("mine", "theirs", "edited")
@@ -44,3 +46,25 @@ def mark_resolved(conn: Connection, conflict_id: uuid.UUID, actor: Actor, resolu
         .where(conflicts.c.id == conflict_id)
         .values(resolved_at=now, resolved_by_id=actor.id, resolution=resolution)
     )
+
+
+def settle(
+    conn: Connection,
+    actor: Actor,
+    conflict_id: uuid.UUID,
+    entity: Mapping[str, Any],
+    resolution: str,
+    value: Any,
+    edit: Callable[[str, Any, Any], int],
+    now: datetime,
+) -> tuple[Row[Any], int]:
+    """Settle a conflict on a text or a field of ``entity`` (a problem's, an article's): take theirs (nothing
+    changes), keep mine or an edited value — an edit over what is there now, made by ``edit(field, value, base)``,
+    which returns the events it wrote — and mark it resolved. The conflict and those events."""
+    row = conflict_to_resolve(conn, conflict_id, entity["id"], resolution)
+    events = 0
+    if resolution != "theirs":
+        wanted = value if resolution == "edited" else decode(row.field, row.mine_value)
+        events = edit(row.field, wanted, entity[row.field])
+    mark_resolved(conn, conflict_id, actor, resolution, now)
+    return row, events

@@ -292,7 +292,16 @@ class LinkIncidents(ProblemIntent):
     unlink: bool = False
 
 
-AnyProblemIntent = NewProblem | EditProblem | MoveProblem | LinkIncidents
+@dataclass(frozen=True)
+class ResolveProblemConflict(ProblemIntent):
+    """Settle a conflict on one of the problem's fields: keep ``mine``, take ``theirs``, or an ``edited`` text."""
+
+    conflict_id: uuid.UUID
+    resolution: str
+    value: Any = None
+
+
+AnyProblemIntent = NewProblem | EditProblem | MoveProblem | LinkIncidents | ResolveProblemConflict
 
 
 # ---- knowledge articles ----------------------------------------------------------------------------------
@@ -385,6 +394,6 @@ KINDS: tuple[type[AnyIntent], ...] = (
     Away, Back, SetFreezes,
     PlanRelease, MoveRelease, CancelRelease,
     ImportTickets,
-    NewProblem, EditProblem, MoveProblem, LinkIncidents,
+    NewProblem, EditProblem, MoveProblem, LinkIncidents, ResolveProblemConflict,
     NewArticle, EditArticle, MoveArticle, RateArticle, ResolveArticleConflict,
 )  # fmt: skip

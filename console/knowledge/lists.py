@@ -134,9 +134,18 @@ def search_query(typed: str) -> str | None:
     return " AND ".join("(" + " OR ".join(f'"{form}"*' for form in spellings(word)) + ")" for word in words)
 
 
-def readable(actor: Actor) -> list[ColumnElement[bool]]:
-    """What the person reads: a super-user, published articles only."""
-    return [] if actor.role in READERS_OF_DRAFTS else [KnowledgeArticle.status == ArticleStatus.PUBLISHED]
+def readable(actor: Actor, *, linked: bool = False) -> list[ColumnElement[bool]]:
+    """What the person reads: a super-user, published articles only (the knowledge base she is shown) — with
+    ``linked``, and those linked to her tickets (as the shared database lets her read them), when one is opened."""
+    if actor.role in READERS_OF_DRAFTS:
+        return []
+    published = KnowledgeArticle.status == ArticleStatus.PUBLISHED
+    if not linked:
+        return [published]
+    hers = select(ticket_articles.c.article_id).join(Ticket, Ticket.id == ticket_articles.c.ticket_id)
+    if actor.scoped:
+        hers = hers.where(Ticket.business_unit_id.in_(sorted(actor.units, key=str)))
+    return [published | KnowledgeArticle.id.in_(hers)]
 
 
 def _where(conn: Connection, actor: Actor, flt: ArticleFilter) -> list[Any]:
@@ -215,7 +224,9 @@ def _row(r: Any) -> ArticleRow:
 def find_article(conn: Connection, actor: Actor, number: str) -> dict[str, Any]:
     """The article's row, or a clear error (a super-user does not find one that is not published)."""
     wanted = number.strip().upper()
-    found = conn.execute(select(ARTICLES).where(KnowledgeArticle.number == wanted, *readable(actor))).first()
+    found = conn.execute(
+        select(ARTICLES).where(KnowledgeArticle.number == wanted, *readable(actor, linked=True))
+    ).first()
     if found is None:
         raise ConsoleError(_("No article {number!r} in this workspace.").format(number=wanted))
     return dict(found._mapping)

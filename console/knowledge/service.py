@@ -31,7 +31,7 @@ from console.journal.intents import (
     RateArticle,
     ResolveArticleConflict,
 )
-from console.journal.values import decode, encode, snapshot
+from console.journal.values import encode, snapshot
 from console.knowledge.rules import (
     BODY_MAX,
     EDITABLE,
@@ -293,13 +293,12 @@ def _resolve(
     conn: Connection, actor: Actor, article: Mapping[str, Any], intent: ResolveArticleConflict, now: datetime
 ) -> int:
     """Settle a conflict: take theirs (nothing changes), keep mine or an edited text (an edit over what is there)."""
-    row = sync_conflicts.conflict_to_resolve(conn, intent.conflict_id, article["id"], intent.resolution)
-    events = 0
-    if intent.resolution != "theirs":
-        value = intent.value if intent.resolution == "edited" else decode(row.field, row.mine_value)
-        edit = EditArticle(article["id"], row.field, value, article[row.field], mutation_id=intent.mutation_id)
-        events = _edit(conn, actor, article, edit, now)
-    sync_conflicts.mark_resolved(conn, intent.conflict_id, actor, intent.resolution, now)
+
+    def edit(field: str, value: Any, base: Any) -> int:
+        return _edit(conn, actor, article, EditArticle(article["id"], field, value, base), now)
+
+    row, events = sync_conflicts.settle(conn, actor, intent.conflict_id, article, intent.resolution, intent.value,
+                                        edit, now)  # fmt: skip
     _event(conn, actor, article, now + events * TICK, AuditAction.FIELD_CHANGED, field=CONFLICT_RESOLVED,
            old=row.field, new=intent.resolution)  # fmt: skip
     return events + 1

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from console.access import Actor
@@ -19,12 +19,14 @@ from console.journal.audit import REPLAY_ORDER
 from console.problems.rules import KNOWN, OPEN
 from console.tickets.detail import said_by
 from models import (
+    ArticleStatus,
     AuditEvent,
     BusinessUnit,
     ChangeRequest,
     ChangeStage,
     EntityType,
     ErpModule,
+    KnowledgeArticle,
     Priority,
     Problem,
     ProblemStatus,
@@ -131,9 +133,23 @@ def _where(conn: Connection, flt: ProblemFilter) -> list[Any]:
     return where
 
 
+def in_scope(actor: Actor) -> ColumnElement[bool] | None:
+    """The problems a super-user reads, as the shared database's policy has it (``grants.PROBLEMS_TOUCHING``): those
+    touching her units (of one of them, or with an incident in one) and what a published article is about; None for
+    everyone else, who reads every problem. Her cache may still hold one that no longer touches them."""
+    if not actor.scoped:
+        return None
+    units = sorted(actor.units, key=str)
+    return or_(
+        Problem.business_unit_id.in_(units),
+        exists().where(Ticket.problem_id == Problem.id, Ticket.business_unit_id.in_(units)),
+        Problem.id.in_(select(KnowledgeArticle.problem_id).where(KnowledgeArticle.status == ArticleStatus.PUBLISHED)),
+    )
+
+
 def list_problems(conn: Connection, actor: Actor, flt: ProblemFilter, limit: int = 500) -> list[ProblemRow]:
-    """The problems matching the filter, most recently changed first."""
-    del actor  # every person reads every problem (their incidents are what scope hides)
+    """The problems matching the filter that the person reads (``in_scope``), most recently changed first."""
+    scope = in_scope(actor)
     still_open = case((Ticket.status.in_(OPEN_TICKETS), 1), else_=0)
     owner, counted = (
         aliased(User),
@@ -153,7 +169,7 @@ def list_problems(conn: Connection, actor: Actor, flt: ProblemFilter, limit: int
         .outerjoin(SupportGroup, SupportGroup.id == Problem.group_id)
         .outerjoin(owner, owner.id == Problem.owner_id)
         .outerjoin(counted, counted.c.problem_id == Problem.id)
-        .where(*_where(conn, flt))
+        .where(*_where(conn, flt), *([] if scope is None else [scope]))
         .order_by(Problem.updated_at.desc(), Problem.number.desc())
         .limit(limit)
     )  # fmt: skip
@@ -177,8 +193,12 @@ def list_problems(conn: Connection, actor: Actor, flt: ProblemFilter, limit: int
 
 
 def load_problem(conn: Connection, actor: Actor, number: str) -> ProblemDetail:
-    """One problem in full: its incidents (those the person sees), its fixes and its history."""
-    found = conn.execute(select(Problem).where(Problem.number == number.strip().upper())).first()
+    """One problem in full: its incidents (those the person sees), its fixes and its history; one the person does
+    not read (``in_scope``) is not there for them."""
+    scope = in_scope(actor)
+    found = conn.execute(
+        select(Problem).where(Problem.number == number.strip().upper(), *([] if scope is None else [scope]))
+    ).first()
     if found is None:
         raise ConsoleError(_("No problem {number!r} in this workspace.").format(number=number.strip().upper()))
     row = dict(found._mapping)

@@ -19,9 +19,17 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from console.access import Actor, Can, Refused, require
 from console.i18n import _
+from console.journal import conflicts as sync_conflicts
 from console.journal import outbox
-from console.journal.audit import audit, ids_of
-from console.journal.intents import EditProblem, LinkIncidents, MoveProblem, NewProblem, ProblemIntent
+from console.journal.audit import CONFLICT_RESOLVED, audit, ids_of
+from console.journal.intents import (
+    EditProblem,
+    LinkIncidents,
+    MoveProblem,
+    NewProblem,
+    ProblemIntent,
+    ResolveProblemConflict,
+)
 from console.journal.values import encode, snapshot
 from console.problems.rules import CLOSERS, EDITABLE, GATES, MOVES, TEXTS, WORKERS, needs_reason
 from console.store.numbering import take_or_reserve
@@ -98,6 +106,8 @@ def apply_problem(conn: Connection, actor: Actor, intent: ProblemIntent, now: da
             events = _move(conn, actor, problem, intent, now)
         elif isinstance(intent, LinkIncidents):
             events = _link(conn, actor, problem, intent.incidents, now, unlink=intent.unlink)
+        elif isinstance(intent, ResolveProblemConflict):
+            events = _resolve(conn, actor, problem, intent, now)
         else:  # pragma: no cover - every intent type is handled above
             raise TypeError(intent)
         last = now + max(events - 1, 0) * TICK
@@ -186,6 +196,21 @@ def _edit(conn: Connection, actor: Actor, problem: Mapping[str, Any], intent: Ed
     _event(conn, actor, problem, now, AuditAction.FIELD_CHANGED, field=intent.field, old=problem[intent.field],
            new=value)  # fmt: skip
     return 1
+
+
+def _resolve(
+    conn: Connection, actor: Actor, problem: Mapping[str, Any], intent: ResolveProblemConflict, now: datetime
+) -> int:
+    """Settle a conflict: take theirs (nothing changes), keep mine or an edited text (an edit over what is there)."""
+
+    def edit(field: str, value: Any, base: Any) -> int:
+        return _edit(conn, actor, problem, EditProblem(problem["id"], field, value, base), now)
+
+    row, events = sync_conflicts.settle(conn, actor, intent.conflict_id, problem, intent.resolution, intent.value,
+                                        edit, now)  # fmt: skip
+    _event(conn, actor, problem, now + events * TICK, AuditAction.FIELD_CHANGED, field=CONFLICT_RESOLVED,
+           old=row.field, new=intent.resolution)  # fmt: skip
+    return events + 1
 
 
 def has_change(conn: Connection, problem_id: uuid.UUID) -> bool:

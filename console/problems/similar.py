@@ -274,8 +274,12 @@ def _known_errors(
         "recall": RECALL,
     }
     binds: list[BindParameter[Any]] = [bindparam("statuses", expanding=True)]
-    if actor is not None and actor.scoped:
-        sql += " AND (p.business_unit_id IS NULL OR p.business_unit_id IN :units)"
+    if actor is not None and actor.scoped:  # the problems she reads (``lists.in_scope``, the shared database's)
+        sql += (
+            " AND (p.business_unit_id IN :units OR EXISTS (SELECT 1 FROM tickets AS t WHERE t.problem_id = p.id "
+            "AND t.business_unit_id IN :units) OR p.id IN (SELECT a.problem_id FROM knowledge_articles AS a "
+            "WHERE a.status = 'published'))"
+        )
         params["units"] = [u.hex for u in sorted(actor.units, key=str)]
         binds.append(bindparam("units", expanding=True))
     sql += f" ORDER BY bm25(search_problems, 0, {TITLE_RANK}, 1, 1, 1) LIMIT :recall"

@@ -11,23 +11,28 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
 from console.access import Actor
 from console.changes import service as changes
 from console.journal.conflicts import CHOSEN_NOT_TYPED
-from console.journal.intents import ResolveArticleConflict
+from console.journal.intents import ResolveArticleConflict, ResolveProblemConflict
 from console.journal.values import decode
 from console.knowledge import service as knowledge
+from console.problems import service as problems
 from console.tickets import service as tickets
-from models import ChangeRequest, KnowledgeArticle, SyncConflict, SyncNotice, Ticket, User, table_of
+from models import ChangeRequest, KnowledgeArticle, Problem, SyncConflict, SyncNotice, Ticket, User, table_of
+
+OTHERS: dict[str, Any] = {"change_requests": ChangeRequest, "problems": Problem, "knowledge_articles": KnowledgeArticle}
+"""The other entities conflicts are kept on, by table (a ticket's are its unit's)."""
 
 
 @dataclass(frozen=True)
 class OpenConflict:
     id: uuid.UUID
-    entity_table: str  # tickets, change_requests or knowledge_articles
+    entity_table: str  # tickets, change_requests, problems or knowledge_articles
     entity_id: uuid.UUID
     number: str
     field: str
@@ -44,23 +49,24 @@ class OpenConflict:
 
 
 def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
-    """Unresolved conflicts on tickets this person may see, on change requests and on articles, oldest first."""
+    """Unresolved conflicts on tickets this person may see, on change requests, problems and articles, oldest
+    first."""
     conflicts = table_of(SyncConflict)
     on_tickets = conn.execute(
         select(conflicts, Ticket.business_unit_id.label("unit"))
         .join(Ticket, Ticket.id == conflicts.c.entity_id)
         .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "tickets")
     ).all()
-    on_changes = conn.execute(
-        select(conflicts)
-        .join(ChangeRequest, ChangeRequest.id == conflicts.c.entity_id)
-        .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "change_requests")
-    ).all()
-    on_articles = conn.execute(
-        select(conflicts)
-        .join(KnowledgeArticle, KnowledgeArticle.id == conflicts.c.entity_id)
-        .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == "knowledge_articles")
-    ).all()
+    others = [
+        row
+        for table, model in OTHERS.items()
+        for row in conn.execute(
+            select(conflicts)
+            .join(model, model.id == conflicts.c.entity_id)
+            .where(conflicts.c.resolved_at.is_(None), conflicts.c.entity_table == table)
+        )
+        if row.business_unit_id is None or actor.sees(row.business_unit_id)
+    ]
     names = dict(conn.execute(select(User.id, User.display_name)).all())
 
     def shown(field: str, text: str | None) -> str:
@@ -68,7 +74,7 @@ def open_conflicts(conn: Connection, actor: Actor) -> list[OpenConflict]:
             return "(empty)"
         return str(names.get(decode(field, text), text)) if field.endswith("_id") else text
 
-    rows = [r for r in on_tickets if actor.sees(r.unit)] + list(on_changes) + list(on_articles)
+    rows = [r for r in on_tickets if actor.sees(r.unit)] + others
     return [
         OpenConflict(
             r.id,
@@ -93,6 +99,9 @@ def resolve(engine: Engine, actor: Actor, conflict: OpenConflict, resolution: st
         tickets.execute(
             engine, actor, [tickets.ResolveConflict(conflict.entity_id, conflict.id, resolution, value)], now
         )
+    elif conflict.entity_table == "problems":
+        problems.execute_problem(engine, actor, ResolveProblemConflict(conflict.entity_id, conflict.id, resolution,
+                                                                       value), now)  # fmt: skip
     elif conflict.entity_table == "knowledge_articles":
         knowledge.execute_article(engine, actor, ResolveArticleConflict(conflict.entity_id, conflict.id, resolution,
                                                                         value), now)  # fmt: skip

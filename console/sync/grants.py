@@ -104,10 +104,22 @@ CONFLICT_ON = """CASE entity_table
       SELECT 1 FROM public.change_requests c WHERE c.id = sync_conflicts.entity_id)
     WHEN 'knowledge_articles' THEN business_unit_id IS NULL AND EXISTS (
       SELECT 1 FROM public.knowledge_articles a WHERE a.id = sync_conflicts.entity_id)
+    WHEN 'problems' THEN EXISTS (SELECT 1 FROM public.problems p WHERE p.id = sync_conflicts.entity_id
+                                 AND p.business_unit_id IS NOT DISTINCT FROM sync_conflicts.business_unit_id)
     ELSE false END"""
-# An article a person reads (the subquery is itself under the articles' policy: a super-user, published ones).
+# An article a person reads (the subquery is itself under the articles' policy: a super-user, published ones and
+# those linked to her tickets, which the ticket_articles subquery, under its own policy, finds).
 ARTICLE_VISIBLE = "EXISTS (SELECT 1 FROM public.knowledge_articles a WHERE a.id = {row}.{column})"
 PLANNING = "public.sc_may_plan(current_user, {row}.change_id)"  # the change's scope, while it is planned
+# The problems a person reads: every one, or (a super-user) those touching her units: of one of them, with an incident
+# in one (per row, by the index on tickets.problem_id), or what an article she reads is about (hashed once per
+# statement), so what her cache holds refers to no problem it lacks. ``console.problems.lists.in_scope`` is the same.
+PROBLEMS_TOUCHING = (
+    f"({SEES_ALL} OR business_unit_id = ANY ({UNITS}) OR EXISTS (SELECT 1 FROM public.tickets t "
+    f"WHERE t.problem_id = problems.id AND t.business_unit_id = ANY ({UNITS})) "
+    "OR problems.id IN (SELECT a.problem_id FROM public.knowledge_articles a))"
+)
+PROBLEM_VISIBLE = "EXISTS (SELECT 1 FROM public.problems p WHERE p.id = {row}.{column})"  # under the problems' policy
 
 REFERENCE = (
     "users", "memberships", "group_members", "business_units", "erp_modules", "support_groups", "business_calendars",
@@ -144,6 +156,7 @@ TABLES: dict[str, Access] = {
     **dict.fromkeys(("support_groups", "business_units", "erp_modules"), Access(insert=IMPORTER)),
     # Problems: opened, edited and moved by those who work them (guards.PROBLEMS: the lifecycle and its gates).
     "problems": Access(
+        read=f"{MEMBER} AND {PROBLEMS_TOUCHING}",
         insert=role_in(problem_rules.WORKERS),
         update=role_in(problem_rules.WORKERS),
         columns=(*problem_rules.EDITABLE, "status", "known_error_at", "resolved_at", "closed_at", "updated_at"),
@@ -152,7 +165,8 @@ TABLES: dict[str, Access] = {
     # lifecycle, a reviewer who is not the author publishes); a super-user reads the published ones. Each saved
     # text is a version in its writer's name; each person's vote is their own.
     "knowledge_articles": Access(
-        read=f"{MEMBER} AND (status = 'published' OR {role_in(article_rules.READERS_OF_DRAFTS)})",
+        read=f"{MEMBER} AND (status = 'published' OR {role_in(article_rules.READERS_OF_DRAFTS)} OR EXISTS ("
+        "SELECT 1 FROM public.ticket_articles ta WHERE ta.article_id = knowledge_articles.id))",  # linked to her ticket
         insert=f"author_id = {ME} AND status = 'draft' AND version = 1 AND {role_in(article_rules.WRITERS)}",
         update=role_in(article_rules.WRITERS),
         columns=(*article_rules.EDITABLE, "status", "version", "published_at", "retired_at", "updated_at"),
@@ -207,7 +221,8 @@ TABLES: dict[str, Access] = {
     ),
     "audit_events": Access(
         read=f"""CASE entity_type WHEN 'ticket' THEN {ticket_visible("audit_events.entity_id")}
-        WHEN 'article' THEN {ARTICLE_VISIBLE.format(row="audit_events", column="entity_id")} ELSE true END""",
+        WHEN 'article' THEN {ARTICLE_VISIBLE.format(row="audit_events", column="entity_id")}
+        WHEN 'problem' THEN {PROBLEM_VISIBLE.format(row="audit_events", column="entity_id")} ELSE true END""",
         insert=AUDITED,  # never updated or deleted (and the append-only triggers refuse it even to the owner)
     ),
     "sync_conflicts": Access(
@@ -234,8 +249,9 @@ TABLES: dict[str, Access] = {
         delete=PLANNING,
     ),
     "change_problems": Access(
+        read=PROBLEM_VISIBLE.format(row="change_problems", column="problem_id"),  # a fix of a problem one reads
         insert="public.sc_may_steer(current_user, change_id) AND EXISTS (SELECT 1 FROM public.change_requests c "
-        "WHERE c.id = change_problems.change_id AND c.stage = 'draft')"
+        "WHERE c.id = change_problems.change_id AND c.stage = 'draft')",
     ),
     "change_approvals": Access(
         insert="decision = 'pending' AND decided_by_id IS NULL AND decided_at IS NULL AND comment IS NULL "

@@ -18,6 +18,13 @@ the database's refusal is the backstop against a modified desk or ``psql``:
   state, only by a person who may import (``Can.IMPORT``: managers), who may also bring it up to date later;
 - a problem: opened as New with a number of one's own, worked only by the roles that work problems, along its
   lifecycle with what each status asks for (``console.problems.rules``), closed by its owner or a manager;
+- an article: written by those who write articles, as a draft of version 1 in the author's own name with a
+  number of their own; moved along its lifecycle (``console.knowledge.rules``), to review only with a reviewer who
+  is not its author, published only by that reviewer or a support manager who did not write it; its text and
+  fields edited only while a draft or in review, each title or body saved as the next version, with that
+  version's text written first in the editor's name (``article_versions``: a version is the next text of a draft
+  or one in review, and no version outlives its transaction ahead of its article); stamped published or retired
+  only on that move, its number, author and creation never changed;
 - a number block: the next free range of its series, at most ``BLOCK_MAX`` numbers, in the name of the role
   that reserved it; a ticket or change is numbered only from a block of the person's own;
 - a conflict names the other side, the author of the value the edit met (who may read it with its author).
@@ -34,12 +41,13 @@ from sqlalchemy import Connection, text
 from console.access import ANALYST_WORKS_UP_TO_TIER, ROLE_CAN, Can
 from console.changes.rules import STAGE_MOVES, TEXT_GATES
 from console.changes.stages import COORDINATORS, PLANNING
+from console.knowledge import rules as article_rules
 from console.problems import rules as problem_rules
 from console.store.numbering import BLOCK_MAX, SERIES
 from console.sync.roles import PINNED, grant_execute, quoted
 from console.tickets.service import EDITABLE
 from console.tickets.workflow import TRANSITIONS
-from models import ChangeStage, ChangeType, Role, metadata
+from models import ArticleStatus, ChangeStage, ChangeType, Role, metadata
 
 REFUSE = "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE ="
 
@@ -354,7 +362,8 @@ LANGUAGE plpgsql {PINNED} AS $$
 BEGIN
   NEW.theirs_user_id := (
     SELECT e.actor_id FROM public.audit_events e
-    WHERE e.entity_type = CASE NEW.entity_table WHEN 'tickets' THEN 'ticket' ELSE 'change' END
+    WHERE e.entity_type = CASE NEW.entity_table WHEN 'tickets' THEN 'ticket' WHEN 'knowledge_articles' THEN 'article'
+                               WHEN 'problems' THEN 'problem' ELSE 'change' END
       AND e.entity_id = NEW.entity_id
       AND (e.field = NEW.field OR (NEW.field = 'window' AND e.field IN ('planned_start', 'planned_end')))
     ORDER BY e.occurred_at DESC, e.seq DESC LIMIT 1);
@@ -412,6 +421,140 @@ BEGIN
   RETURN NEW;
 END $$"""
 
+ARTICLE_MOVES = _array(sorted(f"{old}>{new}" for old, moves in article_rules.MOVES.items() for new in moves))
+ARTICLE_WRITERS = _array(sorted(r.value for r in article_rules.WRITERS))
+PUBLISHERS = _array(sorted(r.value for r in article_rules.PUBLISHERS))
+ARTICLE_EDITABLE_IN = _array(sorted(s.value for s in article_rules.EDITABLE_IN))
+TEXTS = list(article_rules.TEXTS)
+ARTICLE_FIELDS = [*article_rules.EDITABLE, "version"]  # what changes only while it is a draft or in review
+ARTICLE_FIXED = ["id", "number", "author_id", "created_at"]
+A = ArticleStatus
+
+
+def _stamped(column: str, status: ArticleStatus) -> str:
+    """``published_at`` or ``retired_at``: set (anew) on the move to its status, and on no other update."""
+    moved = f"(NEW.status = '{status}' AND OLD.status <> '{status}')"
+    return f"((NEW.{column} IS DISTINCT FROM OLD.{column}) <> {moved} OR ({moved} AND NEW.{column} IS NULL))"
+
+
+# A reviewer: someone who writes articles, active (``knowledge.service._checked``), never the author.
+REVIEWER = f"""IF NEW.reviewer_id IS NOT DISTINCT FROM NEW.author_id THEN
+      {REFUSE} pg_catalog.format('The author of %s cannot review it: name someone else.', NEW.number);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.users u WHERE u.id = NEW.reviewer_id AND u.active
+                   AND CAST(u.role AS text) = ANY ({ARTICLE_WRITERS})) THEN
+      {REFUSE} 'A reviewer is someone who writes articles: a consultant, a specialist or a manager.';
+    END IF;"""
+ARTICLES = f"""CREATE OR REPLACE FUNCTION public.sc_guard_knowledge_articles() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; role text;
+BEGIN
+{PERSON}
+  role := public.sc_role(who);
+  IF NOT COALESCE(role = ANY ({ARTICLE_WRITERS}), false) THEN
+    {REFUSE} pg_catalog.format('A %s cannot write articles.', role);
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status <> '{A.DRAFT}' OR NEW.version <> 1 OR NEW.author_id IS DISTINCT FROM me
+       OR NEW.published_at IS NOT NULL OR NEW.retired_at IS NOT NULL THEN
+      {REFUSE} 'An article is written as a draft, its version 1, in its author''s own name.';
+    END IF;
+    IF NEW.number !~ '^KB-' OR NOT public.sc_own_number(who, NEW.number) THEN
+      {REFUSE} pg_catalog.format('%s is not a number of a KB block %s reserved.', NEW.number, who);
+    END IF;
+    IF NEW.reviewer_id IS NOT NULL THEN
+    {REVIEWER}
+    END IF;
+    RETURN NEW;
+  END IF;
+  IF {_changed(ARTICLE_FIXED)} THEN
+    {REFUSE} pg_catalog.format('The number, author and creation of %s stay as they were.', OLD.number);
+  END IF;
+  IF {_changed(ARTICLE_FIELDS)} AND OLD.status <> ALL ({ARTICLE_EDITABLE_IN}) THEN
+    {REFUSE} pg_catalog.format('%s is %s: move it back to draft to revise it.', OLD.number, OLD.status);
+  END IF;
+  IF NEW.reviewer_id IS DISTINCT FROM OLD.reviewer_id AND NEW.reviewer_id IS NOT NULL THEN
+    {REVIEWER}
+  END IF;
+  IF NEW.status = '{A.IN_REVIEW}' AND NEW.reviewer_id IS NULL THEN
+    {REFUSE} pg_catalog.format('%s is in review only with its reviewer named.', OLD.number);
+  END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status THEN
+    IF (OLD.status || '>' || NEW.status) <> ALL ({ARTICLE_MOVES}) THEN
+      {REFUSE} pg_catalog.format('An article cannot go from %s to %s.', OLD.status, NEW.status);
+    END IF;
+    -- four eyes: its reviewer (as it was before this update), or a support manager, never its author
+    IF NEW.status = '{A.PUBLISHED}' AND (me = OLD.author_id
+       OR NOT (me IS NOT DISTINCT FROM OLD.reviewer_id OR COALESCE(role = ANY ({PUBLISHERS}), false))) THEN
+      {REFUSE} pg_catalog.format('%s is published by its reviewer, or by a support manager who did not write it.',
+                                 OLD.number);
+    END IF;
+  END IF;
+  IF {_stamped("published_at", A.PUBLISHED)} OR {_stamped("retired_at", A.RETIRED)} THEN
+    {REFUSE} pg_catalog.format('%s is stamped published or retired only as it moves there.', OLD.number);
+  END IF;
+  -- each saved title or body is the next version, its text written first (knowledge.service._edit)
+  IF ({_changed(TEXTS)}) IS DISTINCT FROM (NEW.version IS DISTINCT FROM OLD.version)
+     OR NEW.version NOT IN (OLD.version, OLD.version + 1) THEN
+    {REFUSE} pg_catalog.format('The version of %s grows by one with each saved title or text, and only then.',
+                               OLD.number);
+  END IF;
+  IF NEW.version <> OLD.version AND NOT EXISTS (
+       SELECT 1 FROM public.article_versions v
+       WHERE v.article_id = NEW.id AND v.version = NEW.version AND v.title = NEW.title AND v.body = NEW.body
+         AND v.edited_by_id = me) THEN
+    {REFUSE} pg_catalog.format('Version %s of %s is saved first, with its text, in its editor''s name.',
+                               NEW.version, OLD.number);
+  END IF;
+  RETURN NEW;
+END $$"""
+
+# A version is an article's next text, written before the article's update (``knowledge.service._edit``), or the
+# text it has now (its first, written after the article): of a draft or one in review, in its editor's name.
+VERSIONS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_article_versions() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid; a record;
+BEGIN
+{PERSON}
+  SELECT k.number, k.status, k.version, k.title, k.body INTO a
+  FROM public.knowledge_articles k WHERE k.id = NEW.article_id;
+  IF NOT FOUND THEN
+    {REFUSE} 'No such article here.';
+  END IF;
+  IF a.status <> ALL ({ARTICLE_EDITABLE_IN}) THEN
+    {REFUSE} pg_catalog.format('%s is %s: its text is saved only while it is a draft or in review.', a.number,
+                               a.status);
+  END IF;
+  IF NEW.edited_by_id IS DISTINCT FROM me
+     OR NOT (NEW.version = a.version + 1
+             OR (NEW.version = a.version AND NEW.title = a.title AND NEW.body = a.body)) THEN
+    {REFUSE} pg_catalog.format('A version of %s is its next text or the one it has (%s), in its editor''s name.',
+                               a.number, a.version);
+  END IF;
+  RETURN NEW;
+END $$"""
+
+# At commit: an article has its first version, and no version is ahead of its article (a next text whose article
+# was never saved with it). Deferred, as the service writes an article before its first version and a next text
+# before the article.
+ARTICLE_TEXTS = f"""CREATE OR REPLACE FUNCTION public.sc_guard_article_texts() RETURNS trigger
+LANGUAGE plpgsql {PINNED} AS $$
+DECLARE who name := current_user; me uuid;
+BEGIN
+  IF NOT public.sc_is_person(who) THEN RETURN NULL; END IF;
+  me := public.sc_me(who);
+  IF TG_TABLE_NAME = 'knowledge_articles' THEN
+    IF EXISTS (SELECT 1 FROM public.knowledge_articles k WHERE k.id = NEW.id)
+       AND NOT EXISTS (SELECT 1 FROM public.article_versions v WHERE v.article_id = NEW.id AND v.version = 1) THEN
+      {REFUSE} pg_catalog.format('%s is written with its first version.', NEW.number);
+    END IF;
+  ELSIF EXISTS (SELECT 1 FROM public.knowledge_articles k WHERE k.id = NEW.article_id AND k.version < NEW.version)
+  THEN
+    {REFUSE} pg_catalog.format('Version %s was saved for an edit of its article that was not.', NEW.version);
+  END IF;
+  RETURN NULL;
+END $$"""
+
 TRIGGERS: dict[str, tuple[str, str]] = {  # table: (when, the function's definition)
     "tickets": ("BEFORE INSERT OR UPDATE", TICKETS),
     "change_requests": ("BEFORE INSERT OR UPDATE", CHANGES),
@@ -419,6 +562,13 @@ TRIGGERS: dict[str, tuple[str, str]] = {  # table: (when, the function's definit
     "number_blocks": ("BEFORE INSERT", NUMBER_BLOCKS),
     "sync_conflicts": ("BEFORE INSERT", CONFLICTS),
     "problems": ("BEFORE INSERT OR UPDATE", PROBLEMS),
+    "knowledge_articles": ("BEFORE INSERT OR UPDATE", ARTICLES),
+    "article_versions": ("BEFORE INSERT", VERSIONS),
+}
+# Checked at commit (deferred constraint triggers ``sc_guard_later``): table: the function's name and definition.
+LATER: dict[str, tuple[str, str]] = {
+    "knowledge_articles": ("sc_guard_article_texts", ARTICLE_TEXTS),
+    "article_versions": ("sc_guard_article_texts", ARTICLE_TEXTS),
 }
 
 
@@ -435,5 +585,15 @@ def install(conn: Connection, group: str) -> None:
             text(
                 f"CREATE TRIGGER sc_guard {when} ON public.{table} "
                 f"FOR EACH ROW EXECUTE FUNCTION public.sc_guard_{table}()"
+            )
+        )
+    for table, (name, function) in LATER.items():
+        conn.execute(text(function))
+        conn.execute(text(f"REVOKE ALL ON FUNCTION public.{name}() FROM PUBLIC"))
+        conn.execute(text(f"DROP TRIGGER IF EXISTS sc_guard_later ON public.{table}"))
+        conn.execute(
+            text(
+                f"CREATE CONSTRAINT TRIGGER sc_guard_later AFTER INSERT ON public.{table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.{name}()"
             )
         )

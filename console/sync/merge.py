@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,7 @@ from console.journal.intents import (
     ChangeIntent,
     EditArticle,
     EditChange,
+    EditProblem,
     ImportTickets,
     LinkIncidents,
     MoveStage,
@@ -66,6 +68,7 @@ from models import (
     ChangeStage,
     ClientMutation,
     Priority,
+    ProblemStatus,
     Release,
     SyncConflict,
     Ticket,
@@ -110,9 +113,8 @@ def apply_remote(shared: Connection, actor: Actor, client_id: str, intent: AnyIn
         elif isinstance(intent, ReleaseIntent):  # a move made meanwhile is refused: the base differs
             releases.apply_release(shared, actor, intent, now)
             outcome = Outcome(intent.mutation_id, APPLIED)
-        elif isinstance(intent, ProblemIntent):  # a field changed meanwhile, or a status: refused with the reason
-            problems.apply_problem(shared, actor, intent, now)
-            outcome = Outcome(intent.mutation_id, APPLIED)
+        elif isinstance(intent, ProblemIntent):  # a field edited on two desks: a conflict; a status: by the rules
+            outcome = _problem(shared, actor, intent, now)
         elif isinstance(intent, ArticleIntent):  # a text edited on two desks: a conflict to resolve
             outcome = _article(shared, actor, intent, now)
         elif isinstance(intent, ImportTickets):  # history: written as it was, merged by the source's numbers
@@ -150,6 +152,7 @@ WHAT = {
     "SetFreezes": "freeze lengths", "PlanRelease": "release plan", "MoveRelease": "release move",
     "CancelRelease": "release cancellation", "ImportTickets": "import", "NewProblem": "new problem",
     "EditProblem": "problem", "MoveProblem": "problem status", "LinkIncidents": "incident links",
+    "ResolveProblemConflict": "conflict resolution",
     "NewArticle": "new article", "EditArticle": "article", "MoveArticle": "article status",
     "RateArticle": "article feedback", "ResolveArticleConflict": "conflict resolution",
 }  # fmt: skip
@@ -199,7 +202,7 @@ def entities(intent: AnyIntent, entity: tuple[str, uuid.UUID]) -> list[tuple[str
 def _conflict(
     shared: Connection,
     actor: Actor,
-    intent: SetField | SetStatus | EditChange | EditArticle,
+    intent: SetField | SetStatus | EditChange | EditArticle | EditProblem,
     table: str,
     row: dict[str, Any],
     field: str,
@@ -292,21 +295,49 @@ def _change(shared: Connection, actor: Actor, intent: ChangeIntent, now: datetim
     return done
 
 
+def _meanwhile(
+    shared: Connection,
+    actor: Actor,
+    intent: EditArticle | EditProblem,
+    table: str,
+    entity_id: uuid.UUID,
+    may: Callable[[Actor], None],
+    editable: Callable[[dict[str, Any]], bool],
+    now: datetime,
+) -> Outcome | None:
+    """An edit of one field of an article or a problem that holds neither what its author saw nor what they wanted
+    (two desks edited it meanwhile): a conflict kept for a person to resolve, if the author may make the edit and
+    the entity is still edited; None: the rules decide (and refuse, saying why, what they do not allow)."""
+    found = shared.execute(select(metadata.tables[table]).where(metadata.tables[table].c.id == entity_id)).first()
+    if found is None:
+        return None
+    row = dict(found._mapping)
+    current = row.get(intent.field)
+    if encode(current) == encode(intent.base):
+        return None
+    if encode(current) == encode(intent.value):  # someone else made the same edit: nothing to do
+        return Outcome(intent.mutation_id, APPLIED, entity=_entity(intent, actor))
+    may(actor)
+    if not editable(row):
+        return None
+    return _conflict(shared, actor, intent, table, row, intent.field, intent.value, now)
+
+
 def _article(shared: Connection, actor: Actor, intent: ArticleIntent, now: datetime) -> Outcome:
-    """An article's edit: a field that holds neither what its author saw nor what they wanted is a conflict (two
-    desks edited the text meanwhile), kept for a person to resolve; everything else applies by the rules."""
-    done = Outcome(intent.mutation_id, APPLIED)
     if isinstance(intent, EditArticle):
-        found = shared.execute(select(knowledge.ARTICLES).where(knowledge.ARTICLES.c.id == intent.article_id)).first()
-        if found is None:
-            raise Refused("This article no longer exists on the shared database.")
-        row = dict(found._mapping)
-        current = row.get(intent.field)
-        if encode(current) != encode(intent.base):
-            if encode(current) == encode(intent.value):  # someone else made the same edit: nothing to do
-                return dataclasses.replace(done, entity=_entity(intent, actor))
-            knowledge.may_write(actor)  # a conflict is kept only of an edit its author may make, of a text still
-            if row["status"] in EDITABLE_IN:  # edited (else the rules refuse it, saying why)
-                return _conflict(shared, actor, intent, "knowledge_articles", row, intent.field, intent.value, now)
+        kept = _meanwhile(shared, actor, intent, "knowledge_articles", intent.article_id, knowledge.may_write,
+                          lambda row: row["status"] in EDITABLE_IN, now)  # fmt: skip
+        if kept is not None:
+            return kept
     knowledge.apply_article(shared, actor, intent, now)
-    return done
+    return Outcome(intent.mutation_id, APPLIED)
+
+
+def _problem(shared: Connection, actor: Actor, intent: ProblemIntent, now: datetime) -> Outcome:
+    if isinstance(intent, EditProblem):
+        kept = _meanwhile(shared, actor, intent, "problems", intent.problem_id, problems.may_work,
+                          lambda row: row["status"] != ProblemStatus.CLOSED, now)  # fmt: skip
+        if kept is not None:
+            return kept
+    problems.apply_problem(shared, actor, intent, now)
+    return Outcome(intent.mutation_id, APPLIED)

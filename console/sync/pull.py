@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -137,6 +137,7 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
             }
             returned = [i for i in arriving if i in known and i in away] + sorted(staying)
             children = ticket_children(sconn, [i for i in arriving if i not in known] + returned)
+            _referred_to(cache, sconn, fetched, children)
         with cache.begin() as conn, replica_writes(conn):
             calendar = [k[0] for k in upserts.get("releases", []) + deletes.get("releases", [])]
             before = releases.moments(conn, calendar)  # the releases as this cache had them
@@ -162,6 +163,43 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
 
 
 CHILD_COLUMN = dict(TICKET_CHILDREN)
+REFERENCES: tuple[tuple[str, str, str], ...] = (
+    ("tickets", "problem_id", "problems"),
+    ("ticket_articles", "article_id", "knowledge_articles"),
+    ("knowledge_articles", "problem_id", "problems"),
+    ("change_problems", "problem_id", "problems"),
+)
+"""Rows of a problem or an article that arriving rows refer to (in the order to look: an article read may refer to
+a problem in turn)."""
+
+
+def _referred_to(
+    cache: Engine,
+    sconn: Connection,
+    fetched: dict[str, list[dict[str, Any]]],
+    children: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Read along the problems and articles the arriving rows refer to that the cache lacks: a super-user reads a
+    problem once one of her incidents is linked to it, an article once it is linked to one of her tickets, and the
+    link re-versions the ticket, not what it points at — without this, her cache's foreign keys would refuse the
+    page, and every pull after it."""
+    for name, column, parent in REFERENCES:
+        rows = fetched.get(name, []) + children.get(name, [])
+        arriving = {r["id"] for r in fetched.get(parent, [])}
+        wanted = {r[column] for r in rows if r[column] is not None} - arriving
+        if not wanted:
+            continue
+        table = metadata.tables[parent]
+        with cache.connect() as conn:
+            held = {i for chunk in _chunks(sorted(wanted, key=str)) for i in conn.execute(
+                select(table.c.id).where(table.c.id.in_(chunk))).scalars()}  # fmt: skip
+        for chunk in _chunks(sorted(wanted - held, key=str)):
+            fetched.setdefault(parent, []).extend(read_rows(sconn, table, table.c.id.in_(chunk)))
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
 
 
 def _with_their_ticket(

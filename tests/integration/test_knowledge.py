@@ -30,7 +30,9 @@ from models import (
     EntityType,
     KnowledgeArticle,
     Role,
+    Ticket,
     User,
+    ticket_articles,
 )
 from tests import clock
 from tests.sync_team import Team
@@ -142,7 +144,21 @@ def test_a_super_user_reads_published_articles_only_and_everyone_rates_once(work
     with workspace.cache().connect() as conn:
         everything = list_articles(conn, consultant, ArticleFilter())
         hers = list_articles(conn, super_user, ArticleFilter())
-        draft = conn.execute(select(KnowledgeArticle.number).where(KnowledgeArticle.status == A.DRAFT)).scalar()
+        hers_linked = (
+            select(ticket_articles.c.article_id)
+            .join(Ticket, Ticket.id == ticket_articles.c.ticket_id)
+            .where(Ticket.business_unit_id.in_(super_user.units))
+        )
+        draft = conn.execute(
+            select(KnowledgeArticle.number).where(
+                KnowledgeArticle.status == A.DRAFT, ~KnowledgeArticle.id.in_(hers_linked)
+            )
+        ).scalar()
+        linked_draft = conn.execute(
+            select(KnowledgeArticle.number).where(
+                KnowledgeArticle.status != A.PUBLISHED, KnowledgeArticle.id.in_(hers_linked)
+            )
+        ).scalar()
         published = conn.execute(
             select(KnowledgeArticle.id, KnowledgeArticle.number).where(KnowledgeArticle.status == A.PUBLISHED)
         ).first()
@@ -156,6 +172,10 @@ def test_a_super_user_reads_published_articles_only_and_everyone_rates_once(work
     assert published is not None
     with workspace.cache().connect() as conn, pytest.raises(ConsoleError, match="No article"):
         load_article(conn, super_user, draft)
+    assert linked_draft is not None  # one her tickets link she reads, from the ticket (not in the list)
+    assert linked_draft not in {r.number for r in hers}
+    with workspace.cache().connect() as conn:
+        assert load_article(conn, super_user, linked_draft).number == linked_draft
     for helpful in (False, True):  # she changes her mind: one vote, the last
         execute_article(workspace.cache(), super_user, RateArticle(published.id, helpful))
     execute_article(workspace.cache(), consultant, RateArticle(published.id, False))

@@ -18,6 +18,7 @@ from console.problems.lists import ProblemFilter, known_error_for, list_problems
 from console.problems.service import execute_problem, new_problem_number
 from console.store.workspace import Workspace
 from console.sync import client
+from console.sync.conflicts import open_conflicts, resolve
 from models import (
     AuditEvent,
     ChangeRequest,
@@ -186,8 +187,8 @@ def test_problems_sync_with_their_incidents(team: Team) -> None:
         assert set(conn.execute(select(Ticket.id).where(Ticket.problem_id == problem_id)).scalars()) == set(linked)
         events = conn.execute(select(func.count()).select_from(AuditEvent).where(AuditEvent.entity_id == problem_id))
         assert events.scalar_one() == 1 + 2 + 1  # logged, two incidents, the move
-    # Bob's edit of a title that Alice changed meanwhile is refused with the reason (never a silent overwrite),
-    # and his desk takes the shared one back.
+    # Bob's edit of a title that Alice changed meanwhile is never a silent overwrite: his desk takes the shared
+    # title back and his is kept in a conflict, which he settles (his, here) and which reaches Alice.
     bob_actor = team.actor(bob)
     title = "Period-end posting fails"
     execute_problem(alice.cache(), actor, EditProblem(problem_id, "title", "Posting fails on the last day", title))
@@ -195,12 +196,20 @@ def test_problems_sync_with_their_incidents(team: Team) -> None:
     execute_problem(bob.cache(), bob_actor, EditProblem(problem_id, "title", "Posting period not open", title),
                     clock.now() + timedelta(seconds=1))  # fmt: skip
     report = client.sync_workspace(bob)
-    assert len(report.rejected) == 1
-    assert "changed meanwhile" in report.rejected[0]
+    assert (report.rejected, report.conflicts) == ([], 1)
     with bob.cache().connect() as conn:
         assert conn.execute(select(Problem.title).where(Problem.id == problem_id)).scalar() == (
             "Posting fails on the last day"
         )
+        (conflict,) = open_conflicts(conn, bob_actor)
+    assert (conflict.entity_table, conflict.field, conflict.mine, conflict.theirs) == (
+        "problems", "title", "Posting period not open", "Posting fails on the last day")  # fmt: skip
+    resolve(bob.cache(), bob_actor, conflict, "mine")
+    assert client.sync_workspace(bob).rejected == []
+    client.sync_workspace(alice)
+    with alice.cache().connect() as conn:
+        assert conn.execute(select(Problem.title).where(Problem.id == problem_id)).scalar() == "Posting period not open"
+        assert open_conflicts(conn, actor) == []
 
 
 def test_a_known_errors_workaround_is_applied_and_its_incidents_resolved_from_the_desk(workspace: Workspace) -> None:

@@ -43,17 +43,24 @@ def test_change_and_problem_history_reaches_every_desk(team: Team) -> None:
 
 
 @pytest.mark.postgres
-def test_a_super_users_own_role_reads_every_change_and_problem_history(
+def test_a_super_users_own_role_reads_every_change_history_and_that_of_the_problems_she_reads(
     pg_demo: Callable[[], str], pg_server: PgServer, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     people = give_logins(pg_demo(), pg_server, {"sue": (Role.SUPER_USER, 0)}, request.addfinalizer)
     desk = Workspace.open(tmp_path / "sue", secrets=SecretStore(MemoryKeyring()))
     desk.settings.set("shared_url", people.url_of("sue"))
     desk.settings.set("user", people["sue"].login)
-    shared = make_engine(people.url)
+    shared, hers = make_engine(people.url), make_engine(people.url_of("sue"))
     try:
         client.sync_workspace(desk)
-        assert rows(desk.cache(), EVENTS, NOT_A_TICKETS) == rows(shared, EVENTS, NOT_A_TICKETS)
+        # Her cache holds what her own role reads: every change's history, and that of the problems touching her
+        # units (not of every problem: the shared database's policy, ``grants.PROBLEMS_TOUCHING``).
+        held = rows(desk.cache(), EVENTS, NOT_A_TICKETS)
+        assert held == rows(hers, EVENTS, NOT_A_TICKETS)
+        every = rows(shared, EVENTS, NOT_A_TICKETS)
+        assert held < every
+        changes = AuditEvent.entity_type == EntityType.CHANGE
+        assert rows(desk.cache(), EVENTS, changes) == rows(shared, EVENTS, changes)
         with desk.cache().connect() as conn:
             units = set(conn.execute(select(Ticket.business_unit_id).distinct()).scalars())
         assert units == set(people["sue"].units)
@@ -61,3 +68,4 @@ def test_a_super_users_own_role_reads_every_change_and_problem_history(
     finally:
         desk.close()
         shared.dispose()
+        hers.dispose()

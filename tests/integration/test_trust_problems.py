@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
 
-from console.journal.intents import EditProblem, MoveProblem, NewProblem
+from console.errors import ConsoleError
+from console.journal.intents import EditProblem, MoveProblem, NewProblem, SetField
+from console.problems.lists import ProblemFilter, list_problems, load_problem
 from console.problems.service import execute_problem, new_problem_number
+from console.tickets.service import execute
 from models import ErpModule, Priority, Problem, ProblemStatus, Role, Ticket, TicketStatus
+from tests import clock
 from tests.conftest import PgServer
-from tests.people import HOW, Desks, People, fingerprint, give_logins
+from tests.people import HOW, Desks, People, fingerprint, give_logins, other_unit
 from tests.threats import REFUSED
 
 pytestmark = pytest.mark.postgres
@@ -65,15 +70,17 @@ OPEN = (
 )
 
 
-def a_problem(people: People, owner: str, status: str, workaround: str | None = None) -> str:
-    """A problem the administrator made: its number."""
+def a_problem(
+    people: People, owner: str, status: str, workaround: str | None = None, unit: uuid.UUID | None = None
+) -> str:
+    """A problem the administrator made (of a business unit, or of none): its number."""
     with people.admin() as conn:
         number = f"PRB-{uuid.uuid4().int % 10**7:07d}"
         conn.execute(
             "INSERT INTO problems (id, number, title, description, status, priority, module_id, owner_id, "
-            "workaround, created_at, updated_at) SELECT gen_random_uuid(), %s, 'Theirs', '', %s, 'high', id, %s, "
-            "%s, now(), now() FROM erp_modules LIMIT 1",
-            (number, status, people[owner].id, workaround),
+            "workaround, business_unit_id, created_at, updated_at) SELECT gen_random_uuid(), %s, 'Theirs', '', %s, "
+            "'high', id, %s, %s, %s, now(), now() FROM erp_modules LIMIT 1",
+            (number, status, people[owner].id, workaround, unit),
         )
         conn.commit()
     return number
@@ -83,7 +90,7 @@ def a_problem(people: People, owner: str, status: str, workaround: str | None = 
 def test_no_one_skips_a_problems_rules_in_psql(people: People, how: str) -> None:
     """A super-user opens none; a consultant opens one only as New with a number of her own, moves it only along
     the lifecycle with what each status asks, closes only her own, and changes nothing of a closed one."""
-    investigating = a_problem(people, "dan", "investigating")
+    investigating = a_problem(people, "dan", "investigating", unit=min(people["sue"].units))  # one Sue reads
     dans_known = a_problem(people, "dan", "known_error", "Open the period by hand")
     dans_resolved = a_problem(people, "dan", "resolved", "Open the period by hand")
     closed = a_problem(people, "dan", "closed")
@@ -117,3 +124,144 @@ def test_no_one_skips_a_problems_rules_in_psql(people: People, how: str) -> None
     with people.connect("cora", how) as session:
         assert session.attempt(OPEN, (mine, "new", people["cora"].id)) is None
         assert session.attempt("UPDATE problems SET status = 'resolved' WHERE number = %s", (dans_known,)) is None
+
+
+@dataclass(frozen=True)
+class Touching:
+    """Problems by the administrator, some touching Sue's units (their numbers), and what she should read."""
+
+    of_hers: str  # of her unit
+    linked_here: str  # of another unit, with an incident in hers
+    elsewhere: str  # of another unit, its incident there
+    nowhere: str  # of no unit, no incident, fixed by a change and with a history
+    sees: set[str]  # every problem touching her units (or what a published article is about), as the database has it
+    everyone: int  # every problem
+
+
+def touching(people: People) -> Touching:
+    mine, other = min(people["sue"].units), other_unit(people, "sue")
+    of_hers = a_problem(people, "dan", "investigating", unit=mine)
+    linked_here = a_problem(people, "dan", "investigating", unit=other)
+    elsewhere = a_problem(people, "dan", "investigating", unit=other)
+    nowhere = a_problem(people, "dan", "new")
+    link = (
+        "UPDATE tickets SET problem_id = (SELECT id FROM problems WHERE number = %s) WHERE id = (SELECT id FROM "
+        "tickets WHERE business_unit_id = %s AND problem_id IS NULL AND status <> 'closed' "
+        "ORDER BY number LIMIT 1)"
+    )
+    with people.admin() as conn:
+        conn.execute(link, (linked_here, mine))
+        conn.execute(link, (elsewhere, other))
+        conn.execute(
+            "INSERT INTO change_problems SELECT c.id, p.id FROM change_requests c, problems p WHERE p.number = %s "
+            "ORDER BY c.number LIMIT 1",
+            (nowhere,),
+        )
+        conn.execute(
+            "INSERT INTO audit_events (id, occurred_at, seq, actor_id, entity_type, entity_id, action) "
+            "SELECT gen_random_uuid(), now(), 1, owner_id, 'problem', id, 'created' FROM problems WHERE number = %s",
+            (nowhere,),
+        )
+        sees = {
+            r[0]
+            for r in conn.execute(
+                "SELECT number FROM problems p WHERE p.business_unit_id = ANY (%(units)s) OR EXISTS (SELECT 1 FROM "
+                "tickets t WHERE t.problem_id = p.id AND t.business_unit_id = ANY (%(units)s)) OR EXISTS (SELECT 1 "
+                "FROM knowledge_articles a WHERE a.problem_id = p.id AND a.status = 'published')",
+                {"units": list(people["sue"].units)},
+            )
+        }
+        everyone = conn.execute("SELECT count(*) FROM problems").fetchone()
+        conn.commit()
+    assert everyone is not None
+    return Touching(of_hers, linked_here, elsewhere, nowhere, sees, int(everyone[0]))
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_super_user_reads_only_the_problems_touching_her_units(people: People, how: str) -> None:
+    """In psql Sue reads the problems of her units or with an incident in them (and what a published article she
+    reads is about: her desk holds what it refers to), not their fixes or history otherwise; a consultant, all."""
+    scene = touching(people)
+    fixes = "SELECT count(*) FROM change_problems WHERE problem_id = %s"
+    history = "SELECT count(*) FROM audit_events WHERE entity_type = 'problem' AND entity_id = %s"
+    with people.admin() as conn:
+        found = conn.execute("SELECT id FROM problems WHERE number = %s", (scene.nowhere,)).fetchone()
+    assert found is not None
+    with people.connect("sue", how) as sue:
+        seen = {r[0] for r in sue.query("SELECT number FROM problems")}
+        assert seen == scene.sees
+        assert {scene.of_hers, scene.linked_here} <= seen
+        assert not {scene.elsewhere, scene.nowhere} & seen
+        assert sue.value(fixes, (found[0],)) == 0
+        assert sue.value(history, (found[0],)) == 0
+        assert sue.value("SELECT count(*) FROM change_problems") == sue.value(
+            "SELECT count(*) FROM change_problems c WHERE EXISTS (SELECT 1 FROM problems p WHERE p.id = c.problem_id)"
+        )
+        # What she reads refers to no problem she does not: her incidents', her articles'.
+        for refers in ("tickets", "knowledge_articles"):
+            assert sue.value(f"SELECT count(*) FROM {refers} r WHERE r.problem_id IS NOT NULL AND NOT EXISTS "
+                             "(SELECT 1 FROM problems p WHERE p.id = r.problem_id)") == 0, refers  # fmt: skip
+    with people.connect("cora", how) as cora:
+        assert cora.value("SELECT count(*) FROM problems") == scene.everyone
+        assert cora.value(fixes, (found[0],)) == 1
+        assert cora.value(history, (found[0],)) == 1
+
+
+def test_a_super_users_desk_lists_the_problems_her_login_reads(people: People, desks: Desks) -> None:
+    """Her desk lists and opens what the database lets her read, and a problem that stops touching her units (its
+    incident there unlinked) leaves her list though her cache still holds it."""
+    scene = touching(people)
+    sue = desks.actor("sue")
+    every = ProblemFilter(statuses=tuple(ProblemStatus))
+
+    def listed() -> set[str]:
+        with desks["sue"].cache().connect() as conn:
+            return {row.number for row in list_problems(conn, sue, every)}
+
+    def in_psql() -> set[str]:
+        with people.connect("sue") as session:
+            return {r[0] for r in session.query("SELECT number FROM problems")}
+
+    assert listed() == in_psql() == scene.sees
+    with desks["sue"].cache().connect() as cache:
+        assert load_problem(cache, sue, scene.linked_here).number == scene.linked_here
+        with pytest.raises(ConsoleError, match="No problem"):
+            load_problem(cache, sue, scene.elsewhere)
+    cora, mine = desks.actor("cora"), min(people["sue"].units)
+    with people.admin() as conn:
+        found = conn.execute(
+            "SELECT t.id, p.id FROM tickets t JOIN problems p ON p.id = t.problem_id "
+            "WHERE p.number = %s AND t.business_unit_id = %s",
+            (scene.linked_here, mine),
+        ).fetchone()
+    assert found is not None
+    desks.sync("cora")
+    execute(desks["cora"].cache(), cora, [SetField(found[0], "problem_id", None, found[1])], clock.now())
+    desks.sync("cora")
+    desks.sync("sue")
+    with desks["sue"].cache().connect() as cache:  # still held, no longer hers to read
+        assert cache.execute(select(Problem.id).where(Problem.number == scene.linked_here)).first() is not None
+    assert scene.linked_here not in listed()
+    assert listed() == in_psql() == scene.sees - {scene.linked_here}
+
+
+def test_a_super_users_sync_goes_on_when_her_incident_is_linked_to_a_problem_new_to_her(
+    people: People, desks: Desks
+) -> None:
+    scene = touching(people)
+    desks["sue"]
+    mine = min(people["sue"].units)
+    with people.admin() as conn:  # her incident of another unit's problem goes to one touching none of hers
+        found = conn.execute(
+            "SELECT t.id, t.problem_id, p.id FROM tickets t, problems p WHERE t.business_unit_id = %s "
+            "AND t.problem_id = (SELECT id FROM problems WHERE number = %s) AND p.number = %s",
+            (mine, scene.linked_here, scene.nowhere),
+        ).fetchone()
+    assert found is not None
+    cora = desks.actor("cora")
+    desks.sync("cora")
+    execute(desks["cora"].cache(), cora, [SetField(found[0], "problem_id", found[2], found[1])], clock.now())
+    desks.sync("cora")
+    desks.sync("sue")
+    with desks["sue"].cache().connect() as conn:
+        assert conn.execute(select(Ticket.problem_id).where(Ticket.id == found[0])).scalar() == found[2]
