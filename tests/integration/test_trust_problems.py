@@ -14,6 +14,7 @@ from console.errors import ConsoleError
 from console.journal.intents import EditProblem, MoveProblem, NewProblem, SetField
 from console.problems.lists import ProblemFilter, list_problems, load_problem
 from console.problems.service import execute_problem, new_problem_number
+from console.sync.conflicts import open_conflicts, resolve
 from console.tickets.service import execute
 from models import ErpModule, Priority, Problem, ProblemStatus, Role, Ticket, TicketStatus
 from tests import clock
@@ -57,6 +58,46 @@ def test_a_consultant_works_a_problem_under_the_databases_rules(people: People, 
         row = conn.execute(select(Problem.status, Problem.workaround).where(Problem.id == problem_id)).one()
         assert tuple(row) == (P.KNOWN_ERROR, "Open the period by hand")
         assert set(conn.execute(select(Ticket.id).where(Ticket.problem_id == problem_id)).scalars()) == set(linked)
+
+
+def test_a_field_edited_on_two_desks_is_a_conflict_each_reads_and_the_author_settles(
+    people: People, desks: Desks
+) -> None:
+    """Dan's root cause meets Cora's: the shared database keeps his as a conflict naming her, both read it in psql,
+    and his desk settles it (his text, edited) through the database's rules."""
+    desk, cora, dan = desks["cora"], desks.actor("cora"), desks.actor("dan")
+    with desk.cache().begin() as conn:
+        module = conn.execute(select(ErpModule.id).order_by(ErpModule.code)).scalars().first()
+        number = new_problem_number(conn, desk.client_id, desk.reserve_numbers)
+    assert module is not None
+    problem_id = uuid.uuid4()
+    execute_problem(desk.cache(), cora, NewProblem(problem_id, number, "Posting fails", module, Priority.HIGH))
+    desks.sync("cora")
+    desks.sync("dan")
+    execute_problem(desk.cache(), cora, EditProblem(problem_id, "root_cause", "The period is closed", None))
+    desks.sync("cora")
+    execute_problem(desks["dan"].cache(), dan, EditProblem(problem_id, "root_cause", "A batch job fails", None))
+    desks.sync("dan")
+    with people.admin() as conn:
+        found = conn.execute(
+            "SELECT user_id, theirs_user_id, mine_value, theirs_value FROM sync_conflicts "
+            "WHERE entity_table = 'problems' AND entity_id = %s",
+            (problem_id,),
+        ).fetchall()
+    assert found == [(dan.id, cora.id, "A batch job fails", "The period is closed")]
+    for name in ("cora", "dan"):
+        with people.connect(name) as session:
+            assert session.value("SELECT count(*) FROM sync_conflicts WHERE entity_id = %s", (problem_id,)) == 1
+    with desks["dan"].cache().connect() as conn:
+        (conflict,) = open_conflicts(conn, dan)
+    resolve(desks["dan"].cache(), dan, conflict, "edited", "A batch job fails when the period is closed")
+    desks.sync("dan")
+    desks.sync("cora")
+    with desk.cache().connect() as conn:
+        assert conn.execute(select(Problem.root_cause).where(Problem.id == problem_id)).scalar() == (
+            "A batch job fails when the period is closed"
+        )
+        assert open_conflicts(conn, cora) == []
 
 
 BLOCK = (
