@@ -14,9 +14,10 @@ from sqlalchemy import Engine, func, select
 from console.access import Actor, load_actor
 from console.store import derived
 from console.store.database import make_engine
+from console.store.replica import replica_writes
 from console.store.secrets import SecretStore
 from console.store.workspace import Workspace
-from console.sync import client
+from console.sync import client, seed_build
 from console.sync.server import SYNCED
 from models import BusinessUnit, Membership, Role, Ticket, TicketStatus, User, table_of
 from tests.conftest import MemoryKeyring, copy_workspace
@@ -100,6 +101,14 @@ def single_unit_super_users(team: Team) -> list[tuple[str, uuid.UUID, str]]:
             conn.execute(select(Ticket.business_unit_id, func.count()).group_by(Ticket.business_unit_id)).all()
         )
     return sorted(((r.login, r.id, r.code) for r in found), key=lambda r: -sizes.get(r[1], 0))
+
+
+def as_her_login_reads(workspace: Workspace, login: str) -> None:
+    """Take out of a super-user's row-by-row cache what her own login would not have read: the team's desks
+    connect as the database's owner, whom no row policy holds (drafts not linked to her tickets, problems not
+    touching her units), and that is what her unit's seed leaves out (``seed_build.unread``)."""
+    with workspace.cache().begin() as conn, replica_writes(conn):
+        seed_build.unread(conn, load_actor(conn, login))
 
 
 def same_caches(one: Workspace, other: Workspace) -> None:

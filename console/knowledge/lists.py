@@ -22,6 +22,7 @@ from console.errors import ConsoleError
 from console.i18n import _
 from console.journal.audit import REPLAY_ORDER
 from console.knowledge.rules import READERS_OF_DRAFTS, WRITERS
+from console.problems.lists import articles_read
 from console.problems.text import spellings, tokens
 from console.tickets.detail import said_by
 from models import (
@@ -139,13 +140,9 @@ def readable(actor: Actor, *, linked: bool = False) -> list[ColumnElement[bool]]
     ``linked``, and those linked to her tickets (as the shared database lets her read them), when one is opened."""
     if actor.role in READERS_OF_DRAFTS:
         return []
-    published = KnowledgeArticle.status == ArticleStatus.PUBLISHED
     if not linked:
-        return [published]
-    hers = select(ticket_articles.c.article_id).join(Ticket, Ticket.id == ticket_articles.c.ticket_id)
-    if actor.scoped:
-        hers = hers.where(Ticket.business_unit_id.in_(sorted(actor.units, key=str)))
-    return [published | KnowledgeArticle.id.in_(hers)]
+        return [KnowledgeArticle.status == ArticleStatus.PUBLISHED]
+    return [articles_read(sorted(actor.units, key=str))]
 
 
 def _where(conn: Connection, actor: Actor, flt: ArticleFilter) -> list[Any]:

@@ -35,6 +35,7 @@ from models import (
     TicketStatus,
     User,
     change_problems,
+    ticket_articles,
 )
 
 OPEN_TICKETS = [s for s in TicketStatus if s.is_open]
@@ -135,15 +136,26 @@ def _where(conn: Connection, flt: ProblemFilter) -> list[Any]:
 
 def in_scope(actor: Actor) -> ColumnElement[bool] | None:
     """The problems a super-user reads, as the shared database's policy has it (``grants.PROBLEMS_TOUCHING``): those
-    touching her units (of one of them, or with an incident in one) and what a published article is about; None for
+    touching her units (of one of them, or with an incident in one) and what an article she reads is about; None for
     everyone else, who reads every problem. Her cache may still hold one that no longer touches them."""
     if not actor.scoped:
         return None
     units = sorted(actor.units, key=str)
-    return or_(
+    about = select(KnowledgeArticle.problem_id).where(KnowledgeArticle.problem_id.is_not(None), articles_read(units))
+    return or_(  # (no NULL in ``about``: NOT IN a list holding one is never true, and the seed negates this)
         Problem.business_unit_id.in_(units),
         exists().where(Ticket.problem_id == Problem.id, Ticket.business_unit_id.in_(units)),
-        Problem.id.in_(select(KnowledgeArticle.problem_id).where(KnowledgeArticle.status == ArticleStatus.PUBLISHED)),
+        Problem.id.in_(about),
+    )
+
+
+def articles_read(units: list[uuid.UUID]) -> ColumnElement[bool]:
+    """The articles a super-user of ``units`` reads, as the shared database's policy has it: the published ones, and
+    those linked to a ticket of hers (``console.knowledge.lists.readable`` shows them to her)."""
+    hers = select(ticket_articles.c.article_id).join(Ticket, Ticket.id == ticket_articles.c.ticket_id)
+    return or_(
+        KnowledgeArticle.status == ArticleStatus.PUBLISHED,
+        KnowledgeArticle.id.in_(hers.where(Ticket.business_unit_id.in_(units))),
     )
 
 

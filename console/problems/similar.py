@@ -278,7 +278,8 @@ def _known_errors(
         sql += (
             " AND (p.business_unit_id IN :units OR EXISTS (SELECT 1 FROM tickets AS t WHERE t.problem_id = p.id "
             "AND t.business_unit_id IN :units) OR p.id IN (SELECT a.problem_id FROM knowledge_articles AS a "
-            "WHERE a.status = 'published'))"
+            "WHERE a.status = 'published' OR a.id IN (SELECT ta.article_id FROM ticket_articles AS ta "
+            "JOIN tickets AS t ON t.id = ta.ticket_id WHERE t.business_unit_id IN :units)))"
         )
         params["units"] = [u.hex for u in sorted(actor.units, key=str)]
         binds.append(bindparam("units", expanding=True))

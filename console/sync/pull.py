@@ -365,6 +365,9 @@ def pull(cache: Engine, shared: Engine, actor: Actor, report: SyncReport,
             report.notes.append(f"{exc} Downloaded row by row instead.")
         if report.seeded:
             report.pulled += source.read(report.seeded, partial(own_conflicts, cache, space=report.seeded))
+            if not actor.scoped:  # a seed holds what its unit's super-users read of the rest: this desk reads more
+                say(f"Reading {codes[GLOBAL_SPACE]}…")
+                report.pulled += source.read(GLOBAL_SPACE, partial(download, cache, space=GLOBAL_SPACE, replace=True))
             with cache.connect() as conn:
                 cursors = cursors_of(conn)
             first = any(space not in cursors for space in spaces)  # another unit still comes row by row

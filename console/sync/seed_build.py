@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from console.access import Actor
 from console.errors import ConsoleError
+from console.knowledge.lists import readable
+from console.problems.lists import in_scope
 from console.store.database import describe, sqlite_pragma
 from console.store.replica import replica_writes
 from console.store.workspace import open_cache_file
@@ -28,7 +30,23 @@ from console.sync.cache_rows import cursors_of
 from console.sync.pull import pull  # the client's own first sync writes the seed
 from console.sync.report import SyncReport
 from console.sync.seeds import SCHEMA, Say, remove
-from models import GLOBAL_SPACE, BusinessUnit, CacheSeed, CacheSeedChunk, Role, SyncConflict, Ticket, table_of
+from models import (
+    GLOBAL_SPACE,
+    ArticleFeedback,
+    ArticleVersion,
+    AuditEvent,
+    BusinessUnit,
+    CacheSeed,
+    CacheSeedChunk,
+    EntityType,
+    KnowledgeArticle,
+    Problem,
+    Role,
+    SyncConflict,
+    Ticket,
+    change_problems,
+    table_of,
+)
 
 PIECE = 8 << 20  # bytes of the file per stored piece
 LEVEL = 1  # zlib: about a quarter of the size, at a few hundred MB/s each way
@@ -61,6 +79,7 @@ def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: Non
         pull(cache, shared, builder, SyncReport(), say, seeds=False)
         with cache.begin() as conn, replica_writes(conn):  # a conflict is its people's, not the whole unit's:
             conn.execute(delete(table_of(SyncConflict)))  # each desk reads its own after taking the seed
+            unread(conn, builder)
         say(f"Checking the cache of {code.upper()}…")
         with cache.connect() as conn:
             check = sqlite_pragma(conn, "PRAGMA integrity_check")
@@ -79,6 +98,27 @@ def build(shared: Engine, code: str, workdir: Path, say: Say = lambda _what: Non
     finally:
         remove(path)
     return Built(code.upper(), tickets, stored[0], stored[1], time.perf_counter() - started)
+
+
+def unread(conn: Connection, actor: Actor) -> None:
+    """Out of a seed, what its unit's super-users do not read (the shared database's policies, as the desk's lists
+    apply them: ``knowledge.lists.readable``, ``problems.lists.in_scope``): the articles neither published nor
+    linked to one of the unit's tickets, the problems not touching the unit, with their texts, votes, fixes and
+    history. The administrator's connection that builds the seed reads everything; a desk that reads more than a
+    super-user reads the rest itself after taking the seed (``pull.pull``)."""
+    events = table_of(AuditEvent)
+    hidden = select(KnowledgeArticle.id).where(~and_(*readable(actor, linked=True)))
+    for table in (table_of(ArticleVersion), table_of(ArticleFeedback)):
+        conn.execute(delete(table).where(table.c.article_id.in_(hidden)))
+    conn.execute(delete(events).where(events.c.entity_type == EntityType.ARTICLE, events.c.entity_id.in_(hidden)))
+    conn.execute(delete(table_of(KnowledgeArticle)).where(KnowledgeArticle.id.in_(hidden)))
+    scope = in_scope(actor)
+    if scope is None:
+        return
+    gone = select(Problem.id).where(~scope)
+    conn.execute(delete(change_problems).where(change_problems.c.problem_id.in_(gone)))
+    conn.execute(delete(events).where(events.c.entity_type == EntityType.PROBLEM, events.c.entity_id.in_(gone)))
+    conn.execute(delete(table_of(Problem)).where(Problem.id.in_(gone)))
 
 
 def _store(shared: Engine, unit: uuid.UUID, path: Path, cursors: dict[str, int], tickets: int) -> tuple[int, int]:

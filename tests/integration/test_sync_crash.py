@@ -25,7 +25,7 @@ from console.tickets import edits
 from console.tickets import service as tickets
 from models import AuditEvent, CacheSeed, ClientMutation, Comment, Role, Ticket, TicketStatus, User, table_of
 from tests import clock
-from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
+from tests.sync_team import TICKETS, Team, as_her_login_reads, same_caches, single_unit_super_users
 
 ROUNDS = 8
 NOTES_PER_ROUND = 40
@@ -198,6 +198,7 @@ def test_a_first_sync_from_a_seed_killed_at_random_points_ends_sound(team: Team,
     with team.shared.begin() as conn:
         conn.execute(delete(table_of(CacheSeed)))
     by_rows = team.desk("rows", Role.SUPER_USER, login=login)
+    as_her_login_reads(by_rows, login)
     same_caches(Workspace.open(home), by_rows)
     with by_rows.cache().connect() as conn:
         assert set(conn.execute(select(Ticket.vendor_reference)).scalars()) == {"AFTER-SEED"}

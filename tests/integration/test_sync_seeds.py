@@ -13,9 +13,12 @@ from console.store.workspace import Workspace
 from console.sync import client, seed_build, seeds, server
 from models import (
     GLOBAL_SPACE,
+    BusinessUnit,
     CacheSeed,
     CacheSeedChunk,
     Comment,
+    KnowledgeArticle,
+    Problem,
     Role,
     SyncCursor,
     Ticket,
@@ -24,7 +27,7 @@ from models import (
     table_of,
 )
 from tests import clock
-from tests.sync_team import TICKETS, Team, same_caches, single_unit_super_users
+from tests.sync_team import TICKETS, Team, as_her_login_reads, same_caches, single_unit_super_users
 
 
 def search(workspace: Workspace, words: str) -> list[str]:
@@ -37,6 +40,12 @@ def search(workspace: Workspace, words: str) -> list[str]:
 
 def test_a_new_desk_starts_from_its_units_seed_and_pulls_what_changed_since(team: Team, tmp_path: Path) -> None:
     login, unit, code = single_unit_super_users(team)[0]
+    with team.shared.begin() as conn:  # a problem of another unit only: not hers to read
+        other = conn.execute(select(BusinessUnit.id).where(BusinessUnit.id != unit)).scalars().first()
+        problem = dict(conn.execute(select(table_of(Problem))).mappings().first() or {})
+        hidden = uuid.uuid4()
+        conn.execute(table_of(Problem).insert(), [problem | {"id": hidden, "number": "PRB-9999999",
+                                                            "business_unit_id": other}])  # fmt: skip
     built = seed_build.build(team.shared, code.lower(), tmp_path)
     assert built.unit == code
     assert built.tickets > 0
@@ -68,6 +77,14 @@ def test_a_new_desk_starts_from_its_units_seed_and_pulls_what_changed_since(team
     with team.shared.begin() as conn:  # the row-by-row desk to compare with
         conn.execute(table_of(CacheSeed).delete())
     by_rows = team.desk("rows", Role.SUPER_USER, login=login)
+    with seeded.cache().connect() as conn:
+        kept_articles = set(conn.execute(select(KnowledgeArticle.id)).scalars())
+        kept_problems = set(conn.execute(select(Problem.id)).scalars())
+    assert hidden not in kept_problems
+    with by_rows.cache().connect() as conn:  # her unit's seed left out what her login does not read
+        assert set(conn.execute(select(KnowledgeArticle.id)).scalars()) > kept_articles
+        assert set(conn.execute(select(Problem.id)).scalars()) > kept_problems
+    as_her_login_reads(by_rows, login)
     same_caches(seeded, by_rows)
     assert search(seeded, "Zanzibarian") == search(by_rows, "Zanzibarian")
 
