@@ -28,9 +28,10 @@ from console.desk import Desk
 from console.errors import ConsoleError
 from console.i18n import _, right_to_left
 from console.journal.intents import RateArticle
-from console.knowledge.lists import ArticleDetail, Step, Version
+from console.knowledge.lists import ArticleDetail, Version
 from console.knowledge.rules import EDITABLE_IN, WRITERS
 from console.knowledge.service import ArticleApplied, article_field, may_write
+from console.problems.lists import Step
 from console.zone import day_text, moment_text, zoned
 from models import ArticleStatus, Audience
 from views import words

@@ -15,18 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QProgressBar,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -50,12 +47,12 @@ from views.knowledge_model import (
     language_choices,
     status_choices,
 )
+from views.list_page import busy_bar, list_over, list_table, searching
 from views.problem_work import Pending
 from views.queue_view import ChoiceBox
-from views.tables import rows_table, select_row
+from views.tables import select_row
 from views.tasks import TaskRunner
 
-SEARCH_DELAY_MS = 250
 READING, EDITING = 0, 1  # the pages of the lower half
 
 
@@ -83,31 +80,15 @@ class KnowledgeView(QWidget):
         layout.addLayout(self._build_actions())
         layout.addLayout(self._build_filters())
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("knowledge-splitter")
         self.model = ArticleListModel(self)
-        self.table = rows_table(self.model, "knowledge-table")
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table = list_table(self.model, "knowledge-table", Column.TITLE)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.reader)
         self.pages.addWidget(self.editor)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.pages)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([240, 460])
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_over("knowledge-splitter", self.table, self.pages, (240, 460))
         layout.addWidget(self.splitter, 1)
 
-        self._search_delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_delay.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _text: self._search_delay.start())
-        self.search.returnPressed.connect(self.reload)
+        self._search_delay = searching(self, self.search, self.reload)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_row(current.row()))
         self.table.activated.connect(self._enter)  # Enter or a double click
         self.reader.loaded.connect(self._loaded)
@@ -117,7 +98,6 @@ class KnowledgeView(QWidget):
         self.editor.saved.connect(self._applied)
         self.editor.refused.connect(lambda _message: self._reread(self.editor.number))
         self.editor.close_asked.connect(self.close_editor)
-        self.pending.changed.connect(lambda count: self.busy.setVisible(count > 0))
         runner.edited.connect(self._touched)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
@@ -138,13 +118,7 @@ class KnowledgeView(QWidget):
         self.exports = ExportBar(self.desk, self.pending)
         bar.addWidget(self.exports, 1)
         bar.addStretch(0)
-        self.busy = QProgressBar()
-        self.busy.setObjectName("knowledge-busy")
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(70)
-        self.busy.setMaximumHeight(12)
-        self.busy.setTextVisible(False)
-        self.busy.hide()
+        self.busy = busy_bar("knowledge-busy", self.pending)
         bar.addWidget(self.busy)
         self.count = QLabel(_("Reading articles…"))
         self.count.setObjectName("knowledge-count")

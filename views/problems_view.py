@@ -12,16 +12,13 @@ indicator runs while anything of this view is under way.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +33,7 @@ from console.problems.service import ProblemApplied
 from console.tickets.queue import Choices
 from models import Priority, ProblemStatus
 from views.errors import show_error
+from views.list_page import busy_bar, list_over, list_table, searching
 from views.problem_detail import ProblemPanel
 from views.problem_dialogs import NewProblemDialog
 from views.problem_work import Pending
@@ -48,10 +46,8 @@ from views.problems_model import (
     status_choices,
 )
 from views.queue_view import ChoiceBox
-from views.tables import rows_table, select_row
+from views.tables import select_row
 from views.tasks import TaskRunner
-
-SEARCH_DELAY_MS = 250
 
 
 class ProblemsView(QWidget):
@@ -85,13 +81,7 @@ class ProblemsView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(160)
         bar.addWidget(self.search, 1)
-        self.busy = QProgressBar()
-        self.busy.setObjectName("problems-busy")
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(70)
-        self.busy.setMaximumHeight(12)
-        self.busy.setTextVisible(False)
-        self.busy.hide()
+        self.busy = busy_bar("problems-busy", self.pending)
         bar.addWidget(self.busy)
         self.count = QLabel(_("Reading problems…"))
         self.count.setObjectName("problems-count")
@@ -103,34 +93,17 @@ class ProblemsView(QWidget):
         bar.addWidget(self.new_button)
         layout.addLayout(bar)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("problems-splitter")
         self.model = ProblemListModel(self)
-        self.table = rows_table(self.model, "problems-table")
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table = list_table(self.model, "problems-table", Column.TITLE)
         self.panel = ProblemPanel(desk, self.pending)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.panel)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([260, 440])
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = list_over("problems-splitter", self.table, self.panel, (260, 440))
         layout.addWidget(self.splitter, 1)
 
-        self._search_delay = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_delay.timeout.connect(self.reload)
-        self.search.textChanged.connect(lambda _text: self._search_delay.start())
-        self.search.returnPressed.connect(self.reload)
+        self._search_delay = searching(self, self.search, self.reload)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_row(current.row()))
         self.table.activated.connect(self._enter)  # Enter or a double click
         self.panel.applied.connect(self._applied)
         self.panel.open_ticket.connect(self.open_ticket)
-        self.pending.changed.connect(lambda count: self.busy.setVisible(count > 0))
         runner.edited.connect(self._touched)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)

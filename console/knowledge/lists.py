@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, literal_column, select, text
@@ -20,17 +21,14 @@ from sqlalchemy.orm import aliased
 from console.access import Actor
 from console.errors import ConsoleError
 from console.i18n import _
-from console.journal.audit import REPLAY_ORDER
 from console.knowledge.rules import READERS_OF_DRAFTS, WRITERS
-from console.problems.lists import articles_read
+from console.problems.lists import Step, articles_read, history_of
 from console.problems.text import spellings, tokens
-from console.tickets.detail import said_by
 from models import (
     ArticleFeedback,
     ArticleStatus,
     ArticleVersion,
     Audience,
-    AuditEvent,
     EntityType,
     ErpModule,
     KnowledgeArticle,
@@ -84,16 +82,6 @@ class Version:
     body: str
     by: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class Step:
-    at: datetime
-    by: str
-    field: str
-    old: str | None
-    new: str | None
-    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -269,24 +257,7 @@ def load_article(conn: Connection, actor: Actor, number: str) -> ArticleDetail:
             .limit(200)
         )
     ]
-    events = conn.execute(
-        select(AuditEvent.occurred_at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.field,
-               AuditEvent.old_value, AuditEvent.new_value, AuditEvent.reason, AuditEvent.source,
-               AuditEvent.source_actor)
-        .where(AuditEvent.entity_type == EntityType.ARTICLE, AuditEvent.entity_id == row["id"])
-        .order_by(*REPLAY_ORDER)
-    )  # fmt: skip
-    history = [
-        Step(
-            at,
-            said_by(people.get(actor_id, "?") if actor_id else "system", source, source_actor),
-            "logged" if str(action) == "created" else (field_name or str(action)),
-            None if str(action) == "created" else _named(people, field_name, old),
-            None if str(action) == "created" else _named(people, field_name, new),
-            reason,
-        )
-        for at, actor_id, action, field_name, old, new, reason, source, source_actor in events
-    ]
+    history = history_of(conn, EntityType.ARTICLE, row["id"], people, partial(_named, people))
     return ArticleDetail(row, names, votes.get(True, 0), votes.get(False, 0), mine, versions, linked, history)
 
 

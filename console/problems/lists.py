@@ -5,6 +5,7 @@ command line alike."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -241,26 +242,42 @@ def load_problem(conn: Connection, actor: Actor, number: str) -> ProblemDetail:
             .order_by(ChangeRequest.number)
         )
     ]
+    numbers = {str(i.id): i.number for i in incidents}  # a linked incident's id: its number
+
+    def shown(_field: str | None, value: str | None) -> str | None:
+        return numbers.get(value or "", value)
+
+    history = history_of(conn, EntityType.PROBLEM, row["id"], people, shown)
+    return ProblemDetail(row, names, incidents, fixes, history)
+
+
+def history_of(
+    conn: Connection,
+    entity_type: EntityType,
+    entity_id: uuid.UUID,
+    people: dict[uuid.UUID, str],
+    shown: Callable[[str | None, str | None], str | None],
+) -> list[Step]:
+    """A problem's or an article's history, in replay order: who (an imported edit: who in the other tool, and who
+    brought it in), which field ("logged" for its creation), its values as ``shown(field, value)`` gives them."""
     events = conn.execute(
         select(AuditEvent.occurred_at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.field,
                AuditEvent.old_value, AuditEvent.new_value, AuditEvent.reason, AuditEvent.source,
                AuditEvent.source_actor)
-        .where(AuditEvent.entity_type == EntityType.PROBLEM, AuditEvent.entity_id == row["id"])
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)
         .order_by(*REPLAY_ORDER)
     )  # fmt: skip
-    numbers = {str(i.id): i.number for i in incidents}
-    history = [
+    return [
         Step(
             at,
             said_by(people.get(actor_id, "?") if actor_id else "system", source, source_actor),
             "logged" if str(action) == "created" else (field_name or str(action)),
-            None if str(action) == "created" else numbers.get(old or "", old),
-            None if str(action) == "created" else numbers.get(new or "", new),
+            None if str(action) == "created" else shown(field_name, old),
+            None if str(action) == "created" else shown(field_name, new),
             reason,
         )
         for at, actor_id, action, field_name, old, new, reason, source, source_actor in events
     ]
-    return ProblemDetail(row, names, incidents, fixes, history)
 
 
 def known_error_for(conn: Connection, ticket_id: uuid.UUID) -> tuple[str, str, str] | None:
