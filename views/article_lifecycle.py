@@ -55,7 +55,8 @@ class ArticleLifecycle(QWidget):
         self.refusal = refusal_label("article-move-refusal")
         layout.addWidget(self.refusal, 1)
         layout.addStretch(0)
-        self.setVisible(self.writes)
+        if not self.writes:  # (never shown here: a widget shown before it has a parent is a window)
+            self.hide()
         self.show_moves(None)
 
     def target(self, key: str) -> ArticleStatus:

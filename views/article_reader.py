@@ -80,14 +80,16 @@ class ArticleReader(QWidget):
             may_write(self.actor)
         except Refused as why:
             self.read_only.setText(_("Read only: {why}").format(why=why))
-        self.read_only.setVisible(not self.writes)
+        if self.writes:  # (hidden, never shown, before it has a parent: shown alone, a widget is a window)
+            self.read_only.hide()
         layout.addWidget(self.read_only)
 
         work = QHBoxLayout()
         self.edit_button = QPushButton(_("&Edit"))
         self.edit_button.setObjectName("article-edit")
         self.edit_button.clicked.connect(self.edit_asked)
-        self.edit_button.setVisible(self.writes)
+        if not self.writes:
+            self.edit_button.hide()
         work.addWidget(self.edit_button)
         self.lifecycle = ArticleLifecycle(desk, pending)
         self.lifecycle.applied.connect(self.applied)

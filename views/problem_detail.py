@@ -97,8 +97,9 @@ class ProblemPanel(QWidget):
             may_work(self.actor)
         except Refused as why:
             self.read_only.setText(_("Read only: {why}").format(why=why))
-        self.read_only.setVisible(not self.works)
         layout.addWidget(self.read_only)
+        if self.works:  # (hidden, never shown, before it has a parent: shown alone, a widget is a window)
+            self.read_only.hide()
 
         self.lifecycle = LifecycleBar(desk, pending)
         self.lifecycle.applied.connect(self._applied)
@@ -142,8 +143,9 @@ class ProblemPanel(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self.save_refusal = refusal_label("problem-save-refusal")
         for button in (self.save_button, self.revert_button):
-            button.setVisible(self.works)
             buttons.addWidget(button)
+            if not self.works:
+                button.hide()
         buttons.addWidget(self.save_refusal, 1)
         buttons.addStretch(0)
         grid.addLayout(buttons, 4, 0, 1, 2)
@@ -169,8 +171,9 @@ class ProblemPanel(QWidget):
         hint = QLabel(_("Enter or a double click opens the incident."))
         hint.setProperty("role", "lead")
         for button in (self.link_button, self.unlink_button):
-            button.setVisible(self.works)
             row.addWidget(button)
+            if not self.works:
+                button.hide()
         self.link_refusal = refusal_label("problem-link-refusal")
         row.addWidget(self.link_refusal, 1)
         row.addStretch(0)

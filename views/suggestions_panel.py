@@ -120,7 +120,8 @@ class SuggestionsPanel(QWidget):
         self.link_button.setToolTip(_("Link the chosen article to this ticket"))
         self.link_button.clicked.connect(self._link_current)
         self.link_button.setEnabled(False)
-        self.link_button.setVisible(linking)
+        if not linking:
+            self.link_button.hide()
         row = QHBoxLayout()
         row.addWidget(self.link_button)
         row.addStretch(1)
