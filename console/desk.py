@@ -51,6 +51,8 @@ from console.knowledge.lists import (
     published_docs,
 )
 from console.knowledge.service import ArticleApplied, execute_article, new_article_number, submit_article
+from console.metrics.knowledge import Knowledge
+from console.metrics.knowledge import knowledge as knowledge_use
 from console.metrics.queries import Dashboard, Drill, DrillRow, Filter, dashboard, drill_tickets
 from console.problems.lists import (
     ProblemDetail,
@@ -381,13 +383,21 @@ class Desk:
             modules = list(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
         return MetricChoices([u for u in units if not scope or u in scope], modules)
 
+    def _narrowed(self, conn: Connection, flt: Filter) -> Filter:
+        """A super-user's "All" is all of their own units, and nothing beyond."""
+        scope = self._scope_codes(conn)
+        return flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope) if scope else flt
+
     @reads
     def dashboard(self, flt: Filter, now: datetime) -> Dashboard:
         with self._read() as conn:
-            scope = self._scope_codes(conn)
-            if scope:  # a super-user's "All" is all of their own units, and nothing beyond
-                flt = flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
-            return dashboard(conn, flt, now)
+            return dashboard(conn, self._narrowed(conn, flt), now)
+
+    @reads
+    def knowledge_use(self, flt: Filter) -> Knowledge:
+        """Tickets resolved with an article, the articles most used, problem candidates opened as problems."""
+        with self._read() as conn:
+            return knowledge_use(conn, self._narrowed(conn, flt))
 
     @reads
     def drill(self, drill: Drill) -> DrillResult:

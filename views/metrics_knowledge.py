@@ -14,13 +14,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
-from console.access import Actor
+from console.desk import Desk
 from console.i18n import _, n_
 from console.journal.touched import Touched
 from console.metrics import charts
-from console.metrics.knowledge import TOP_ARTICLES, ArticleUse, Knowledge, read_knowledge
+from console.metrics.knowledge import TOP_ARTICLES, ArticleUse, Knowledge
 from console.metrics.queries import Filter
-from console.store.workspace import Workspace
 from views.tables import RowsModel, rows_table
 from views.tasks import TaskRunner
 
@@ -78,10 +77,10 @@ class Card(QFrame):
 class KnowledgePage(QWidget):
     loaded = Signal(object)  # the Knowledge shown
 
-    def __init__(self, workspace: Workspace, actor: Actor, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__()
         self.setObjectName("metrics-knowledge")
-        self.workspace, self.actor, self.runner = workspace, actor, runner
+        self.desk, self.runner = desk, runner
         self.filter: Filter | None = None
         self.found: Knowledge | None = None
         self._stale = False
@@ -152,9 +151,9 @@ class KnowledgePage(QWidget):
             if generation == self._generation:
                 self.show_knowledge(found)
 
-        self.runner.op(
-            read_knowledge, self.workspace, self.actor, self.filter, label=_("Reading knowledge use…")
-        ).success(show_if_current).run()
+        self.runner.op(self.desk.knowledge_use, self.filter, label=_("Reading knowledge use…")).success(
+            show_if_current
+        ).run()
 
     def show_knowledge(self, found: Knowledge) -> None:
         self.found = found

@@ -95,7 +95,7 @@ class MetricsView(QWidget):
         for name, (title, _draw) in charts.CHARTS.items():
             self.tabs.addTab(self.charts[name], _(title))  # marked in views.words
             self.charts[name].mpl_connect("button_press_event", self._clicked)
-        self.knowledge = KnowledgePage(desk.workspace, desk.actor, runner)  # read when shown, for the filters
+        self.knowledge = KnowledgePage(desk, runner)  # read when shown, for the filters
         self.tabs.addTab(self.knowledge, _("Knowledge"))
         self.reconciliation = ReconciliationPage(desk, runner)  # read when first shown
         self.tabs.addTab(self.reconciliation, _("Reconciliation"))

@@ -16,11 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, distinct, func, literal_column, select
 from sqlalchemy.orm import aliased
 
-from console.access import Actor
-from console.journal.touched import reads
 from console.metrics.queries import Filter, _scope
-from console.store.workspace import Workspace
-from models import AuditAction, AuditEvent, BusinessUnit, EntityType, KnowledgeArticle, Problem, Ticket, ticket_articles
+from models import AuditAction, AuditEvent, EntityType, KnowledgeArticle, Problem, Ticket, ticket_articles
 
 TOP_ARTICLES = 10
 TICK = timedelta(microseconds=1)  # as console.problems.service writes the links of a problem it opens
@@ -181,23 +178,3 @@ def knowledge(conn: Connection, flt: Filter) -> Knowledge:
     resolved, deflected = deflections(conn, flt)
     problems, incidents = problems_from_candidates(conn, flt)
     return Knowledge(flt, resolved, deflected, articles_most_used(conn, flt), problems, incidents)
-
-
-def scoped(conn: Connection, actor: Actor, flt: Filter) -> Filter:
-    """The filter as this person may see it: a super-user's "All" is all of their own units, and nothing beyond
-    (as ``console.desk.Desk.dashboard`` narrows the SLA figures)."""
-    if not actor.scoped:
-        return flt
-    ids = sorted(actor.units, key=str)
-    scope = tuple(conn.execute(select(BusinessUnit.code).where(BusinessUnit.id.in_(ids)).order_by(BusinessUnit.code))
-                  .scalars())  # fmt: skip
-    if not scope:
-        return flt
-    return flt.narrowed(units=tuple(u for u in flt.units if u in scope) or scope)
-
-
-@reads
-def read_knowledge(workspace: Workspace, actor: Actor, flt: Filter) -> Knowledge:
-    """The figures for this person, off the UI thread (the metrics view's read, as ``Desk.dashboard`` is)."""
-    with workspace.reading() as conn:
-        return knowledge(conn, scoped(conn, actor, flt))

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import Connection, func, insert, select
 
 from console.access import Actor, load_actor
+from console.desk import Desk
 from console.journal.intents import LinkIncidents, NewProblem
 from console.metrics.contents import summary_rows
 from console.metrics.knowledge import (
@@ -24,8 +25,6 @@ from console.metrics.knowledge import (
     articles_most_used,
     deflections,
     knowledge,
-    read_knowledge,
-    scoped,
 )
 from console.metrics.queries import Filter
 from console.metrics.report import gather, write_report
@@ -220,13 +219,13 @@ def test_a_super_user_sees_only_her_units(made: Made, workspace: Workspace) -> N
     resolved_with_articles(made)
     her = super_user(made.conn)
     unit = codes(made)
-    assert scoped(made.conn, her, MARCH) == MARCH.narrowed(units=(unit["MINE"],))
-    assert scoped(made.conn, her, MARCH.narrowed(units=(unit["OTHER"],))) == MARCH.narrowed(units=(unit["MINE"],))
-    made.conn.commit()  # read_knowledge reads the cache on a connection of its own
-    found = read_knowledge(workspace, her, MARCH)
+    made.conn.commit()  # the desk reads the cache on a connection of its own
+    found = Desk(workspace, her, clock.now).knowledge_use(MARCH)
     assert (found.resolved, found.deflected) == (3, 2)  # first, closed, mine
     assert [(a.number, a.tickets) for a in found.articles] == [("KB-1", 2), ("KB-2", 1)]
-    everyone = read_knowledge(workspace, consultant(made.conn), MARCH)  # a consultant is not scoped
+    asked_for_another = Desk(workspace, her, clock.now).knowledge_use(MARCH.narrowed(units=(unit["OTHER"],)))
+    assert asked_for_another == found  # her "All", and another unit asked for, are her own units
+    everyone = Desk(workspace, consultant(made.conn), clock.now).knowledge_use(MARCH)  # a consultant is not scoped
     assert (everyone.resolved, everyone.deflected) == (6, 4)
 
 
@@ -256,7 +255,7 @@ def opened(workspace: Workspace, actor: Actor, when: datetime, incidents: list[u
 
 
 def test_problems_opened_with_their_incidents(made: Made, workspace: Workspace) -> None:
-    her, worker = super_user(made.conn), consultant(made.conn)
+    worker = consultant(made.conn)
     open_ = TicketStatus.NEW
     incidents = {name: made.ticket(name, unit, status=open_) for name, unit in (
         ("i1", "MINE"), ("i2", "OTHER"), ("i3", "OTHER"), ("i4", "MINE"), ("i5", "MINE"), ("i6", "MINE"),
@@ -276,7 +275,7 @@ def test_problems_opened_with_their_incidents(made: Made, workspace: Workspace) 
     with workspace.cache().connect() as conn:
         everyone = knowledge(conn, MARCH)
         assert (everyone.problems_opened, everyone.incidents_linked) == (3, 5)  # p1 (2), p2 (1), p5 (2)
-        hers = knowledge(conn, scoped(conn, her, MARCH))
+        hers = knowledge(conn, MARCH.narrowed(units=(unit["MINE"],)))
         assert (hers.problems_opened, hers.incidents_linked) == (2, 3)  # p1 (i1), p5 (i6, i7); p2's i3 is not hers
         theirs = knowledge(conn, MARCH.narrowed(units=(unit["OTHER"],)))
         assert (theirs.problems_opened, theirs.incidents_linked) == (2, 2)  # p1 (i2), p2 (i3)
