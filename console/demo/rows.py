@@ -69,7 +69,7 @@ class Dice(random.Random):
 
 
 def audit_row(
-    dice: Dice,
+    dice: Dice | None,
     *,
     entity_type: EntityType,
     entity_id: uuid.UUID,
@@ -83,9 +83,10 @@ def audit_row(
     new: str | None = None,
     reason: str | None = None,
 ) -> Row:
-    """One audit event; ``seq`` is its place in the entity's history (1 for the first, as ``audit.next_seq``)."""
+    """One audit event; ``seq`` is its place in the entity's history (1 for the first, as ``audit.next_seq``). With
+    no ``dice``, its id comes from the entity's and its ``seq`` (the rest of the demo draws the same numbers)."""
     return {
-        "id": dice.uid(),
+        "id": dice.uid() if dice is not None else uuid.uuid5(entity_id, f"event {seq}"),
         "occurred_at": at,
         "seq": seq,
         "actor_id": actor_id,
@@ -101,7 +102,7 @@ def audit_row(
 
 
 def created_row(
-    dice: Dice,
+    dice: Dice | None,
     entity_type: EntityType,
     values: Row,
     at: datetime,

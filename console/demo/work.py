@@ -173,7 +173,7 @@ def _articles(
             status = ArticleStatus.IN_REVIEW
         reviewer = next(r for r in reviewers if r != author) if status is not ArticleStatus.DRAFT else None
         text = body if problem_id else _ARTICLE_BODY[language].format(title=title, steps=body)
-        rows.add(
+        row = rows.add(
             table_of(KnowledgeArticle),
             id=article_id,
             number=format_number("KB", number),
@@ -192,6 +192,9 @@ def _articles(
             published_at=written if status is ArticleStatus.PUBLISHED else None,
             retired_at=None,
         )
+        rows.add(table_of(AuditEvent), **created_row(None, EntityType.ARTICLE, {k: v for k, v in row.items()
+                                                                               if k not in ("body", "updated_at")},
+                                                     written, author, None))  # fmt: skip
         rows.add(
             table_of(ArticleVersion),
             id=uuid.uuid5(article_id, "version 1"),  # as a migrated database numbers an article's first text
