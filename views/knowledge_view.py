@@ -206,9 +206,12 @@ class KnowledgeView(QWidget):
         self.reload()
 
     def _touched(self, touched: Touched) -> None:
-        """Others' edits a sync brought: read again."""
+        """Others' edits a sync brought, or a ticket edited here (an article linked to it counts as used): the list
+        is read again (its counts), and everything after a sync."""
         if touched.everything:
             self.refresh()
+        elif touched.any_ticket:
+            self.reload()
 
     def _listed(self, articles: list[ArticleRow]) -> None:
         keep, self._keep = self._keep, None

@@ -224,3 +224,21 @@ def set_cursor(conn: Connection, space: str, version: int) -> None:
 def cursors_of(conn: Connection) -> dict[str, int]:
     """How far a cache has pulled each space."""
     return {space: int(version) for space, version in conn.execute(select(SyncCursor.space, SyncCursor.version))}
+
+
+def forget(conn: Connection, *, articles: Any = (), problems: Any = ()) -> None:
+    """Take articles and problems (ids, or a select of them) out of a cache, with what is only theirs: an
+    article's versions, votes and history; a problem's fixes and history. For what its person no longer reads (a
+    draft she read while it was published; a problem that stopped touching her units) and what a unit's seed
+    leaves out. What still points at them (her tickets) is what she reads, so nothing else refers to them."""
+    events = table_of(AuditEvent)
+    versions, votes = metadata.tables["article_versions"], metadata.tables["article_feedback"]
+    for table in (versions, votes):
+        conn.execute(delete(table).where(table.c.article_id.in_(articles)))
+    articles_table, problems_table = metadata.tables["knowledge_articles"], metadata.tables["problems"]
+    conn.execute(delete(events).where(events.c.entity_type == EntityType.ARTICLE, events.c.entity_id.in_(articles)))
+    conn.execute(delete(articles_table).where(articles_table.c.id.in_(articles)))
+    fixes = metadata.tables["change_problems"]
+    conn.execute(delete(fixes).where(fixes.c.problem_id.in_(problems)))
+    conn.execute(delete(events).where(events.c.entity_type == EntityType.PROBLEM, events.c.entity_id.in_(problems)))
+    conn.execute(delete(problems_table).where(problems_table.c.id.in_(problems)))

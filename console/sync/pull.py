@@ -44,6 +44,7 @@ from console.sync.cache_rows import (
     CHUNK,
     ORDER,
     cursors_of,
+    forget,
     in_units,
     key_values,
     read_rows,
@@ -138,6 +139,7 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
             returned = [i for i in arriving if i in known and i in away] + sorted(staying)
             children = ticket_children(sconn, [i for i in arriving if i not in known] + returned)
             _referred_to(cache, sconn, fetched, children)
+            unread = _unread(space, upserts, fetched)
         with cache.begin() as conn, replica_writes(conn):
             calendar = [k[0] for k in upserts.get("releases", []) + deletes.get("releases", [])]
             before = releases.moments(conn, calendar)  # the releases as this cache had them
@@ -150,6 +152,9 @@ def pull_space(cache: Engine, shared: Engine, space: str, after: int, visible: s
                 for start in range(0, len(keys), CHUNK):
                     where = where_keys(table, BY_TABLE[name].key, keys[start : start + CHUNK])
                     written += conn.execute(delete(table).where(where)).rowcount or 0
+            if unread:  # rows changed that this person no longer reads (a draft; a problem gone from her units)
+                forget(conn, articles=unread.get("knowledge_articles", []), problems=unread.get("problems", []))
+                written += sum(len(ids) for ids in unread.values())
             for name in sorted(set(fetched) | set(children), key=ORDER.__getitem__):
                 rows = fetched.get(name, []) + children.get(name, [])
                 if space != GLOBAL_SPACE and name in CHILD_COLUMN:  # a ticket's rows stay only with their ticket
@@ -195,6 +200,25 @@ def _referred_to(
                 select(table.c.id).where(table.c.id.in_(chunk))).scalars()}  # fmt: skip
         for chunk in _chunks(sorted(wanted - held, key=str)):
             fetched.setdefault(parent, []).extend(read_rows(sconn, table, table.c.id.in_(chunk)))
+
+
+Rows = dict[str, list[dict[str, Any]]]
+FORGOTTEN = ("knowledge_articles", "problems")
+"""Global rows a person may stop reading: changed, they are not read again but taken out of the cache."""
+
+
+def _unread(space: str, upserts: dict[str, list[tuple[Any, ...]]], fetched: Rows) -> dict[str, list[uuid.UUID]]:
+    """The articles and problems that changed but could not be read: the shared database's row policies no longer
+    let this person read them (a published article retired, a problem no longer touching her units)."""
+    if space != GLOBAL_SPACE:
+        return {}
+    unread: dict[str, list[uuid.UUID]] = {}
+    for name in FORGOTTEN:
+        read = {row["id"] for row in fetched.get(name, [])}
+        missing = [key[0] for key in upserts.get(name, []) if key[0] not in read]
+        if missing:
+            unread[name] = missing
+    return unread
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:

@@ -26,25 +26,20 @@ from console.store.database import describe, sqlite_pragma
 from console.store.replica import replica_writes
 from console.store.workspace import open_cache_file
 from console.sync import roles, server
-from console.sync.cache_rows import cursors_of
+from console.sync.cache_rows import cursors_of, forget
 from console.sync.pull import pull  # the client's own first sync writes the seed
 from console.sync.report import SyncReport
 from console.sync.seeds import SCHEMA, Say, remove
 from models import (
     GLOBAL_SPACE,
-    ArticleFeedback,
-    ArticleVersion,
-    AuditEvent,
     BusinessUnit,
     CacheSeed,
     CacheSeedChunk,
-    EntityType,
     KnowledgeArticle,
     Problem,
     Role,
     SyncConflict,
     Ticket,
-    change_problems,
     table_of,
 )
 
@@ -106,19 +101,12 @@ def unread(conn: Connection, actor: Actor) -> None:
     linked to one of the unit's tickets, the problems not touching the unit, with their texts, votes, fixes and
     history. The administrator's connection that builds the seed reads everything; a desk that reads more than a
     super-user reads the rest itself after taking the seed (``pull.pull``)."""
-    events = table_of(AuditEvent)
-    hidden = select(KnowledgeArticle.id).where(~and_(*readable(actor, linked=True)))
-    for table in (table_of(ArticleVersion), table_of(ArticleFeedback)):
-        conn.execute(delete(table).where(table.c.article_id.in_(hidden)))
-    conn.execute(delete(events).where(events.c.entity_type == EntityType.ARTICLE, events.c.entity_id.in_(hidden)))
-    conn.execute(delete(table_of(KnowledgeArticle)).where(KnowledgeArticle.id.in_(hidden)))
     scope = in_scope(actor)
-    if scope is None:
-        return
-    gone = select(Problem.id).where(~scope)
-    conn.execute(delete(change_problems).where(change_problems.c.problem_id.in_(gone)))
-    conn.execute(delete(events).where(events.c.entity_type == EntityType.PROBLEM, events.c.entity_id.in_(gone)))
-    conn.execute(delete(table_of(Problem)).where(Problem.id.in_(gone)))
+    forget(
+        conn,
+        articles=select(KnowledgeArticle.id).where(~and_(*readable(actor, linked=True))),
+        problems=select(Problem.id).where(~scope) if scope is not None else (),
+    )
 
 
 def _store(shared: Engine, unit: uuid.UUID, path: Path, cursors: dict[str, int], tickets: int) -> tuple[int, int]:

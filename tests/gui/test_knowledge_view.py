@@ -21,10 +21,20 @@ from sqlalchemy import func, select
 
 from console.access import Actor, load_actor
 from console.desk import Desk
-from console.journal.intents import EditArticle
+from console.journal.intents import EditArticle, LinkArticle
 from console.knowledge.lists import ArticleDetail
 from console.store.workspace import Workspace
-from models import ArticleFeedback, ArticleStatus, ArticleVersion, KnowledgeArticle, Role, User
+from models import (
+    ArticleFeedback,
+    ArticleStatus,
+    ArticleVersion,
+    KnowledgeArticle,
+    Role,
+    Ticket,
+    TicketStatus,
+    User,
+    ticket_articles,
+)
 from tests.gui.drive import become_super_user, open_window, save_shot
 from views.knowledge_model import Column
 from views.knowledge_view import EDITING, READING, KnowledgeView
@@ -529,3 +539,18 @@ def test_closing_the_window_with_an_unsaved_article_asks_first(qtbot: QtBot, gui
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Discard), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT)
     assert numbers_in_cache(gui_workspace, KnowledgeArticle.title == "A draft not saved yet") == set()
+
+
+def test_an_article_linked_to_a_ticket_here_counts_in_the_list_at_once(qtbot: QtBot, gui_workspace: Workspace) -> None:
+    consultant = person(gui_workspace, Role.FUNCTIONAL_CONSULTANT)
+    view = knowledge_view(qtbot, gui_workspace, consultant)
+    first = view.model.articles[0]
+    with gui_workspace.cache().connect() as conn:
+        linked = select(ticket_articles.c.ticket_id).where(ticket_articles.c.article_id == first.id)
+        ticket = conn.execute(
+            select(Ticket.id).where(Ticket.status == TicketStatus.IN_PROGRESS, ~Ticket.id.in_(linked)).limit(1)
+        ).scalar_one()
+    # The ticket view links it (as "Link article" does), and the runner tells every view what the edit touched.
+    done = Desk(gui_workspace, consultant).edit_ticket(lambda ticket_id: [LinkArticle(ticket_id, first.id)], ticket, "")
+    view.runner.announce(done.touched)
+    qtbot.waitUntil(lambda: view.model.articles[0].used == first.used + 1, timeout=WAIT)

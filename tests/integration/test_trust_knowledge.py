@@ -18,7 +18,7 @@ from console.desk import Desk
 from console.journal.intents import EditArticle, LinkArticle, MoveArticle, RateArticle
 from console.knowledge.lists import ArticleFilter, list_articles
 from console.tickets.service import execute
-from models import ArticleStatus, KnowledgeArticle, Role, ticket_articles
+from models import ArticleStatus, ArticleVersion, AuditEvent, EntityType, KnowledgeArticle, Role, ticket_articles
 from tests import clock
 from tests.conftest import PgServer
 from tests.people import HOW, Desks, People, Session, fingerprint, give_logins
@@ -330,3 +330,30 @@ def test_a_super_users_sync_goes_on_when_her_ticket_is_linked_to_a_draft(people:
     assert draft in drafts
     assert drafts <= linked
     assert drafts < every_draft
+
+
+def test_an_article_a_super_user_no_longer_reads_leaves_her_cache(people: People, desks: Desks) -> None:
+    """Retired, a published article is no longer hers to read: her next sync takes it out of her cache, with its
+    versions and history, instead of keeping the text she may no longer see."""
+    published = an_article(people, "cora", "published", reviewer="max")
+    desks["sue"]
+    desks.sync("sue")
+    articles, versions = select(KnowledgeArticle.id), select(ArticleVersion.article_id)
+    with desks["sue"].cache().connect() as conn:
+        assert published in set(conn.execute(articles).scalars())
+    desks["max"]
+    desks.sync("max")
+    Desk(desks["max"], desks.actor("max"), clock.now).edit_article(
+        MoveArticle(published, A.RETIRED, A.PUBLISHED, "Replaced by the closing guide")
+    )
+    desks.sync("max")
+    desks.sync("sue")
+    with desks["sue"].cache().connect() as conn:
+        assert published not in set(conn.execute(articles).scalars())
+        assert published not in set(conn.execute(versions).scalars())
+        history = select(AuditEvent.entity_id).where(AuditEvent.entity_type == EntityType.ARTICLE)
+        assert published not in set(conn.execute(history).scalars())
+    with desks["dan"].cache().connect() as conn:  # a consultant still reads it, retired
+        desks.sync("dan")
+        status = conn.execute(select(KnowledgeArticle.status).where(KnowledgeArticle.id == published)).scalar()
+    assert status == A.RETIRED
