@@ -67,7 +67,7 @@ from console.problems.service import ProblemApplied, execute_problem, new_proble
 from console.problems.similar import Suggestions, suggest
 from console.sla.store import ticket_id_by_number, ticket_sla
 from console.sla.words import clock_lines, timeline_lines
-from console.store.codes import code_id, user_id
+from console.store.codes import code_id, number_id, user_id
 from console.store.database import connect
 from console.store.summary import WorkspaceSummary, summarize_workspace
 from console.store.workspace import Workspace
@@ -292,10 +292,7 @@ class Desk:
         """A problem, change or knowledge article by its number, for a link."""
         model: Any = {"problem": Problem, "change": ChangeRequest, "article": KnowledgeArticle}[kind]
         with self._read() as conn:
-            found = conn.execute(select(model.id).where(model.number == number.strip().upper())).scalar()
-        if found is None:
-            raise ConsoleError(f"No {kind} {number.strip().upper()!r} in this workspace.")
-        return uuid.UUID(str(found))
+            return number_id(conn, model, number)
 
     def save_attachment(self, attachment_id: uuid.UUID, target: str) -> str:
         with self._read() as conn:
@@ -519,16 +516,10 @@ class Desk:
         """Write an article, as a draft; its number is taken in the same transaction, so a refused one uses none."""
         with self.workspace.cache().begin() as conn:
             module_id = code_id(conn, ErpModule, module, "ERP module") if module else None
-            problem_id = self._problem_id(conn, problem) if problem else None
+            problem_id = number_id(conn, Problem, problem) if problem else None
             number = new_article_number(conn, self.workspace.client_id, self.workspace.reserve_numbers)
             intent = NewArticle(new_id(), number, title, body, module_id, language, audience, problem_id)
             return Done(submit_article(conn, self.actor, intent, self.now()), Touched())
-
-    def _problem_id(self, conn: Connection, number: str) -> uuid.UUID:
-        found = conn.execute(select(Problem.id).where(Problem.number == number.strip().upper())).scalar()
-        if found is None:
-            raise ConsoleError(_("No problem {number!r} in this workspace.").format(number=number.strip().upper()))
-        return found
 
     def edit_article(self, intent: ArticleIntent) -> Done[ArticleApplied]:
         """Edit, move, rate or settle a conflict (the intent carries the values the person saw)."""

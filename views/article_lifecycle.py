@@ -12,17 +12,15 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QWidget
 
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import _
 from console.journal.intents import MoveArticle
 from console.knowledge.lists import ArticleDetail
 from console.knowledge.rules import MOVES, WRITERS, needs_reason
 from console.knowledge.service import ArticleApplied, may_publish
 from models import ArticleStatus
-from views.errors import show_error
 from views.knowledge_model import status_word
 from views.problem_dialogs import ask_text
-from views.problem_work import Pending, refusal_label
+from views.problem_work import Pending, refusal_label, said_beside
 
 A = ArticleStatus
 
@@ -138,9 +136,6 @@ class ArticleLifecycle(QWidget):
         self.applied.emit(applied)
 
     def _refuse(self, error: BaseException) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        self.refusal.setText(str(error))
-        self.refusal.show()
-        self.refused.emit(str(error))
+        why = said_beside(self, error, self.refusal)
+        if why is not None:
+            self.refused.emit(why)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from console.access import Refused
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import _, right_to_left
 from console.journal.intents import RateArticle
 from console.knowledge.lists import ArticleDetail, Version
@@ -39,7 +38,7 @@ from views.article_lifecycle import ArticleLifecycle
 from views.article_text import ArticleBrowser
 from views.errors import show_error
 from views.knowledge_model import STATUS_COLOURS, audience_said, helpful_said, language_name, status_word
-from views.problem_work import Pending, refusal_label
+from views.problem_work import Pending, refusal_label, said_beside
 from views.tables import RowsModel, rows_table, when_text
 from views.words import isolated
 
@@ -332,13 +331,10 @@ class ArticleReader(QWidget):
         self.applied.emit(applied)  # the view reads the list again, and this article with its counts
 
     def _rating_refused(self, error: BaseException) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        self.rating_refusal.setText(str(error))
-        self.rating_refusal.show()
-        self.refused.emit(str(error))
-        self.reload()
+        why = said_beside(self, error, self.rating_refusal)
+        if why is not None:
+            self.refused.emit(why)
+            self.reload()
 
     # -- the lifecycle -------------------------------------------------------------------------------------------
 

@@ -14,13 +14,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import _
 from console.knowledge.lists import ArticleDetail
 from models import ArticleStatus
-from views.errors import show_error
 from views.knowledge_model import status_word
-from views.problem_work import Pending, refusal_label
+from views.problem_work import Pending, refusal_label, said_beside
 
 
 class ExportBar(QWidget):
@@ -99,8 +97,4 @@ class ExportBar(QWidget):
         self.exported.emit(path)
 
     def _failed(self, error: BaseException) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        self.refusal.setText(_("Not exported: {why}").format(why=error))
-        self.refusal.show()
+        said_beside(self, error, self.refusal, lambda why: _("Not exported: {why}").format(why=why))

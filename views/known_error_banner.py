@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from console.access import Can
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import _
 from views.errors import show_error
+from views.problem_work import said_beside
 from views.tasks import TaskRunner
 
 STYLE = "QFrame#known-error-banner { background: #fef0c7; border: 1px solid #f79009; border-radius: 6px; }"
@@ -105,9 +105,6 @@ class KnownErrorBanner(QFrame):
         show_error(self, error)
 
     def _refused(self, error: BaseException) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        self.refusal.setText(str(error))
-        self.refusal.show()
-        self.refused.emit(str(error))
+        why = said_beside(self, error, self.refusal)
+        if why is not None:
+            self.refused.emit(why)

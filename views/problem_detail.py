@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from console.access import Refused
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import N_, _, n_, right_to_left
 from console.journal.intents import EditProblem, LinkIncidents, ProblemIntent
 from console.journal.touched import Done, Touched
@@ -41,7 +40,7 @@ from views import words
 from views.errors import show_error
 from views.problem_dialogs import ask_text, incidents_outcome
 from views.problem_lifecycle import LifecycleBar
-from views.problem_work import Pending, refusal_label
+from views.problem_work import Pending, refusal_label, said_beside
 from views.problems_model import KNOWN_COLOUR
 from views.tables import RowsModel, rows_table, when_text
 
@@ -392,13 +391,10 @@ class ProblemPanel(QWidget):
         self.applied.emit(applied)  # the view reads the list again, and this problem with it
 
     def _refuse(self, error: BaseException, beside: QLabel) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        beside.setText(str(error))
-        beside.show()
-        self.refused.emit(str(error))
-        self.reload()  # what is stored now (a text typed and not saved stays as typed)
+        why = said_beside(self, error, beside)
+        if why is not None:
+            self.refused.emit(why)
+            self.reload()  # what is stored now (a text typed and not saved stays as typed)
 
 
 def _isolated(name: str) -> str:

@@ -15,7 +15,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QWidget
 
 from console.desk import Desk
-from console.errors import ConsoleError
 from console.i18n import N_, _
 from console.journal.intents import EditProblem, MoveProblem, ProblemIntent
 from console.problems.lists import ProblemDetail
@@ -23,9 +22,8 @@ from console.problems.rules import CLOSERS, GATES, MOVES, ORDER, WORKERS, needs_
 from console.problems.service import ProblemApplied
 from models import ProblemStatus
 from views import words
-from views.errors import show_error
 from views.problem_dialogs import ask_text, offer_resolving, resolved_report
-from views.problem_work import Pending, refusal_label
+from views.problem_work import Pending, refusal_label, said_beside
 
 P = ProblemStatus
 NEEDS = {"owner_id": N_("an owner"), "root_cause": N_("its root cause"), "workaround": N_("a workaround"),
@@ -167,9 +165,6 @@ class LifecycleBar(QWidget):
         self.pending.run(self.desk.edit_problem, intent, label=label, success=then, failure=self._refuse)
 
     def _refuse(self, error: BaseException) -> None:
-        if not isinstance(error, ConsoleError):
-            show_error(self, error)
-            return
-        self.refusal.setText(str(error))
-        self.refusal.show()
-        self.refused.emit(str(error))
+        why = said_beside(self, error, self.refusal)
+        if why is not None:
+            self.refused.emit(why)

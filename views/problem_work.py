@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 
+from console.errors import ConsoleError
+from views.errors import show_error
 from views.tasks import TaskRunner
 
 REFUSAL_STYLE = "color: #b42318;"
@@ -54,3 +56,15 @@ def refusal_label(name: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label
+
+
+def said_beside(owner: QWidget, error: BaseException, beside: QLabel, saying: Callable[[str], str] = str) -> str | None:
+    """A refusal (a ``ConsoleError``) said in the label beside the control that asked (``saying`` words it from its
+    reason); its reason, for the caller to pass on. Anything else is a bug: the crash report, and None."""
+    if not isinstance(error, ConsoleError):
+        show_error(owner, error)
+        return None
+    why = str(error)
+    beside.setText(saying(why))
+    beside.show()
+    return why

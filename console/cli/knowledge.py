@@ -30,9 +30,10 @@ from console.knowledge.lists import ArticleFilter, find_article, list_articles, 
 from console.knowledge.rules import BODY_MAX
 from console.knowledge.service import ArticleApplied, article_field, submit_article
 from console.rows import Cell, Record, Rows, Section, write_sections
+from console.store.codes import check_codes, code_id, number_id, user_id
 from console.store.workspace import Workspace
 from console.words import article_word, audience_word, word
-from models import ArticleStatus, Audience, ErpModule, Problem, TicketStatus, User
+from models import ArticleStatus, Audience, ErpModule, Problem, TicketStatus
 
 DEFAULT_STATUSES = (ArticleStatus.DRAFT, ArticleStatus.IN_REVIEW, ArticleStatus.PUBLISHED)
 MOVES = {
@@ -110,8 +111,7 @@ def _search(workspace: Workspace, desk: Desk, args: argparse.Namespace) -> int:
         language=args.language, search=args.text or "", mine=args.mine,
     )  # fmt: skip
     with workspace.reading() as conn:
-        for code in modules:
-            _module_id(conn, code)
+        check_codes(conn, modules=modules)
         found = list_articles(conn, desk.actor, flt, limit=args.limit)
     rows: list[dict[str, Cell]] = [
         {"number": r.number, "status": article_word(r.status), "audience": audience_word(r.audience),
@@ -281,36 +281,16 @@ def _body(args: argparse.Namespace) -> str | None:
                              "changed.").format(file=name)) from None  # fmt: skip
 
 
-def _module_id(conn: Connection, code: str) -> uuid.UUID:
-    found = conn.execute(select(ErpModule.id).where(ErpModule.code == code.strip().upper())).scalar()
-    if found is None:
-        known = ", ".join(conn.execute(select(ErpModule.code).order_by(ErpModule.code)).scalars())
-        raise ConsoleError(_("No ERP module {code!r}; known: {known}.").format(code=code.strip().upper(),
-                                                                               known=known))  # fmt: skip
-    return uuid.UUID(str(found))
-
-
-def _problem_id(conn: Connection, number: str) -> uuid.UUID:
-    found = conn.execute(select(Problem.id).where(Problem.number == _number(number))).scalar()
-    if found is None:
-        raise ConsoleError(_("No problem {number!r} in this workspace.").format(number=_number(number)))
-    return uuid.UUID(str(found))
-
-
-def _user_id(conn: Connection, login: str) -> uuid.UUID:
-    found = conn.execute(select(User.id).where(User.login == login.strip())).scalar()
-    if found is None:
-        raise ConsoleError(_("No user {login!r} here.").format(login=login.strip()))
-    return uuid.UUID(str(found))
-
-
 def _value(conn: Connection, column: str, typed: str) -> Any:
     """A field's value as typed: a code, number or login looked up ('' for none), an audience as its value."""
     if column in ("module_id", "problem_id", "reviewer_id"):
         if not typed.strip():
             return None
         lookup: Callable[[Connection, str], uuid.UUID] = {
-            "module_id": _module_id, "problem_id": _problem_id, "reviewer_id": _user_id}[column]  # fmt: skip
+            "module_id": lambda conn, code: code_id(conn, ErpModule, code, "ERP module"),
+            "problem_id": lambda conn, number: number_id(conn, Problem, number),
+            "reviewer_id": lambda conn, login: user_id(conn, login.strip()),
+        }[column]
         return lookup(conn, typed)
     if column == "audience":
         return Audience(typed)

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from console.errors import ConsoleError
-from models import BusinessUnit, ErpModule, User
+from console.i18n import N_, _
+from models import BusinessUnit, ChangeRequest, ErpModule, KnowledgeArticle, Problem, User
 
 
 def check_codes(conn: Connection, units: Sequence[str] = (), modules: Sequence[str] = ()) -> None:
@@ -21,17 +22,43 @@ def check_codes(conn: Connection, units: Sequence[str] = (), modules: Sequence[s
             raise ConsoleError(f"No {label} {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none'}.")
 
 
+UNKNOWN_CODE = {
+    ErpModule: N_("No ERP module {code!r}; known: {known}."),
+    BusinessUnit: N_("No business unit {code!r}; known: {known}."),
+}
+"""What is said of a code not found, by what it names (in the person's language where it is said)."""
+
+
 def code_id(conn: Connection, model: Any, code: str, label: str) -> uuid.UUID:
     """The id of a unit or module by its code, or an error listing the known codes."""
     found = conn.execute(select(model.id).where(model.code == code.strip().upper())).scalar()
     if found is None:
         known = ", ".join(conn.execute(select(model.code).order_by(model.code)).scalars())
-        raise ConsoleError(f"No {label} {code!r}; known: {known}.")
+        said = _(UNKNOWN_CODE[model]) if model in UNKNOWN_CODE else f"No {label} {{code!r}}; known: {{known}}."
+        raise ConsoleError(said.format(code=code, known=known))
     return uuid.UUID(str(found))
 
 
 def user_id(conn: Connection, login: str) -> uuid.UUID:
     found = conn.execute(select(User.id).where(User.login == login)).scalar()
     if found is None:
-        raise ConsoleError(f"No user {login!r} here.")
+        raise ConsoleError(_("No user {login!r} here.").format(login=login))
+    return uuid.UUID(str(found))
+
+
+NOT_HERE = {
+    Problem: N_("No problem {number!r} in this workspace."),
+    ChangeRequest: N_("No change {number!r} in this workspace."),
+    KnowledgeArticle: N_("No article {number!r} in this workspace."),
+}
+"""What is said of a number not found, by what it numbers (in the person's language where it is said)."""
+
+
+def number_id(conn: Connection, model: Any, number: str) -> uuid.UUID:
+    """The id of a problem, change or knowledge article by its number (typed in any case), or an error saying
+    there is none."""
+    wanted = number.strip().upper()
+    found = conn.execute(select(model.id).where(model.number == wanted)).scalar()
+    if found is None:
+        raise ConsoleError(_(NOT_HERE[model]).format(number=wanted))
     return uuid.UUID(str(found))

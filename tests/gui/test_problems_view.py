@@ -393,6 +393,7 @@ def test_resolving_can_tell_the_open_incidents_instead_each_in_a_public_note(
     qtbot.waitUntil(lambda: isinstance(lifecycle.dialog, QMessageBox) and lifecycle.dialog.isVisible(), timeout=WAIT)
     offer = lifecycle.dialog
     assert isinstance(offer, QMessageBox)
+    save_shot(offer, "problems-resolve-or-notify")
     tell = next(b for b in offer.buttons() if b.text() == "Notify them")
     with qtbot.waitSignal(view.panel.incidents_resolved, timeout=WAIT) as outcome:
         qtbot.mouseClick(tell, Qt.MouseButton.LeftButton)

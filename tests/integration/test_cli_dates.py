@@ -6,17 +6,17 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from console.cli.command import main
 from console.cli.values import day, duration, moment, whole
 from console.store.workspace import Workspace
 from models import Role, User
+from tests.cli_run import Run
+from tests.cli_run import run as cli
 
 JARGON = ("Traceback", "fromisoformat", "isoformat", "Error:", "invalid int value", "invalid float value")
 TIME_RANGE = "is out of range: give a time from 2000-01-01 00:00 to 2100-12-31 23:59 UTC, e.g. 2026-11-23T14:30"
@@ -24,23 +24,6 @@ DAY_RANGE = "is out of range: give a day from 2000-01-01 to 2100-12-31, e.g. 202
 NOT_A_TIME = "is not a date and time: give e.g. 2026-11-23T14:30 (UTC) or 2026-11-23T18:30+04:00"
 NOT_A_DAY = "is not a day: give year-month-day, e.g. 2026-11-23"
 CHANGE = ["change", "new", "--title", "Payment run", "--module", "fin", "--unit", "dxb-hq"]
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse exits for usage errors
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 def state(home: Path) -> dict[str, str]:

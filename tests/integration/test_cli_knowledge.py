@@ -8,7 +8,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,31 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from console.cli.command import main
 from tests import clock
+from tests.cli_run import Run
+from tests.cli_run import run_at as cli
 from tests.conftest import copy_workspace
 
 ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 BODY = "# Reopen a closed period\n\n1. Open **Periods** (FI-GL).\n2. Select the period and press *Reopen*.\n"
 PERSIAN_TITLE = "بستن دوره مالی و بازگشایی آن"  # Persian yeh (ی)
 ARABIC_KEYBOARD = "مالي"  # the same word typed with Arabic yeh (ي)
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> Run:
-    capsys.readouterr()
-    try:
-        code = main(["--home", str(home), *argv])
-    except SystemExit as exit_:  # argparse exits for usage errors
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 def refused(run: Run, says: str) -> None:

@@ -7,36 +7,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select, update
 
-from console.cli.command import main
 from console.store.workspace import Workspace
 from models import BusinessUnit, Membership, Role, SyncConflict, Ticket, User, new_id, table_of
 from tests import clock
+from tests.cli_run import run_at as cli
 
 TITLE = "Payment\trun Zyxwv 4711\nstuck since Monday"
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> Run:
-    capsys.readouterr()
-    try:
-        code = main(["--home", str(home), *argv])
-    except SystemExit as exit_:  # argparse exits for usage errors
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 def test_as_after_the_action_acts_as_that_person(demo_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,7 +74,7 @@ class Pass:
     """One sync pass: when, in which phase, how long each step took, what it did, or why it failed."""
 
     phase: str
-    at: float
+    at: float  # time.monotonic(), the one clock of every process of the run (deadlines too: not the wall clock)
     total: float
     push: float | None = None
     pull: float | None = None
@@ -103,7 +103,7 @@ def timed_sync(workspace: Workspace, phase: str) -> Pass:
     """One pass of the real sync path, with the push and the pull timed apart."""
     marks: dict[str, float] = {}
     started = time.perf_counter()
-    at = time.time()
+    at = time.monotonic()
 
     def step(what: str) -> None:
         marks.setdefault(what, time.perf_counter())
@@ -227,7 +227,7 @@ def _outbox_empty(workspace: Workspace) -> bool:
 
 def _until_clean(workspace: Workspace, record: Record, phase: str, give_up: float) -> None:
     """Sync until a pass succeeds with nothing left in the outbox (the network may fail any number of passes)."""
-    while time.time() < give_up:
+    while time.monotonic() < give_up:
         done = timed_sync(workspace, phase)
         record.passes.append(done)
         if done.error is None and _outbox_empty(workspace):
@@ -252,10 +252,10 @@ def run_desk(plan: DeskPlan, ready: Number, go: Flag, stop_at: Number, drained: 
         work = Work(desk, rng, plan.name)
         with ready.get_lock():
             ready.value += 1
-        if not go.wait(timeout=max(0.0, deadline - time.time())):
+        if not go.wait(timeout=max(0.0, deadline - time.monotonic())):
             raise TimeoutError("the team never started")
         cpu = time.process_time()
-        while time.time() < stop_at.value:
+        while time.monotonic() < stop_at.value:
             for _ in range(rng.randint(1, 3)):
                 before = _last_seq(workspace)  # seq is SQLite's rowid: a number a pushed entry had comes again
                 try:
@@ -275,7 +275,7 @@ def run_desk(plan: DeskPlan, ready: Number, go: Flag, stop_at: Number, drained: 
         _until_clean(workspace, record, "drain", deadline)
         with drained.get_lock():
             drained.value += 1
-        if not final.wait(timeout=max(0.0, deadline - time.time())):
+        if not final.wait(timeout=max(0.0, deadline - time.monotonic())):
             raise TimeoutError("the team never finished draining")
         _until_clean(workspace, record, "final", deadline)
     except BaseException:

@@ -143,7 +143,7 @@ def machine_busy_seconds() -> tuple[float, float]:
 
 @dataclass
 class Sample:
-    at: float
+    at: float  # time.monotonic(), as the desks' passes
     connections: int  # to this database
     cluster: int  # client backends on the whole server
 
@@ -188,7 +188,7 @@ class Monitor:
                     conn = psycopg.connect(self.conninfo, autocommit=True)
                 row = conn.execute(query, (self.database,)).fetchone()
                 if row is not None:
-                    self.samples.append(Sample(time.time(), int(row[0]), int(row[1])))
+                    self.samples.append(Sample(time.monotonic(), int(row[0]), int(row[1])))
             except psycopg.Error as error:  # the server full of connections, say: counted, sampled again
                 self.errors.append(f"{type(error).__name__}: {str(error).strip()[:160]}")
                 conn = None

@@ -153,7 +153,7 @@ def clean_up(run: Run) -> None:
 
 def wait_until(what: str, done: Any, deadline: float) -> None:
     while not done():
-        if time.time() > deadline:
+        if time.monotonic() > deadline:
             raise TimeoutError(f"{what}: not done before the deadline")
         time.sleep(0.2)
 
@@ -198,7 +198,7 @@ def run_team(run: Run, args: argparse.Namespace) -> int:
     ready, drained = context.Value("i", 0), context.Value("i", 0)
     stop_at = context.Value("d", 0.0)
     go, final = context.Event(), context.Event()
-    deadline = time.time() + args.timeout - min(60, args.timeout / 4)  # the desks give up in time for the checks
+    deadline = time.monotonic() + args.timeout - min(60, args.timeout / 4)  # the desks give up in time for the checks
     think = (args.think[0], args.think[1])
     plans = [
         DeskPlan(f"desk-{n:03d}", run.root / f"desk-{n:03d}", run.url(login, port), login, args.seed * 1000 + n, think,
@@ -223,10 +223,10 @@ def run_team(run: Run, args: argparse.Namespace) -> int:
         if args.kill_backends:
             killer = BackendKiller(run.conninfo("postgres"), args.seed, (0.5, 2.0), run.database, run.logins)
             killer.start()
-        stop_at.value = time.time() + args.minutes * 60
+        stop_at.value = time.monotonic() + args.minutes * 60
         go.set()
         say(f"working for {args.minutes:g} min" + (" through the faulty proxy" if proxy else ""))
-        while time.time() < stop_at.value:
+        while time.monotonic() < stop_at.value:
             time.sleep(1)
             if not any(p.is_alive() for p in processes):
                 break
@@ -240,7 +240,7 @@ def run_team(run: Run, args: argparse.Namespace) -> int:
                    deadline)  # fmt: skip
         final.set()
         for process in processes:
-            process.join(timeout=max(1.0, deadline - time.time()))
+            process.join(timeout=max(1.0, deadline - time.monotonic()))
         faults = describe_faults(args, proxy, killer)
     finally:
         for process in processes:
